@@ -1,0 +1,66 @@
+"""Events of the auth service: where to write to members, and account emails to send."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import AwareDatetime, EmailStr, Field
+
+from contracts.envelope import Event
+from contracts.funds import FundCode
+
+_MEMBER_ID = Field(description="The member (also the Kafka key).")
+_GIVEN_NAME = Field(description="First name, to greet the member.", examples=["Camille"])
+
+
+class MemberContactChanged(Event):
+    """The contact data of a member was created or changed: the latest state, in full."""
+
+    member_id: uuid.UUID = _MEMBER_ID
+    fund: FundCode
+    email: EmailStr = Field(examples=["camille.martin@example.fr"])
+    given_name: str = _GIVEN_NAME
+    family_name: str = Field(examples=["MARTIN"])
+
+
+class ActivationCodeIssued(Event):
+    """A new account needs activating: send the code to the address given at registration."""
+
+    member_id: uuid.UUID = _MEMBER_ID
+    fund: FundCode
+    email: EmailStr
+    given_name: str = _GIVEN_NAME
+    code: str = Field(description="One-time activation code.", examples=["482913"])
+    expires_at: AwareDatetime
+
+
+class PasswordResetRequested(Event):
+    """A member asked to reset their password: send the one-time link."""
+
+    member_id: uuid.UUID = _MEMBER_ID
+    fund: FundCode
+    email: EmailStr
+    given_name: str = _GIVEN_NAME
+    reset_token: str = Field(description="Single-use token that the link carries.")
+    expires_at: AwareDatetime
+
+
+class AccountLocked(Event):
+    """Too many failed logins: the account is locked for a while. Warn the member."""
+
+    member_id: uuid.UUID = _MEMBER_ID
+    fund: FundCode
+    email: EmailStr
+    given_name: str = _GIVEN_NAME
+    locked_until: AwareDatetime
+
+
+class EmailChangeCodeIssued(Event):
+    """A member asked to change their email: send the confirmation code to the new address."""
+
+    member_id: uuid.UUID = _MEMBER_ID
+    fund: FundCode
+    email: EmailStr = Field(description="The new address, to be confirmed.")
+    given_name: str = _GIVEN_NAME
+    code: str = Field(description="One-time confirmation code.", examples=["730114"])
+    expires_at: AwareDatetime

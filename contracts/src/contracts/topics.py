@@ -1,0 +1,165 @@
+"""Every Kafka topic of the product: name, key, partitions, cleanup policy and its events.
+
+Topic names read ``<service>.<event-in-kebab-case>.v<major>``. The key is the aggregate id
+(thread id, member id), so the events of one aggregate stay in order on one partition.
+The local stack, the Kubernetes KafkaTopics and the AsyncAPI document are all derived from
+this list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from contracts.envelope import Event
+from contracts.events.auth import (
+    AccountLocked,
+    ActivationCodeIssued,
+    EmailChangeCodeIssued,
+    MemberContactChanged,
+    PasswordResetRequested,
+)
+from contracts.events.catalog import CatalogPublished
+from contracts.events.dead_letter import EventDeadLettered
+from contracts.events.messages import MessageSubmitted, ReplyPosted
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    description: str
+    key: str
+    events: tuple[type[Event], ...]
+    producer: str
+    consumers: tuple[str, ...]
+    partitions: int
+    cleanup_policy: Literal["delete", "compact"] = "delete"
+    retention_ms: int = 7 * DAY_MS
+    #: A compacted topic may carry a record with no value: the aggregate was deleted.
+    tombstones: bool = False
+    extra_config: dict[str, str] = field(default_factory=dict)
+
+    def key_for(self, event: Event) -> str:
+        """The Kafka key of ``event``: its field named ``key``, or ``key`` itself for a
+        single-key topic such as the catalog snapshot."""
+        value = getattr(event, self.key, None)
+        return self.key if value is None else str(value)
+
+    def config(self) -> dict[str, str]:
+        """Topic-level configuration, as Kafka names it."""
+        config: dict[str, str] = {"cleanup.policy": self.cleanup_policy}
+        if self.cleanup_policy == "delete":
+            config["retention.ms"] = str(self.retention_ms)
+        config.update(self.extra_config)
+        return config
+
+
+MEMBER_CONTACT = TopicSpec(
+    name="auth.member-contact.v1",
+    description=(
+        "Where to write to each member: the latest contact data, one record per member (compacted)."
+    ),
+    key="member_id",
+    events=(MemberContactChanged,),
+    producer="auth",
+    consumers=("notifier",),
+    partitions=6,
+    cleanup_policy="compact",
+    tombstones=True,
+    extra_config={"min.compaction.lag.ms": "0", "delete.retention.ms": str(DAY_MS)},
+)
+
+ACCOUNT_NOTIFICATION = TopicSpec(
+    name="auth.account-notification.v1",
+    description=(
+        "Account emails to send: activation code, password reset link, lock warning, "
+        "email-change code. Short retention: these carry one-time secrets."
+    ),
+    key="member_id",
+    events=(ActivationCodeIssued, PasswordResetRequested, AccountLocked, EmailChangeCodeIssued),
+    producer="auth",
+    consumers=("notifier",),
+    partitions=6,
+    retention_ms=1 * DAY_MS,
+)
+
+CATALOG_SNAPSHOT = TopicSpec(
+    name="catalog.snapshot.v1",
+    description=(
+        "The whole published catalog (themes, subjects, motifs, online services), one record "
+        "per publication under a single key (compacted): a consumer starting from scratch "
+        "holds the current catalog after reading one record."
+    ),
+    key="catalog",
+    events=(CatalogPublished,),
+    producer="catalog",
+    consumers=("messages",),
+    partitions=1,
+    cleanup_policy="compact",
+    extra_config={"min.compaction.lag.ms": "0", "max.message.bytes": str(4 * 1024 * 1024)},
+)
+
+MESSAGE_SUBMITTED = TopicSpec(
+    name="messages.message-submitted.v1",
+    description="A member sent a message: a new thread, or a follow-up in an existing one.",
+    key="thread_id",
+    events=(MessageSubmitted,),
+    producer="messages",
+    consumers=("notifier",),
+    partitions=12,
+)
+
+REPLY_POSTED = TopicSpec(
+    name="messages.reply-posted.v1",
+    description="An agent answered a thread: the member has a reply waiting.",
+    key="thread_id",
+    events=(ReplyPosted,),
+    producer="messages",
+    consumers=("notifier",),
+    partitions=12,
+)
+
+NOTIFIER_DEAD_LETTER = TopicSpec(
+    name="notifier.dead-letter.v1",
+    description=(
+        "What the notifier could not do: an event it could not read, or an email that failed "
+        "for good. Kept long enough to investigate and replay."
+    ),
+    key="source_event_id",
+    events=(EventDeadLettered,),
+    producer="notifier",
+    consumers=(),
+    partitions=3,
+    retention_ms=30 * DAY_MS,
+)
+
+MESSAGES_DEAD_LETTER = TopicSpec(
+    name="messages.dead-letter.v1",
+    description="Events the messages service could not apply (a catalog snapshot it cannot read).",
+    key="source_event_id",
+    events=(EventDeadLettered,),
+    producer="messages",
+    consumers=(),
+    partitions=1,
+    retention_ms=30 * DAY_MS,
+)
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    MEMBER_CONTACT,
+    ACCOUNT_NOTIFICATION,
+    CATALOG_SNAPSHOT,
+    MESSAGE_SUBMITTED,
+    REPLY_POSTED,
+    NOTIFIER_DEAD_LETTER,
+    MESSAGES_DEAD_LETTER,
+)
+
+
+def topic_for(event: type[Event]) -> TopicSpec:
+    """The one topic an event is published on (dead letters excepted: they belong to each DLT)."""
+    found = [t for t in ALL_TOPICS if event in t.events]
+    if len(found) != 1:
+        raise LookupError(f"{event.__name__} is published on {len(found)} topics, expected one")
+    return found[0]

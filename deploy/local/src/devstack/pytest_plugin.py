@@ -1,0 +1,190 @@
+"""Session fixtures that give tests real Kafka, PostgreSQL, SMTP and OIDC servers.
+
+Each comes, in this order, from:
+1. environment variables naming an existing one (``KAFKA_BOOTSTRAP_SERVERS``,
+   ``DEVSTACK_POSTGRES_URL``, ``FRANCECONNECT_ISSUER``);
+2. testcontainers, when a Docker engine answers;
+3. the local stack (``deploy/local``), reusing what already runs and stopping, at the end of
+   the session, what this session started.
+
+When none can be had the test fails under ``CI=true`` and is skipped otherwise, with the
+reason. Every session works in its own Kafka topics (a random prefix) and its own databases,
+so test runs never see each other's events or rows, even on a shared cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstack.config import StackConfig
+from devstack.parts import IdentityProvider
+from devstack.stack import Stack
+from devstack.topics import create_topics
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(what: str, reason: str) -> None:
+    message = f"{what} is not available: {reason}"
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def _docker_available() -> bool:
+    if os.environ.get("DEVSTACK_NO_DOCKER"):
+        return False
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+class LocalStack:
+    """Parts of ``deploy/local`` this session started (stopped at the end) or reused."""
+
+    def __init__(self) -> None:
+        self.stack = Stack(StackConfig())
+        self.started: list[str] = []
+
+    def ensure(self, *names: str) -> Stack:
+        states = self.stack.up(names)
+        self.started += [name for name, state in states.items() if state.origin == "started"]
+        failed = [state for state in states.values() if state.status == "failed"]
+        if failed:
+            details = "; ".join(f"{s.part.title}: {s.detail} (log: {s.log})" for s in failed)
+            unavailable(", ".join(names), details)
+        return self.stack
+
+    def close(self) -> None:
+        if self.started:
+            self.stack.down(self.started)
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[LocalStack]:
+    stack = LocalStack()
+    yield stack
+    stack.close()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(local_stack: LocalStack) -> Iterator[str]:
+    if bootstrap := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield bootstrap
+    elif _docker_available():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer("apache/kafka:4.1.1").with_kraft() as container:
+            yield container.get_bootstrap_server()
+    else:
+        yield local_stack.ensure("kafka").config.kafka_bootstrap
+
+
+@pytest.fixture(scope="session")
+def kafka_topic_prefix(kafka_bootstrap: str) -> str:
+    """A prefix of this session's own, with every contracts topic created under it."""
+    prefix = f"test-{secrets.token_hex(4)}."
+    try:
+        create_topics(kafka_bootstrap, prefix=prefix)
+    except Exception as error:
+        unavailable("Kafka", f"cannot create topics on {kafka_bootstrap}: {error!r}")
+    return prefix
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(local_stack: LocalStack) -> Iterator[str]:
+    """A superuser URL (``postgresql+asyncpg://``) of a real PostgreSQL server."""
+    if url := os.environ.get("DEVSTACK_POSTGRES_URL"):
+        yield url
+    elif _docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:18", driver="asyncpg") as container:
+            yield container.get_connection_url()
+    else:
+        yield local_stack.ensure("postgres").config.postgres_admin_url
+
+
+@pytest.fixture(scope="session")
+def oidc_issuer(local_stack: LocalStack) -> str:
+    """Issuer of a FranceConnect-like OpenID provider, with the demo identities."""
+    if issuer := os.environ.get("FRANCECONNECT_ISSUER"):
+        return issuer
+    stack = local_stack.ensure("oidc")
+    part = stack.parts["oidc"]
+    assert isinstance(part, IdentityProvider)
+    return part.issuer()
+
+
+@pytest.fixture(scope="session")
+async def mailbox(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+    """A real SMTP server (with its HTTP API) of this session, on free ports."""
+    from devstack.mailbox import running_mailbox
+
+    store: Path = tmp_path_factory.mktemp("mailbox")
+    async with running_mailbox(store) as running:
+        yield running
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class DisposableKafka:
+    """A Kafka broker of one test's own, which the test may stop and start again."""
+
+    def __init__(self, home: Path) -> None:
+        from dataclasses import replace
+
+        from devstack.config import DEFAULT_PORTS
+        from devstack.parts import Kafka
+
+        base = StackConfig()
+        ports = dict(DEFAULT_PORTS) | {"kafka": free_port(), "kafka_controller": free_port()}
+        self.config = replace(base, home=home, ports=ports)
+        self.config.ensure_folders()
+        self.part = Kafka(self.config)
+
+    @property
+    def bootstrap(self) -> str:
+        return self.config.kafka_bootstrap
+
+    def start(self) -> None:
+        from devstack.parts import StartFailure, wait_ready
+
+        try:
+            self.part.prepare()
+            self.part.start()
+            wait_ready(self.part)
+        except StartFailure as failure:
+            unavailable("a disposable Kafka broker", f"{failure.reason} (log: {failure.log})")
+        self.part.after_ready()
+
+    def stop(self) -> None:
+        self.part.stop()
+
+
+@pytest.fixture
+def disposable_kafka(tmp_path: Path) -> Iterator[DisposableKafka]:
+    """A running broker with every contracts topic, that the test can stop and restart."""
+    kafka = DisposableKafka(tmp_path / "kafka-home")
+    kafka.start()
+    try:
+        yield kafka
+    finally:
+        kafka.stop()

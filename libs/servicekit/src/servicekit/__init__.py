@@ -1,0 +1,1 @@
+"""Shared infrastructure of the services. Domain code never goes here."""

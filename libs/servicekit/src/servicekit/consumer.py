@@ -1,0 +1,245 @@
+"""The idempotent consumer: each event's effect happens once, and offsets follow effects.
+
+For each record: decode it, then in one transaction record ``(consumer, event_id)`` in
+``processed_events`` and apply the handler's effect; the offset is committed only after that
+transaction commits (FastStream's ``NACK_ON_ERROR`` policy). A redelivered event finds its id
+already recorded and does nothing.
+
+Failures:
+- the database or broker is unreachable: wait with backoff and try again, for as long as it
+  takes (nothing is dead-lettered because a dependency is down);
+- the handler fails on this event: retry a few times with backoff, then dead-letter it (an
+  ``EventDeadLettered`` through the outbox, in the same transaction as recording the event
+  as processed) and move on;
+- the record cannot be read as an event this topic declares: dead-letter it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from aiokafka import ConsumerRecord
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from sqlalchemy import Column, DateTime, PrimaryKeyConstraint, Table, Text, Uuid, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from contracts import Event, TopicSpec, UndecodableEvent, decode
+from contracts.events.dead_letter import EventDeadLettered
+from servicekit.db import UnitOfWork
+from servicekit.logging import get_logger
+from servicekit.outbox import metadata as servicekit_metadata
+from servicekit.tracing import TraceContext, set_trace
+
+logger = get_logger(__name__)
+
+PROCESSED_EVENTS = Table(
+    "processed_events",
+    servicekit_metadata,
+    Column("consumer", Text, nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("outcome", Text, nullable=False, server_default="done"),
+    PrimaryKeyConstraint("consumer", "event_id"),
+)
+
+UoW = TypeVar("UoW", bound=UnitOfWork)
+
+
+class RetryLater(Exception):
+    """Raised by a handler when the event cannot be applied yet (a prerequisite is missing)
+    but may succeed later; it is retried with backoff like any failure."""
+
+
+def _is_unavailable(error: BaseException) -> bool:
+    """A dependency is down, as opposed to this event being a problem."""
+    if isinstance(error, OperationalError | InterfaceError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OSError)
+
+
+async def claim_event(
+    uow: UnitOfWork, consumer: str, event_id: uuid.UUID, outcome: str = "done"
+) -> bool:
+    """Record that ``consumer`` handled ``event_id`` in this unit of work; False if it already had."""
+    result = await uow.session.execute(
+        insert(PROCESSED_EVENTS)
+        .values(consumer=consumer, event_id=event_id, outcome=outcome)
+        .on_conflict_do_nothing()
+        .returning(PROCESSED_EVENTS.c.event_id)
+    )
+    return result.first() is not None
+
+
+def backoff_delay(attempt: int, *, base: float, cap: float) -> float:
+    """Exponential backoff with full jitter: up to base·2^(attempt-1), never above cap."""
+    return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))  # noqa: S311
+
+
+class ConsumerMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.handled = Counter(
+            "events_consumed", "Events handled", ["consumer", "outcome"], registry=registry
+        )
+        self.lag = Gauge(
+            "consumer_lag",
+            "Records behind the end of the partition",
+            ["consumer", "topic", "partition"],
+            registry=registry,
+        )
+
+
+Handler = Callable[[Any, UoW], Awaitable[None]]
+TombstoneHandler = Callable[[str, UoW], Awaitable[None]]
+
+
+@dataclass
+class IdempotentConsumer(Generic[UoW]):
+    """How one consumer group applies one topic's events."""
+
+    name: str
+    topic: TopicSpec
+    handler: Handler[UoW]
+    unit_of_work: Callable[[], UoW]
+    producer: str
+    dead_letter_topic: TopicSpec | None
+    metrics: ConsumerMetrics
+    on_tombstone: TombstoneHandler[UoW] | None = None
+    max_attempts: int = 5
+    backoff_base: float = 0.2
+    backoff_cap: float = 30.0
+
+    async def handle_record(
+        self, record: ConsumerRecord[Any, Any], *, lag: int | None = None
+    ) -> None:
+        if lag is not None:
+            self.metrics.lag.labels(self.name, record.topic, str(record.partition)).set(lag)
+        headers = {name: value.decode(errors="replace") for name, value in record.headers or ()}
+        set_trace(TraceContext.continue_from(headers.get("traceparent")))
+        if record.value is None:
+            await self._apply_tombstone(record)
+            return
+        try:
+            event = decode(self.topic, record.value)
+        except UndecodableEvent as error:
+            await self._dead_letter(record, None, str(error), attempts=1)
+            return
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._apply(event)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                unavailable = _is_unavailable(error)
+                if not unavailable and attempt >= self.max_attempts:
+                    await self._dead_letter(record, event, _reason(error), attempts=attempt)
+                    return
+                delay = backoff_delay(
+                    attempt if not unavailable else min(attempt, 8),
+                    base=self.backoff_base,
+                    cap=self.backoff_cap,
+                )
+                logger.warning(
+                    "event handling failed, will retry",
+                    consumer=self.name,
+                    event_id=str(event.event_id),
+                    event_type=event.event_type,
+                    attempt=attempt,
+                    error=_reason(error),
+                    retry_in_seconds=round(delay, 2),
+                )
+                self.metrics.handled.labels(self.name, "retried").inc()
+                await asyncio.sleep(delay)
+
+    async def _apply(self, event: Event) -> None:
+        async with self.unit_of_work() as uow:
+            if not await claim_event(uow, self.name, event.event_id):
+                self.metrics.handled.labels(self.name, "duplicate").inc()
+                logger.info(
+                    "duplicate event ignored", consumer=self.name, event_id=str(event.event_id)
+                )
+                return
+            await self.handler(event, uow)
+            await uow.commit()
+        self.metrics.handled.labels(self.name, "done").inc()
+
+    async def _apply_tombstone(self, record: ConsumerRecord[Any, Any]) -> None:
+        if self.on_tombstone is None:
+            return
+        key = record.key.decode() if isinstance(record.key, bytes) else str(record.key)
+        async with self.unit_of_work() as uow:
+            # Applying a deletion twice leaves the same state: no id to record.
+            await self.on_tombstone(key, uow)
+            await uow.commit()
+        self.metrics.handled.labels(self.name, "tombstone").inc()
+
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[Any, Any],
+        event: Event | None,
+        reason: str,
+        *,
+        attempts: int,
+    ) -> None:
+        """Give up on this record: publish why, and remember it so it is not given up twice.
+
+        If even that cannot be written, the exception propagates: the offset is not
+        committed and the record comes back."""
+        logger.error(
+            "event dead-lettered",
+            consumer=self.name,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=reason,
+            attempts=attempts,
+        )
+        source_id = (
+            event.event_id
+            if event is not None
+            else uuid.uuid5(
+                uuid.NAMESPACE_URL, f"kafka:{record.topic}/{record.partition}/{record.offset}"
+            )
+        )
+        async with self.unit_of_work() as uow:
+            if not await claim_event(uow, self.name, source_id, outcome="dead-lettered"):
+                return
+            if self.dead_letter_topic is not None:
+                uow.publish(
+                    EventDeadLettered.new(
+                        producer=self.producer,
+                        source_topic=self.topic.name,
+                        source_event_id=event.event_id if event is not None else None,
+                        source_event_type=event.event_type if event is not None else None,
+                        consumer=self.name,
+                        reason=reason[:2000],
+                        attempts=attempts,
+                        source=_as_json_object(record.value),
+                    ),
+                    topic=self.dead_letter_topic,
+                )
+            await uow.commit()
+        self.metrics.handled.labels(self.name, "dead-lettered").inc()
+
+
+def _reason(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _as_json_object(value: bytes | None) -> dict[str, Any] | None:
+    try:
+        decoded = json.loads(value) if value is not None else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return decoded if isinstance(decoded, dict) else None

@@ -1,0 +1,126 @@
+"""Kafka plumbing: the idempotent producer the relay uses, the consumers' broker, topics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+
+from contracts import TopicSpec
+from servicekit.logging import get_logger
+from servicekit.settings import ServiceSettings
+
+logger = get_logger(__name__)
+
+
+def topic_name(settings: ServiceSettings, topic: TopicSpec) -> str:
+    return settings.kafka_topic_prefix + topic.name
+
+
+def group_id(settings: ServiceSettings, consumer: str) -> str:
+    return f"{settings.kafka_group_prefix}{settings.service_name}.{consumer}"
+
+
+class RelayProducer:
+    """An idempotent producer (acks=all) that (re)connects on demand, for the outbox relay."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._settings = settings
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def _ensure(self) -> AIOKafkaProducer:
+        async with self._lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self._settings.kafka_bootstrap_servers,
+                    client_id=f"{self._settings.service_name}-outbox",
+                    enable_idempotence=True,
+                    acks="all",
+                    linger_ms=2,
+                    request_timeout_ms=15000,
+                    max_request_size=4 * 1024 * 1024,
+                )
+                try:
+                    await producer.start()
+                except BaseException:
+                    await producer.stop()
+                    raise
+                self._producer = producer
+            return self._producer
+
+    async def send(
+        self, topic: str, key: bytes, value: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> Awaitable[Any]:
+        producer = await self._ensure()
+        try:
+            acknowledgement: Awaitable[Any] = await producer.send(
+                topic, value=value, key=key, headers=headers
+            )
+            return acknowledgement
+        except Exception:
+            await self.reset()
+            raise
+
+    async def reset(self) -> None:
+        """Drop the connection after a failure; the next send reconnects."""
+        async with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()
+
+    async def ping(self) -> None:
+        """Raise unless the cluster answers a metadata request."""
+        producer = await self._ensure()
+        if not await producer.client.fetch_all_metadata():
+            raise ConnectionError("no metadata from the cluster")
+
+    @property
+    def connected(self) -> bool:
+        return self._producer is not None
+
+    async def stop(self) -> None:
+        await self.reset()
+
+
+def create_broker(settings: ServiceSettings) -> KafkaBroker:
+    """The FastStream broker the service's subscribers run on."""
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        request_timeout_ms=15000,
+        graceful_timeout=10.0,
+        logger=None,
+    )
+
+
+async def ensure_topics(
+    bootstrap_servers: str, topics: Iterable[TopicSpec], *, prefix: str = "", replication: int = 1
+) -> list[str]:
+    """Create the topics that do not exist yet, with their partitions and configuration."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="topic-setup")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                prefix + topic.name,
+                num_partitions=topic.partitions,
+                replication_factor=replication,
+                topic_configs=topic.config(),
+            )
+            for topic in topics
+            if prefix + topic.name not in existing
+        ]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(wanted)
+        return [topic.name for topic in wanted]
+    finally:
+        await admin.close()

@@ -1,0 +1,121 @@
+"""JSON logs with request and trace ids, and social-security numbers masked.
+
+Every log line, from our code or from a library through the standard ``logging`` module,
+goes through the same processors: the NIR mask is applied to every string value, whatever
+the key, so a number pasted into an unexpected field is masked too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import structlog
+
+#: A NIR, with or without its key, digits possibly grouped by spaces or dots:
+#: sex, year, month, department (2A/2B for Corsica), commune, order, key.
+_SEPARATOR = r"[ .]?"
+NIR_PATTERN = re.compile(
+    r"(?<![\dA-Za-z])[1-478]"
+    + _SEPARATOR
+    + r"\d{2}"
+    + _SEPARATOR
+    + r"\d{2}"
+    + _SEPARATOR
+    + r"(?:\d{2}|2[AaBb])"
+    + _SEPARATOR
+    + r"\d{3}"
+    + _SEPARATOR
+    + r"\d{3}"
+    + r"(?:"
+    + _SEPARATOR
+    + r"\d{2})?(?![\dA-Za-z])"
+)
+
+
+def mask_nir(text: str) -> str:
+    """Keep the sex digit only: ``2 95 10 99 126 111 93`` becomes ``2************``."""
+    return NIR_PATTERN.sub(lambda match: match.group(0)[0] + "*" * 12, text)
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_nir(value)
+    if isinstance(value, Mapping):
+        return {key: _mask(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_mask(item) for item in value)
+    return value
+
+
+def mask_nir_processor(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    for key, value in event_dict.items():
+        event_dict[key] = _mask(value)
+    return event_dict
+
+
+def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -> None:
+    """Route structlog and standard logging through one pipeline to stdout."""
+    timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        timestamper,
+        structlog.processors.dict_tracebacks
+        if fmt == "json"
+        else structlog.processors.format_exc_info,
+        mask_nir_processor,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _add_service(service),
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Access logs come from our own middleware, with request ids; uvicorn's would repeat them.
+    logging.getLogger("uvicorn.access").disabled = True
+    for noisy in ("aiokafka", "kafka"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def _add_service(service: str) -> Any:
+    def processor(
+        _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        event_dict.setdefault("service", service)
+        return event_dict
+
+    return processor
+
+
+def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+    logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
+    return logger

@@ -1,0 +1,349 @@
+"""The transactional outbox and its relay.
+
+A unit of work writes its events into ``outbox`` in the same transaction as the domain
+change (see ``servicekit.db.UnitOfWork``). The relay reads unpublished rows and publishes
+them to Kafka with an idempotent producer (``acks=all``), then marks them published.
+
+Several replicas may relay at once. Rows are claimed with ``FOR UPDATE SKIP LOCKED``; the
+events of one key must still leave in order, so a replica publishes a key's rows only while
+it holds that key's transaction-scoped advisory lock and only from the oldest unpublished
+row of that key onwards, without gaps. A batch that fails is rolled back and retried with
+backoff: rows may then be published twice, never lost; consumers drop duplicates by
+``event_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    Uuid,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts import Event, TopicSpec
+from servicekit.logging import get_logger
+from servicekit.tracing import current_traceparent
+
+logger = get_logger(__name__)
+
+#: NOTIFY channel a committing unit of work signals, so the relay wakes at once.
+OUTBOX_CHANNEL = "outbox"
+
+#: Tables that servicekit owns in every service's database (created by each service's
+#: first migration through ``servicekit.migrations``).
+metadata = MetaData()
+
+OUTBOX = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("event_id", Uuid, nullable=False, unique=True),
+    Column("topic", Text, nullable=False, comment="Logical topic name, without prefix"),
+    Column("key", Text, nullable=False),
+    Column("event_type", Text, nullable=True),
+    Column("payload", JSONB, nullable=True, comment="The event; NULL for a tombstone"),
+    Column("headers", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text, nullable=True),
+    Index("outbox_unpublished_idx", "id", postgresql_where=text("published_at IS NULL")),
+    Index("outbox_unpublished_key_idx", "key", "id", postgresql_where=text("published_at IS NULL")),
+    Index("outbox_published_at_idx", "published_at"),
+)
+
+
+def outbox_row(topic: TopicSpec, *, key: str, event: Event | None) -> dict[str, Any]:
+    headers = {"traceparent": current_traceparent()}
+    if event is not None:
+        headers |= {"event_type": event.event_type, "event_id": str(event.event_id)}
+    return {
+        "event_id": event.event_id if event is not None else uuid.uuid4(),
+        "topic": topic.name,
+        "key": key,
+        "event_type": event.event_type if event is not None else None,
+        "payload": json.loads(event.to_json()) if event is not None else None,
+        "headers": {name: value for name, value in headers.items() if value},
+    }
+
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    id: int
+    topic: str
+    key: str
+    payload: dict[str, Any] | None
+    headers: dict[str, str]
+
+    def value(self) -> bytes | None:
+        if self.payload is None:
+            return None
+        return json.dumps(self.payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+#: Sends one record and returns something to await for its acknowledgement; sends of one
+#: batch are started in order and awaited together.
+SendFunction = Callable[
+    [str, bytes, bytes | None, list[tuple[str, bytes]]], Awaitable[Awaitable[Any]]
+]
+
+
+class RelayMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.published = Counter(
+            "outbox_published", "Events published from the outbox", ["topic"], registry=registry
+        )
+        self.failures = Counter(
+            "outbox_publish_failures", "Batches that failed to publish", registry=registry
+        )
+        self.pending = Gauge("outbox_pending", "Unpublished outbox rows", registry=registry)
+        self.oldest_age = Gauge(
+            "outbox_oldest_unpublished_age_seconds",
+            "Age of the oldest unpublished outbox row",
+            registry=registry,
+        )
+
+
+class OutboxRelay:
+    """Publishes outbox rows; run ``await relay.run()`` as a background task."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        send: SendFunction,
+        *,
+        listen_dsn: str | None,
+        topic_prefix: str = "",
+        batch_size: int = 200,
+        poll_interval: float = 1.0,
+        retention: timedelta = timedelta(days=7),
+        registry: CollectorRegistry | None = None,
+    ) -> None:
+        self._engine = engine
+        self._send = send
+        self._listen_dsn = listen_dsn
+        self._topic_prefix = topic_prefix
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._retention = retention
+        self._wakeup = asyncio.Event()
+        self._metrics = RelayMetrics(registry or CollectorRegistry())
+        self._last_cleanup = datetime.now(UTC)
+        self._last_gauges = datetime.min.replace(tzinfo=UTC)
+        self.healthy = False
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        listener = asyncio.create_task(self._listen(), name="outbox-listen")
+        failures = 0
+        try:
+            while True:
+                self._wakeup.clear()
+                try:
+                    published = await self.publish_batch()
+                    failures = 0
+                    self.healthy = True
+                    await self._housekeeping()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    failures += 1
+                    self.healthy = False
+                    self._metrics.failures.inc()
+                    delay = min(30.0, 0.2 * 2 ** min(failures, 8)) * random.uniform(0.5, 1.0)  # noqa: S311
+                    logger.warning(
+                        "outbox publish failed, will retry",
+                        error=repr(error),
+                        retry_in_seconds=round(delay, 2),
+                    )
+                    await asyncio.sleep(delay)
+                    continue
+                if published >= self._batch_size:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
+        finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+
+    async def publish_batch(self) -> int:
+        """Publish what this replica may publish now; return how many rows it published."""
+        async with self._engine.begin() as connection:
+            claimed = (
+                await connection.execute(
+                    select(OUTBOX.c.id, OUTBOX.c.key)
+                    .where(OUTBOX.c.published_at.is_(None))
+                    .order_by(OUTBOX.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not claimed:
+                return 0
+            keys = sorted({row.key for row in claimed})
+            locked_keys = [
+                row.key
+                for row in (
+                    await connection.execute(
+                        text(
+                            "SELECT key FROM unnest(CAST(:keys AS text[])) AS key "
+                            "WHERE pg_try_advisory_xact_lock(hashtext('outbox'), hashtext(key))"
+                        ),
+                        {"keys": keys},
+                    )
+                ).all()
+            ]
+            unpublished = await self._unpublished_ids(
+                connection, locked_keys, up_to=max(row.id for row in claimed)
+            )
+            ids = self._publishable(claimed, locked_keys, unpublished)
+            if not ids:
+                return 0
+            records = [
+                OutboxRecord(row.id, row.topic, row.key, row.payload, row.headers)
+                for row in (
+                    await connection.execute(
+                        select(
+                            OUTBOX.c.id,
+                            OUTBOX.c.topic,
+                            OUTBOX.c.key,
+                            OUTBOX.c.payload,
+                            OUTBOX.c.headers,
+                        )
+                        .where(OUTBOX.c.id.in_(ids))
+                        .order_by(OUTBOX.c.id)
+                    )
+                ).all()
+            ]
+            await self._publish(records)
+            await connection.execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.id.in_(ids))
+                .values(published_at=func.now(), attempts=OUTBOX.c.attempts + 1)
+            )
+        for record in records:
+            self._metrics.published.labels(record.topic).inc()
+        return len(records)
+
+    @staticmethod
+    async def _unpublished_ids(
+        connection: Any, keys: Sequence[str], *, up_to: int
+    ) -> list[tuple[int, str]]:
+        if not keys:
+            return []
+        rows = await connection.execute(
+            select(OUTBOX.c.id, OUTBOX.c.key)
+            .where(
+                OUTBOX.c.published_at.is_(None),
+                OUTBOX.c.key.in_(bindparam("keys", expanding=True)),
+                OUTBOX.c.id <= up_to,
+            )
+            .order_by(OUTBOX.c.id),
+            {"keys": list(keys)},
+        )
+        return [(row.id, row.key) for row in rows]
+
+    @staticmethod
+    def _publishable(
+        claimed: Sequence[Any], locked_keys: Sequence[str], unpublished: Sequence[tuple[int, str]]
+    ) -> list[int]:
+        """Ids this replica may publish: for each key it locked, the run of its claimed rows
+        that starts at the key's oldest unpublished row and stops at the first row it does not
+        hold (held by another replica, which will wait for this one)."""
+        claimed_ids = {row.id for row in claimed}
+        locked = set(locked_keys)
+        blocked: set[str] = set()
+        publishable = []
+        for row_id, key in unpublished:
+            if key not in locked or key in blocked:
+                continue
+            if row_id in claimed_ids:
+                publishable.append(row_id)
+            else:
+                blocked.add(key)
+        return publishable
+
+    async def _publish(self, records: Sequence[OutboxRecord]) -> None:
+        acknowledgements = []
+        for record in records:
+            headers = [(name, value.encode()) for name, value in record.headers.items()]
+            acknowledgements.append(
+                await self._send(
+                    self._topic_prefix + record.topic, record.key.encode(), record.value(), headers
+                )
+            )
+        await asyncio.gather(*acknowledgements)
+
+    async def _housekeeping(self) -> None:
+        """Refresh the backlog gauges every few seconds and drop old published rows."""
+        now = datetime.now(UTC)
+        if now - self._last_gauges < timedelta(seconds=5):
+            return
+        self._last_gauges = now
+        async with self._engine.connect() as connection:
+            pending, oldest = (
+                await connection.execute(
+                    select(func.count(), func.min(OUTBOX.c.created_at)).where(
+                        OUTBOX.c.published_at.is_(None)
+                    )
+                )
+            ).one()
+            self._metrics.pending.set(pending)
+            self._metrics.oldest_age.set((now - oldest).total_seconds() if oldest else 0)
+            if now - self._last_cleanup > timedelta(minutes=10):
+                self._last_cleanup = now
+                await connection.execute(
+                    delete(OUTBOX).where(OUTBOX.c.published_at < now - self._retention)
+                )
+                await connection.commit()
+
+    async def _listen(self) -> None:
+        """Wake the relay on NOTIFY; on any trouble, fall back to polling and reconnect."""
+        if self._listen_dsn is None:
+            return
+        while True:
+            connection: asyncpg.Connection | None = None
+            try:
+                connection = await asyncpg.connect(self._listen_dsn)
+                await connection.add_listener(OUTBOX_CHANNEL, lambda *_: self._wakeup.set())
+                self._wakeup.set()  # anything committed while we were not listening
+                closed = asyncio.Event()
+                connection.add_termination_listener(lambda *_, done=closed: done.set())
+                await closed.wait()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                logger.debug("outbox listener unavailable", error=repr(error))
+            finally:
+                if connection is not None and not connection.is_closed():
+                    await connection.close()
+            await asyncio.sleep(self._poll_interval)

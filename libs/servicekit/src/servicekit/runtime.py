@@ -1,0 +1,200 @@
+"""What a service runs besides its HTTP routes: database, outbox relay, Kafka consumers.
+
+``ServiceRuntime`` is built in each service's ``create_app(settings)``; the app's lifespan
+starts and stops it. Kafka being down never stops a service from starting: the relay and the
+consumers connect in the background and ``/readyz`` says when they are there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+from prometheus_client import CollectorRegistry
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from contracts import TopicSpec
+from servicekit.consumer import (
+    ConsumerMetrics,
+    Handler,
+    IdempotentConsumer,
+    TombstoneHandler,
+    UoW,
+)
+from servicekit.db import asyncpg_dsn, create_engine, session_factory
+from servicekit.kafka import RelayProducer, create_broker, group_id, topic_name
+from servicekit.logging import get_logger
+from servicekit.outbox import OutboxRelay
+from servicekit.security import JwksClient, KeySet, TokenVerifier, audience_of
+from servicekit.settings import ServiceSettings
+
+logger = get_logger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings, *, keys: KeySet | None = None) -> None:
+        self.settings = settings
+        self.registry = CollectorRegistry()
+        self.engine: AsyncEngine = create_engine(settings)
+        self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        self.verifier = TokenVerifier(
+            keys or JwksClient(settings.auth_jwks_url),
+            issuer=settings.auth_issuer,
+            audience=audience_of(settings.service_name),
+        )
+        self.producer = RelayProducer(settings)
+        self.relay = OutboxRelay(
+            self.engine,
+            self.producer.send,
+            listen_dsn=asyncpg_dsn(settings.database_url.get_secret_value()),
+            topic_prefix=settings.kafka_topic_prefix,
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval_seconds,
+            registry=self.registry,
+        )
+        self.consumer_metrics = ConsumerMetrics(self.registry)
+        self.broker: KafkaBroker | None = None
+        self.broker_started = False
+        self._background: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def add_consumer(
+        self,
+        name: str,
+        topic: TopicSpec,
+        handler: Handler[UoW],
+        *,
+        unit_of_work: Callable[[], UoW],
+        dead_letter_topic: TopicSpec | None = None,
+        on_tombstone: TombstoneHandler[UoW] | None = None,
+        auto_offset_reset: Literal["earliest", "latest"] = "earliest",
+        description: str = "",
+        **options: Any,
+    ) -> IdempotentConsumer[UoW]:
+        """Consume ``topic`` in the consumer group ``<service>.<name>``, once per event."""
+        consumer = IdempotentConsumer(
+            name=f"{self.settings.service_name}.{name}",
+            topic=topic,
+            handler=handler,
+            unit_of_work=unit_of_work,
+            producer=self.settings.service_name,
+            dead_letter_topic=dead_letter_topic,
+            metrics=self.consumer_metrics,
+            on_tombstone=on_tombstone,
+            **options,
+        )
+        if self.broker is None:
+            self.broker = create_broker(self.settings)
+        subscriber = self.broker.subscriber(
+            topic_name(self.settings, topic),
+            group_id=group_id(self.settings, name),
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            auto_offset_reset=auto_offset_reset,
+            title=f"{consumer.name} consumes {topic.name}",
+            description=description or topic.description,
+        )
+
+        @subscriber
+        async def handle(message: KafkaMessage) -> None:
+            record = message.raw_message
+            assert not isinstance(record, tuple)
+            lag = None
+            try:
+                highwater = message.consumer.highwater(_partition(record))  # type: ignore[attr-defined]
+                lag = max(0, highwater - record.offset - 1) if highwater is not None else None
+            except Exception:  # noqa: S110 - lag is informative only
+                pass
+            await consumer.handle_record(record, lag=lag)
+
+        return consumer
+
+    def add_background(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+        """A long-running task started with the service and cancelled when it stops."""
+        self._background.append((name, run))
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        if self.broker is not None:
+            self._tasks.append(asyncio.create_task(self._start_broker(), name="kafka-consumers"))
+        for name, run in self._background:
+            self._tasks.append(asyncio.create_task(_forever(name, run), name=name))
+
+    async def _start_broker(self) -> None:
+        assert self.broker is not None
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self.broker.start()
+                self.broker_started = True
+                logger.info("kafka consumers started")
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                delay = min(30.0, 0.5 * 2 ** min(attempt, 6)) * random.uniform(0.5, 1.0)  # noqa: S311
+                logger.warning(
+                    "kafka consumers cannot start yet",
+                    error=repr(error),
+                    retry_in_seconds=round(delay, 2),
+                )
+                # A half-started broker may fail to stop: it is started again anyway.
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                await asyncio.sleep(delay)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self.broker is not None and self.broker_started:
+            await self.broker.stop()
+            self.broker_started = False
+        await self.producer.stop()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, str]:
+        """Each dependency: "ok" or why not."""
+        checks: dict[str, str] = {}
+        try:
+            async with asyncio.timeout(2.0), self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as error:
+            checks["database"] = f"unavailable: {type(error).__name__}"
+        try:
+            async with asyncio.timeout(3.0):
+                await self.producer.ping()
+            checks["kafka"] = "ok"
+        except Exception as error:
+            checks["kafka"] = f"unavailable: {type(error).__name__}"
+        if self.broker is not None:
+            checks["consumers"] = "ok" if self.broker_started else "starting"
+        return checks
+
+
+def _partition(record: Any) -> Any:
+    from aiokafka import TopicPartition
+
+    return TopicPartition(record.topic, record.partition)
+
+
+async def _forever(name: str, run: Callable[[], Awaitable[None]]) -> None:
+    """Restart a background task that crashed, after a pause, rather than lose it."""
+    while True:
+        try:
+            await run()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("background task crashed, restarting", task=name)
+            await asyncio.sleep(1.0)

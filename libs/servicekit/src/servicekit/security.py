@@ -1,0 +1,274 @@
+"""Access tokens: ES256 JWTs from the auth service, verified locally against its JWKS.
+
+Browsers carry the token in an HttpOnly cookie; then every state-changing request must also
+carry the CSRF token in a header, whose hash the access token holds (a signed double
+submit), and come from our own origin when the browser says where it comes from.
+Back-office tools send ``Authorization: Bearer``, which a browser never adds by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Protocol
+from urllib.parse import urlsplit
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+
+from servicekit.logging import get_logger
+from servicekit.problems import Problem
+
+logger = get_logger(__name__)
+
+ALGORITHM = "ES256"
+ACCESS_COOKIE = "mm_access"
+CSRF_COOKIE = "mm_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+Kind = Literal["member", "agent"]
+AgentRole = Literal["agent", "supervisor", "admin"]
+
+
+def audience_of(service: str) -> str:
+    """The audience a service accepts: tokens name the APIs they are meant for."""
+    return f"urn:mes-messages:{service}"
+
+
+def csrf_hash(csrf_token: str) -> str:
+    """What the access token holds of the CSRF token."""
+    digest = hashlib.sha256(csrf_token.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+class InvalidToken(Exception):
+    pass
+
+
+class KeySet(Protocol):
+    async def key_for(self, kid: str) -> jwt.PyJWK: ...
+
+
+class StaticKeySet:
+    """Keys given up front (a service that signs its own tokens, or a test)."""
+
+    def __init__(self, jwks: Mapping[str, Any]) -> None:
+        self._keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(dict(jwks)).keys}
+
+    async def key_for(self, kid: str) -> jwt.PyJWK:
+        try:
+            return self._keys[kid]
+        except KeyError:
+            raise InvalidToken(f"unknown key {kid!r}") from None
+
+
+class JwksClient:
+    """The auth service's JWKS, cached; an unknown ``kid`` triggers a refetch (at most every
+    ``min_refresh`` seconds), so a new signing key is picked up as soon as tokens use it."""
+
+    def __init__(self, url: str, *, ttl: float = 300.0, min_refresh: float = 5.0) -> None:
+        self._url = url
+        self._ttl = ttl
+        self._min_refresh = min_refresh
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def key_for(self, kid: str) -> jwt.PyJWK:
+        now = time.monotonic()
+        if kid not in self._keys or now - self._fetched_at > self._ttl:
+            async with self._lock:
+                stale = now - self._fetched_at > self._ttl
+                may_refresh = time.monotonic() - self._fetched_at > self._min_refresh
+                if (kid not in self._keys and may_refresh) or stale:
+                    await self._refresh()
+        try:
+            return self._keys[kid]
+        except KeyError:
+            raise InvalidToken(f"unknown key {kid!r}") from None
+
+    async def _refresh(self) -> None:
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(self._url)
+                response.raise_for_status()
+                keys = jwt.PyJWKSet.from_dict(response.json()).keys
+        except Exception as error:
+            # Keep serving with the keys we have; tokens signed by them still verify.
+            logger.warning("JWKS refresh failed", url=self._url, error=repr(error))
+            self._fetched_at = time.monotonic() - self._ttl + self._min_refresh
+            return
+        self._keys = {key.key_id: key for key in keys if key.key_id}
+        self._fetched_at = time.monotonic()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as the access token says."""
+
+    subject: uuid.UUID
+    kind: Kind
+    fund: str
+    role: AgentRole | None = None
+    skills: tuple[str, ...] = ()
+    session_id: str | None = None
+    given_name: str | None = None
+    claims: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_member(self) -> bool:
+        return self.kind == "member"
+
+    @property
+    def is_agent(self) -> bool:
+        return self.kind == "agent"
+
+
+class TokenVerifier:
+    def __init__(self, keys: KeySet, *, issuer: str, audience: str, leeway: float = 30.0) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+
+    async def verify(self, token: str) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise InvalidToken(str(error)) from error
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken(f"algorithm {header.get('alg')!r} is not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("no key id")
+        key = await self.keys.key_for(kid)
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            )
+        except jwt.PyJWTError as error:
+            raise InvalidToken(str(error)) from error
+        return claims
+
+    async def principal(self, token: str) -> Principal:
+        claims = await self.verify(token)
+        try:
+            kind = claims["kind"]
+            if kind not in ("member", "agent"):
+                raise ValueError(kind)
+            role = claims.get("role") if kind == "agent" else None
+            if kind == "agent" and role not in ("agent", "supervisor", "admin"):
+                raise ValueError(role)
+            return Principal(
+                subject=uuid.UUID(claims["sub"]),
+                kind=kind,
+                fund=str(claims["fund"]),
+                role=role,
+                skills=tuple(claims.get("skills") or ()),
+                session_id=claims.get("sid"),
+                given_name=claims.get("given_name"),
+                claims=claims,
+            )
+        except (KeyError, ValueError, TypeError) as error:
+            raise InvalidToken(f"malformed claims: {error}") from error
+
+
+def _unauthenticated(detail: str) -> Problem:
+    return Problem(
+        401,
+        "unauthenticated",
+        detail,
+        headers={"WWW-Authenticate": 'Bearer realm="mes-messages"'},
+    )
+
+
+def _same_origin(request: Request, public_base_url: str) -> bool:
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    expected = urlsplit(public_base_url)
+    actual = urlsplit(origin)
+    return (actual.scheme, actual.netloc) == (expected.scheme, expected.netloc)
+
+
+async def authenticated(request: Request) -> Principal:
+    """The caller, from a bearer token or the access cookie; 401 when there is none."""
+    verifier: TokenVerifier = request.app.state.verifier
+    authorization = request.headers.get("authorization", "")
+    from_cookie = False
+    if authorization.lower().startswith("bearer "):
+        token = authorization[7:].strip()
+    elif cookie := request.cookies.get(ACCESS_COOKIE):
+        token, from_cookie = cookie, True
+    else:
+        raise _unauthenticated("Vous devez être connecté pour accéder à ce service.")
+    try:
+        principal = await verifier.principal(token)
+    except InvalidToken as error:
+        logger.info("token refused", reason=str(error))
+        raise _unauthenticated(
+            "Votre session a expiré ou n'est pas valide : reconnectez-vous."
+        ) from None
+    if from_cookie and request.method not in SAFE_METHODS:
+        _check_csrf(request, principal)
+    return principal
+
+
+def _check_csrf(request: Request, principal: Principal) -> None:
+    public_base_url: str = request.app.state.settings.public_base_url
+    sent = request.headers.get(CSRF_HEADER, "")
+    expected = principal.claims.get("csrf")
+    if (
+        not isinstance(expected, str)
+        or not sent
+        or not hmac.compare_digest(csrf_hash(sent), expected)
+    ):
+        raise Problem(
+            403, "csrf", "La demande n'a pas pu être vérifiée : rechargez la page et réessayez."
+        )
+    if not _same_origin(request, public_base_url):
+        raise Problem(403, "origin", "Cette demande ne provient pas du site attendu.")
+
+
+def member(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    if not principal.is_member:
+        raise Problem(403, "members-only", "Cette fonction est réservée aux adhérents.")
+    return principal
+
+
+def agent(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    if not principal.is_agent:
+        raise Problem(403, "agents-only", "Cette fonction est réservée aux conseillers.")
+    return principal
+
+
+def agent_with_role(*roles: AgentRole) -> Callable[[Principal], Principal]:
+    """A dependency admitting agents whose role is one of ``roles``."""
+
+    def dependency(principal: Annotated[Principal, Depends(agent)]) -> Principal:
+        if principal.role not in roles:
+            raise Problem(403, "role", "Votre profil ne permet pas cette action.")
+        return principal
+
+    return dependency
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
+CurrentMember = Annotated[Principal, Depends(member)]
+CurrentAgent = Annotated[Principal, Depends(agent)]
+CurrentSupervisor = Annotated[Principal, Depends(agent_with_role("supervisor", "admin"))]
+CurrentAdmin = Annotated[Principal, Depends(agent_with_role("admin"))]

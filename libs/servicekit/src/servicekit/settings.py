@@ -1,0 +1,90 @@
+"""Settings every service shares. Each service subclasses ``ServiceSettings`` with its prefix.
+
+Values come from the environment. Settings that every service reads the same way
+(``ENVIRONMENT``, ``KAFKA_BOOTSTRAP_SERVERS``, ``PUBLIC_BASE_URL``...) carry no prefix; the
+others carry the service's prefix (``MESSAGES_DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["local", "test", "staging", "production"]
+
+#: Environments where the defaults baked into the code (local secrets) are acceptable.
+LOCAL_ENVIRONMENTS: frozenset[str] = frozenset({"local", "test"})
+
+LOCAL_DATABASE_URL = "postgresql+asyncpg://{service}:{service}@127.0.0.1:15432/{service}"
+
+
+def shared(name: str) -> AliasChoices:
+    """A setting read from one unprefixed environment variable, the same for every service."""
+    return AliasChoices(name)
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    #: Name of the service, for logs, metrics, consumer groups and event ``producer``.
+    service_name: str = "service"
+
+    environment: Environment = Field(default="local", validation_alias=shared("ENVIRONMENT"))
+    log_level: str = Field(default="INFO", validation_alias=shared("LOG_LEVEL"))
+    log_format: Literal["json", "console"] = Field(
+        default="json", validation_alias=shared("LOG_FORMAT")
+    )
+
+    #: Each service defaults it to ``local_database_url(<service>)``.
+    database_url: SecretStr = SecretStr("")
+    database_pool_size: int = 10
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:19092", validation_alias=shared("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    #: Prepended to every topic name; lets several stacks (or test runs) share one cluster.
+    kafka_topic_prefix: str = Field(default="", validation_alias=shared("KAFKA_TOPIC_PREFIX"))
+    #: Prepended to every consumer group id, for the same reason.
+    kafka_group_prefix: str = Field(default="", validation_alias=shared("KAFKA_GROUP_PREFIX"))
+
+    #: Where tokens are verified: the auth service's JWKS and the issuer and audience it signs.
+    auth_jwks_url: str = Field(
+        default="http://127.0.0.1:8101/.well-known/jwks.json",
+        validation_alias=shared("AUTH_JWKS_URL"),
+    )
+    auth_issuer: str = Field(
+        default="http://localhost:8080/api/auth", validation_alias=shared("AUTH_ISSUER")
+    )
+    #: Public address of the gateway: links in emails and redirects are built from it.
+    public_base_url: str = Field(
+        default="http://localhost:8080", validation_alias=shared("PUBLIC_BASE_URL")
+    )
+
+    outbox_poll_interval_seconds: float = 1.0
+    outbox_batch_size: int = 200
+
+    @model_validator(mode="after")
+    def _no_local_secrets_outside_local(self) -> Self:
+        """Outside local and test, a secret left at its coded default is a mistake."""
+        if self.environment in LOCAL_ENVIRONMENTS:
+            return self
+        offending = [
+            name
+            for name, field in type(self).model_fields.items()
+            if isinstance(field.default, SecretStr)
+            and field.default.get_secret_value()
+            and getattr(self, name) == field.default
+        ]
+        if offending:
+            raise ValueError(
+                f"{', '.join(sorted(offending))} keep their local default in environment "
+                f"{self.environment!r}: set them from a secret"
+            )
+        return self
+
+
+def local_database_url(service: str) -> SecretStr:
+    """The local stack's database of a service: the default of its ``DATABASE_URL``."""
+    return SecretStr(LOCAL_DATABASE_URL.format(service=service))

@@ -1,0 +1,250 @@
+"""A row and its event, through the outbox, the real broker and an idempotent consumer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from pydantic import SecretStr
+from sqlalchemy import Column, MetaData, Table, Text, Uuid, func, select
+
+from contracts.events.common import CatalogNode
+from contracts.events.messages import MessageSubmitted
+from contracts.topics import MESSAGE_SUBMITTED
+from servicekit.db import UnitOfWork
+from servicekit.outbox import OUTBOX
+from servicekit.outbox import metadata as servicekit_metadata
+from servicekit.runtime import ServiceRuntime
+from servicekit.settings import ServiceSettings
+from servicekit.testing import eventually, fresh_database
+
+pytestmark = pytest.mark.integration
+
+metadata = MetaData()
+NOTES = Table(
+    "notes",
+    metadata,
+    Column("message_id", Uuid, primary_key=True),
+    Column("thread_id", Uuid),
+    Column("reference", Text),
+)
+# No unique constraint on purpose: a second effect would show as a second row.
+EFFECTS = Table("effects", metadata, Column("event_id", Uuid), Column("thread_id", Uuid))
+
+
+class KitSettings(ServiceSettings):
+    service_name: str = "kit"
+
+
+@pytest.fixture
+async def database_url(postgres_admin_url: str) -> AsyncIterator[str]:
+    async with fresh_database(postgres_admin_url, "servicekit_test") as url:
+        runtime = ServiceRuntime(KitSettings(database_url=SecretStr(url)))
+        async with runtime.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+            await connection.run_sync(servicekit_metadata.create_all)
+        await runtime.engine.dispose()
+        yield url
+
+
+def settings(database_url: str, bootstrap: str, prefix: str) -> KitSettings:
+    return KitSettings(
+        database_url=SecretStr(database_url),
+        kafka_bootstrap_servers=bootstrap,
+        kafka_topic_prefix=prefix,
+        kafka_group_prefix=prefix,
+        outbox_poll_interval_seconds=0.5,
+    )
+
+
+async def record_effect(event: MessageSubmitted, uow: UnitOfWork) -> None:
+    await uow.session.execute(
+        EFFECTS.insert().values(event_id=event.event_id, thread_id=event.thread_id)
+    )
+
+
+def running_runtime(config: KitSettings) -> ServiceRuntime:
+    runtime = ServiceRuntime(config)
+    runtime.add_consumer(
+        "effects",
+        MESSAGE_SUBMITTED,
+        record_effect,
+        unit_of_work=lambda: UnitOfWork(runtime.sessions, producer="kit"),
+    )
+    return runtime
+
+
+def message_submitted(thread_id: uuid.UUID, reference: str = "NPC-2026-000001") -> MessageSubmitted:
+    node = CatalogNode(code="famille", label="Famille, Allocations familiales, aides au logement")
+    return MessageSubmitted.new(
+        producer="kit",
+        thread_id=thread_id,
+        message_id=uuid.uuid4(),
+        reference=reference,
+        member_id=uuid.uuid4(),
+        fund="NPC",
+        theme=node,
+        subject=node,
+        motif=node,
+        submitted_at=datetime.now(UTC),
+        due_date=date(2026, 12, 10),
+        follow_up=False,
+    )
+
+
+async def submit(runtime: ServiceRuntime, event: MessageSubmitted) -> None:
+    async with UnitOfWork(runtime.sessions, producer="kit") as uow:
+        await uow.session.execute(
+            NOTES.insert().values(
+                message_id=event.message_id, thread_id=event.thread_id, reference=event.reference
+            )
+        )
+        uow.publish(event)
+        await uow.commit()
+
+
+async def effects_of(runtime: ServiceRuntime, event_id: uuid.UUID) -> int:
+    async with runtime.engine.connect() as connection:
+        count = await connection.scalar(
+            select(func.count()).select_from(EFFECTS).where(EFFECTS.c.event_id == event_id)
+        )
+    return int(count or 0)
+
+
+async def wait_for_effect(
+    runtime: ServiceRuntime, event_id: uuid.UUID, timeout: float = 30.0
+) -> None:
+    async def seen() -> bool:
+        return await effects_of(runtime, event_id) >= 1
+
+    await eventually(seen, timeout=timeout, message=f"no effect of {event_id}")
+
+
+async def test_a_committed_row_and_its_event_reach_the_consumer_exactly_once(
+    database_url: str, kafka_bootstrap: str, kafka_topic_prefix: str
+) -> None:
+    runtime = running_runtime(settings(database_url, kafka_bootstrap, kafka_topic_prefix))
+    await runtime.start()
+    try:
+        thread_id = uuid.uuid4()
+        first = message_submitted(thread_id)
+        await submit(runtime, first)
+        await wait_for_effect(runtime, first.event_id)
+        # A later event of the same thread lands on the same partition, after the first:
+        # once it is applied, any duplicate of the first would have been applied too.
+        sentinel = message_submitted(thread_id, reference="NPC-2026-000002")
+        await submit(runtime, sentinel)
+        await wait_for_effect(runtime, sentinel.event_id)
+        assert await effects_of(runtime, first.event_id) == 1
+        async with runtime.engine.connect() as connection:
+            unpublished = await connection.scalar(
+                select(func.count()).select_from(OUTBOX).where(OUTBOX.c.published_at.is_(None))
+            )
+        assert unpublished == 0
+    finally:
+        await runtime.stop()
+
+
+async def test_a_rolled_back_unit_of_work_publishes_nothing(
+    database_url: str, kafka_bootstrap: str, kafka_topic_prefix: str
+) -> None:
+    runtime = running_runtime(settings(database_url, kafka_bootstrap, kafka_topic_prefix))
+    await runtime.start()
+    try:
+        thread_id = uuid.uuid4()
+        abandoned = message_submitted(thread_id)
+        async with UnitOfWork(runtime.sessions, producer="kit") as uow:
+            uow.publish(abandoned)
+            # leaving without commit
+        sentinel = message_submitted(thread_id)
+        await submit(runtime, sentinel)
+        await wait_for_effect(runtime, sentinel.event_id)
+        assert await effects_of(runtime, abandoned.event_id) == 0
+    finally:
+        await runtime.stop()
+
+
+async def test_an_event_committed_while_the_broker_is_down_arrives_once_it_is_back(
+    database_url: str, disposable_kafka: object
+) -> None:
+    from devstack.pytest_plugin import DisposableKafka
+
+    assert isinstance(disposable_kafka, DisposableKafka)
+    runtime = running_runtime(settings(database_url, disposable_kafka.bootstrap, ""))
+    await runtime.start()
+    try:
+        warm_up = message_submitted(uuid.uuid4())
+        await submit(runtime, warm_up)
+        await wait_for_effect(runtime, warm_up.event_id, timeout=60)
+
+        disposable_kafka.stop()
+        during_outage = message_submitted(uuid.uuid4())
+        await submit(runtime, during_outage)  # the member's request succeeds
+        async with runtime.engine.connect() as connection:
+            pending = await connection.scalar(
+                select(func.count())
+                .select_from(OUTBOX)
+                .where(OUTBOX.c.event_id == during_outage.event_id, OUTBOX.c.published_at.is_(None))
+            )
+        assert pending == 1, "with the broker down the event waits in the outbox"
+
+        disposable_kafka.start()
+        await wait_for_effect(runtime, during_outage.event_id, timeout=90)
+        assert await effects_of(runtime, during_outage.event_id) == 1
+    finally:
+        await runtime.stop()
+
+
+async def test_a_redelivered_event_has_no_second_effect(
+    database_url: str, kafka_bootstrap: str, kafka_topic_prefix: str
+) -> None:
+    config = settings(database_url, kafka_bootstrap, kafka_topic_prefix)
+    topic = kafka_topic_prefix + MESSAGE_SUBMITTED.name
+    thread_id = uuid.uuid4()
+    event = message_submitted(thread_id)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        # The same event twice on the wire, as a relay retrying after a lost acknowledgement would.
+        for _ in range(2):
+            await producer.send_and_wait(topic, event.to_json(), key=str(thread_id).encode())
+    finally:
+        await producer.stop()
+
+    runtime = running_runtime(config)
+    await runtime.start()
+    try:
+        sentinel = message_submitted(thread_id)
+        await submit(runtime, sentinel)
+        await wait_for_effect(runtime, sentinel.event_id)
+        assert await effects_of(runtime, event.event_id) == 1
+    finally:
+        await runtime.stop()
+
+    # Rewind the consumer group to the beginning: everything is delivered again.
+    group = f"{kafka_topic_prefix}kit.effects"
+    rewinder = AIOKafkaConsumer(
+        bootstrap_servers=kafka_bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await rewinder.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(MESSAGE_SUBMITTED.partitions)]
+        rewinder.assign(partitions)
+        await rewinder.seek_to_beginning(*partitions)
+        await rewinder.commit({tp: 0 for tp in partitions})
+    finally:
+        await rewinder.stop()
+
+    runtime = running_runtime(config)
+    await runtime.start()
+    try:
+        after_rewind = message_submitted(thread_id)
+        await submit(runtime, after_rewind)
+        await wait_for_effect(runtime, after_rewind.event_id)
+        assert await effects_of(runtime, event.event_id) == 1
+        assert await effects_of(runtime, sentinel.event_id) == 1
+    finally:
+        await runtime.stop()

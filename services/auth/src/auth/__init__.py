@@ -1,0 +1,1 @@
+"""Auth service: identities of members and agents; issues the access tokens every service verifies."""

@@ -1,0 +1,1 @@
+"""Messages service: the members' threads and the agents' queue: "Mes messages et mes réponses"."""

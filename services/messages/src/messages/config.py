@@ -1,0 +1,15 @@
+"""Settings of the messages service; environment variables prefixed ``MESSAGES_``."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from servicekit.settings import ServiceSettings, local_database_url
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="MESSAGES_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "messages"
+    database_url: SecretStr = local_database_url("messages")

@@ -1,0 +1,1 @@
+"""Notifier service: confirmation and reply-available emails, exactly once, from Kafka events."""
