@@ -1,0 +1,113 @@
+# The two commands of the README, and a few helpers.
+#   make run   — install what is missing, start the whole local stack, Ctrl-C stops it
+#   make test  — install what is missing, start what tests need, run every test
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+CACHE := $(CURDIR)/.cache
+UV_ENV := $(CACHE)/uv-env
+UV := $(UV_ENV)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := 3.11
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+export PATH := $(CACHE)/bin:$(PATH)
+RUN := $(UV) run --frozen --no-sync
+
+NODE_PROJECTS := deploy/local/oidc $(wildcard frontends/portal frontends/backoffice)
+
+-include deploy/tools.mk
+
+.PHONY: help
+help:
+	@echo "make run    start the whole stack locally (Ctrl-C stops it)"
+	@echo "make test   run every test (unit, integration, end-to-end)"
+	@echo "make lint   ruff and mypy only"
+	@echo "make bench  benchmarks (listings, emails)"
+	@echo "make down   stop whatever the local stack left running"
+
+# --- installation -----------------------------------------------------------------------
+
+$(UV):
+	@echo "› installing uv $(UV_VERSION) in $(UV_ENV)"
+	@python3 -m venv $(UV_ENV)
+	@$(UV_ENV)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+
+.PHONY: uv
+uv: $(UV)
+	@[ "$$($(UV) --version | cut -d' ' -f2)" = "$(UV_VERSION)" ] || $(UV_ENV)/bin/pip install -q uv==$(UV_VERSION)
+
+.PHONY: python-env
+python-env: uv
+	@$(UV) sync --frozen --all-packages --quiet
+
+.PHONY: kafka-jars
+kafka-jars: python-env
+	@$(RUN) python -c "from devstack.config import StackConfig as C; from devstack.install import ensure_kafka_jars as e; c=C(); c.ensure_folders(); e(c, log=c.logs/'install.log')"
+
+.PHONY: node-modules
+node-modules:
+	@for project in $(NODE_PROJECTS); do \
+		if [ ! -f $$project/node_modules/.package-lock.json ] || [ $$project/package-lock.json -nt $$project/node_modules/.package-lock.json ]; then \
+			echo "› npm ci in $$project"; (cd $$project && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+		fi; \
+	done
+
+.PHONY: frontends
+frontends: node-modules
+	@for app in $(wildcard frontends/portal frontends/backoffice); do \
+		echo "› building $$app"; (cd $$app && npm run build --silent) || exit 1; \
+	done
+
+# Debian's Chromium for the browser tests (never a browser downloaded by a test tool).
+.PHONY: browser
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "› installing chromium from Debian"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "Chromium is missing: run 'sudo apt-get install chromium' (needed by the browser tests)"; exit 1; \
+		fi; \
+	fi
+
+.PHONY: install
+install: python-env kafka-jars node-modules
+
+# --- the two commands -------------------------------------------------------------------
+
+.PHONY: run
+run: install frontends
+	@$(RUN) python -m devstack run
+
+.PHONY: lint
+lint: python-env
+	@echo "› ruff"
+	@$(RUN) ruff check .
+	@$(RUN) ruff format --check --quiet .
+	@echo "› mypy"
+	@$(RUN) mypy
+
+.PHONY: test
+test: install frontends browser test-tools lint
+	@echo "› node tests (identity provider)"
+	@cd deploy/local/oidc && npm test --silent 2>&1 | tail -n 12
+	@echo "› pytest"
+	@$(RUN) pytest
+
+# Tools some tests need (deploy validation); provided by deploy/tools.mk when present.
+.PHONY: test-tools
+test-tools: $(if $(wildcard deploy/tools.mk),deploy-tools,)
+
+.PHONY: bench
+bench: install
+	@for script in $(wildcard services/*/bench/*.py); do echo "› $$script"; $(RUN) python $$script || exit 1; done
+
+.PHONY: down
+down: python-env
+	@$(RUN) python -m devstack down
+
+.PHONY: status
+status: python-env
+	@$(RUN) python -m devstack status
