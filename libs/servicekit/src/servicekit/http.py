@@ -10,14 +10,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.logging import configure_logging, get_logger
-from servicekit.problems import install_problem_handlers
+from servicekit.problems import Problem, install_problem_handlers
 from servicekit.runtime import ServiceRuntime
 from servicekit.tracing import TraceContext, set_trace
 
@@ -111,8 +111,6 @@ class RequestContextMiddleware:
 def _docs_router(title: str) -> APIRouter:
     """Swagger UI served from the service itself (no CDN), with no inline script, so the
     gateway's Content-Security-Policy holds on the docs pages too."""
-    from fastapi import Request
-    from fastapi.responses import HTMLResponse
     from swagger_ui_bundle import swagger_ui_path
 
     router = APIRouter(include_in_schema=False)
@@ -148,8 +146,6 @@ def _docs_router(title: str) -> APIRouter:
     @router.get("/docs/assets/{name}")
     async def docs_asset(name: str) -> Response:
         if name not in assets:
-            from servicekit.problems import Problem
-
             raise Problem(404, "not-found", "Cette adresse ne correspond à aucune ressource.")
         content = (swagger_ui_path / name).read_bytes()
         return Response(

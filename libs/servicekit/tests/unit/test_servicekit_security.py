@@ -1,0 +1,201 @@
+"""Only genuine, current tokens for this API get in; cookies need the CSRF header."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi import APIRouter, FastAPI
+from pydantic import SecretStr
+
+from servicekit.http import create_service_app
+from servicekit.runtime import ServiceRuntime
+from servicekit.security import (
+    ACCESS_COOKIE,
+    CSRF_HEADER,
+    CurrentAgent,
+    CurrentMember,
+    InvalidToken,
+    StaticKeySet,
+    TokenVerifier,
+    audience_of,
+)
+from servicekit.settings import ServiceSettings
+from servicekit.testing import TokenMinter
+
+pytestmark = pytest.mark.unit
+
+ISSUER = "http://localhost:8080/api/auth"
+
+
+@pytest.fixture(scope="module")
+def minter() -> TokenMinter:
+    return TokenMinter(issuer=ISSUER)
+
+
+def verifier(minter: TokenMinter) -> TokenVerifier:
+    return TokenVerifier(
+        StaticKeySet(minter.jwks()), issuer=ISSUER, audience=audience_of("messages")
+    )
+
+
+async def test_a_genuine_token_gives_the_principal(minter: TokenMinter) -> None:
+    member_id = uuid.uuid4()
+    principal = await verifier(minter).principal(
+        minter.mint(subject=member_id, fund="CNO", given_name="Jeanne")
+    )
+    assert principal.subject == member_id
+    assert principal.is_member
+    assert principal.fund == "CNO"
+    assert principal.given_name == "Jeanne"
+
+
+def _unsigned(minter: TokenMinter) -> str:
+    header = base64.urlsafe_b64encode(
+        json.dumps({"alg": "none", "kid": minter.kid}).encode()
+    ).rstrip(b"=")
+    claims = jwt.decode(minter.mint(), options={"verify_signature": False})
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
+    return f"{header.decode()}.{body.decode()}."
+
+
+def _tampered(minter: TokenMinter) -> str:
+    header, body, signature = minter.mint(role=None).split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    claims["kind"], claims["role"] = "agent", "admin"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{forged}.{signature}"
+
+
+def _other_key(minter: TokenMinter) -> str:
+    other = ec.generate_private_key(ec.SECP256R1())
+    claims = jwt.decode(minter.mint(), options={"verify_signature": False})
+    return jwt.encode(claims, other, algorithm="ES256", headers={"kid": minter.kid})
+
+
+def _hs256_with_public_key(minter: TokenMinter) -> str:
+    claims = jwt.decode(minter.mint(), options={"verify_signature": False})
+    return jwt.encode(claims, "not-the-key-" * 4, algorithm="HS256", headers={"kid": minter.kid})
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        _unsigned,
+        _tampered,
+        _other_key,
+        _hs256_with_public_key,
+        lambda m: m.mint(lifetime=-120),
+        lambda m: m.mint(audiences=("catalog",)),
+        lambda m: m.mint(iss="https://attacker.example"),
+        lambda m: m.mint(kind="superuser"),
+        lambda m: m.mint(kind="agent", role="root"),
+        lambda m: "not.a.token",
+    ],
+    ids=[
+        "alg-none",
+        "tampered",
+        "other-key",
+        "hs256",
+        "expired",
+        "wrong-audience",
+        "wrong-issuer",
+        "unknown-kind",
+        "unknown-role",
+        "garbage",
+    ],
+)
+async def test_forged_or_stale_tokens_are_refused(minter: TokenMinter, forge: object) -> None:
+    token = forge(minter)  # type: ignore[operator]
+    with pytest.raises(InvalidToken):
+        await verifier(minter).principal(token)
+
+
+class KitSettings(ServiceSettings):
+    service_name: str = "messages"
+
+
+@pytest.fixture
+async def client(minter: TokenMinter) -> AsyncIterator[httpx.AsyncClient]:
+    router = APIRouter()
+
+    @router.post("/member-action")
+    async def member_action(member: CurrentMember) -> dict[str, str]:
+        return {"member": str(member.subject)}
+
+    @router.get("/agent-view")
+    async def agent_view(agent: CurrentAgent) -> dict[str, str]:
+        return {"agent": str(agent.subject)}
+
+    settings = KitSettings(
+        database_url=SecretStr("postgresql+asyncpg://kit:kit@127.0.0.1:1/kit"), auth_issuer=ISSUER
+    )
+    runtime = ServiceRuntime(settings, keys=StaticKeySet(minter.jwks()))
+    app: FastAPI = create_service_app(runtime, title="kit", description="kit", routers=[router])
+    # The routes under test touch neither the database nor Kafka: no lifespan needed.
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost:8080"
+    ) as http:
+        yield http
+    await runtime.engine.dispose()
+
+
+async def test_no_token_is_401_with_a_problem(client: httpx.AsyncClient) -> None:
+    response = await client.post("/member-action")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "connecté" in response.json()["detail"]
+
+
+async def test_a_member_token_on_an_agent_route_is_403(
+    client: httpx.AsyncClient, minter: TokenMinter
+) -> None:
+    response = await client.get("/agent-view", headers={"Authorization": f"Bearer {minter.mint()}"})
+    assert response.status_code == 403
+
+
+async def test_a_bearer_token_needs_no_csrf_header(
+    client: httpx.AsyncClient, minter: TokenMinter
+) -> None:
+    response = await client.post(
+        "/member-action", headers={"Authorization": f"Bearer {minter.mint()}"}
+    )
+    assert response.status_code == 200
+
+
+async def test_a_cookie_needs_the_matching_csrf_header(
+    client: httpx.AsyncClient, minter: TokenMinter
+) -> None:
+    token = minter.mint(csrf="the-csrf-token")
+    client.cookies.set(ACCESS_COOKIE, token)
+    try:
+        assert (await client.post("/member-action")).status_code == 403
+        assert (
+            await client.post("/member-action", headers={CSRF_HEADER: "another"})
+        ).status_code == 403
+        allowed = await client.post("/member-action", headers={CSRF_HEADER: "the-csrf-token"})
+        assert allowed.status_code == 200
+        foreign = await client.post(
+            "/member-action",
+            headers={CSRF_HEADER: "the-csrf-token", "Origin": "https://attacker.example"},
+        )
+        assert foreign.status_code == 403
+        # Reading is not a state change: no header needed.
+        assert (await client.get("/agent-view")).status_code == 403  # a member, but authenticated
+    finally:
+        client.cookies.clear()
+
+
+async def test_an_expired_cookie_is_401(client: httpx.AsyncClient, minter: TokenMinter) -> None:
+    client.cookies.set(ACCESS_COOKIE, minter.mint(lifetime=-int(time.time() % 1 + 120)))
+    try:
+        assert (await client.get("/agent-view")).status_code == 401
+    finally:
+        client.cookies.clear()
