@@ -15,7 +15,8 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 export PATH := $(CACHE)/bin:$(PATH)
 RUN := $(UV) run --frozen --no-sync
 
-NODE_PROJECTS := deploy/local/oidc $(wildcard frontends/portal frontends/backoffice)
+NODE_PROJECTS := $(patsubst %/package-lock.json,%,$(wildcard deploy/local/oidc/package-lock.json frontends/package-lock.json frontends/*/package-lock.json))
+FRONTEND_APPS := $(patsubst %/package.json,%,$(wildcard frontends/portal/package.json frontends/backoffice/package.json))
 
 -include deploy/tools.mk
 
@@ -56,7 +57,7 @@ node-modules:
 
 .PHONY: frontends
 frontends: node-modules
-	@for app in $(wildcard frontends/portal frontends/backoffice); do \
+	@for app in $(FRONTEND_APPS); do \
 		echo "› building $$app"; (cd $$app && npm run build --silent) || exit 1; \
 	done
 
@@ -102,7 +103,7 @@ test-tools: $(if $(wildcard deploy/tools.mk),deploy-tools,)
 
 .PHONY: bench
 bench: install
-	@for script in $(wildcard services/*/bench/*.py); do echo "› $$script"; $(RUN) python $$script || exit 1; done
+	@for script in $(wildcard libs/*/bench/*.py services/*/bench/*.py); do echo "› $$script"; $(RUN) python $$script || exit 1; done
 
 .PHONY: down
 down: python-env
