@@ -20,9 +20,17 @@ console = Console()
 
 def _summary(stack: Stack, states: dict[str, PartState]) -> None:
     config = stack.config
+    if "gateway" not in states:
+        table = Table(title="What runs where")
+        table.add_column("part")
+        table.add_column("where", overflow="fold")
+        for state in states.values():
+            table.add_row(state.part.title, state.part.address())
+        console.print(table)
+        return
     table = Table(title="What runs where", show_lines=False)
     table.add_column("what")
-    table.add_column("where")
+    table.add_column("where", overflow="fold")
     gateway = config.gateway_url
     rows = [
         ("Member portal", f"{gateway}/"),
