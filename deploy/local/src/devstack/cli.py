@@ -24,8 +24,8 @@ def _summary(stack: Stack, states: dict[str, PartState]) -> None:
         table = Table(title="What runs where")
         table.add_column("part")
         table.add_column("where", overflow="fold")
-        for state in states.values():
-            table.add_row(state.part.title, state.part.address())
+        for part_state in states.values():
+            table.add_row(part_state.part.title, part_state.part.address())
         console.print(table)
         return
     table = Table(title="What runs where", show_lines=False)
@@ -46,9 +46,8 @@ def _summary(stack: Stack, states: dict[str, PartState]) -> None:
         table.add_row(what, where)
     console.print(table)
     for name in SERVICES:
-        state = states.get(name)
-        part = state.part if state else None
-        output = getattr(part, "setup_output", "")
+        service = states.get(name)
+        output = getattr(service.part, "setup_output", "") if service else ""
         lines = [line[5:] for line in output.splitlines() if line.startswith("DEMO ")]
         if lines:
             console.print(f"[bold]{name}[/bold]: " + "\n  ".join(["", *lines]), highlight=False)
