@@ -46,8 +46,8 @@ def _summary(stack: Stack, states: dict[str, PartState]) -> None:
         table.add_row(what, where)
     console.print(table)
     for name in SERVICES:
-        service = states.get(name)
-        output = getattr(service.part, "setup_output", "") if service else ""
+        record = stack.config.data / f"{name}-setup.txt"
+        output = record.read_text() if name in states and record.exists() else ""
         lines = [line[5:] for line in output.splitlines() if line.startswith("DEMO ")]
         if lines:
             console.print(f"[bold]{name}[/bold]: " + "\n  ".join(["", *lines]), highlight=False)

@@ -536,6 +536,11 @@ class Service(Part):
             env["FRANCECONNECT_ISSUER"] = os.environ.get("FRANCECONNECT_ISSUER", config.oidc_issuer)
         return env
 
+    @property
+    def setup_record(self) -> Path:
+        """What the last local set-up printed (demo accounts...), kept for ``make run``'s summary."""
+        return self.config.data / f"{self.name}-setup.txt"
+
     def prepare(self) -> None:
         self.setup_output = _run(
             [sys.executable, "-m", self.name, "setup-local"],
@@ -544,6 +549,7 @@ class Service(Part):
             env=self.env(),
             timeout=300,
         )
+        self.setup_record.write_text(self.setup_output)
 
     def command(self) -> list[str]:
         return [
