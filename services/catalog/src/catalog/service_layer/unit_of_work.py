@@ -1,0 +1,15 @@
+"""The catalog's unit of work: the draft and the versions, in one transaction."""
+
+from __future__ import annotations
+
+from catalog.adapters.repository import DraftRepository, VersionRepository
+from servicekit.db import UnitOfWork
+
+
+class CatalogUnitOfWork(UnitOfWork):
+    drafts: DraftRepository
+    versions: VersionRepository
+
+    def on_enter(self) -> None:
+        self.drafts = DraftRepository(self.session)
+        self.versions = VersionRepository(self.session)
