@@ -1,15 +1,58 @@
-"""``python -m notifier migrate|setup-local``."""
+"""``python -m notifier migrate|setup-local|render-samples``."""
 
+import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from notifier.config import Settings
-from servicekit.cli import ServiceCli
+from notifier.main import create_renderer
+from notifier.samples import SAMPLE_RECIPIENT, sample_events
+from servicekit.cli import Command, ServiceCli
+from servicekit.settings import ServiceSettings
+
+
+def render_samples(settings: ServiceSettings, args: argparse.Namespace) -> int:
+    """Write every kind of email, rendered with sample data, as .html, .txt and .eml."""
+    assert isinstance(settings, Settings)
+    from notifier.domain.model import message_id
+
+    renderer = create_renderer(settings)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    for kind, event in sample_events(fund=args.fund).items():
+        parts = renderer.render_parts(kind, event, SAMPLE_RECIPIENT)
+        message = renderer.render(
+            kind=kind,
+            event=event,
+            recipient=SAMPLE_RECIPIENT,
+            message_id=message_id(event.event_id, kind, settings.message_id_domain),
+            now=datetime.now(UTC),
+        )
+        (out / f"{kind.value}.html").write_text(parts.html, encoding="utf-8")
+        (out / f"{kind.value}.txt").write_text(parts.text, encoding="utf-8")
+        (out / f"{kind.value}.eml").write_bytes(bytes(message))
+        print(f"{kind.value}: {parts.subject}")
+    print(f"written to {out.resolve()}")
+    return 0
+
+
+def _render_samples_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, required=True, help="folder to write the emails to")
+    parser.add_argument("--fund", default="NPC", help="fund code for the branding (default NPC)")
+
 
 cli = ServiceCli(
     service="notifier",
     settings=Settings,
     migrations=Path(__file__).parent / "migrations",
+    commands={
+        "render-samples": Command(
+            help="render every email with sample data to files (.html, .txt, .eml)",
+            run=render_samples,
+            arguments=_render_samples_arguments,
+        )
+    },
 )
 
 if __name__ == "__main__":

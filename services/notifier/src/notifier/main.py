@@ -4,18 +4,87 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from notifier.adapters.rendering import EmailRenderer
+from notifier.adapters.smtp import SmtpMailer
 from notifier.config import Settings
 from notifier.entrypoints.http import routes
+from notifier.entrypoints.stream.subscribers import register_consumers
+from notifier.service_layer.delivery import AcceptedHook, DeliveryMetrics, DeliveryWorker
+from notifier.service_layer.unit_of_work import NotifierUnitOfWork
+from servicekit.db import asyncpg_dsn
 from servicekit.http import create_service_app
 from servicekit.runtime import ServiceRuntime
+from servicekit.security import KeySet
+
+DESCRIPTION = """\
+Sends the emails of "Mes messages et mes réponses" from Kafka events, exactly once:
+the confirmation that a member's message was received, the notice that a reply is
+available, and account emails (activation code, password reset link, lock warning,
+email-change code).
+
+The HTTP API is the **delivery log** for agents (their fund only): what was sent, when,
+how many attempts, the last error; and the **dead letters**, which a supervisor can replay
+once the cause is fixed.
+"""
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_mailer(settings: Settings) -> SmtpMailer:
+    return SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        starttls=settings.smtp_starttls,
+        tls=settings.smtp_tls,
+        validate_certs=settings.smtp_validate_certs,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        timeout=settings.smtp_timeout,
+        pool_size=settings.smtp_pool_size,
+    )
+
+
+def create_renderer(settings: Settings) -> EmailRenderer:
+    return EmailRenderer(public_base_url=settings.public_base_url, sender=settings.sender)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    keys: KeySet | None = None,
+    after_accepted: AcceptedHook | None = None,
+) -> FastAPI:
     settings = settings or Settings()
-    runtime = ServiceRuntime(settings)
+    runtime = ServiceRuntime(settings, keys=keys)
+
+    def unit_of_work() -> NotifierUnitOfWork:
+        return NotifierUnitOfWork(runtime.sessions, producer=settings.service_name)
+
+    register_consumers(runtime, settings, unit_of_work)
+    mailer = create_mailer(settings)
+    worker = DeliveryWorker(
+        unit_of_work=unit_of_work,
+        renderer=create_renderer(settings),
+        mailer=mailer,
+        settings=settings,
+        metrics=DeliveryMetrics(runtime.registry),
+        listen_dsn=asyncpg_dsn(settings.database_url.get_secret_value()),
+        after_accepted=after_accepted,
+    )
+
+    async def deliver() -> None:
+        try:
+            await worker.run()
+        finally:
+            await mailer.close()
+
+    runtime.add_background("delivery-worker", deliver)
     return create_service_app(
         runtime,
         title="Notifier",
-        description="Confirmation and reply-available emails, exactly once, from Kafka events.",
+        description=DESCRIPTION,
         routers=[routes.router],
+        openapi_tags=[
+            {"name": "deliveries", "description": "The delivery log (agents, their fund only)."},
+            {"name": "dead letters", "description": "Emails given up on; supervisors replay them."},
+        ],
+        extra_state={"unit_of_work": unit_of_work, "worker": worker},
     )

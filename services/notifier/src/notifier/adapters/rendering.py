@@ -1,0 +1,209 @@
+"""Emails from events: Jinja2 templates in French, HTML and plain text in one message.
+
+One ``jinja2.Environment`` renders every template; HTML templates (``*.html.j2``) are
+autoescaped, so a name such as ``<script>`` reaches the member as text, never as markup.
+Each kind has three templates in ``notifier/templates``: ``<kind>.subject.j2``,
+``<kind>.txt.j2`` and ``<kind>.html.j2`` (which extend the shared layouts).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from contracts import Event, get_fund
+from contracts.events.auth import (
+    AccountLocked,
+    ActivationCodeIssued,
+    EmailChangeCodeIssued,
+    PasswordResetRequested,
+)
+from contracts.events.messages import MessageSubmitted, ReplyPosted
+from notifier.domain.errors import PermanentFailure, TemplateFailure
+from notifier.domain.model import DeliveryKind, Recipient
+
+PARIS = ZoneInfo("Europe/Paris")
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def date_fr(value: date | datetime) -> str:
+    """``mercredi 10 décembre 2026``; a date and time is shown as the day in Paris."""
+    if isinstance(value, datetime):
+        value = value.astimezone(PARIS).date()
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{_DAYS[value.weekday()]} {day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def time_fr(value: datetime) -> str:
+    """``14 h 05``, in Paris."""
+    local = value.astimezone(PARIS)
+    return f"{local.hour} h {local.minute:02d}"
+
+
+def datetime_fr(value: datetime) -> str:
+    """``mercredi 10 décembre 2026 à 14 h 05``, in Paris."""
+    return f"{date_fr(value)} à {time_fr(value)}"
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+class EmailRenderer:
+    def __init__(
+        self,
+        *,
+        public_base_url: str,
+        sender: Address,
+        templates: Path = TEMPLATES,
+    ) -> None:
+        self.public_base_url = public_base_url.rstrip("/")
+        self.sender = sender
+        self.environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates),
+            autoescape=jinja2.select_autoescape(
+                enabled_extensions=("html.j2",), default_for_string=True, default=False
+            ),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=False,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        self.environment.filters.update(date_fr=date_fr, time_fr=time_fr, datetime_fr=datetime_fr)
+
+    # --- links, as the portal names its pages
+
+    def thread_url(self, thread_id: object) -> str:
+        return f"{self.public_base_url}/messages/{thread_id}"
+
+    @property
+    def unsubscribe_url(self) -> str:
+        return f"{self.public_base_url}/compte#notifications"
+
+    def context(self, kind: DeliveryKind, event: Event, recipient: Recipient) -> dict[str, Any]:
+        """What the templates of ``kind`` may use."""
+        base = self.public_base_url
+        fund = get_fund(getattr(event, "fund"))  # noqa: B009 - every event we mail has a fund
+        context: dict[str, Any] = {"fund": fund, "recipient": recipient, "kind": kind.value}
+        if isinstance(event, MessageSubmitted | ReplyPosted):
+            context |= {
+                "reference": event.reference,
+                "theme": event.theme.label,
+                "subject_label": event.subject.label,
+                "motif": event.motif.label,
+                "thread_url": self.thread_url(event.thread_id),
+                "messages_url": f"{base}/messages",
+                "unsubscribe_url": self.unsubscribe_url,
+            }
+        if isinstance(event, MessageSubmitted):
+            context |= {"submitted_at": event.submitted_at, "due_date": event.due_date}
+        elif isinstance(event, ReplyPosted):
+            context |= {"posted_at": event.posted_at}
+        elif isinstance(event, ActivationCodeIssued):
+            context |= {
+                "code": event.code,
+                "expires_at": event.expires_at,
+                "activation_url": f"{base}/inscription/activation",
+            }
+        elif isinstance(event, PasswordResetRequested):
+            context |= {
+                "reset_url": f"{base}/mot-de-passe/nouveau#jeton={event.reset_token}",
+                "expires_at": event.expires_at,
+            }
+        elif isinstance(event, AccountLocked):
+            context |= {
+                "locked_until": event.locked_until,
+                "forgotten_password_url": f"{base}/mot-de-passe/oubli",
+            }
+        elif isinstance(event, EmailChangeCodeIssued):
+            context |= {
+                "code": event.code,
+                "expires_at": event.expires_at,
+                "account_url": f"{base}/compte",
+            }
+        return context
+
+    def render_parts(self, kind: DeliveryKind, event: Event, recipient: Recipient) -> RenderedEmail:
+        """Subject, text and HTML of one email; a template that fails is a permanent failure
+        (retrying will not fix it), never a crash of the worker."""
+        try:
+            context = self.context(kind, event, recipient)
+            subject = " ".join(
+                self.environment.get_template(f"{kind.value}.subject.j2").render(context).split()
+            )
+            context["subject"] = subject
+            text = self.environment.get_template(f"{kind.value}.txt.j2").render(context)
+            html = self.environment.get_template(f"{kind.value}.html.j2").render(context)
+        except (jinja2.TemplateError, LookupError, AttributeError, TypeError, ValueError) as error:
+            raise TemplateFailure(
+                f"Modèle d'e-mail {kind.value} inutilisable : {type(error).__name__}: {error}"
+            ) from error
+        return RenderedEmail(subject=subject, text=text, html=html)
+
+    def render(
+        self,
+        *,
+        kind: DeliveryKind,
+        event: Event,
+        recipient: Recipient,
+        message_id: str,
+        now: datetime,
+    ) -> EmailMessage:
+        """The whole email: headers, then text and HTML as ``multipart/alternative``."""
+        parts = self.render_parts(kind, event, recipient)
+        message = EmailMessage()
+        try:
+            message["From"] = self.sender
+            message["To"] = Address(
+                display_name=_CONTROL.sub(
+                    " ", f"{recipient.given_name} {recipient.family_name}"
+                ).strip(),
+                addr_spec=recipient.email,
+            )
+            message["Subject"] = parts.subject
+        except (ValueError, TypeError) as error:
+            raise PermanentFailure(f"Adresse du destinataire invalide : {error}") from error
+        message["Date"] = format_datetime(now)
+        message["Message-ID"] = message_id
+        # Automatic messages: no out-of-office replies, please (RFC 3834).
+        message["Auto-Submitted"] = "auto-generated"
+        message["X-Auto-Response-Suppress"] = "All"
+        if kind.about_a_thread:
+            # Only notifications may be turned off; account-security emails never carry this.
+            message["List-Unsubscribe"] = f"<{self.unsubscribe_url}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(parts.text, subtype="plain", charset="utf-8")
+        message.add_alternative(parts.html, subtype="html", charset="utf-8")
+        # After the body: setting the content replaces the Content-* headers.
+        message["Content-Language"] = "fr"
+        return message

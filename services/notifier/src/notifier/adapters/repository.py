@@ -1,0 +1,427 @@
+"""Reading and writing the contact projection and the delivery log."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.events.auth import MemberContactChanged
+from notifier.adapters.orm import CONTACTS, DELIVERIES
+from notifier.domain.model import (
+    SECRET_FIELDS,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Recipient,
+)
+
+#: A PostgreSQL array literal of the secret field names (constants, not input).
+_SECRETS_ARRAY = "{" + ",".join(sorted(SECRET_FIELDS)) + "}"
+
+
+async def lock_member(session: AsyncSession, member_id: uuid.UUID) -> None:
+    """Serialise, until the transaction ends, what touches one member's contact and their
+    waiting emails: an email found without contact and the contact arriving at the same
+    moment cannot miss each other."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('notifier.member'), hashtext(:member))"),
+        {"member": str(member_id)},
+    )
+
+
+class ContactRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, member_id: uuid.UUID) -> Recipient | None:
+        row = (
+            await self.session.execute(
+                select(CONTACTS.c.email, CONTACTS.c.given_name, CONTACTS.c.family_name).where(
+                    CONTACTS.c.member_id == member_id
+                )
+            )
+        ).first()
+        return Recipient(row.email, row.given_name, row.family_name) if row else None
+
+    async def get_many(self, member_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Recipient]:
+        if not member_ids:
+            return {}
+        rows = await self.session.execute(
+            select(
+                CONTACTS.c.member_id,
+                CONTACTS.c.email,
+                CONTACTS.c.given_name,
+                CONTACTS.c.family_name,
+            ).where(CONTACTS.c.member_id.in_(set(member_ids)))
+        )
+        return {
+            row.member_id: Recipient(row.email, row.given_name, row.family_name) for row in rows
+        }
+
+    async def save(self, contact: MemberContactChanged) -> bool:
+        """Keep ``contact`` unless a newer one is already known; True if it was kept."""
+        values = {
+            "member_id": contact.member_id,
+            "fund": contact.fund,
+            "email": contact.email,
+            "given_name": contact.given_name,
+            "family_name": contact.family_name,
+            "changed_at": contact.occurred_at,
+        }
+        statement = insert(CONTACTS).values(values)
+        upsert = statement.on_conflict_do_update(
+            index_elements=[CONTACTS.c.member_id],
+            set_={**{name: statement.excluded[name] for name in values}, "updated_at": func.now()},
+            where=CONTACTS.c.changed_at <= statement.excluded.changed_at,
+        ).returning(CONTACTS.c.member_id)
+        return (await self.session.execute(upsert)).first() is not None
+
+    async def remove(self, member_id: uuid.UUID) -> None:
+        await self.session.execute(delete(CONTACTS).where(CONTACTS.c.member_id == member_id))
+
+
+@dataclass(frozen=True)
+class Page:
+    deliveries: list[Delivery]
+    next_cursor: tuple[datetime, uuid.UUID] | None
+
+
+class DeliveryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- recorded by the consumers
+
+    async def add(
+        self,
+        *,
+        event_id: uuid.UUID,
+        kind: DeliveryKind,
+        status: DeliveryStatus,
+        fund: str,
+        member_id: uuid.UUID,
+        thread_id: uuid.UUID | None,
+        reference: str | None,
+        payload: dict[str, Any],
+        recipient: str | None,
+        message_id: str,
+        wait: timedelta | None,
+    ) -> bool:
+        """Record an email to send; False if this event's email was already recorded."""
+        result = await self.session.execute(
+            insert(DELIVERIES)
+            .values(
+                id=uuid.uuid4(),
+                event_id=event_id,
+                kind=kind.value,
+                status=status.value,
+                fund=fund,
+                member_id=member_id,
+                thread_id=thread_id,
+                reference=reference,
+                payload=payload,
+                recipient=recipient,
+                message_id=message_id,
+                next_attempt_at=func.now() if status is DeliveryStatus.PENDING else None,
+                wait_until=func.now() + wait if wait is not None else None,
+            )
+            .on_conflict_do_nothing(constraint="deliveries_event_kind_key")
+            .returning(DELIVERIES.c.id)
+        )
+        return result.first() is not None
+
+    async def wake_waiting(self, member_id: uuid.UUID) -> int:
+        """The member's contact arrived: their waiting emails are due now."""
+        result = await self.session.execute(
+            update(DELIVERIES)
+            .where(
+                DELIVERIES.c.member_id == member_id,
+                DELIVERIES.c.status == DeliveryStatus.WAITING_CONTACT.value,
+            )
+            .values(status=DeliveryStatus.PENDING.value, next_attempt_at=func.now())
+            .returning(DELIVERIES.c.id)
+        )
+        return len(result.all())
+
+    # --- the delivery worker
+
+    async def claim_due(self, limit: int) -> list[Delivery]:
+        """Take up to ``limit`` due deliveries for this process: they become "sending".
+
+        ``SKIP LOCKED`` lets several replicas claim at once without taking the same row."""
+        due = (
+            select(DELIVERIES.c.id)
+            .where(
+                DELIVERIES.c.status == DeliveryStatus.PENDING.value,
+                DELIVERIES.c.next_attempt_at <= func.now(),
+            )
+            .order_by(DELIVERIES.c.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("due")
+        )
+        rows = await self.session.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id == due.c.id)
+            .values(status=DeliveryStatus.SENDING.value, claimed_at=func.now())
+            .returning(*DELIVERIES.c)
+        )
+        return sorted(
+            (_delivery(row) for row in rows.mappings()),
+            key=lambda delivery: delivery.next_attempt_at or delivery.created_at,
+        )
+
+    async def mark_sent(
+        self, delivery_id: uuid.UUID, *, recipient: str, kind: DeliveryKind
+    ) -> None:
+        values: dict[str, Any] = {
+            "status": DeliveryStatus.SENT.value,
+            "recipient": recipient,
+            "sent_at": func.now(),
+            "attempts": DELIVERIES.c.attempts + 1,
+            "failures": 0,
+            "last_error": None,
+            "next_attempt_at": None,
+        }
+        if not kind.about_a_thread:
+            # The code or link has served: it need not stay at rest in the log.
+            values["payload"] = literal_column(f"payload - '{_SECRETS_ARRAY}'::text[]")
+        await self.session.execute(
+            update(DELIVERIES).where(DELIVERIES.c.id == delivery_id).values(values)
+        )
+
+    async def mark_retry(
+        self, delivery_id: uuid.UUID, *, error: str, delay: timedelta, recipient: str | None
+    ) -> None:
+        await self.session.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id == delivery_id)
+            .values(
+                status=DeliveryStatus.PENDING.value,
+                recipient=recipient if recipient is not None else DELIVERIES.c.recipient,
+                attempts=DELIVERIES.c.attempts + 1,
+                failures=DELIVERIES.c.failures + 1,
+                last_error=error,
+                next_attempt_at=func.now() + delay,
+            )
+        )
+
+    async def mark_dead(
+        self,
+        delivery_id: uuid.UUID,
+        *,
+        error: str,
+        attempted: bool,
+        recipient: str | None = None,
+    ) -> Delivery:
+        result = await self.session.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id == delivery_id)
+            .values(
+                status=DeliveryStatus.DEAD.value,
+                recipient=recipient if recipient is not None else DELIVERIES.c.recipient,
+                attempts=DELIVERIES.c.attempts + (1 if attempted else 0),
+                failures=DELIVERIES.c.failures + (1 if attempted else 0),
+                last_error=error,
+                next_attempt_at=None,
+                dead_at=func.now(),
+            )
+            .returning(*DELIVERIES.c)
+        )
+        return _delivery(result.mappings().one())
+
+    async def mark_waiting_unless_known(
+        self, delivery: Delivery, *, wait: timedelta
+    ) -> DeliveryStatus:
+        """No contact for this member when sending: wait for it, unless it has just arrived."""
+        await lock_member(self.session, delivery.member_id)
+        known = await self.session.scalar(
+            select(func.count())
+            .select_from(CONTACTS)
+            .where(CONTACTS.c.member_id == delivery.member_id)
+        )
+        status = DeliveryStatus.PENDING if known else DeliveryStatus.WAITING_CONTACT
+        await self.session.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id == delivery.id)
+            .values(
+                status=status.value,
+                next_attempt_at=func.now() if known else None,
+                wait_until=func.coalesce(DELIVERIES.c.wait_until, func.now() + wait),
+                last_error=None if known else "Adresse e-mail de l'adhérent pas encore connue",
+            )
+        )
+        return status
+
+    async def expired_waiting(self, limit: int) -> list[Delivery]:
+        """Waiting deliveries whose contact did not arrive in time, locked for this process."""
+        rows = await self.session.execute(
+            select(*DELIVERIES.c)
+            .where(
+                DELIVERIES.c.status == DeliveryStatus.WAITING_CONTACT.value,
+                DELIVERIES.c.wait_until < func.now(),
+            )
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_delivery(row) for row in rows.mappings()]
+
+    async def release_stale(self, lease: timedelta, limit: int) -> list[Delivery]:
+        """Deliveries left "sending" longer than ``lease``: the process that held them died
+        during the SMTP transaction. Their outcome is unknown; they are sent again."""
+        stale = (
+            select(DELIVERIES.c.id)
+            .where(
+                DELIVERIES.c.status == DeliveryStatus.SENDING.value,
+                DELIVERIES.c.claimed_at < func.now() - lease,
+            )
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("stale")
+        )
+        rows = await self.session.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id == stale.c.id)
+            .values(
+                status=DeliveryStatus.PENDING.value,
+                next_attempt_at=func.now(),
+                attempts=DELIVERIES.c.attempts + 1,
+                last_error="Envoi interrompu avant d'en connaître l'issue : nouvel essai",
+            )
+            .returning(*DELIVERIES.c)
+        )
+        return [_delivery(row) for row in rows.mappings()]
+
+    async def next_due_at(self) -> datetime | None:
+        due: datetime | None = await self.session.scalar(
+            select(func.min(DELIVERIES.c.next_attempt_at)).where(
+                DELIVERIES.c.status == DeliveryStatus.PENDING.value
+            )
+        )
+        return due
+
+    async def backlog(self) -> tuple[dict[str, int], float]:
+        """Deliveries by status (not sent yet), and the age in seconds of the oldest pending one."""
+        rows = await self.session.execute(
+            select(DELIVERIES.c.status, func.count())
+            .where(DELIVERIES.c.status.in_(["waiting_contact", "pending", "sending", "dead"]))
+            .group_by(DELIVERIES.c.status)
+        )
+        counts = {status: int(count) for status, count in rows.all()}
+        oldest = await self.session.scalar(
+            select(func.extract("epoch", func.now() - func.min(DELIVERIES.c.created_at))).where(
+                DELIVERIES.c.status.in_(["pending", "sending", "waiting_contact"])
+            )
+        )
+        return counts, float(oldest or 0.0)
+
+    # --- the delivery log API
+
+    async def get(
+        self, delivery_id: uuid.UUID, *, fund: str, lock: bool = False
+    ) -> Delivery | None:
+        query = select(*DELIVERIES.c).where(
+            DELIVERIES.c.id == delivery_id, DELIVERIES.c.fund == fund
+        )
+        if lock:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).mappings().first()
+        return _delivery(row) if row else None
+
+    async def replay(self, delivery_id: uuid.UUID, *, replayed_by: uuid.UUID) -> Delivery:
+        result = await self.session.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id == delivery_id)
+            .values(
+                status=DeliveryStatus.PENDING.value,
+                next_attempt_at=func.now(),
+                failures=0,
+                wait_until=None,
+                replayed_at=func.now(),
+                replayed_by=replayed_by,
+            )
+            .returning(*DELIVERIES.c)
+        )
+        return _delivery(result.mappings().one())
+
+    async def page(
+        self,
+        *,
+        fund: str,
+        thread_id: uuid.UUID | None = None,
+        member_id: uuid.UUID | None = None,
+        dead_only: bool = False,
+        after: tuple[datetime, uuid.UUID] | None = None,
+        limit: int,
+    ) -> Page:
+        """Newest first."""
+        conditions: list[ColumnElement[bool]] = [DELIVERIES.c.fund == fund]
+        if thread_id is not None:
+            conditions.append(DELIVERIES.c.thread_id == thread_id)
+        if member_id is not None:
+            conditions.append(DELIVERIES.c.member_id == member_id)
+        if dead_only:
+            conditions.append(DELIVERIES.c.status == DeliveryStatus.DEAD.value)
+        if after is not None:
+            created_at, last_id = after
+            conditions.append(
+                or_(
+                    DELIVERIES.c.created_at < created_at,
+                    and_(DELIVERIES.c.created_at == created_at, DELIVERIES.c.id < last_id),
+                )
+            )
+        rows = await self.session.execute(
+            select(*DELIVERIES.c)
+            .where(*conditions)
+            .order_by(DELIVERIES.c.created_at.desc(), DELIVERIES.c.id.desc())
+            .limit(limit + 1)
+        )
+        deliveries = [_delivery(row) for row in rows.mappings()]
+        if len(deliveries) <= limit:
+            return Page(deliveries, None)
+        last = deliveries[limit - 1]
+        return Page(deliveries[:limit], (last.created_at, last.id))
+
+
+def _delivery(row: RowMapping) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        event_id=row["event_id"],
+        kind=DeliveryKind(row["kind"]),
+        status=DeliveryStatus(row["status"]),
+        fund=row["fund"],
+        member_id=row["member_id"],
+        thread_id=row["thread_id"],
+        reference=row["reference"],
+        payload=row["payload"],
+        recipient=row["recipient"],
+        message_id=row["message_id"],
+        attempts=row["attempts"],
+        failures=row["failures"],
+        last_error=row["last_error"],
+        created_at=row["created_at"],
+        next_attempt_at=row["next_attempt_at"],
+        wait_until=row["wait_until"],
+        claimed_at=row["claimed_at"],
+        sent_at=row["sent_at"],
+        dead_at=row["dead_at"],
+        replayed_at=row["replayed_at"],
+    )

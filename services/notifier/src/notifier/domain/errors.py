@@ -1,0 +1,28 @@
+"""Why a delivery did not go out, and what the notifier does about it."""
+
+from __future__ import annotations
+
+
+class DeliveryFailure(Exception):
+    """An email was not accepted. ``reason`` is for the people reading the delivery log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason[:2000]
+
+
+class TransientFailure(DeliveryFailure):
+    """Worth trying again later: 4xx, connection refused, timeout."""
+
+
+class PermanentFailure(DeliveryFailure):
+    """Trying again will not help until someone fixes the cause: 5xx, invalid address,
+    a template that cannot be rendered."""
+
+
+class TemplateFailure(PermanentFailure):
+    """The email could not be rendered: a template (or the event it reads) is at fault."""
+
+
+class DeliveryNotFound(LookupError):
+    """No such delivery in the caller's fund."""

@@ -1,0 +1,163 @@
+"""What the notifier sends and how a delivery goes: pure rules, no I/O."""
+
+from __future__ import annotations
+
+import enum
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from contracts import Event, TopicSpec, decode
+from contracts.events.auth import (
+    AccountLocked,
+    ActivationCodeIssued,
+    EmailChangeCodeIssued,
+    MemberContactChanged,
+    PasswordResetRequested,
+)
+from contracts.events.messages import MessageSubmitted, ReplyPosted
+from contracts.topics import ACCOUNT_NOTIFICATION, MESSAGE_SUBMITTED, REPLY_POSTED
+
+
+class DeliveryKind(enum.StrEnum):
+    """One kind of email; each has its own templates."""
+
+    MESSAGE_RECEIVED = "message_received"
+    FOLLOW_UP_RECEIVED = "follow_up_received"
+    REPLY_AVAILABLE = "reply_available"
+    ACTIVATION_CODE = "activation_code"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind of email, not a password
+    ACCOUNT_LOCKED = "account_locked"
+    EMAIL_CHANGE_CODE = "email_change_code"
+
+    @property
+    def about_a_thread(self) -> bool:
+        """Thread notifications go to the member's known contact and may be unsubscribed
+        from; account emails carry their own address and are never optional."""
+        return self in THREAD_KINDS
+
+    @property
+    def source_topic(self) -> TopicSpec:
+        if self in (DeliveryKind.MESSAGE_RECEIVED, DeliveryKind.FOLLOW_UP_RECEIVED):
+            return MESSAGE_SUBMITTED
+        if self is DeliveryKind.REPLY_AVAILABLE:
+            return REPLY_POSTED
+        return ACCOUNT_NOTIFICATION
+
+
+THREAD_KINDS = frozenset(
+    {DeliveryKind.MESSAGE_RECEIVED, DeliveryKind.FOLLOW_UP_RECEIVED, DeliveryKind.REPLY_AVAILABLE}
+)
+
+_ACCOUNT_KINDS: dict[type[Event], DeliveryKind] = {
+    ActivationCodeIssued: DeliveryKind.ACTIVATION_CODE,
+    PasswordResetRequested: DeliveryKind.PASSWORD_RESET,
+    AccountLocked: DeliveryKind.ACCOUNT_LOCKED,
+    EmailChangeCodeIssued: DeliveryKind.EMAIL_CHANGE_CODE,
+}
+
+AccountEvent = ActivationCodeIssued | PasswordResetRequested | AccountLocked | EmailChangeCodeIssued
+
+#: Fields of account events that are one-time secrets: never in a dead letter, and wiped
+#: from the delivery once the email is sent.
+SECRET_FIELDS = frozenset({"code", "reset_token"})
+
+
+def kind_of(event: Event) -> DeliveryKind:
+    if isinstance(event, MessageSubmitted):
+        return DeliveryKind.FOLLOW_UP_RECEIVED if event.follow_up else DeliveryKind.MESSAGE_RECEIVED
+    if isinstance(event, ReplyPosted):
+        return DeliveryKind.REPLY_AVAILABLE
+    try:
+        return _ACCOUNT_KINDS[type(event)]
+    except KeyError:
+        raise LookupError(f"no email for {event.event_type}") from None
+
+
+class DeliveryStatus(enum.StrEnum):
+    #: Waiting for the member's contact (the contact event has not arrived yet).
+    WAITING_CONTACT = "waiting_contact"
+    #: To be sent at ``next_attempt_at``.
+    PENDING = "pending"
+    #: Handed to the SMTP server; the outcome is not recorded yet.
+    SENDING = "sending"
+    SENT = "sent"
+    #: Given up: a permanent failure, too many transient ones, or no contact in time.
+    DEAD = "dead"
+
+
+def message_id(event_id: uuid.UUID, kind: DeliveryKind, domain: str) -> str:
+    """The same Message-ID for every attempt of one email, so a receiving server (or
+    person) can recognise a copy sent again after a crash."""
+    return f"<{event_id}.{kind.value}@{domain}>"
+
+
+def retry_delay(failures: int, *, base: float, cap: float) -> float:
+    """Exponential backoff with full jitter: a random delay up to base·2^(failures-1), capped."""
+    return random.uniform(0, min(cap, base * 2 ** min(failures - 1, 60)))  # noqa: S311
+
+
+def mask_email(address: str) -> str:
+    """``camille.martin@example.fr`` → ``c***********n@example.fr``: enough for an agent to
+    recognise an address the member reads out, not enough to write to it."""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return "*" * len(address)
+    if len(local) <= 2:
+        return "*" * len(local) + at + domain
+    return local[0] + "*" * (len(local) - 2) + local[-1] + at + domain
+
+
+def redacted(payload: dict[str, Any]) -> dict[str, Any]:
+    """The event without its one-time secrets."""
+    return {
+        name: ("[supprimé]" if name in SECRET_FIELDS else value) for name, value in payload.items()
+    }
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    given_name: str
+    family_name: str = ""
+
+    @classmethod
+    def from_contact(cls, contact: MemberContactChanged) -> Recipient:
+        return cls(contact.email, contact.given_name, contact.family_name)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One email to send and what became of it (a row of the delivery log)."""
+
+    id: uuid.UUID
+    event_id: uuid.UUID
+    kind: DeliveryKind
+    status: DeliveryStatus
+    fund: str
+    member_id: uuid.UUID
+    thread_id: uuid.UUID | None
+    reference: str | None
+    payload: dict[str, Any]
+    recipient: str | None
+    message_id: str
+    attempts: int
+    failures: int
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime | None
+    wait_until: datetime | None
+    claimed_at: datetime | None
+    sent_at: datetime | None
+    dead_at: datetime | None
+    replayed_at: datetime | None
+
+    @property
+    def event(self) -> Event:
+        """The event that asked for this email, read back from the log."""
+        return decode(self.kind.source_topic, self.payload)
+
+    def dead_letter_source(self) -> dict[str, Any]:
+        return redacted(self.payload) if not self.kind.about_a_thread else dict(self.payload)

@@ -1,0 +1,80 @@
+"""Request and response shapes of the delivery log API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from notifier.domain.model import Delivery, DeliveryKind, DeliveryStatus, mask_email
+
+
+class DeliveryPublic(BaseModel):
+    """One email and what became of it. Never its content."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    kind: DeliveryKind = Field(description="Which email.", examples=["reply_available"])
+    status: DeliveryStatus = Field(
+        description=(
+            "`waiting_contact`: the member's address is not known yet; `pending`: to be sent "
+            "(again) at `next_attempt_at`; `sending`: handed to the SMTP server, outcome not "
+            "recorded yet; `sent`; `dead`: given up, see `last_error` (a supervisor may replay it)."
+        )
+    )
+    member_id: uuid.UUID
+    thread_id: uuid.UUID | None = Field(description="The thread, for thread notifications.")
+    reference: str | None = Field(
+        description="Reference of the thread.", examples=["NPC-2026-000123"]
+    )
+    recipient: str | None = Field(
+        description="Address, masked (admins see it whole); unknown while waiting for the contact.",
+        examples=["c***********n@example.fr"],
+    )
+    created_at: datetime = Field(description="When the event asking for this email was received.")
+    sent_at: datetime | None = Field(description="When the SMTP server accepted it.")
+    attempts: int = Field(description="SMTP transactions tried so far.")
+    last_error: str | None = Field(examples=["451 4.3.0 Temporary failure, try again later"])
+    next_attempt_at: datetime | None = Field(description="When it is tried next (pending only).")
+    dead_at: datetime | None = Field(description="When it was given up on, if it was.")
+    replayed_at: datetime | None = Field(description="When a supervisor last replayed it.")
+    message_id: str = Field(
+        description="Message-ID header: the same at every attempt, to find the email in mail logs.",
+        examples=["<0b0f8a53-3a57-4cf5-9c1c-3b1c0e2b5a41.reply_available@msa.example>"],
+    )
+
+    @classmethod
+    def of(cls, delivery: Delivery, *, unmasked: bool = False) -> DeliveryPublic:
+        recipient = delivery.recipient
+        if recipient is not None and not unmasked:
+            recipient = mask_email(recipient)
+        return cls(
+            id=delivery.id,
+            kind=delivery.kind,
+            status=delivery.status,
+            member_id=delivery.member_id,
+            thread_id=delivery.thread_id,
+            reference=delivery.reference,
+            recipient=recipient,
+            created_at=delivery.created_at,
+            sent_at=delivery.sent_at,
+            attempts=delivery.attempts,
+            last_error=delivery.last_error,
+            next_attempt_at=(
+                delivery.next_attempt_at if delivery.status is DeliveryStatus.PENDING else None
+            ),
+            dead_at=delivery.dead_at,
+            replayed_at=delivery.replayed_at,
+            message_id=delivery.message_id,
+        )
+
+
+class DeliveriesPublic(BaseModel):
+    """A page of deliveries, newest first."""
+
+    data: list[DeliveryPublic]
+    next_cursor: str | None = Field(
+        description="Pass it as `cursor` to get the next page; null on the last page."
+    )

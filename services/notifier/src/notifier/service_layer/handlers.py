@@ -1,0 +1,119 @@
+"""What the notifier does with each event and request. Each handler runs in one unit of
+work; the caller commits (the idempotent consumer, or the route through ``replay``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from contracts import Event
+from contracts.events.auth import MemberContactChanged
+from contracts.events.messages import MessageSubmitted, ReplyPosted
+from notifier.adapters.repository import Page, lock_member
+from notifier.domain.commands import ReplayDeadLetter
+from notifier.domain.errors import DeliveryNotFound
+from notifier.domain.model import (
+    AccountEvent,
+    Delivery,
+    DeliveryStatus,
+    kind_of,
+    message_id,
+)
+from notifier.service_layer.unit_of_work import NotifierUnitOfWork
+
+
+async def request_email(
+    event: Event, uow: NotifierUnitOfWork, *, contact_wait: timedelta, mail_domain: str
+) -> None:
+    """Record the email ``event`` asks for, in the same transaction as the event id.
+
+    Thread notifications go to the member's contact; when it is not known yet (its event is
+    late) the email waits for it. Account emails carry their own address."""
+    kind = kind_of(event)
+    payload = event.model_dump(mode="json")
+    if isinstance(event, MessageSubmitted | ReplyPosted):
+        await lock_member(uow.session, event.member_id)
+        known = await uow.contacts.get(event.member_id) is not None
+        added = await uow.deliveries.add(
+            event_id=event.event_id,
+            kind=kind,
+            status=DeliveryStatus.PENDING if known else DeliveryStatus.WAITING_CONTACT,
+            fund=event.fund,
+            member_id=event.member_id,
+            thread_id=event.thread_id,
+            reference=event.reference,
+            payload=payload,
+            recipient=None,
+            message_id=message_id(event.event_id, kind, mail_domain),
+            wait=contact_wait,
+        )
+    else:
+        account: AccountEvent = event  # type: ignore[assignment]  # kind_of checked it
+        added = await uow.deliveries.add(
+            event_id=event.event_id,
+            kind=kind,
+            status=DeliveryStatus.PENDING,
+            fund=account.fund,
+            member_id=account.member_id,
+            thread_id=None,
+            reference=None,
+            payload=payload,
+            recipient=account.email,
+            message_id=message_id(event.event_id, kind, mail_domain),
+            wait=None,
+        )
+    if added:
+        uow.wake_worker()
+
+
+async def save_contact(event: MemberContactChanged, uow: NotifierUnitOfWork) -> None:
+    """Keep the member's latest contact, and send what was waiting for it."""
+    await lock_member(uow.session, event.member_id)
+    if await uow.contacts.save(event) and await uow.deliveries.wake_waiting(event.member_id):
+        uow.wake_worker()
+
+
+async def forget_contact(key: str, uow: NotifierUnitOfWork) -> None:
+    """A tombstone on the contact topic: the member is gone."""
+    try:
+        member_id = uuid.UUID(key)
+    except ValueError:
+        return
+    await lock_member(uow.session, member_id)
+    await uow.contacts.remove(member_id)
+
+
+async def replay_dead_letter(cmd: ReplayDeadLetter, uow: NotifierUnitOfWork) -> Delivery:
+    """Send a dead-lettered email again now. Replaying twice is replaying once: a delivery
+    already replayed (pending, sent...) is returned as it is."""
+    async with uow:
+        delivery = await uow.deliveries.get(cmd.delivery_id, fund=cmd.fund, lock=True)
+        if delivery is None or (delivery.dead_at is None and delivery.replayed_at is None):
+            raise DeliveryNotFound(cmd.delivery_id)
+        if delivery.status is not DeliveryStatus.DEAD:
+            return delivery
+        replayed = await uow.deliveries.replay(cmd.delivery_id, replayed_by=cmd.requested_by)
+        uow.wake_worker()
+        await uow.commit()
+        return replayed
+
+
+async def list_deliveries(
+    uow: NotifierUnitOfWork,
+    *,
+    fund: str,
+    thread_id: uuid.UUID | None = None,
+    member_id: uuid.UUID | None = None,
+    dead_only: bool = False,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int = 50,
+) -> Page:
+    async with uow:
+        return await uow.deliveries.page(
+            fund=fund,
+            thread_id=thread_id,
+            member_id=member_id,
+            dead_only=dead_only,
+            after=after,
+            limit=limit,
+        )
