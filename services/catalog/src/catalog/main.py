@@ -6,16 +6,45 @@ from fastapi import FastAPI
 
 from catalog.config import Settings
 from catalog.entrypoints.http import routes
+from catalog.entrypoints.http.errors import install_catalog_errors
+from catalog.service_layer.published import LatestVersion
+from catalog.service_layer.unit_of_work import CatalogUnitOfWork
 from servicekit.http import create_service_app
 from servicekit.runtime import ServiceRuntime
+
+OPENAPI_TAGS = [
+    {
+        "name": "catalog",
+        "description": "Public: the published catalog for the member's wizard. Anonymous "
+        "callers are welcome; answers carry an ETag and may be cached.",
+    },
+    {
+        "name": "admin",
+        "description": "Admins only (role admin): edit the draft, publish it as a new version, "
+        "read the history.",
+    },
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings)
-    return create_service_app(
+
+    def unit_of_work() -> CatalogUnitOfWork:
+        return CatalogUnitOfWork(runtime.sessions, producer=settings.service_name)
+
+    app = create_service_app(
         runtime,
         title="Catalog",
-        description="Themes, subjects, motifs and online services, versioned and published as events.",
-        routers=[routes.router],
+        description="Themes, subjects, motifs and online services, versioned and published "
+        "as events (`catalog.snapshot.v1`).",
+        routers=routes.routers,
+        openapi_tags=OPENAPI_TAGS,
+        extra_state={
+            "unit_of_work": unit_of_work,
+            "latest_version": LatestVersion(runtime.sessions),
+            "rendered_trees": {},
+        },
     )
+    install_catalog_errors(app)
+    return app

@@ -224,15 +224,17 @@ async def get_version(number: int, *, uow: CatalogUnitOfWork) -> Version:
     return version
 
 
-async def changes_between(
-    old: int, new: int, *, uow: CatalogUnitOfWork
-) -> tuple[Version, Version, list[Change]]:
-    """What changed from version ``old`` to version ``new`` (either may be the older)."""
+async def changes_between(old: int, new: int, *, uow: CatalogUnitOfWork) -> list[Change]:
+    """What changed from version ``old`` to version ``new`` (either may be the older; 0 is
+    the empty catalog before the first version)."""
     async with uow:
-        before = await uow.versions.get(old)
-        after = await uow.versions.get(new) if new != old else before
-    if before is None:
+        before = await uow.versions.get(old) if old else None
+        after = await uow.versions.get(new) if new else None
+    if old and before is None:
         raise VersionNotFound(old)
-    if after is None:
+    if new and after is None:
         raise VersionNotFound(new)
-    return before, after, diff(before.catalog, after.catalog)
+    return diff(
+        before.catalog if before else Catalog(),
+        after.catalog if after else Catalog(),
+    )

@@ -1,0 +1,113 @@
+"""Dependencies of the catalog routes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from catalog.domain.model import Version
+from catalog.service_layer.handlers import Clock
+from catalog.service_layer.published import LatestVersion
+from catalog.service_layer.unit_of_work import CatalogUnitOfWork
+from servicekit.logging import get_logger
+from servicekit.problems import Problem
+from servicekit.security import ACCESS_COOKIE, InvalidToken, Principal, TokenVerifier
+
+logger = get_logger(__name__)
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    """The caller when a token comes with the request; ``None`` for an anonymous visitor.
+
+    A bearer token that does not verify is refused (401): the tool that sent it must know.
+    An access cookie that no longer verifies (expired) counts as no token: public pages must
+    keep working for a member whose session ended."""
+    verifier: TokenVerifier = request.app.state.verifier
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        try:
+            return await verifier.principal(authorization[7:].strip())
+        except InvalidToken as error:
+            logger.info("token refused", reason=str(error))
+            raise Problem(
+                401,
+                "unauthenticated",
+                "Votre session a expiré ou n'est pas valide : reconnectez-vous.",
+                headers={"WWW-Authenticate": 'Bearer realm="mes-messages"'},
+            ) from None
+    if cookie := request.cookies.get(ACCESS_COOKIE):
+        try:
+            return await verifier.principal(cookie)
+        except InvalidToken as error:
+            logger.info("expired or invalid access cookie ignored", reason=str(error))
+    return None
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def get_uow(request: Request) -> CatalogUnitOfWork:
+    factory: Callable[[], CatalogUnitOfWork] = request.app.state.unit_of_work
+    return factory()
+
+
+UnitOfWorkDep = Annotated[CatalogUnitOfWork, Depends(get_uow)]
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = getattr(request.app.state, "clock", lambda: datetime.now(UTC))
+    return clock
+
+
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+async def get_latest_version(request: Request) -> Version:
+    """The latest published version; 503 while none is published yet."""
+    latest: LatestVersion = request.app.state.latest_version
+    version = await latest.get()
+    if version is None:
+        raise Problem(
+            503,
+            "catalog-not-published",
+            "Le catalogue n'est pas encore disponible. Réessayez dans quelques instants.",
+            headers={"Retry-After": "30"},
+        )
+    return version
+
+
+LatestVersionDep = Annotated[Version, Depends(get_latest_version)]
+
+
+def _revision(value: str | None) -> int | None:
+    """The draft revision an ``If-Match`` names (``"draft-12"``), or ``None`` without one."""
+    if value is None or value.strip() == "*":
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    number = tag.removeprefix("draft-")
+    if not number.isdigit() or len(number) > 9:
+        raise Problem(
+            412,
+            "precondition-failed",
+            "L'en-tête If-Match ne désigne pas une révision du brouillon : rechargez le "
+            'brouillon et renvoyez son ETag (par exemple "draft-12").',
+        )
+    return int(number)
+
+
+def expected_revision(
+    if_match: Annotated[
+        str | None,
+        Header(
+            description='ETag of the draft the edit is based on (e.g. "draft-12"); when it '
+            "is no longer current the edit is refused with 412."
+        ),
+    ] = None,
+) -> int | None:
+    return _revision(if_match)
+
+
+ExpectedRevision = Annotated[int | None, Depends(expected_revision)]
