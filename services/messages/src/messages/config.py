@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings, local_database_url
@@ -13,3 +13,10 @@ class Settings(ServiceSettings):
 
     service_name: str = "messages"
     database_url: SecretStr = local_database_url("messages")
+
+    #: Threads closed more than this many years ago are removed by ``purge-closed``.
+    retention_years: int = Field(default=5, ge=1)
+    #: How long a sent request's Idempotency-Key is remembered.
+    idempotency_retention_hours: int = Field(default=48, ge=1)
+    #: How often each replica looks for a catalog snapshot another replica stored.
+    catalog_refresh_seconds: float = Field(default=5.0, gt=0)

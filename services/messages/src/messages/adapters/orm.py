@@ -1,7 +1,190 @@
-"""Tables of the messages service."""
+"""Tables of the messages service (SQLAlchemy Core).
+
+The indexes follow the listing queries, each read in index order with keyset pagination:
+- a member's threads, newest activity first: ``threads_member_activity_idx``;
+- the agents' queue of a fund by due date: ``threads_open_queue_idx`` (the default view,
+  threads waiting for the fund), ``threads_status_queue_idx`` (one status),
+  ``threads_fund_queue_idx`` (every status), ``threads_assignee_queue_idx`` (assigned to me),
+  ``threads_motif_queue_idx`` (one motif);
+- retention: ``threads_closed_idx``.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 
 metadata = MetaData()
+
+OPEN_STATUSES_SQL = "status IN ('submitted', 'in_progress')"
+
+CATALOG_SNAPSHOT = Table(
+    "catalog_snapshot",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, comment="Always 1: the latest snapshot only"),
+    Column("version", Integer, nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("payload", JSONB, nullable=False, comment="The CatalogPublished event as received"),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("id = 1", name="catalog_snapshot_single_row"),
+)
+
+REFERENCE_COUNTERS = Table(
+    "reference_counters",
+    metadata,
+    Column("fund", Text, primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last_number", Integer, nullable=False),
+)
+
+THREADS = Table(
+    "threads",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("reference", Text, nullable=False, unique=True),
+    Column("fund", Text, nullable=False),
+    Column("member_id", Uuid, nullable=False),
+    Column("member_given_name", Text, nullable=False, server_default=""),
+    Column("member_family_name", Text, nullable=False, server_default=""),
+    Column("theme_code", Text, nullable=False),
+    Column("theme_label", Text, nullable=False),
+    Column("subject_code", Text, nullable=False),
+    Column("subject_label", Text, nullable=False),
+    Column("motif_code", Text, nullable=False),
+    Column("motif_label", Text, nullable=False),
+    Column("skill", Text, nullable=False, server_default=""),
+    Column("response_time_days", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_activity_at", DateTime(timezone=True), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("assignee_id", Uuid, nullable=True),
+    Column("assignee_name", Text, nullable=True),
+    Column("assigned_at", DateTime(timezone=True), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("unread_replies", Integer, nullable=False, server_default="0"),
+    Column("last_consulted_by_fund_at", DateTime(timezone=True), nullable=True),
+    Column(
+        "search_vector",
+        TSVECTOR,
+        nullable=False,
+        server_default=text("''::tsvector"),
+        comment="Reference, labels and texts of the thread, lower-cased without accents",
+    ),
+    CheckConstraint(
+        "status IN ('submitted', 'in_progress', 'answered', 'closed')", name="threads_status"
+    ),
+    Index(
+        "threads_member_activity_idx",
+        "member_id",
+        text("last_activity_at DESC"),
+        text("id DESC"),
+    ),
+    Index(
+        "threads_open_queue_idx",
+        "fund",
+        "due_date",
+        "id",
+        postgresql_where=text(OPEN_STATUSES_SQL),
+    ),
+    Index("threads_status_queue_idx", "fund", "status", "due_date", "id"),
+    Index("threads_fund_queue_idx", "fund", "due_date", "id"),
+    Index(
+        "threads_assignee_queue_idx",
+        "assignee_id",
+        "due_date",
+        "id",
+        postgresql_where=text("assignee_id IS NOT NULL"),
+    ),
+    Index("threads_motif_queue_idx", "fund", "motif_code", "due_date", "id"),
+    Index("threads_closed_idx", "closed_at", postgresql_where=text("status = 'closed'")),
+    Index("threads_search_idx", "search_vector", postgresql_using="gin"),
+)
+
+MESSAGES = Table(
+    "messages",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("thread_id", Uuid, ForeignKey("threads.id", ondelete="CASCADE"), nullable=False),
+    Column("author_kind", Text, nullable=False, comment="member: the member wrote; agent: a reply"),
+    Column("author_id", Uuid, nullable=False),
+    Column("author_name", Text, nullable=False, server_default=""),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("follow_up", Boolean, nullable=False, server_default="false"),
+    Column("canned_reply_id", Uuid, nullable=True),
+    Column(
+        "read_at", DateTime(timezone=True), nullable=True, comment="Replies: read by the member"
+    ),
+    CheckConstraint("author_kind IN ('member', 'agent')", name="messages_author_kind"),
+    Index("messages_thread_idx", "thread_id", "created_at", "id"),
+)
+
+NOTES = Table(
+    "notes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("thread_id", Uuid, ForeignKey("threads.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", Uuid, nullable=False),
+    Column("author_name", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("notes_thread_idx", "thread_id", "created_at", "id"),
+)
+
+ACCESS_AUDIT = Table(
+    "access_audit",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("thread_id", Uuid, ForeignKey("threads.id", ondelete="CASCADE"), nullable=False),
+    Column("fund", Text, nullable=False),
+    Column("agent_id", Uuid, nullable=False),
+    Column("agent_name", Text, nullable=False),
+    Column("accessed_at", DateTime(timezone=True), nullable=False),
+    Index("access_audit_thread_idx", "thread_id", text("accessed_at DESC"), text("id DESC")),
+    Index("access_audit_agent_idx", "fund", "agent_id", text("accessed_at DESC"), text("id DESC")),
+)
+
+CANNED_REPLIES = Table(
+    "canned_replies",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("fund", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by_id", Uuid, nullable=True),
+    Column("updated_by_name", Text, nullable=True),
+    Index("canned_replies_fund_idx", "fund", "title"),
+)
+
+IDEMPOTENCY_KEYS = Table(
+    "idempotency_keys",
+    metadata,
+    Column("principal_id", Uuid, primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("fingerprint", Text, nullable=False, comment="SHA-256 of the request it answered"),
+    Column("status_code", SmallInteger, nullable=True, comment="NULL while the request runs"),
+    Column("response", JSONB, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("idempotency_keys_created_idx", "created_at"),
+)

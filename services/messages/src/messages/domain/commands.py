@@ -1,0 +1,135 @@
+"""What callers ask the service to do: small immutable commands."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from messages.domain.model import Status
+
+
+@dataclass(frozen=True)
+class Member:
+    """The member calling, as the access token says."""
+
+    id: uuid.UUID
+    fund: str
+    given_name: str
+    family_name: str
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: uuid.UUID
+    fund: str
+    name: str
+    supervisor: bool
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """The ``Idempotency-Key`` of a request and the fingerprint of what it asks."""
+
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class PrepareMessage:
+    member: Member
+    theme: str
+    subject: str
+    motif: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SubmitMessage:
+    member: Member
+    theme: str
+    subject: str
+    motif: str
+    text: str
+    idempotency: Idempotency
+
+
+@dataclass(frozen=True)
+class SubmitFollowUp:
+    member: Member
+    thread_id: uuid.UUID
+    text: str
+    idempotency: Idempotency
+
+
+@dataclass(frozen=True)
+class ListMemberThreads:
+    member: Member
+    status: Status | None
+    query: str | None
+    cursor: str | None
+    limit: int
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """The agents' queue: which threads of the agent's fund."""
+
+    fund: str
+    statuses: tuple[Status, ...]
+    theme: str | None = None
+    subject: str | None = None
+    motif: str | None = None
+    assignee_id: uuid.UUID | None = None
+    unassigned: bool = False
+    overdue_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ClaimThread:
+    agent: Agent
+    thread_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class AssignThread:
+    supervisor: Agent
+    thread_id: uuid.UUID
+    assignee_id: uuid.UUID
+    assignee_name: str
+
+
+@dataclass(frozen=True)
+class PostReply:
+    agent: Agent
+    thread_id: uuid.UUID
+    text: str | None
+    canned_reply_id: uuid.UUID | None
+    idempotency: Idempotency
+
+
+@dataclass(frozen=True)
+class AddNote:
+    agent: Agent
+    thread_id: uuid.UUID
+    text: str
+
+
+@dataclass(frozen=True)
+class CloseThread:
+    agent: Agent
+    thread_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class ReopenThread:
+    agent: Agent
+    thread_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class SaveCannedReply:
+    supervisor: Agent
+    title: str
+    body: str
+    canned_reply_id: uuid.UUID | None = None

@@ -1,0 +1,275 @@
+"""Request and response bodies of the HTTP API, by family."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from messages.domain.model import Status
+from messages.domain.text import has_control_characters
+
+
+def _no_control_characters(value: str) -> str:
+    if has_control_characters(value):
+        raise ValueError("Ce champ contient des caractères non autorisés : retirez-les.")
+    return value
+
+
+#: A short text field: no control characters (they cannot be stored nor typed).
+PlainText = Annotated[str, AfterValidator(_no_control_characters)]
+
+StatusLabel = Literal["envoyé", "en cours de traitement", "répondu", "clos"]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+
+class NodePublic(BaseModel):
+    code: str = Field(examples=["famille"])
+    label: str = Field(examples=["Famille, Allocations familiales, aides au logement"])
+
+
+# Member side --------------------------------------------------------------------------
+
+
+class MessageDraft(Request):
+    """What the member chose and wrote (steps 1 to 5)."""
+
+    theme: PlainText = Field(min_length=1, max_length=100, examples=["famille"])
+    subject: PlainText = Field(min_length=1, max_length=100, examples=["famille-allocations"])
+    motif: PlainText = Field(min_length=1, max_length=100, examples=["af-changement-situation"])
+    text: str = Field(
+        max_length=20000,
+        description="10 to 750 characters after trimming, counted as a person counts them.",
+        examples=["Bonjour, je viens de déménager et je souhaite déclarer ma nouvelle adresse."],
+    )
+
+
+class ThreadCreate(MessageDraft):
+    """Step 6 "Envoyer". Send the request with an ``Idempotency-Key`` header."""
+
+
+class FollowUpCreate(Request):
+    text: str = Field(max_length=20000, description="Same rules as the first message.")
+
+
+class Recap(BaseModel):
+    theme: NodePublic
+    subject: NodePublic
+    motif: NodePublic
+    text: str = Field(description="The text as it will be stored (normalised, trimmed).")
+
+
+class OnlineServicePublic(BaseModel):
+    title: str = Field(examples=["Déclarer un changement de situation"])
+    description: str
+    url: str = Field(description="Address of the service, on the member's fund site if it has one.")
+    call_to_action: str = Field(examples=["J'utilise le service en ligne"])
+
+
+class AdvisoryPublic(BaseModel):
+    code: Literal["medical-data"]
+    message: str
+
+
+class MessagePrepared(BaseModel):
+    """The recap of step 6; nothing is stored."""
+
+    recap: Recap
+    online_service: OnlineServicePublic | None
+    advisories: list[AdvisoryPublic] = Field(
+        description="Warnings to show before sending; they never prevent sending."
+    )
+    characters: int = Field(description="Characters of the text, as the page's counter counts.")
+    characters_left: int = Field(description="750 minus ``characters``.")
+
+
+class ThreadBase(BaseModel):
+    id: uuid.UUID
+    reference: str = Field(examples=["NPC-2026-000123"])
+    theme: NodePublic
+    subject: NodePublic
+    motif: NodePublic
+    status: Status
+    status_label: StatusLabel
+    created_at: datetime
+    last_activity_at: datetime
+    due_date: date
+
+
+class ThreadCreated(ThreadBase):
+    """The answer to a send or a follow-up (replayed as is for a repeated Idempotency-Key)."""
+
+    thread_id: uuid.UUID
+    message_id: uuid.UUID
+    submitted_at: datetime
+    follow_up: bool
+
+
+class ThreadPublic(ThreadBase):
+    """One of the member's threads, in their list."""
+
+    unread_replies: int = Field(description="Replies the member has not read yet.")
+
+
+class ThreadsPublic(BaseModel):
+    data: list[ThreadPublic]
+    next_cursor: str | None = Field(description="Pass it as ``cursor`` for the next page.")
+
+
+class MessagePublic(BaseModel):
+    id: uuid.UUID
+    kind: Literal["message", "reply"] = Field(
+        description="message: written by the member; reply: the fund's answer."
+    )
+    text: str
+    created_at: datetime
+    follow_up: bool
+    read_at: datetime | None = Field(description="Replies: when the member first read it.")
+
+
+class ThreadDetail(ThreadPublic):
+    last_consulted_by_fund_at: datetime | None = Field(
+        description="Last time an agent of the fund opened the thread."
+    )
+    messages: list[MessagePublic]
+
+
+# Agent side ----------------------------------------------------------------------------
+
+
+class PersonPublic(BaseModel):
+    id: uuid.UUID
+    name: str | None
+
+
+class MemberPublic(BaseModel):
+    id: uuid.UUID
+    given_name: str
+    family_name: str
+
+
+class AgentThreadPublic(ThreadBase):
+    fund: str
+    member: MemberPublic
+    skill: str
+    assignee: PersonPublic | None
+    assigned_at: datetime | None
+    closed_at: datetime | None
+    last_consulted_by_fund_at: datetime | None
+
+
+class AgentThreadsPublic(BaseModel):
+    data: list[AgentThreadPublic]
+    next_cursor: str | None
+
+
+class QueueCounts(BaseModel):
+    """Threads of the fund matching theme/subject/motif, by status, and among open ones."""
+
+    submitted: int
+    in_progress: int
+    answered: int
+    closed: int
+    open: int = Field(description="submitted + in_progress")
+    all: int
+    mine: int = Field(description="Open threads assigned to the caller.")
+    unassigned: int = Field(description="Open threads nobody has.")
+    overdue: int = Field(description="Open threads whose due date has passed.")
+
+
+class AgentMessagePublic(MessagePublic):
+    author: PersonPublic
+    canned_reply_id: uuid.UUID | None
+
+
+class NotePublic(BaseModel):
+    id: uuid.UUID
+    text: str
+    author: PersonPublic
+    created_at: datetime
+
+
+class AgentThreadDetail(AgentThreadPublic):
+    messages: list[AgentMessagePublic]
+    notes: list[NotePublic]
+
+
+class AssignmentCreate(Request):
+    agent_id: uuid.UUID
+    agent_name: PlainText = Field(min_length=1, max_length=200, examples=["Sophie BERNARD"])
+
+
+class ReplyCreate(Request):
+    """Either ``text``, or ``canned_reply_id`` (rendered with this thread's values)."""
+
+    text: str | None = Field(default=None, max_length=50000)
+    canned_reply_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ReplyCreate:
+        if (self.text is None) == (self.canned_reply_id is None):
+            raise ValueError(
+                "Indiquez soit le texte de la réponse, soit une réponse type, mais pas les deux."
+            )
+        return self
+
+
+class ReplyCreated(AgentThreadPublic):
+    thread_id: uuid.UUID
+    reply: AgentMessagePublic
+
+
+class NoteCreate(Request):
+    text: str = Field(max_length=50000)
+
+
+class CannedReplyCreate(Request):
+    title: str = Field(max_length=1000, examples=["Accusé de réception"])
+    body: str = Field(
+        max_length=50000,
+        description=(
+            "Text of the reply. Placeholders: {prenom}, {nom} (the member's names), "
+            "{reference} (the thread's), {caisse} (the fund's name), {conseiller} (the agent "
+            "who replies)."
+        ),
+        examples=["Bonjour {prenom},\nNous avons bien reçu votre demande {reference}."],
+    )
+
+
+class CannedReplyUpdate(CannedReplyCreate):
+    pass
+
+
+class CannedReplyPublic(BaseModel):
+    id: uuid.UUID
+    title: str
+    body: str
+    updated_at: datetime
+    updated_by: str | None
+
+
+class CannedRepliesPublic(BaseModel):
+    data: list[CannedReplyPublic]
+
+
+class CannedReplyRendered(BaseModel):
+    canned_reply_id: uuid.UUID
+    title: str
+    text: str
+
+
+class AccessPublic(BaseModel):
+    thread_id: uuid.UUID
+    reference: str
+    agent: PersonPublic
+    accessed_at: datetime
+
+
+class AccessesPublic(BaseModel):
+    data: list[AccessPublic]
+    next_cursor: str | None

@@ -1,0 +1,186 @@
+"""Helpers for the messages service's tests: a catalog snapshot, tokens, a movable clock.
+
+Only for tests; nothing in the running service imports this module."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from contracts.events.catalog import CatalogPublished, Motif, OnlineService, Subject, Theme
+from contracts.topics import CATALOG_SNAPSHOT
+from servicekit.testing import TokenMinter
+
+
+def catalog_snapshot(
+    version: int = 1, *, motif_label: str = "Mon changement de situation"
+) -> CatalogPublished:
+    """A small catalog with the codes the portal and the tests rely on."""
+    change = OnlineService(
+        title="Déclarer un changement de situation",
+        description="Déclarez en ligne un déménagement, une naissance, une séparation...",
+        url="https://www.msa.fr/changement-de-situation",
+        fund_urls={"NPC": "https://nord-pasdecalais.msa.fr/changement-de-situation"},
+    )
+    famille = Theme(
+        code="famille",
+        label="Famille, Allocations familiales, aides au logement",
+        order=2,
+        active=True,
+        subjects=(
+            Subject(
+                code="famille-allocations",
+                label="Allocations familiales",
+                order=3,
+                active=True,
+                motifs=(
+                    Motif(
+                        code="af-changement-situation",
+                        label=motif_label,
+                        order=7,
+                        active=True,
+                        skill="famille",
+                        response_time_days=5,
+                        online_service=change,
+                    ),
+                    Motif(
+                        code="af-autre",
+                        label="Autre",
+                        order=8,
+                        active=True,
+                        skill="famille",
+                        response_time_days=10,
+                    ),
+                    Motif(
+                        code="af-ancien-motif",
+                        label="Ancien motif",
+                        order=9,
+                        active=False,
+                        skill="famille",
+                        response_time_days=10,
+                    ),
+                ),
+            ),
+        ),
+    )
+    sante = Theme(
+        code="sante",
+        label="Santé, Carte Vitale, remboursements, CMU, invalidité...",
+        order=1,
+        active=True,
+        subjects=(
+            Subject(
+                code="sante-remboursements",
+                label="Mes remboursements",
+                order=1,
+                active=True,
+                motifs=(
+                    Motif(
+                        code="sante-remboursement-soins",
+                        label="Remboursement de soins",
+                        order=1,
+                        active=True,
+                        skill="sante",
+                        response_time_days=3,
+                    ),
+                ),
+            ),
+        ),
+    )
+    return CatalogPublished.new(
+        producer="catalog",
+        version=version,
+        published_at=datetime.now(UTC),
+        themes=(sante, famille),
+    )
+
+
+async def publish_catalog(bootstrap: str, prefix: str, snapshot: CatalogPublished) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            prefix + CATALOG_SNAPSHOT.name, snapshot.to_json(), key=CATALOG_SNAPSHOT.key.encode()
+        )
+    finally:
+        await producer.stop()
+
+
+@dataclass
+class MovableClock:
+    """The service's clock in tests: real time, shifted by ``offset``."""
+
+    offset: timedelta = field(default_factory=timedelta)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+@dataclass(frozen=True)
+class Caller:
+    id: uuid.UUID
+    fund: str
+    headers: dict[str, str]
+
+
+@dataclass
+class People:
+    """Access tokens for members and agents, as the auth service would sign them."""
+
+    minter: TokenMinter
+
+    def member(
+        self, fund: str = "NPC", given_name: str = "Camille", family_name: str = "MARTIN"
+    ) -> Caller:
+        subject = uuid.uuid4()
+        token = self.minter.mint(
+            subject=subject,
+            kind="member",
+            fund=fund,
+            given_name=given_name,
+            family_name=family_name,
+        )
+        return Caller(subject, fund, {"Authorization": f"Bearer {token}"})
+
+    def agent(
+        self,
+        fund: str = "NPC",
+        role: str = "agent",
+        given_name: str = "Sophie",
+        family_name: str = "BERNARD",
+    ) -> Caller:
+        subject = uuid.uuid4()
+        token = self.minter.mint(
+            subject=subject,
+            kind="agent",
+            fund=fund,
+            role=role,
+            skills=["famille", "sante"],
+            given_name=given_name,
+            family_name=family_name,
+        )
+        return Caller(subject, fund, {"Authorization": f"Bearer {token}"})
+
+
+def new_message(**overrides: Any) -> dict[str, Any]:
+    return {
+        "theme": "famille",
+        "subject": "famille-allocations",
+        "motif": "af-changement-situation",
+        "text": "Bonjour, je viens de déménager et je souhaite déclarer ma nouvelle adresse.",
+    } | overrides
+
+
+async def send(
+    client: httpx.AsyncClient, caller: Caller, key: str | None = None, **overrides: Any
+) -> httpx.Response:
+    return await client.post(
+        "/threads",
+        json=new_message(**overrides),
+        headers=caller.headers | {"Idempotency-Key": key or str(uuid.uuid4())},
+    )

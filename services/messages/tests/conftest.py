@@ -1,0 +1,108 @@
+"""Fixtures of the messages service's tests: a migrated database, the app in process,
+access tokens, and a catalog snapshot published on this session's own topics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from contracts.events.catalog import CatalogPublished
+from messages.config import Settings
+from messages.main import create_app
+from messages.testing import MovableClock, People, catalog_snapshot, publish_catalog
+from servicekit.migrations import upgrade_async
+from servicekit.testing import TokenMinter, eventually, fresh_database, serve_jwks
+
+MIGRATIONS = Path(__file__).parents[1] / "src" / "messages" / "migrations"
+
+
+@pytest.fixture(scope="session")
+def minter() -> TokenMinter:
+    return TokenMinter()
+
+
+@pytest.fixture(scope="session")
+def people(minter: TokenMinter) -> People:
+    return People(minter)
+
+
+@pytest.fixture(scope="session")
+def jwks_url(minter: TokenMinter) -> Iterator[str]:
+    with serve_jwks(minter.jwks()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def messages_database(postgres_admin_url: str) -> AsyncIterator[str]:
+    async with fresh_database(postgres_admin_url, "messages_test") as url:
+        await upgrade_async(url, MIGRATIONS)
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def published_catalog(kafka_bootstrap: str, kafka_topic_prefix: str) -> CatalogPublished:
+    snapshot = catalog_snapshot(version=1)
+    await publish_catalog(kafka_bootstrap, kafka_topic_prefix, snapshot)
+    return snapshot
+
+
+def service_settings(
+    database_url: str, bootstrap: str, prefix: str, jwks_url: str, **overrides: Any
+) -> Settings:
+    return Settings(
+        database_url=SecretStr(database_url),
+        environment="test",
+        kafka_bootstrap_servers=bootstrap,
+        kafka_topic_prefix=prefix,
+        kafka_group_prefix=prefix,
+        auth_jwks_url=jwks_url,
+        outbox_poll_interval_seconds=0.5,
+        catalog_refresh_seconds=0.5,
+        log_format="console",
+        **overrides,
+    )
+
+
+@pytest.fixture(scope="session")
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture(scope="session")
+async def app(
+    messages_database: str,
+    kafka_bootstrap: str,
+    kafka_topic_prefix: str,
+    jwks_url: str,
+    published_catalog: CatalogPublished,
+    clock: MovableClock,
+) -> AsyncIterator[FastAPI]:
+    application = create_app(
+        service_settings(messages_database, kafka_bootstrap, kafka_topic_prefix, jwks_url),
+        clock=clock,
+    )
+    async with LifespanManager(application):
+
+        async def catalog_loaded() -> bool:
+            return application.state.catalog.version == published_catalog.version
+
+        await eventually(catalog_loaded, timeout=60, message="catalog snapshot not loaded")
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI, clock: MovableClock) -> AsyncIterator[httpx.AsyncClient]:
+    clock.offset = timedelta()
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://messages.test"
+    ) as http:
+        yield http
+    clock.offset = timedelta()
