@@ -1,0 +1,201 @@
+import { type FormEvent, useState } from 'react';
+import {
+  Alert,
+  Breadcrumb,
+  Button,
+  ErrorSummary,
+  Input,
+  PageHeading,
+  PasswordInput,
+  api,
+  describeError,
+  labelled,
+  useDocumentTitle,
+} from '@mes-messages/shared';
+import { SERVICE_TITLE } from '../App';
+import { type FieldErrors, apiFieldErrors, summary } from '../forms';
+import { useSession } from '../session';
+
+function EmailChange() {
+  const { reload } = useSession();
+  const [email, setEmail] = useState('');
+  const [code, setCode] = useState('');
+  const [stage, setStage] = useState<'email' | 'code' | 'done'>('email');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function requestCode(event: FormEvent) {
+    event.preventDefault();
+    if (busy) return;
+    setFailure(null);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) {
+      setErrors({ 'nouveau-courriel': 'Saisissez une adresse électronique valide, par exemple nom@exemple.fr.' });
+      return;
+    }
+    setErrors({});
+    setBusy(true);
+    try {
+      await api.post('/api/auth/me/email', { email: email.trim() });
+      setStage('code');
+    } catch (error) {
+      const fieldErrors = apiFieldErrors(error, { email: 'nouveau-courriel' });
+      setErrors(fieldErrors);
+      if (!Object.keys(fieldErrors).length) setFailure(describeError(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function confirm(event: FormEvent) {
+    event.preventDefault();
+    if (busy) return;
+    setFailure(null);
+    if (!code.trim()) {
+      setErrors({ 'code-courriel': 'Saisissez le code reçu à votre nouvelle adresse.' });
+      return;
+    }
+    setErrors({});
+    setBusy(true);
+    try {
+      await api.post('/api/auth/me/email/confirmation', { code: code.replace(/\s/g, '') });
+      setStage('done');
+      await reload();
+    } catch (error) {
+      const fieldErrors = apiFieldErrors(error, { code: 'code-courriel' });
+      setErrors(fieldErrors);
+      if (!Object.keys(fieldErrors).length) setFailure(describeError(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="fr-mb-6w" aria-labelledby="titre-courriel">
+      <h2 id="titre-courriel">Changer mon adresse électronique</h2>
+      {failure ? (
+        <Alert severity="error" small live="assertive" className="fr-mb-3w">
+          {failure}
+        </Alert>
+      ) : null}
+      {stage === 'done' ? (
+        <Alert severity="success" small live="polite">
+          Votre nouvelle adresse est enregistrée.
+        </Alert>
+      ) : stage === 'email' ? (
+        <form onSubmit={requestCode} noValidate>
+          <ErrorSummary errors={summary(errors, ['nouveau-courriel'])} />
+          <Input id="nouveau-courriel" type="email" label="Nouvelle adresse électronique" hint="Un code de confirmation y sera envoyé." value={email} onChange={(event) => setEmail(event.target.value)} error={errors['nouveau-courriel']} autoComplete="email" />
+          <Button type="submit" priority="secondary" disabled={busy}>
+            Recevoir un code
+          </Button>
+        </form>
+      ) : (
+        <form onSubmit={confirm} noValidate>
+          <Alert severity="info" small className="fr-mb-3w">
+            {`Un code a été envoyé à ${email.trim()}.`}
+          </Alert>
+          <ErrorSummary errors={summary(errors, ['code-courriel'])} />
+          <Input id="code-courriel" label="Code de confirmation" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(event) => setCode(event.target.value)} error={errors['code-courriel']} />
+          <Button type="submit" disabled={busy}>
+            Confirmer ma nouvelle adresse
+          </Button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function PasswordChange() {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [failure, setFailure] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (busy) return;
+    const local: FieldErrors = {};
+    if (!current) local['mot-de-passe-actuel'] = 'Saisissez votre mot de passe actuel.';
+    if (next.length < 12) local['mot-de-passe-futur'] = 'Choisissez un mot de passe d’au moins 12 caractères.';
+    setErrors(local);
+    setFailure(null);
+    setDone(false);
+    if (Object.keys(local).length) return;
+    setBusy(true);
+    try {
+      await api.post('/api/auth/password', { current_password: current, new_password: next });
+      setDone(true);
+      setCurrent('');
+      setNext('');
+    } catch (error) {
+      const fieldErrors = apiFieldErrors(error, { current_password: 'mot-de-passe-actuel', new_password: 'mot-de-passe-futur', password: 'mot-de-passe-futur' });
+      setErrors(fieldErrors);
+      if (!Object.keys(fieldErrors).length) setFailure(describeError(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="fr-mb-6w" aria-labelledby="titre-mot-de-passe">
+      <h2 id="titre-mot-de-passe">Changer mon mot de passe</h2>
+      <form onSubmit={submit} noValidate>
+        <ErrorSummary errors={summary(errors, ['mot-de-passe-actuel', 'mot-de-passe-futur'])} />
+        {failure ? (
+          <Alert severity="error" small live="assertive" className="fr-mb-3w">
+            {failure}
+          </Alert>
+        ) : null}
+        {done ? (
+          <Alert severity="success" small live="polite" className="fr-mb-3w">
+            Votre mot de passe est changé.
+          </Alert>
+        ) : null}
+        <PasswordInput id="mot-de-passe-actuel" label="Mot de passe actuel" autoComplete="current-password" value={current} onChange={setCurrent} error={errors['mot-de-passe-actuel']} />
+        <PasswordInput id="mot-de-passe-futur" label="Nouveau mot de passe" hint="Au moins 12 caractères" autoComplete="new-password" value={next} onChange={setNext} error={errors['mot-de-passe-futur']} />
+        <Button type="submit" priority="secondary" disabled={busy} className="fr-mt-2w">
+          Changer mon mot de passe
+        </Button>
+      </form>
+    </section>
+  );
+}
+
+export function AccountPage() {
+  useDocumentTitle('Mon compte', SERVICE_TITLE);
+  const { member, fund, logout } = useSession();
+  return (
+    <>
+      <Breadcrumb items={[{ label: 'Accueil', to: '/' }, { label: 'Mon compte' }]} />
+      <PageHeading>Mon compte</PageHeading>
+      <ul className="fr-raw-list fr-mb-4w">
+        <li>
+          <span className="fr-text--bold">{labelled('Nom')}</span> {member?.given_name} {member?.family_name}
+        </li>
+        {member?.email ? (
+          <li>
+            <span className="fr-text--bold">{labelled('Adresse électronique')}</span> {member.email}
+          </li>
+        ) : null}
+        <li>
+          <span className="fr-text--bold">{labelled('Ma caisse')}</span> {fund?.name ?? member?.fund}
+        </li>
+      </ul>
+      <section className="fr-mb-6w" id="notifications" aria-labelledby="titre-notifications" tabIndex={-1}>
+        <h2 id="titre-notifications">Courriels de notification</h2>
+        <p>
+          Nous vous écrivons à votre adresse électronique lorsque votre message est bien reçu et lorsqu’une réponse est disponible
+          dans « Mes messages et mes réponses ». Ces courriels ne contiennent jamais le texte de vos échanges.
+        </p>
+      </section>
+      <EmailChange />
+      <PasswordChange />
+      <Button priority="secondary" icon="fr-icon-logout-box-r-line" onClick={() => void logout()}>
+        Se déconnecter
+      </Button>
+    </>
+  );
+}

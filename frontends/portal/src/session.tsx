@@ -1,0 +1,117 @@
+import { type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { ApiError, api, configureApi, navigate } from '@mes-messages/shared';
+import type { Fund, Member } from './types';
+import { clearAllDrafts } from './draft';
+
+interface SessionValue {
+  /** undefined while the first check runs, null when nobody is logged in. */
+  member: Member | null | undefined;
+  fund: Fund | null;
+  reload: () => Promise<Member | null>;
+  logout: () => Promise<void>;
+}
+
+const SessionContext = createContext<SessionValue>({
+  member: undefined,
+  fund: null,
+  reload: async () => null,
+  logout: async () => undefined,
+});
+
+let fundsCache: Promise<Fund[]> | null = null;
+
+export function loadFunds(): Promise<Fund[]> {
+  fundsCache ??= api
+    .get<Fund[] | { data: Fund[] }>('/api/auth/funds', { refreshOnUnauthorized: false })
+    .then((answer) => (Array.isArray(answer) ? answer : answer.data))
+    .catch((error) => {
+      fundsCache = null;
+      throw error;
+    });
+  return fundsCache;
+}
+
+function unwrapMember(answer: unknown): Member {
+  const value = answer as Record<string, unknown>;
+  const inner = (value.member ?? value.profile ?? value) as Member;
+  return inner;
+}
+
+export function loginPath(): string {
+  const { pathname, search } = window.location;
+  const protectedPage = pathname.startsWith('/messages') || pathname.startsWith('/compte');
+  return protectedPage ? `/connexion?retour=${encodeURIComponent(pathname + search)}` : '/connexion';
+}
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [member, setMember] = useState<Member | null | undefined>(undefined);
+  const [fund, setFund] = useState<Fund | null>(null);
+
+  const reload = useCallback(async () => {
+    try {
+      const me = unwrapMember(await api.get<unknown>('/api/auth/me'));
+      setMember(me);
+      return me;
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+        setMember(null);
+        return null;
+      }
+      setMember((previous) => previous ?? null);
+      return null;
+    }
+  }, []);
+
+  useEffect(() => {
+    configureApi({
+      refreshPath: '/api/auth/session/refresh',
+      onUnauthenticated: () => {
+        setMember(null);
+        const target = loginPath();
+        if (!window.location.pathname.startsWith('/connexion') && target !== '/connexion') navigate(target, { replace: true });
+      },
+    });
+    void (async () => {
+      try {
+        const me = unwrapMember(await api.get<unknown>('/api/auth/me', { refreshOnUnauthorized: true }));
+        setMember(me);
+      } catch {
+        setMember(null);
+      }
+    })();
+  }, []);
+
+  useEffect(() => {
+    if (!member?.fund) {
+      setFund(null);
+      return;
+    }
+    loadFunds()
+      .then((funds) => setFund(funds.find((candidate) => candidate.code === member.fund) ?? null))
+      .catch(() => setFund(null));
+  }, [member?.fund]);
+
+  const logout = useCallback(async () => {
+    const viaFranceConnect = Boolean(member?.franceconnect);
+    clearAllDrafts();
+    if (viaFranceConnect) {
+      // Leaving FranceConnect too: a top-level navigation through the provider's logout.
+      window.location.assign('/api/auth/franceconnect/logout');
+      return;
+    }
+    try {
+      await api.delete('/api/auth/session', { refreshOnUnauthorized: false });
+    } catch {
+      // The session may be gone already; the page forgets it anyway.
+    }
+    setMember(null);
+    navigate('/connexion?deconnecte=1');
+  }, [member]);
+
+  const value = useMemo(() => ({ member, fund, reload, logout }), [member, fund, reload, logout]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionValue {
+  return useContext(SessionContext);
+}
