@@ -1,15 +1,150 @@
-"""``python -m auth migrate|setup-local``."""
+"""``python -m auth migrate|setup-local|rotate-keys|create-agent``."""
 
+from __future__ import annotations
+
+import argparse
+import getpass
+import secrets
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+from auth.adapters.passwords import PasswordHasher
 from auth.config import Settings
-from servicekit.cli import ServiceCli
+from auth.domain import commands
+from auth.domain.errors import Conflict, InvalidData
+from auth.seed import seed_demo_accounts
+from auth.service_layer import handlers
+from auth.service_layer.clock import SystemClock
+from auth.service_layer.handlers import UnitOfWorkFactory
+from auth.service_layer.tokens import KeyRing
+from auth.service_layer.unit_of_work import AuthUnitOfWork
+from contracts import all_funds
+from servicekit.cli import Command, ServiceCli
+from servicekit.db import create_engine, session_factory
+from servicekit.settings import ServiceSettings
+
+
+def _settings(settings: ServiceSettings) -> Settings:
+    assert isinstance(settings, Settings)
+    return settings
+
+
+@asynccontextmanager
+async def _unit_of_work(settings: Settings) -> AsyncIterator[UnitOfWorkFactory]:
+    engine = create_engine(settings)
+    sessions = session_factory(engine)
+    try:
+        yield lambda: AuthUnitOfWork(sessions, producer=settings.service_name)
+    finally:
+        await engine.dispose()
+
+
+def _hasher(settings: Settings) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+
+
+async def setup_local(base: ServiceSettings) -> None:
+    """Signing keys, then the demo accounts (printed as ``DEMO`` lines)."""
+    settings = _settings(base)
+    clock = SystemClock()
+    async with _unit_of_work(settings) as unit_of_work:
+        await KeyRing(settings, clock, unit_of_work).ensure()
+        lines = await seed_demo_accounts(
+            unit_of_work=unit_of_work, clock=clock, hasher=_hasher(settings)
+        )
+    print("\n".join(lines))
+
+
+async def rotate_keys(base: ServiceSettings, args: argparse.Namespace) -> int:
+    settings = _settings(base)
+    async with _unit_of_work(settings) as unit_of_work:
+        report = await KeyRing(settings, SystemClock(), unit_of_work).rotate(force=args.force)
+    print("\n".join(report.lines()))
+    return 1 if report.waiting_until else 0
+
+
+def _rotate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="activate the next key even if it was published only just now "
+        "(verifiers that cached the JWKS refetch it on an unknown kid)",
+    )
+
+
+async def create_agent(base: ServiceSettings, args: argparse.Namespace) -> int:
+    settings = _settings(base)
+    password = args.password
+    generated = False
+    if password is None:
+        if sys.stdin.isatty():
+            password = getpass.getpass("Initial password: ")
+        else:
+            password, generated = f"{secrets.token_urlsafe(12)}-A1", True
+    async with _unit_of_work(settings) as unit_of_work:
+        try:
+            agent = await handlers.create_agent(
+                commands.CreateAgent(
+                    email=args.email,
+                    given_name=args.given_name,
+                    family_name=args.family_name,
+                    role=args.role,
+                    fund=args.fund,
+                    skills=tuple(skill for skill in args.skills.split(",") if skill),
+                    password=password,
+                ),
+                manager=None,
+                unit_of_work=unit_of_work,
+                clock=SystemClock(),
+                hasher=_hasher(settings),
+            )
+        except InvalidData as error:
+            print(f"refused: {error}", file=sys.stderr)
+            return 2
+        except Conflict:
+            print(f"refused: an agent already has the email {args.email}", file=sys.stderr)
+            return 2
+    print(f"agent {agent.id} created: {agent.email} ({agent.role}, {agent.fund})")
+    if generated:
+        print(f"initial password: {password}")
+    return 0
+
+
+def _agent_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--given-name", required=True)
+    parser.add_argument("--family-name", required=True)
+    parser.add_argument("--role", required=True, choices=["agent", "supervisor", "admin"])
+    parser.add_argument("--fund", required=True, choices=sorted(all_funds()))
+    parser.add_argument("--skills", default="", help="theme codes, comma-separated")
+    parser.add_argument(
+        "--password", help="initial password (asked on a terminal, generated otherwise)"
+    )
+
 
 cli = ServiceCli(
     service="auth",
     settings=Settings,
     migrations=Path(__file__).parent / "migrations",
+    local_setup=[setup_local],
+    commands={
+        "rotate-keys": Command(
+            help="publish a new signing key, and let the one published earlier sign",
+            run=rotate_keys,
+            arguments=_rotate_arguments,
+        ),
+        "create-agent": Command(
+            help="create an agent account (any role, any fund)",
+            run=create_agent,
+            arguments=_agent_arguments,
+        ),
+    },
 )
 
 if __name__ == "__main__":

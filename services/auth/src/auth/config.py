@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from servicekit.settings import ServiceSettings, local_database_url
+from auth.domain.throttling import ThrottlePolicy
+from servicekit.settings import ServiceSettings, local_database_url, shared
 
 
 class Settings(ServiceSettings):
@@ -13,3 +17,98 @@ class Settings(ServiceSettings):
 
     service_name: str = "auth"
     database_url: SecretStr = local_database_url("auth")
+
+    # Tokens and sessions.
+    access_token_seconds: int = Field(default=600, ge=60, le=900)
+    #: A session ends after this long without a refresh...
+    session_idle_seconds: int = 30 * 60
+    #: ...and after this long in any case.
+    session_max_seconds: int = 12 * 3600
+    #: Protects the signing keys' private parts stored in the database.
+    signing_key_passphrase: SecretStr = SecretStr("local-signing-key-passphrase-not-for-production")
+    #: A new key is published this long before it may sign (verifiers cache the JWKS).
+    key_publish_lead_seconds: int = 600
+    #: How often each replica reloads the signing keys from the database.
+    key_reload_seconds: int = 60
+
+    # Members.
+    activation_code_hours: int = 24
+    email_change_code_minutes: int = 30
+    code_max_attempts: int = 5
+    password_reset_minutes: int = 30
+
+    # Brute-force defence (see auth.domain.throttling).
+    account_free_failures: int = 3
+    account_base_delay_seconds: float = 2.0
+    account_lock_after: int = 6
+    account_lock_seconds: int = 15 * 60
+    address_free_failures: int = 10
+    address_base_delay_seconds: float = 1.0
+    address_lock_after: int = 50
+    address_lock_seconds: int = 15 * 60
+    #: Peers whose ``X-Forwarded-For`` is believed (the gateway); CIDR notation.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+
+    # Password hashing (argon2id; RFC 9106's second recommended option by default).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
+    argon2_parallelism: int = 4
+
+    # FranceConnect.
+    franceconnect_issuer: str = Field(
+        default="http://localhost:9100/api/v2", validation_alias=shared("FRANCECONNECT_ISSUER")
+    )
+    franceconnect_client_id: str = "mes-messages-local"
+    franceconnect_client_secret: SecretStr = SecretStr(
+        "local-franceconnect-secret-not-for-production"
+    )
+    franceconnect_scopes: str = (
+        "openid given_name family_name birthdate gender birthplace birthcountry email"
+    )
+    franceconnect_acr_values: str = "eidas1"
+    #: ``acr`` values accepted in the ID token (eIDAS levels at least as high as asked).
+    franceconnect_accepted_acr: list[str] = Field(
+        default_factory=lambda: ["eidas1", "eidas2", "eidas3"]
+    )
+    franceconnect_request_seconds: int = 600
+
+    @property
+    def api_base_url(self) -> str:
+        """This service's public address, through the gateway."""
+        return f"{self.public_base_url.rstrip('/')}/api/auth"
+
+    @property
+    def franceconnect_redirect_uri(self) -> str:
+        return f"{self.api_base_url}/franceconnect/callback"
+
+    @property
+    def franceconnect_post_logout_uri(self) -> str:
+        return f"{self.api_base_url}/franceconnect/logged-out"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure cookies everywhere but on plain http://localhost."""
+        parts = urlsplit(self.public_base_url)
+        return not (parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1"))
+
+    @property
+    def access_token_lifetime(self) -> timedelta:
+        return timedelta(seconds=self.access_token_seconds)
+
+    def account_policy(self) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            free_failures=self.account_free_failures,
+            base_delay=timedelta(seconds=self.account_base_delay_seconds),
+            max_delay=timedelta(minutes=2),
+            lock_after=self.account_lock_after,
+            lock_duration=timedelta(seconds=self.account_lock_seconds),
+        )
+
+    def address_policy(self) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            free_failures=self.address_free_failures,
+            base_delay=timedelta(seconds=self.address_base_delay_seconds),
+            max_delay=timedelta(seconds=30),
+            lock_after=self.address_lock_after,
+            lock_duration=timedelta(seconds=self.address_lock_seconds),
+        )

@@ -2,20 +2,104 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 from fastapi import FastAPI
 
+from auth.adapters.franceconnect import FranceConnectClient
+from auth.adapters.passwords import PasswordHasher
 from auth.config import Settings
 from auth.entrypoints.http import routes
+from auth.entrypoints.http.deps import Services
+from auth.service_layer import handlers
+from auth.service_layer.clock import Clock, SystemClock
+from auth.service_layer.tokens import KeyRing, TokenIssuer
+from auth.service_layer.unit_of_work import AuthUnitOfWork
 from servicekit.http import create_service_app
+from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime
 
+logger = get_logger(__name__)
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+DESCRIPTION = """Identities of members and agents; issues the access tokens every service verifies.
+
+Browsers get three cookies: `mm_access` (the access token), `mm_csrf` (to copy into the
+`X-CSRF-Token` header of every state-changing request) and `mm_refresh` (for
+`POST /session/refresh`). Tools may ask for bearer tokens instead (`"bearer": true`).
+Errors are `application/problem+json` with a French `detail` for the person.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    franceconnect_http: httpx.AsyncClient | None = None,
+) -> FastAPI:
+    """The application. Tests may pass a clock they move, and the HTTP client that talks to
+    FranceConnect (to stand between the service and the provider)."""
     settings = settings or Settings()
-    runtime = ServiceRuntime(settings)
+    clock = clock or SystemClock()
+
+    def unit_of_work() -> AuthUnitOfWork:
+        return AuthUnitOfWork(runtime.sessions, producer=settings.service_name)
+
+    keyring = KeyRing(settings, clock, unit_of_work)
+    runtime = ServiceRuntime(settings, keys=keyring)
+    http = franceconnect_http or httpx.AsyncClient(timeout=10.0)
+    services = Services(
+        settings=settings,
+        unit_of_work=unit_of_work,
+        clock=clock,
+        hasher=PasswordHasher(
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        ),
+        keyring=keyring,
+        issuer=TokenIssuer(settings, keyring, clock),
+        franceconnect=FranceConnectClient(
+            issuer=settings.franceconnect_issuer,
+            client_id=settings.franceconnect_client_id,
+            client_secret=settings.franceconnect_client_secret.get_secret_value(),
+            redirect_uri=settings.franceconnect_redirect_uri,
+            scopes=settings.franceconnect_scopes,
+            acr_values=settings.franceconnect_acr_values,
+            accepted_acr=settings.franceconnect_accepted_acr,
+            http=http,
+        ),
+    )
+
+    async def keep_keys_fresh() -> None:
+        await keyring.ensure()
+        while True:
+            await asyncio.sleep(settings.key_reload_seconds)
+            await keyring.reload()
+
+    async def housekeeping() -> None:
+        try:
+            while True:
+                await handlers.prune(unit_of_work=unit_of_work, clock=clock, settings=settings)
+                await asyncio.sleep(600)
+        finally:
+            if franceconnect_http is None:
+                await http.aclose()
+
+    runtime.add_background("signing-keys", keep_keys_fresh)
+    runtime.add_background("housekeeping", housekeeping)
     return create_service_app(
         runtime,
         title="Auth",
-        description="Identities of members and agents; issues the access tokens every service verifies.",
-        routers=[routes.router],
+        description=DESCRIPTION,
+        routers=routes.routers,
+        openapi_tags=[
+            {"name": "sessions", "description": "Logging in and out, refreshing tokens."},
+            {"name": "members", "description": "Member accounts: creation, activation, contact."},
+            {"name": "passwords", "description": "Forgotten, reset and changed passwords."},
+            {"name": "franceconnect", "description": "Logging in with FranceConnect."},
+            {"name": "agents", "description": "Agent accounts, managed by admins and supervisors."},
+            {"name": "reference", "description": "Funds and the token-verification keys."},
+        ],
+        extra_state={"services": services},
     )

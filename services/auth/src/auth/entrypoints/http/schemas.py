@@ -1,0 +1,237 @@
+"""Request and response bodies of the auth API, as families per entity."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from auth.domain.model import Agent, AgentRole, Member
+from contracts import FundCode
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+NirText = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        description="The social-security number; spaces and dots between digits are accepted.",
+        examples=["2 95 10 99 126 111"],
+    ),
+]
+Password = Annotated[str, Field(min_length=1, max_length=256)]
+Skill = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+Code = Annotated[str, Field(min_length=1, max_length=20, examples=["482913"])]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- members
+
+
+class MemberCreate(Body):
+    nir: NirText = Field(
+        description="The 15 characters: the 13 of the number and the 2-digit key.",
+        examples=["2 95 10 99 126 111 93"],
+    )
+    birth_date: date = Field(examples=["1995-10-12"])
+    given_name: Name = Field(examples=["Camille"])
+    family_name: Name = Field(examples=["MARTIN"])
+    email: EmailStr = Field(examples=["camille.martin@example.fr"])
+    fund: FundCode
+    password: Password
+
+
+class ActivationCreate(Body):
+    nir: NirText
+    code: Code
+
+
+class ActivationRenewal(Body):
+    nir: NirText
+
+
+class MemberPublic(BaseModel):
+    kind: Literal["member"] = "member"
+    id: uuid.UUID
+    given_name: str
+    family_name: str
+    email: str
+    fund: str
+    nir_masked: str = Field(
+        description="The number with most digits hidden.", examples=["2*********111"]
+    )
+    franceconnect_linked: bool
+
+    @classmethod
+    def of(cls, member: Member, *, franceconnect_linked: bool) -> MemberPublic:
+        return cls(
+            id=member.id,
+            given_name=member.given_name,
+            family_name=member.family_name,
+            email=member.email,
+            fund=member.fund,
+            nir_masked=member.nir.masked,
+            franceconnect_linked=franceconnect_linked,
+        )
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+class SessionCreate(Body):
+    nir: NirText = Field(description="The 13 characters of the number, without the key.")
+    password: Password
+    bearer: bool = Field(
+        default=False,
+        description="For tools: return the tokens in the body and set no cookie.",
+    )
+
+
+class AgentSessionCreate(Body):
+    email: Annotated[str, Field(min_length=1, max_length=254, examples=["agent.npc@msa.example"])]
+    password: Password
+    bearer: bool = False
+
+
+class SessionRefresh(Body):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="For tools; browsers send the refresh cookie instead."
+    )
+
+
+class AgentPublic(BaseModel):
+    kind: Literal["agent"] = "agent"
+    id: uuid.UUID
+    email: str
+    given_name: str
+    family_name: str
+    role: AgentRole
+    fund: str
+    skills: list[str]
+    active: bool
+
+    @classmethod
+    def of(cls, agent: Agent) -> AgentPublic:
+        return cls(
+            id=agent.id,
+            email=agent.email,
+            given_name=agent.given_name,
+            family_name=agent.family_name,
+            role=agent.role,
+            fund=agent.fund,
+            skills=list(agent.skills),
+            active=agent.active,
+        )
+
+
+Profile = Annotated[MemberPublic | AgentPublic, Field(discriminator="kind")]
+
+
+class SessionPublic(BaseModel):
+    profile: Profile
+    csrf_token: str | None = Field(
+        default=None,
+        description="Send it back in the X-CSRF-Token header of every state-changing request "
+        "(also in the readable mm_csrf cookie). Absent on refresh: it does not change.",
+    )
+    expires_in: int = Field(description="Seconds the access token lives.")
+    access_token: str | None = Field(default=None, description="Only when `bearer` was asked.")
+    refresh_token: str | None = Field(default=None, description="Only when `bearer` was asked.")
+    token_type: Literal["Bearer"] | None = None
+
+
+class SessionEnded(BaseModel):
+    franceconnect_logout_url: str | None = Field(
+        default=None,
+        description="For a FranceConnect session: where to send the browser to log out of "
+        "FranceConnect too.",
+    )
+
+
+class Accepted(BaseModel):
+    detail: str
+
+
+# --------------------------------------------------------------------------- passwords and contact
+
+
+class PasswordForgotten(Body):
+    nir: NirText
+
+
+class PasswordReset(Body):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    password: Password
+
+
+class PasswordChange(Body):
+    current_password: Password
+    new_password: Password
+
+
+class EmailChange(Body):
+    email: EmailStr
+
+
+class EmailChangePending(BaseModel):
+    detail: str
+    expires_at: datetime
+
+
+class EmailConfirmation(Body):
+    code: Code
+
+
+class FranceConnectLink(Body):
+    nir: NirText
+    password: Password
+
+
+# --------------------------------------------------------------------------- agents
+
+
+class AgentCreate(Body):
+    email: EmailStr
+    given_name: Name
+    family_name: Name
+    role: AgentRole
+    fund: FundCode
+    skills: Annotated[list[Skill], Field(max_length=50)] = Field(
+        default_factory=list, description="Theme codes the agent handles.", examples=[["famille"]]
+    )
+    password: Password = Field(description="Initial password (the agent may change it).")
+
+
+class AgentUpdate(Body):
+    given_name: Name | None = None
+    family_name: Name | None = None
+    role: AgentRole | None = None
+    skills: Annotated[list[Skill], Field(max_length=50)] | None = None
+    active: bool | None = None
+    password: Password | None = None
+
+
+class AgentsPublic(BaseModel):
+    data: list[AgentPublic]
+
+
+# --------------------------------------------------------------------------- reference data
+
+
+class FundPublic(BaseModel):
+    code: str = Field(examples=["NPC"])
+    name: str = Field(examples=["MSA Nord-Pas de Calais"])
+    site: str = Field(examples=["https://nord-pasdecalais.msa.fr"])
+
+
+class FundsPublic(BaseModel):
+    data: list[FundPublic]
+
+
+class Jwks(BaseModel):
+    keys: list[dict[str, str]]

@@ -1,0 +1,947 @@
+"""What the auth service does: one handler per command, each committing once.
+
+Answers that could tell whether an account exists (registration, activation, login, password
+reset) are the same either way, and take the same work either way (one argon2 check).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from auth.adapters.franceconnect import FranceConnectClient
+from auth.adapters.passwords import PasswordHasher
+from auth.config import Settings
+from auth.domain import commands, nir, passwords, pivot
+from auth.domain.errors import (
+    AccountNotActivated,
+    Conflict,
+    Forbidden,
+    FranceConnectRefused,
+    InvalidCode,
+    InvalidCredentials,
+    InvalidData,
+    InvalidLink,
+    InvalidRefreshToken,
+    NotFound,
+    TooManyAttempts,
+)
+from auth.domain.model import (
+    Agent,
+    AgentRole,
+    CodeCheck,
+    CodePurpose,
+    FranceConnectIdentity,
+    Member,
+    MemberStatus,
+    OneTimeCode,
+    RefreshToken,
+    Session,
+    digest,
+    may_manage,
+    new_secret,
+)
+from auth.domain.throttling import ThrottleState, refusal
+from auth.service_layer.clock import Clock
+from auth.service_layer.tokens import TokenIssuer
+from auth.service_layer.unit_of_work import AuthUnitOfWork
+from contracts.events.auth import (
+    AccountLocked,
+    ActivationCodeIssued,
+    EmailChangeCodeIssued,
+    MemberContactChanged,
+    PasswordResetRequested,
+)
+from contracts.topics import MEMBER_CONTACT
+from servicekit.logging import get_logger
+from servicekit.security import csrf_hash
+
+logger = get_logger(__name__)
+
+PRODUCER = "auth"
+UnitOfWorkFactory = Callable[[], AuthUnitOfWork]
+#: Who manages agents: ``(role, fund)`` of the agent calling, or None for the command line.
+Manager = tuple[AgentRole | None, str] | None
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    """A new or refreshed session: what the browser or the tool is given."""
+
+    session: Session
+    subject: Member | Agent
+    access_token: str
+    refresh_token: str
+    #: Only when the session is new: the CSRF token the browser sends back in a header.
+    csrf_token: str | None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def contact_changed(member: Member) -> MemberContactChanged:
+    return MemberContactChanged.new(
+        producer=PRODUCER,
+        member_id=member.id,
+        fund=member.fund,
+        email=member.email,
+        given_name=member.given_name,
+        family_name=member.family_name,
+    )
+
+
+def _password_problems(password: str, personal: list[str], field: str = "password") -> None:
+    found = passwords.problems(password, personal=personal)
+    if found:
+        raise InvalidData([(field, message) for message in found])
+
+
+async def _open_session(
+    uow: AuthUnitOfWork,
+    subject: Member | Agent,
+    *,
+    now: datetime,
+    settings: Settings,
+    method: str = "password",
+    franceconnect_id_token: str | None = None,
+) -> tuple[Session, str, str]:
+    """A new session with its first refresh token; returns it, the refresh and CSRF tokens."""
+    csrf_token = new_secret()
+    session = Session(
+        id=uuid.uuid4(),
+        kind="agent" if isinstance(subject, Agent) else "member",
+        subject_id=subject.id,
+        csrf_hash=csrf_hash(csrf_token),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.session_max_seconds),
+        method="franceconnect" if method == "franceconnect" else "password",
+        franceconnect_id_token=franceconnect_id_token,
+    )
+    await uow.sessions.add(session)
+    refresh = await _new_refresh_token(uow, session, now=now, settings=settings)
+    return session, refresh, csrf_token
+
+
+async def _new_refresh_token(
+    uow: AuthUnitOfWork, session: Session, *, now: datetime, settings: Settings
+) -> str:
+    token = new_secret()
+    expires_at = min(session.expires_at, now + timedelta(seconds=settings.session_idle_seconds))
+    await uow.sessions.add_refresh_token(
+        RefreshToken(
+            id=uuid.uuid4(), session_id=session.id, token_hash=digest(token), expires_at=expires_at
+        ),
+        now,
+    )
+    return token
+
+
+def _throttle_keys(prefix: str, account: str, client_address: str) -> tuple[str, str]:
+    return f"{prefix}:{account[:64]}", f"{prefix}-address:{client_address[:64]}"
+
+
+async def _check_password_throttled(
+    uow: AuthUnitOfWork,
+    *,
+    account_key: str,
+    address_key: str,
+    password_hash: str | None,
+    password: str,
+    hasher: PasswordHasher,
+    settings: Settings,
+    now: datetime,
+) -> tuple[bool, ThrottleState]:
+    """Check a password under the brute-force rules; the throttle rows stay locked.
+
+    Raises ``TooManyAttempts`` when the try comes too early (it is then not checked).
+    Returns whether it matched and the account's throttle state after the try."""
+    account_policy, address_policy = settings.account_policy(), settings.address_policy()
+    states = await uow.throttles.lock([account_key, address_key])
+    account, address = states[account_key], states[address_key]
+    refused = refusal([(account, account_policy), (address, address_policy)], now)
+    if refused is not None:
+        raise TooManyAttempts(refused)
+    if await hasher.verify(password_hash, password):
+        await uow.throttles.clear(account_key)
+        return True, ThrottleState(account_key)
+    account = account.after_failure(account_policy, now)
+    await uow.throttles.save(account)
+    await uow.throttles.save(address.after_failure(address_policy, now))
+    return False, account
+
+
+# --------------------------------------------------------------------------- members
+
+
+async def register_member(
+    cmd: commands.RegisterMember,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    settings: Settings,
+) -> None:
+    """Create a pending account and email its activation code.
+
+    When the number already has an active account nothing happens, and the answer is the
+    same; a pending account is replaced (whoever holds the mailbox activates it)."""
+    try:
+        member_nir = nir.parse_with_key(cmd.nir_with_key)
+    except nir.InvalidNir as error:
+        raise InvalidData([("nir", error.message)]) from None
+    if not member_nir.matches_birth_date(cmd.birth_date):
+        raise InvalidData(
+            [
+                (
+                    "birth_date",
+                    "La date de naissance ne correspond pas au numéro de sécurité sociale "
+                    "(année et mois) : vérifiez l'un et l'autre.",
+                )
+            ]
+        )
+    now = clock.now()
+    draft = Member(
+        id=uuid.uuid4(),
+        nir=member_nir,
+        birth_date=cmd.birth_date,
+        given_name=cmd.given_name.strip(),
+        family_name=cmd.family_name.strip(),
+        email=cmd.email.strip(),
+        fund=cmd.fund,
+        password_hash="",
+        status=MemberStatus.PENDING,
+        created_at=now,
+    )
+    _password_problems(cmd.password, draft.personal_words())
+    password_hash = await hasher.hash(cmd.password)
+    async with unit_of_work() as uow:
+        existing = await uow.members.get_by_nir(member_nir, for_update=True)
+        if existing is not None and existing.active:
+            logger.info("registration for an existing account ignored")
+            return
+        member = replace(
+            draft, id=existing.id if existing else draft.id, password_hash=password_hash
+        )
+        await uow.members.save(member)
+        code, secret = OneTimeCode.issue(
+            member.id,
+            CodePurpose.ACTIVATION,
+            now=now,
+            valid_for=timedelta(hours=settings.activation_code_hours),
+            max_attempts=settings.code_max_attempts,
+        )
+        await uow.codes.save(code)
+        uow.publish(
+            ActivationCodeIssued.new(
+                producer=PRODUCER,
+                member_id=member.id,
+                fund=member.fund,
+                email=member.email,
+                given_name=member.given_name,
+                code=secret,
+                expires_at=code.expires_at,
+            )
+        )
+        await uow.commit()
+
+
+async def renew_activation_code(
+    cmd: commands.RenewActivationCode,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """Send a new activation code to a pending account (at most one a minute)."""
+    member_nir = nir.parse_login(cmd.nir)
+    if member_nir is None:
+        return
+    now = clock.now()
+    valid_for = timedelta(hours=settings.activation_code_hours)
+    async with unit_of_work() as uow:
+        member = await uow.members.get_by_nir(member_nir, for_update=True)
+        if member is None or member.active:
+            return
+        current = await uow.codes.get(member.id, CodePurpose.ACTIVATION)
+        if current is not None and current.expires_at - valid_for > now - timedelta(minutes=1):
+            return
+        code, secret = OneTimeCode.issue(
+            member.id,
+            CodePurpose.ACTIVATION,
+            now=now,
+            valid_for=valid_for,
+            max_attempts=settings.code_max_attempts,
+        )
+        await uow.codes.save(code)
+        uow.publish(
+            ActivationCodeIssued.new(
+                producer=PRODUCER,
+                member_id=member.id,
+                fund=member.fund,
+                email=member.email,
+                given_name=member.given_name,
+                code=secret,
+                expires_at=code.expires_at,
+            )
+        )
+        await uow.commit()
+
+
+async def _check_code(
+    uow: AuthUnitOfWork, member_id: uuid.UUID, purpose: CodePurpose, submitted: str, now: datetime
+) -> OneTimeCode:
+    code = await uow.codes.get(member_id, purpose)
+    if code is None:
+        raise InvalidCode("wrong")
+    outcome, used = code.check(submitted, now)
+    await uow.codes.save(used)
+    if outcome is not CodeCheck.OK:
+        await uow.commit()
+        raise InvalidCode(outcome.value, used.attempts_left)
+    await uow.codes.delete(member_id, purpose)
+    return used
+
+
+async def activate_member(
+    cmd: commands.ActivateMember, *, unit_of_work: UnitOfWorkFactory, clock: Clock
+) -> None:
+    member_nir = nir.parse_login(cmd.nir)
+    if member_nir is None:
+        raise InvalidCode("wrong")
+    now = clock.now()
+    async with unit_of_work() as uow:
+        member = await uow.members.get_by_nir(member_nir, for_update=True)
+        if member is None or member.active:
+            raise InvalidCode("wrong")
+        await _check_code(uow, member.id, CodePurpose.ACTIVATION, cmd.code, now)
+        active = replace(member, status=MemberStatus.ACTIVE, activated_at=now)
+        await uow.members.save(active)
+        uow.publish(contact_changed(active))
+        await uow.commit()
+
+
+async def log_in_member(
+    cmd: commands.LogInMember,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    settings: Settings,
+    issuer: TokenIssuer,
+) -> IssuedSession:
+    member_nir = nir.parse_login(cmd.nir)
+    typed = member_nir.value if member_nir else nir.normalize(cmd.nir)
+    account_key, address_key = _throttle_keys("member", typed, cmd.client_address)
+    now = clock.now()
+    async with unit_of_work() as uow:
+        member = await uow.members.get_by_nir(member_nir) if member_nir else None
+        matched, account = await _check_password_throttled(
+            uow,
+            account_key=account_key,
+            address_key=address_key,
+            password_hash=member.password_hash if member else None,
+            password=cmd.password,
+            hasher=hasher,
+            settings=settings,
+            now=now,
+        )
+        if not matched:
+            if account.locked and account.failures == settings.account_lock_after and member:
+                if member.active:
+                    assert account.locked_until is not None
+                    uow.publish(
+                        AccountLocked.new(
+                            producer=PRODUCER,
+                            member_id=member.id,
+                            fund=member.fund,
+                            email=member.email,
+                            given_name=member.given_name,
+                            locked_until=account.locked_until,
+                        )
+                    )
+                logger.warning("member account locked after failed logins")
+            await uow.commit()
+            raise InvalidCredentials()
+        assert member is not None
+        if not member.active:
+            await uow.commit()
+            raise AccountNotActivated()
+        if hasher.needs_rehash(member.password_hash):
+            member = replace(member, password_hash=await hasher.hash(cmd.password))
+            await uow.members.save(member)
+        session, refresh, csrf_token = await _open_session(uow, member, now=now, settings=settings)
+        await uow.commit()
+    access = await issuer.access_token(
+        subject=member, session_id=session.id, csrf=session.csrf_hash
+    )
+    return IssuedSession(session, member, access, refresh, csrf_token)
+
+
+async def refresh_session(
+    cmd: commands.RefreshSession,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    settings: Settings,
+    issuer: TokenIssuer,
+) -> IssuedSession:
+    """Swap a refresh token for a new one and a new access token. A refresh token used twice
+    was stolen (or leaked): its whole session is revoked."""
+    now = clock.now()
+    async with unit_of_work() as uow:
+        token = await uow.sessions.refresh_token(digest(cmd.refresh_token))
+        if token is None:
+            raise InvalidRefreshToken()
+        session = await uow.sessions.get(token.session_id, for_update=True)
+        if session is None:
+            raise InvalidRefreshToken()
+        if token.used_at is not None:
+            await uow.sessions.revoke(session.id, now)
+            await uow.commit()
+            logger.warning("refresh token reused: session revoked", session_id=str(session.id))
+            raise InvalidRefreshToken()
+        if not session.live(now) or token.expires_at <= now:
+            raise InvalidRefreshToken()
+        if cmd.csrf_token is not None and csrf_hash(cmd.csrf_token) != session.csrf_hash:
+            raise Forbidden()
+        subject: Member | Agent | None
+        if session.kind == "member":
+            subject = await uow.members.get(session.subject_id)
+            usable = subject is not None and subject.active
+        else:
+            subject = await uow.agents.get(session.subject_id)
+            usable = subject is not None and subject.active
+        if subject is None or not usable:
+            await uow.sessions.revoke(session.id, now)
+            await uow.commit()
+            raise InvalidRefreshToken()
+        await uow.sessions.mark_used(token.id, now)
+        refresh = await _new_refresh_token(uow, session, now=now, settings=settings)
+        await uow.commit()
+    access = await issuer.access_token(
+        subject=subject, session_id=session.id, csrf=session.csrf_hash
+    )
+    return IssuedSession(session, subject, access, refresh, None)
+
+
+async def log_out(
+    cmd: commands.LogOut, *, unit_of_work: UnitOfWorkFactory, clock: Clock
+) -> Session | None:
+    """Revoke the session; returns it (its FranceConnect ID token says where to log out next)."""
+    async with unit_of_work() as uow:
+        session = await uow.sessions.get(cmd.session_id, for_update=True)
+        if session is None:
+            return None
+        await uow.sessions.revoke(session.id, clock.now())
+        await uow.commit()
+    return session
+
+
+async def live_session(
+    session_id: str | None, *, unit_of_work: UnitOfWorkFactory, clock: Clock
+) -> Session | None:
+    if not session_id:
+        return None
+    try:
+        sid = uuid.UUID(session_id)
+    except ValueError:
+        return None
+    async with unit_of_work() as uow:
+        session = await uow.sessions.get(sid)
+    return session if session is not None and session.live(clock.now()) else None
+
+
+async def request_password_reset(
+    cmd: commands.RequestPasswordReset,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """Email a one-time link to an active account (at most 3 an hour); answer the same always."""
+    member_nir = nir.parse_login(cmd.nir)
+    if member_nir is None:
+        return
+    now = clock.now()
+    async with unit_of_work() as uow:
+        member = await uow.members.get_by_nir(member_nir, for_update=True)
+        if member is None or not member.active:
+            return
+        if await uow.password_resets.count_since(member.id, now - timedelta(hours=1)) >= 3:
+            logger.info("password reset requests capped for the hour")
+            return
+        token = new_secret()
+        expires_at = now + timedelta(minutes=settings.password_reset_minutes)
+        await uow.password_resets.add(
+            token_hash=digest(token), member_id=member.id, now=now, expires_at=expires_at
+        )
+        uow.publish(
+            PasswordResetRequested.new(
+                producer=PRODUCER,
+                member_id=member.id,
+                fund=member.fund,
+                email=member.email,
+                given_name=member.given_name,
+                reset_token=token,
+                expires_at=expires_at,
+            )
+        )
+        await uow.commit()
+
+
+async def reset_password(
+    cmd: commands.ResetPassword,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+) -> None:
+    """Set a new password through a link: single use, then every session is revoked."""
+    now = clock.now()
+    async with unit_of_work() as uow:
+        member_id = await uow.password_resets.find(digest(cmd.token), now)
+        member = await uow.members.get(member_id, for_update=True) if member_id else None
+        if member is None:
+            raise InvalidLink()
+        _password_problems(cmd.password, member.personal_words())
+        await uow.password_resets.take(digest(cmd.token), now)
+        await uow.password_resets.invalidate_for(member.id, now)
+        updated = replace(member, password_hash=await hasher.hash(cmd.password))
+        await uow.members.save(updated)
+        await uow.sessions.revoke_all(member.id, now)
+        await uow.throttles.clear(f"member:{member.nir.value}")
+        await uow.commit()
+
+
+async def change_password(
+    cmd: commands.ChangePassword,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+) -> None:
+    """Change one's password, knowing the current one; other sessions are revoked."""
+    now = clock.now()
+    async with unit_of_work() as uow:
+        subject: Member | Agent | None = (
+            await uow.members.get(cmd.subject_id, for_update=True)
+            if cmd.kind == "member"
+            else await uow.agents.get(cmd.subject_id)
+        )
+        if subject is None:
+            raise NotFound()
+        if not await hasher.verify(subject.password_hash, cmd.current_password):
+            raise InvalidCredentials()
+        _password_problems(cmd.new_password, subject.personal_words(), "new_password")
+        new_hash = await hasher.hash(cmd.new_password)
+        if isinstance(subject, Agent):
+            await uow.agents.save(replace(subject, password_hash=new_hash), now=now)
+        else:
+            await uow.members.save(replace(subject, password_hash=new_hash))
+        await uow.sessions.revoke_all(subject.id, now, keep=cmd.session_id)
+        await uow.commit()
+
+
+async def request_email_change(
+    cmd: commands.RequestEmailChange,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    settings: Settings,
+) -> datetime:
+    """Send a confirmation code to the new address; returns when the code expires."""
+    now = clock.now()
+    async with unit_of_work() as uow:
+        member = await uow.members.get(cmd.member_id)
+        if member is None:
+            raise NotFound()
+        if member.email.lower() == cmd.new_email.strip().lower():
+            raise InvalidData([("email", "C'est déjà votre adresse électronique actuelle.")])
+        code, secret = OneTimeCode.issue(
+            member.id,
+            CodePurpose.EMAIL_CHANGE,
+            now=now,
+            valid_for=timedelta(minutes=settings.email_change_code_minutes),
+            max_attempts=settings.code_max_attempts,
+            new_email=cmd.new_email.strip(),
+        )
+        await uow.codes.save(code)
+        uow.publish(
+            EmailChangeCodeIssued.new(
+                producer=PRODUCER,
+                member_id=member.id,
+                fund=member.fund,
+                email=cmd.new_email.strip(),
+                given_name=member.given_name,
+                code=secret,
+                expires_at=code.expires_at,
+            )
+        )
+        await uow.commit()
+    return code.expires_at
+
+
+async def confirm_email_change(
+    cmd: commands.ConfirmEmailChange, *, unit_of_work: UnitOfWorkFactory, clock: Clock
+) -> Member:
+    now = clock.now()
+    async with unit_of_work() as uow:
+        member = await uow.members.get(cmd.member_id, for_update=True)
+        if member is None:
+            raise NotFound()
+        code = await _check_code(uow, member.id, CodePurpose.EMAIL_CHANGE, cmd.code, now)
+        assert code.new_email is not None
+        updated = replace(member, email=code.new_email)
+        await uow.members.save(updated)
+        uow.publish(contact_changed(updated))
+        await uow.commit()
+    return updated
+
+
+async def delete_member(
+    cmd: commands.DeleteMember, *, unit_of_work: UnitOfWorkFactory, clock: Clock
+) -> None:
+    """Delete the account and its contact data; the notifier forgets the address."""
+    async with unit_of_work() as uow:
+        member = await uow.members.get(cmd.member_id, for_update=True)
+        if member is None:
+            raise NotFound()
+        await uow.sessions.revoke_all(member.id, clock.now())
+        await uow.members.delete(member.id)
+        uow.publish_tombstone(MEMBER_CONTACT, str(member.id))
+        await uow.commit()
+
+
+async def profile(
+    kind: str, subject_id: uuid.UUID, *, unit_of_work: UnitOfWorkFactory
+) -> tuple[Member | Agent, bool]:
+    """The caller's account, and whether a FranceConnect identity is linked to it."""
+    async with unit_of_work() as uow:
+        subject: Member | Agent | None
+        if kind == "member":
+            subject = await uow.members.get(subject_id)
+            linked = subject is not None and await uow.franceconnect.is_linked(subject.id)
+        else:
+            subject = await uow.agents.get(subject_id)
+            linked = False
+    if subject is None:
+        raise NotFound()
+    return subject, linked
+
+
+# --------------------------------------------------------------------------- agents
+
+
+async def log_in_agent(
+    cmd: commands.LogInAgent,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    settings: Settings,
+    issuer: TokenIssuer,
+) -> IssuedSession:
+    email = cmd.email.strip().lower()
+    account_key, address_key = _throttle_keys("agent", email, cmd.client_address)
+    now = clock.now()
+    async with unit_of_work() as uow:
+        agent = await uow.agents.get_by_email(email)
+        usable = agent if agent is not None and agent.active else None
+        matched, account = await _check_password_throttled(
+            uow,
+            account_key=account_key,
+            address_key=address_key,
+            password_hash=usable.password_hash if usable else None,
+            password=cmd.password,
+            hasher=hasher,
+            settings=settings,
+            now=now,
+        )
+        if not matched:
+            if account.locked and account.failures == settings.account_lock_after and agent:
+                logger.warning("agent account locked after failed logins", agent_id=str(agent.id))
+            await uow.commit()
+            raise InvalidCredentials()
+        assert usable is not None
+        session, refresh, csrf_token = await _open_session(uow, usable, now=now, settings=settings)
+        await uow.commit()
+    access = await issuer.access_token(
+        subject=usable, session_id=session.id, csrf=session.csrf_hash
+    )
+    return IssuedSession(session, usable, access, refresh, csrf_token)
+
+
+def _check_manager(manager: Manager, fund: str, role: AgentRole) -> None:
+    if manager is not None and not may_manage(manager, fund, role):
+        raise Forbidden()
+
+
+async def create_agent(
+    cmd: commands.CreateAgent,
+    *,
+    manager: Manager,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+) -> Agent:
+    _check_manager(manager, cmd.fund, cmd.role)
+    now = clock.now()
+    agent = Agent(
+        id=uuid.uuid4(),
+        email=cmd.email.strip().lower(),
+        given_name=cmd.given_name.strip(),
+        family_name=cmd.family_name.strip(),
+        role=cmd.role,
+        fund=cmd.fund,
+        skills=tuple(dict.fromkeys(cmd.skills)),
+        password_hash="",
+        active=True,
+        created_at=now,
+    )
+    _password_problems(cmd.password, agent.personal_words())
+    agent = replace(agent, password_hash=await hasher.hash(cmd.password))
+    async with unit_of_work() as uow:
+        if await uow.agents.get_by_email(agent.email) is not None:
+            raise Conflict()
+        await uow.agents.save(agent, now=now)
+        await uow.commit()
+    return agent
+
+
+async def get_agent(
+    agent_id: uuid.UUID, *, manager: Manager, unit_of_work: UnitOfWorkFactory
+) -> Agent:
+    """An agent the manager may see; any other answers NotFound (no hint it exists)."""
+    async with unit_of_work() as uow:
+        agent = await uow.agents.get(agent_id)
+    if agent is None or (manager is not None and not may_manage(manager, agent.fund, agent.role)):
+        raise NotFound()
+    return agent
+
+
+async def list_agents(
+    *, manager: Manager, fund: str | None, unit_of_work: UnitOfWorkFactory
+) -> list[Agent]:
+    if manager is not None and manager[0] != "admin":
+        fund = manager[1]
+    async with unit_of_work() as uow:
+        agents = await uow.agents.list(fund=fund)
+    return [a for a in agents if manager is None or may_manage(manager, a.fund, a.role)]
+
+
+async def update_agent(
+    cmd: commands.UpdateAgent,
+    *,
+    manager: Manager,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+) -> Agent:
+    now = clock.now()
+    agent = await get_agent(cmd.agent_id, manager=manager, unit_of_work=unit_of_work)
+    if cmd.role is not None:
+        _check_manager(manager, agent.fund, cmd.role)
+    updated = replace(
+        agent,
+        given_name=cmd.given_name if cmd.given_name is not None else agent.given_name,
+        family_name=cmd.family_name if cmd.family_name is not None else agent.family_name,
+        role=cmd.role if cmd.role is not None else agent.role,
+        skills=tuple(dict.fromkeys(cmd.skills)) if cmd.skills is not None else agent.skills,
+        active=cmd.active if cmd.active is not None else agent.active,
+    )
+    if cmd.password is not None:
+        _password_problems(cmd.password, updated.personal_words())
+        updated = replace(updated, password_hash=await hasher.hash(cmd.password))
+    async with unit_of_work() as uow:
+        await uow.agents.save(updated, now=now)
+        if not updated.active or cmd.password is not None or cmd.role is not None:
+            # A deactivated agent, a new password or a new role: old sessions must go.
+            await uow.sessions.revoke_all(updated.id, now)
+        await uow.commit()
+    return updated
+
+
+# --------------------------------------------------------------------------- FranceConnect
+
+
+async def start_franceconnect(
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    settings: Settings,
+    franceconnect: FranceConnectClient,
+) -> tuple[str, str]:
+    """The provider's authorization URL and the browser binding to keep in a cookie."""
+    state, nonce, binding = new_secret(), new_secret(), new_secret()
+    now = clock.now()
+    url = await franceconnect.authorization_url(state=state, nonce=nonce)
+    async with unit_of_work() as uow:
+        await uow.franceconnect.prune(now)
+        await uow.franceconnect.add_request(
+            state=state,
+            nonce=nonce,
+            binding_hash=digest(binding),
+            now=now,
+            expires_at=now + timedelta(seconds=settings.franceconnect_request_seconds),
+        )
+        await uow.commit()
+    return url, binding
+
+
+@dataclass(frozen=True)
+class FranceConnectOutcome:
+    """Either a session (the identity is linked to a member) or a link to confirm."""
+
+    issued: IssuedSession | None = None
+    pending_token: str | None = None
+
+
+async def finish_franceconnect(
+    cmd: commands.FinishFranceConnect,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    settings: Settings,
+    franceconnect: FranceConnectClient,
+    issuer: TokenIssuer,
+) -> FranceConnectOutcome:
+    if cmd.error:
+        raise FranceConnectRefused("franceconnect-annule", f"provider said {cmd.error}")
+    if not cmd.state or not cmd.code:
+        raise FranceConnectRefused("franceconnect-invalide", "no state or code")
+    if cmd.issuer is not None and cmd.issuer != franceconnect.issuer:
+        raise FranceConnectRefused("franceconnect-invalide", "iss of the answer is not ours")
+    now = clock.now()
+    async with unit_of_work() as uow:
+        request = await uow.franceconnect.take_request(cmd.state, now)
+        await uow.commit()
+    if request is None:
+        raise FranceConnectRefused("franceconnect-invalide", "unknown, used or expired state")
+    nonce, binding_hash = request
+    if cmd.browser_binding is None or digest(cmd.browser_binding) != binding_hash:
+        raise FranceConnectRefused("franceconnect-invalide", "answer from another browser")
+    id_token, access_token = await franceconnect.exchange_code(cmd.code)
+    claims = await franceconnect.verify_id_token(
+        id_token, nonce=nonce, access_token=access_token, now=now
+    )
+    info = await franceconnect.userinfo(access_token, subject=claims["sub"], now=now)
+    identity = FranceConnectIdentity(
+        subject=claims["sub"],
+        given_name=str(info.get("given_name", "")),
+        family_name=str(info.get("family_name", "")),
+        birthdate=str(info.get("birthdate", "")),
+        gender=str(info.get("gender", "")),
+        birthplace=str(info.get("birthplace", "")),
+        birthcountry=str(info.get("birthcountry", "")),
+        email=info.get("email"),
+    )
+    async with unit_of_work() as uow:
+        member_id = await uow.franceconnect.member_of(identity.subject)
+        member = await uow.members.get(member_id) if member_id else None
+        how = "linked"
+        if member is None:
+            born = pivot.birth_date_of(identity)
+            candidates = [
+                candidate
+                for candidate in (await uow.members.born_on(born) if born else [])
+                if pivot.matches(candidate, identity)
+            ]
+            if len(candidates) == 1 and not await uow.franceconnect.is_linked(candidates[0].id):
+                member, how = candidates[0], "pivot"
+                await uow.franceconnect.link(
+                    subject=identity.subject, member_id=member.id, now=now, how="pivot"
+                )
+        if member is None or not member.active:
+            token = new_secret()
+            await uow.franceconnect.add_pending(
+                token_hash=digest(token),
+                subject=identity.subject,
+                id_token=id_token,
+                identity=identity.__dict__,
+                expires_at=now + timedelta(seconds=settings.franceconnect_request_seconds),
+            )
+            await uow.commit()
+            return FranceConnectOutcome(pending_token=token)
+        session, refresh, csrf_token = await _open_session(
+            uow,
+            member,
+            now=now,
+            settings=settings,
+            method="franceconnect",
+            franceconnect_id_token=id_token,
+        )
+        await uow.commit()
+    logger.info("franceconnect login", how=how)
+    access = await issuer.access_token(
+        subject=member, session_id=session.id, csrf=session.csrf_hash
+    )
+    return FranceConnectOutcome(issued=IssuedSession(session, member, access, refresh, csrf_token))
+
+
+async def link_franceconnect(
+    cmd: commands.LinkFranceConnect,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    settings: Settings,
+    issuer: TokenIssuer,
+) -> IssuedSession:
+    """Link a FranceConnect identity to the account whose number and password are given."""
+    now = clock.now()
+    async with unit_of_work() as uow:
+        pending = await uow.franceconnect.pending(digest(cmd.pending_token), now)
+    if pending is None:
+        raise InvalidLink()
+    subject, id_token = pending
+    member_nir = nir.parse_login(cmd.nir)
+    typed = member_nir.value if member_nir else nir.normalize(cmd.nir)
+    account_key, address_key = _throttle_keys("member", typed, cmd.client_address)
+    async with unit_of_work() as uow:
+        member = await uow.members.get_by_nir(member_nir) if member_nir else None
+        matched, _ = await _check_password_throttled(
+            uow,
+            account_key=account_key,
+            address_key=address_key,
+            password_hash=member.password_hash if member else None,
+            password=cmd.password,
+            hasher=hasher,
+            settings=settings,
+            now=now,
+        )
+        if not matched:
+            await uow.commit()
+            raise InvalidCredentials()
+        assert member is not None
+        if not member.active:
+            await uow.commit()
+            raise AccountNotActivated()
+        if await uow.franceconnect.is_linked(member.id):
+            await uow.commit()
+            raise Conflict()
+        await uow.franceconnect.drop_pending(digest(cmd.pending_token))
+        await uow.franceconnect.link(subject=subject, member_id=member.id, now=now, how="password")
+        session, refresh, csrf_token = await _open_session(
+            uow,
+            member,
+            now=now,
+            settings=settings,
+            method="franceconnect",
+            franceconnect_id_token=id_token,
+        )
+        await uow.commit()
+    access = await issuer.access_token(
+        subject=member, session_id=session.id, csrf=session.csrf_hash
+    )
+    return IssuedSession(session, member, access, refresh, csrf_token)
+
+
+async def prune(*, unit_of_work: UnitOfWorkFactory, clock: Clock, settings: Settings) -> None:
+    """Forget old throttling rows and stale FranceConnect requests."""
+    now = clock.now()
+    async with unit_of_work() as uow:
+        await uow.throttles.prune(forgotten_before=now - timedelta(hours=1), now=now)
+        await uow.franceconnect.prune(now)
+        await uow.commit()

@@ -1,0 +1,167 @@
+"""Helpers of the auth service's tests: the app in-process, browser-like clients, events.
+
+The app is reached as the gateway serves it (``http://localhost:8080/api/auth/...``), so
+cookie paths behave as in a browser. Each client comes from an address of its own (through
+``X-Forwarded-For``, which the app trusts from its loopback peer), so the per-address
+brute-force counters of one test never slow down another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from auth.config import Settings
+from auth.domain.nir import key_of
+from auth.main import create_app
+from contracts.topics import TopicSpec
+from servicekit.security import CSRF_COOKIE, CSRF_HEADER
+from servicekit.testing import eventually
+
+MIGRATIONS = Path(__file__).parents[1] / "src" / "auth" / "migrations"
+API = "http://localhost:8080/api/auth"
+ORIGIN = "http://localhost:8080"
+
+
+class MovableClock:
+    """Real time, plus however far a test moved it forward."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+class AuthApp:
+    """The running app and a way to open browser-like clients on it."""
+
+    def __init__(self, app: FastAPI, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    def client(self, *, address: str | None = None) -> httpx.AsyncClient:
+        address = (
+            address
+            or f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+        )
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(self.app, root_path="/api/auth"),
+            base_url=API,
+            headers={"X-Forwarded-For": address},
+        )
+
+
+@asynccontextmanager
+async def running_app(
+    settings: Settings, clock: MovableClock, **options: Any
+) -> AsyncIterator[AuthApp]:
+    app = create_app(settings, clock=clock, **options)
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+        yield AuthApp(app, settings)
+
+
+def browser_headers(client: httpx.AsyncClient) -> dict[str, str]:
+    """What the portal's fetch sends on a state-changing request."""
+    return {CSRF_HEADER: client.cookies.get(CSRF_COOKIE) or "", "Origin": ORIGIN}
+
+
+def random_nir(*, sex: str = "1", birth: date = date(1980, 3, 15)) -> tuple[str, str]:
+    """A valid NIR nobody else in the test database has: ``(thirteen, fifteen)``."""
+    department = f"{secrets.randbelow(95) + 1:02d}"
+    if department == "20":
+        department = "2A"
+    commune = f"{secrets.randbelow(989) + 1:03d}"
+    order = f"{secrets.randbelow(999) + 1:03d}"
+    thirteen = f"{sex}{birth.year % 100:02d}{birth.month:02d}{department}{commune}{order}"
+    return thirteen, f"{thirteen}{key_of(thirteen):02d}"
+
+
+def member_form(**overrides: Any) -> dict[str, Any]:
+    birth = overrides.pop("birth", date(1980, 3, 15))
+    _, fifteen = random_nir(birth=birth)
+    form = {
+        "nir": fifteen,
+        "birth_date": birth.isoformat(),
+        "given_name": "Lucie",
+        "family_name": "TESTARD",
+        "email": f"lucie.{secrets.token_hex(4)}@example.fr",
+        "fund": "NPC",
+        "password": "Tournesol-Blé-2026",
+    }
+    form.update(overrides)
+    return form
+
+
+class EventLog:
+    """Every record of some topics of this test session, read from the real broker."""
+
+    def __init__(self, bootstrap: str, prefix: str, topics: list[TopicSpec]) -> None:
+        self._bootstrap = bootstrap
+        self._prefix = prefix
+        self._topics = topics
+        self.records: list[tuple[str, str | None, dict[str, Any] | None]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            *[self._prefix + topic.name for topic in self._topics],
+            bootstrap_servers=self._bootstrap,
+            group_id=f"{self._prefix}auth-tests-{uuid.uuid4().hex[:6]}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self._consumer is not None
+        async for record in self._consumer:
+            key = record.key.decode() if record.key else None
+            value = json.loads(record.value) if record.value is not None else None
+            self.records.append((record.topic.removeprefix(self._prefix), key, value))
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    async def wait_for(
+        self, match: Callable[[str, str | None, dict[str, Any] | None], bool], *, what: str
+    ) -> tuple[str, str | None, dict[str, Any] | None]:
+        async def found() -> tuple[str, str | None, dict[str, Any] | None] | None:
+            for record in self.records:
+                if match(*record):
+                    return record
+            return None
+
+        record = await eventually(found, timeout=30, message=f"no event: {what}")
+        assert record is not None
+        return record
+
+    def matching(
+        self, match: Callable[[str, str | None, dict[str, Any] | None], bool]
+    ) -> list[tuple[str, str | None, dict[str, Any] | None]]:
+        return [record for record in self.records if match(*record)]
+
+
+def settings_with(base: Settings, **changes: Any) -> Settings:
+    return base.model_copy(update=changes)
