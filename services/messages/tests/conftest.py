@@ -5,23 +5,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from pydantic import SecretStr
 
 from contracts.events.catalog import CatalogPublished
-from messages.config import Settings
 from messages.main import create_app
-from messages.testing import MovableClock, People, catalog_snapshot, publish_catalog
+from messages.testing import (
+    MIGRATIONS,
+    MovableClock,
+    People,
+    catalog_snapshot,
+    publish_catalog,
+    service_settings,
+)
 from servicekit.migrations import upgrade_async
 from servicekit.testing import TokenMinter, eventually, fresh_database, serve_jwks
-
-MIGRATIONS = Path(__file__).parents[1] / "src" / "messages" / "migrations"
 
 
 @pytest.fixture(scope="session")
@@ -54,23 +55,6 @@ async def published_catalog(kafka_bootstrap: str, kafka_topic_prefix: str) -> Ca
     return snapshot
 
 
-def service_settings(
-    database_url: str, bootstrap: str, prefix: str, jwks_url: str, **overrides: Any
-) -> Settings:
-    return Settings(
-        database_url=SecretStr(database_url),
-        environment="test",
-        kafka_bootstrap_servers=bootstrap,
-        kafka_topic_prefix=prefix,
-        kafka_group_prefix=prefix,
-        auth_jwks_url=jwks_url,
-        outbox_poll_interval_seconds=0.5,
-        catalog_refresh_seconds=0.5,
-        log_format="console",
-        **overrides,
-    )
-
-
 @pytest.fixture(scope="session")
 def clock() -> MovableClock:
     return MovableClock()
@@ -89,7 +73,7 @@ async def app(
         service_settings(messages_database, kafka_bootstrap, kafka_topic_prefix, jwks_url),
         clock=clock,
     )
-    async with LifespanManager(application):
+    async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60):
 
         async def catalog_loaded() -> bool:
             return application.state.catalog.version == published_catalog.version

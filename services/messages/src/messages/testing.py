@@ -7,14 +7,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
+from pydantic import SecretStr
 
 from contracts.events.catalog import CatalogPublished, Motif, OnlineService, Subject, Theme
 from contracts.topics import CATALOG_SNAPSHOT
+from messages.config import Settings
 from servicekit.testing import TokenMinter
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def catalog_snapshot(
@@ -183,4 +188,21 @@ async def send(
         "/threads",
         json=new_message(**overrides),
         headers=caller.headers | {"Idempotency-Key": key or str(uuid.uuid4())},
+    )
+
+
+def service_settings(
+    database_url: str, bootstrap: str, prefix: str, jwks_url: str, **overrides: Any
+) -> Settings:
+    return Settings(
+        database_url=SecretStr(database_url),
+        environment="test",
+        kafka_bootstrap_servers=bootstrap,
+        kafka_topic_prefix=prefix,
+        kafka_group_prefix=prefix,
+        auth_jwks_url=jwks_url,
+        outbox_poll_interval_seconds=0.5,
+        catalog_refresh_seconds=0.5,
+        log_format="console",
+        **overrides,
     )

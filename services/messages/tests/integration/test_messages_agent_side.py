@@ -253,7 +253,8 @@ async def test_close_and_reopen(client: httpx.AsyncClient, people: People) -> No
     reopen_open = await client.post(f"/agent/threads/{thread_id}/reopen", headers=agent.headers)
     assert reopen_open.status_code == 409
     closed = await client.post(f"/agent/threads/{thread_id}/close", headers=agent.headers)
-    assert closed.json()["status"] == "closed" and closed.json()["closed_at"]
+    assert closed.json()["status"] == "closed"
+    assert closed.json()["closed_at"]
     reply = await client.post(
         f"/agent/threads/{thread_id}/replies",
         json={"text": "Réponse"},

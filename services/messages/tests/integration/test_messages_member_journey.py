@@ -88,7 +88,8 @@ async def test_send_stores_the_thread_with_a_reference_and_a_due_date_in_working
     receipt = response.json()
     assert receipt["reference"].startswith("NPC-")
     year, number = receipt["reference"].split("-")[1:]
-    assert len(number) == 6 and int(year) >= 2026
+    assert len(number) == 6
+    assert int(year) >= 2026
     assert receipt["status"] == "submitted"
     assert receipt["status_label"] == "envoyé"
     assert receipt["motif"] == {
@@ -125,7 +126,8 @@ async def test_the_member_lists_their_threads_newest_first_page_by_page(
     assert seen == list(reversed(references))
     assert pages == 3
     first = (await client.get("/threads", headers=paul.headers)).json()["data"][0]
-    assert first["status_label"] == "envoyé" and first["unread_replies"] == 0
+    assert first["status_label"] == "envoyé"
+    assert first["unread_replies"] == 0
 
     broken = await client.get("/threads", params={"cursor": "pas-un-curseur"}, headers=paul.headers)
     assert broken.status_code == 400
