@@ -165,3 +165,34 @@ class EventLog:
 
 def settings_with(base: Settings, **changes: Any) -> Settings:
     return base.model_copy(update=changes)
+
+
+async def outbox_events(auth_app: AuthApp, event_type: str) -> list[dict[str, Any]]:
+    """Events the app committed to its outbox (whether relayed yet or not)."""
+    from sqlalchemy import select
+
+    from servicekit.outbox import OUTBOX
+
+    async with auth_app.app.state.runtime.engine.connect() as connection:
+        rows = await connection.execute(
+            select(OUTBOX.c.payload).where(OUTBOX.c.event_type == event_type).order_by(OUTBOX.c.id)
+        )
+        return [row.payload for row in rows]
+
+
+async def registered_member(auth_app: AuthApp, **overrides: Any) -> tuple[str, str]:
+    """An active member, created through the API: ``(thirteen characters, password)``."""
+    form = member_form(**overrides)
+    async with auth_app.client() as browser:
+        response = await browser.post("/members", json=form)
+        assert response.status_code == 202, response.text
+        [event] = [
+            e
+            for e in await outbox_events(auth_app, "ActivationCodeIssued")
+            if e["email"] == form["email"]
+        ]
+        response = await browser.post(
+            "/members/activation", json={"nir": form["nir"][:13], "code": event["code"]}
+        )
+        assert response.status_code == 204, response.text
+    return form["nir"][:13], form["password"]
