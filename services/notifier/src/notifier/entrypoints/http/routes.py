@@ -93,7 +93,7 @@ async def list_dead_letters(
         "pending, sending or sent changes nothing and returns it as it is."
     ),
     response_model=DeliveryPublic,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def replay_dead_letter(
     supervisor: CurrentSupervisor,

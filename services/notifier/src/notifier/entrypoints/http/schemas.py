@@ -31,7 +31,7 @@ class DeliveryPublic(BaseModel):
     )
     recipient: str | None = Field(
         description="Address, masked (admins see it whole); unknown while waiting for the contact.",
-        examples=["c***********n@example.fr"],
+        examples=["c************n@example.fr"],
     )
     created_at: datetime = Field(description="When the event asking for this email was received.")
     sent_at: datetime | None = Field(description="When the SMTP server accepted it.")

@@ -1,0 +1,123 @@
+"""Fixtures of the notifier's tests: its own database and topics per test, the notifier
+running in-process on the real broker, PostgreSQL and an SMTP server, and access tokens."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from notifier.config import Settings
+from servicekit.kafka import ensure_topics
+from servicekit.migrations import upgrade_async
+from servicekit.testing import TokenMinter, fresh_database, serve_jwks
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from notifier_testkit import MIGRATIONS, NOTIFIER_TOPICS, Notifier, NotifierFactory
+
+# --------------------------------------------------------------------------- session fixtures
+
+
+@pytest.fixture(scope="session")
+def minter() -> TokenMinter:
+    return TokenMinter()
+
+
+@pytest.fixture(scope="session")
+def jwks_url(minter: TokenMinter) -> Iterator[str]:
+    with serve_jwks(minter.jwks()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def kafka_producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True)
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+# --------------------------------------------------------------------------- per test
+
+
+@pytest.fixture
+async def database_url(postgres_admin_url: str) -> AsyncIterator[str]:
+    async with fresh_database(postgres_admin_url, "notifier_test") as url:
+        await upgrade_async(url, MIGRATIONS)
+        yield url
+
+
+@pytest.fixture
+async def topic_prefix(kafka_bootstrap: str, kafka_topic_prefix: str) -> str:
+    """Topics of this test's own: a restarted notifier, or the next test, sees only its events."""
+    prefix = f"{kafka_topic_prefix}{secrets.token_hex(3)}."
+    await ensure_topics(kafka_bootstrap, NOTIFIER_TOPICS, prefix=prefix)
+    return prefix
+
+
+@pytest.fixture
+async def notifier_factory(
+    database_url: str,
+    topic_prefix: str,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    minter: TokenMinter,
+    jwks_url: str,
+) -> AsyncIterator[NotifierFactory]:
+    """Builds (not yet started) notifiers on this test's database and topics; stops them all
+    at the end."""
+    engine = create_async_engine(database_url, pool_size=2)
+    created: list[Notifier] = []
+
+    async def build(**overrides: Any) -> Notifier:
+        values: dict[str, Any] = {
+            "environment": "test",
+            "database_url": SecretStr(database_url),
+            "kafka_bootstrap_servers": kafka_bootstrap,
+            "kafka_topic_prefix": topic_prefix,
+            "kafka_group_prefix": topic_prefix,
+            "auth_jwks_url": jwks_url,
+            "auth_issuer": minter.issuer,
+            "log_format": "console",
+            "outbox_poll_interval_seconds": 0.2,
+            "delivery_poll_interval_seconds": 0.2,
+            "retry_base_seconds": 0.2,
+            "retry_cap_seconds": 1.0,
+            "shutdown_grace_seconds": 2.0,
+            "smtp_timeout": 5.0,
+            "smtp_pool_size": 2,
+        } | overrides
+        notifier = Notifier(
+            Settings(**values), minter=minter, producer=kafka_producer, engine=engine
+        )
+        created.append(notifier)
+        return notifier
+
+    yield build
+    for notifier in created:
+        await notifier.stop()
+    await engine.dispose()
+
+
+@pytest.fixture
+async def mailbox_client(mailbox: Any) -> AsyncIterator[Any]:
+    from devstack.mailbox_client import MailboxClient
+
+    async with MailboxClient(mailbox.base_url) as client:
+        await client.set_faults("none")
+        yield client
+        await client.set_faults("none")
+
+
+@pytest.fixture
+def smtp_to_mailbox(mailbox: Any) -> dict[str, Any]:
+    """Settings overrides that send to the session's mailbox."""
+    return {"smtp_host": mailbox.smtp_host, "smtp_port": mailbox.smtp_port}

@@ -1,0 +1,193 @@
+"""SMTP outages, refusals and late contacts: retried, dead-lettered, replayed, never doubled."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from typing import Any
+
+import pytest
+from notifier_testkit import (
+    NotifierFactory,
+    SmtpSink,
+    account_events,
+    contact_changed,
+    message_submitted,
+    reply_posted,
+    unique_email,
+)
+
+pytestmark = pytest.mark.integration
+
+
+async def test_while_smtp_is_down_emails_wait_and_all_go_out_once_it_is_back(
+    notifier_factory: NotifierFactory,
+) -> None:
+    sink = SmtpSink()  # not started: connections are refused
+    notifier = await notifier_factory(smtp_host="127.0.0.1", smtp_port=sink.port)
+    await notifier.start()
+    members = [(uuid.uuid4(), unique_email()) for _ in range(4)]
+    for member_id, address in members:
+        await notifier.publish(contact_changed(member_id, address))
+    events = [message_submitted(member_id) for member_id, _ in members]
+    events += [reply_posted(member_id) for member_id, _ in members[:2]]
+    await notifier.publish(*events)
+
+    # Each email has been tried, and failed, at least twice while the server was down.
+    for event in events:
+        row = await notifier.wait_until(lambda row: row["attempts"] >= 2, event.event_id)
+        assert row["status"] in ("pending", "sending")
+        assert row["sent_at"] is None
+    [some] = await notifier.delivery_rows(events[0].event_id)
+    assert "Connect" in (some["last_error"] or "") or "refused" in (some["last_error"] or "")
+
+    await sink.start()
+    try:
+        for event in events:
+            await notifier.wait_for_status(event.event_id, "sent", timeout=60)
+        expected = {(await notifier.delivery_rows(e.event_id))[0]["message_id"] for e in events}
+        counts = Counter(sink.message_ids())
+        assert set(counts) == expected, "every email went out"
+        assert set(counts.values()) == {1}, "none twice"
+
+        # And the connection is in use again, for what comes next.
+        later = message_submitted(members[0][0])
+        await notifier.publish(later)
+        await notifier.wait_for_status(later.event_id, "sent", timeout=30)
+        assert len(sink.messages) == len(events) + 1
+    finally:
+        await sink.stop()
+
+
+async def test_a_temporary_refusal_for_one_member_does_not_hold_up_the_others(
+    notifier_factory: NotifierFactory, mailbox_client: Any, smtp_to_mailbox: dict[str, Any]
+) -> None:
+    notifier = await (await notifier_factory(**smtp_to_mailbox)).start()
+    unlucky, unlucky_address = uuid.uuid4(), unique_email("refuse")
+    others = [(uuid.uuid4(), unique_email()) for _ in range(3)]
+    await mailbox_client.set_faults("tempfail", recipient=unlucky_address)
+    for member_id, address in [(unlucky, unlucky_address), *others]:
+        await notifier.publish(contact_changed(member_id, address))
+    stuck = message_submitted(unlucky)
+    await notifier.publish(stuck)
+    await notifier.wait_until(lambda row: row["attempts"] >= 1, stuck.event_id)
+    for member_id, address in others:
+        await notifier.publish(message_submitted(member_id))
+        await mailbox_client.wait_for(to=address, timeout=30)
+
+    row = await notifier.wait_until(lambda row: row["attempts"] >= 2, stuck.event_id)
+    assert row["status"] in ("pending", "sending")
+    assert (row["last_error"] or "").startswith("451")
+
+    await mailbox_client.set_faults("none")
+    await notifier.wait_for_status(stuck.event_id, "sent", timeout=60)
+    assert len(await mailbox_client.list(to=unlucky_address)) == 1
+
+
+async def test_a_permanent_refusal_is_dead_lettered_logged_and_can_be_replayed(
+    notifier_factory: NotifierFactory, mailbox_client: Any, smtp_to_mailbox: dict[str, Any]
+) -> None:
+    notifier = await (await notifier_factory(**smtp_to_mailbox)).start()
+    member_id, address = uuid.uuid4(), unique_email("inconnu")
+    thread_id = uuid.uuid4()
+    await mailbox_client.set_faults("permfail", recipient=address)
+    await notifier.publish(contact_changed(member_id, address))
+    reply = reply_posted(member_id, thread_id=thread_id)
+    await notifier.publish(reply)
+
+    row = await notifier.wait_for_status(reply.event_id, "dead")
+    assert row["attempts"] == 1, "a permanent failure is not retried"
+
+    [dead_letter] = await notifier.dead_letters()
+    assert dead_letter.source_event_id == reply.event_id  # type: ignore[attr-defined]
+    assert dead_letter.source_event_type == "ReplyPosted"  # type: ignore[attr-defined]
+    assert dead_letter.reason.startswith("550")  # type: ignore[attr-defined]
+    assert dead_letter.source["thread_id"] == str(thread_id)  # type: ignore[attr-defined]
+
+    # The delivery log, as an agent of the fund sees it.
+    agent = notifier.headers(role="agent")
+    response = await notifier.client.get(
+        "/deliveries", params={"thread_id": str(thread_id)}, headers=agent
+    )
+    assert response.status_code == 200
+    [logged] = response.json()["data"]
+    assert logged["status"] == "dead"
+    assert logged["kind"] == "reply_available"
+    assert logged["last_error"].startswith("550")
+    assert logged["attempts"] == 1
+    assert logged["sent_at"] is None
+    assert logged["recipient"] != address, "agents see the address masked"
+    assert logged["recipient"].endswith("@example.fr")
+    assert logged["recipient"][0] == address[0]
+
+    # Dead letters are for supervisors of the fund.
+    supervisor = notifier.headers(role="supervisor")
+    response = await notifier.client.get("/dead-letters", headers=agent)
+    assert response.status_code == 403
+    response = await notifier.client.get("/dead-letters", headers=supervisor)
+    assert [entry["id"] for entry in response.json()["data"]] == [logged["id"]]
+    other_fund = notifier.headers(role="supervisor", fund="CNO")
+    response = await notifier.client.get("/dead-letters", headers=other_fund)
+    assert response.json()["data"] == []
+    replay_url = f"/dead-letters/{logged['id']}/replay"
+    response = await notifier.client.post(replay_url, headers=other_fund)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+    # The cause is fixed; the supervisor replays it; it goes out once.
+    await mailbox_client.set_faults("none")
+    response = await notifier.client.post(replay_url, headers=supervisor)
+    assert response.status_code == 200
+    assert response.json()["status"] in ("pending", "sending", "sent")
+    [message] = await mailbox_client.wait_for(to=address, timeout=30)
+    assert message["message_id"].strip() == logged["message_id"]
+    await notifier.wait_for_status(reply.event_id, "sent")
+    again = await notifier.client.post(replay_url, headers=supervisor)
+    assert again.status_code == 200
+    assert again.json()["status"] == "sent", "replaying twice is replaying once"
+    sentinel = reply_posted(member_id, thread_id=thread_id)
+    await notifier.publish(sentinel)
+    await notifier.wait_for_status(sentinel.event_id, "sent")
+    assert len(await mailbox_client.list(to=address)) == 2
+
+
+async def test_an_email_waits_for_a_late_contact_and_goes_out_when_it_arrives(
+    notifier_factory: NotifierFactory, mailbox_client: Any, smtp_to_mailbox: dict[str, Any]
+) -> None:
+    notifier = await (await notifier_factory(**smtp_to_mailbox)).start()
+    member_id, address = uuid.uuid4(), unique_email("tardif")
+    event = message_submitted(member_id)
+    await notifier.publish(event)
+    row = await notifier.wait_for_status(event.event_id, "waiting_contact")
+    assert row["recipient"] is None
+
+    response = await notifier.client.get(
+        "/deliveries", params={"member_id": str(member_id)}, headers=notifier.headers()
+    )
+    [logged] = response.json()["data"]
+    assert logged["status"] == "waiting_contact"
+    assert logged["recipient"] is None
+
+    # Account emails carry their own address: they never wait.
+    [activation, *_] = account_events(member_id, address)
+    await notifier.publish(activation)
+    await notifier.wait_for_status(activation.event_id, "sent")
+    assert (await notifier.delivery_rows(event.event_id))[0]["status"] == "waiting_contact"
+
+    await notifier.publish(contact_changed(member_id, address))
+    messages = await mailbox_client.wait_for(to=address, count=2, timeout=30)
+    assert any(m["subject"].startswith("Votre message a bien été reçu") for m in messages)
+    await notifier.wait_for_status(event.event_id, "sent")
+
+
+async def test_an_email_whose_contact_never_arrives_is_dead_lettered_after_the_bound(
+    notifier_factory: NotifierFactory,
+) -> None:
+    notifier = await (await notifier_factory(contact_wait_seconds=1.0)).start()
+    event = reply_posted(uuid.uuid4())
+    await notifier.publish(event)
+    row = await notifier.wait_for_status(event.event_id, "dead")
+    assert row["attempts"] == 0, "nothing was sent"
+    assert "inconnue" in row["last_error"]
+    [dead_letter] = await notifier.dead_letters()
+    assert dead_letter.source_event_id == event.event_id  # type: ignore[attr-defined]
