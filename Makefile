@@ -61,6 +61,13 @@ frontends: node-modules
 		echo "› building $$app"; (cd $$app && npm run build --silent) || exit 1; \
 	done
 
+# Unit tests of the web apps (character counter, draft store, API client), with Vitest.
+.PHONY: frontend-tests
+frontend-tests: node-modules
+	@if [ -f frontends/package.json ]; then \
+		echo "› node tests (web apps)"; (cd frontends && npm test --silent 2>&1 | tail -n 8; exit $${PIPESTATUS[0]}) || exit 1; \
+	fi
+
 # Debian's Chromium for the browser tests (never a browser downloaded by a test tool).
 .PHONY: browser
 browser:
@@ -91,7 +98,7 @@ lint: python-env
 	@$(RUN) mypy
 
 .PHONY: test
-test: install frontends browser test-tools lint
+test: install frontends browser test-tools lint frontend-tests
 	@echo "› node tests (identity provider)"
 	@cd deploy/local/oidc && npm test --silent 2>&1 | tail -n 12
 	@echo "› pytest"

@@ -1,8 +1,8 @@
 import { type ReactNode, useEffect } from 'react';
-import { Footer, Header, Loading, SkipLinks, matchPath, navigate, useLocation } from '@mes-messages/shared';
+import { Footer, Header, Loading, SkipLinks, matchPath, navigate, safeReturnPath, useLocation } from '@mes-messages/shared';
 import { loginPath, useSession } from './session';
 import { HomePage } from './pages/Home';
-import { LoginPage } from './pages/Login';
+import { LoginPage, RETURN_AFTER_FRANCECONNECT } from './pages/Login';
 import { RegisterPage } from './pages/Register';
 import { ActivationPage } from './pages/Activation';
 import { ForgottenPasswordPage, ResetPasswordPage } from './pages/Password';
@@ -63,6 +63,14 @@ function route(pathname: string): ReactNode {
 export function App() {
   const { pathname } = useLocation();
   const { member, fund, logout } = useSession();
+  useEffect(() => {
+    // Back from FranceConnect (always to /messages): go on to the page asked for before.
+    const pending = sessionStorage.getItem(RETURN_AFTER_FRANCECONNECT);
+    if (member && pending) {
+      sessionStorage.removeItem(RETURN_AFTER_FRANCECONNECT);
+      navigate(safeReturnPath(pending, '/messages'), { replace: true });
+    }
+  }, [member]);
   const tools = member
     ? [
         { label: 'Mon compte', to: '/compte', icon: 'fr-icon-account-circle-line' },

@@ -92,21 +92,22 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [member?.fund]);
 
   const logout = useCallback(async () => {
-    const viaFranceConnect = Boolean(member?.franceconnect);
     clearAllDrafts();
-    if (viaFranceConnect) {
-      // Leaving FranceConnect too: a top-level navigation through the provider's logout.
-      window.location.assign('/api/auth/franceconnect/logout');
-      return;
-    }
+    let franceConnectLogout: string | null = null;
     try {
-      await api.delete('/api/auth/session', { refreshOnUnauthorized: false });
+      const ended = await api.delete<{ franceconnect_logout_url?: string | null } | null>('/api/auth/session', { refreshOnUnauthorized: false });
+      franceConnectLogout = ended?.franceconnect_logout_url ?? null;
     } catch {
       // The session may be gone already; the page forgets it anyway.
     }
     setMember(null);
+    if (franceConnectLogout) {
+      // A FranceConnect session ends at FranceConnect too (a top-level navigation).
+      window.location.assign(franceConnectLogout);
+      return;
+    }
     navigate('/connexion?deconnecte=1');
-  }, [member]);
+  }, []);
 
   const value = useMemo(() => ({ member, fund, reload, logout }), [member, fund, reload, logout]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

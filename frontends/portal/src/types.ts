@@ -7,7 +7,8 @@ export interface Member {
   fund: string;
   email?: string | null;
   nir?: string | null;
-  franceconnect?: boolean;
+  franceconnect_linked?: boolean;
+  nir_masked?: string;
   [other: string]: unknown;
 }
 

@@ -20,18 +20,27 @@ import { cleanNir, nirLoginError } from '../nir';
 import { useSession } from '../session';
 
 const FRANCECONNECT_ERRORS: Record<string, string> = {
-  annule: 'La connexion avec FranceConnect a été annulée.',
-  refuse: 'FranceConnect n’a pas pu confirmer votre identité : réessayez, ou connectez-vous avec votre numéro de sécurité sociale.',
-  inconnu:
-    'Aucun espace MSA ne correspond à cette identité FranceConnect : connectez-vous avec votre numéro de sécurité sociale et votre mot de passe, ou créez votre espace.',
+  'franceconnect-annule': 'La connexion avec FranceConnect a été annulée : réessayez, ou connectez-vous avec votre numéro de sécurité sociale.',
+  'franceconnect-invalide':
+    'FranceConnect n’a pas pu confirmer votre identité : réessayez depuis cette page, ou connectez-vous avec votre numéro de sécurité sociale.',
+  'franceconnect-indisponible':
+    'FranceConnect ne répond pas pour le moment : réessayez dans quelques minutes, ou connectez-vous avec votre numéro de sécurité sociale.',
 };
+
+/** Where to go after a FranceConnect login (the provider brings the browser back to /messages). */
+export const RETURN_AFTER_FRANCECONNECT = 'mm.retour';
 
 /** The official FranceConnect button: a top-level navigation to the auth service. */
 export function FranceConnectButton({ returnTo }: { returnTo: string }) {
   return (
     <div className="fr-connect-group">
-      <form method="get" action="/api/auth/franceconnect/login">
-        <input type="hidden" name="retour" value={returnTo} />
+      <form
+        method="get"
+        action="/api/auth/franceconnect/login"
+        onSubmit={() => {
+          if (returnTo !== '/messages') sessionStorage.setItem(RETURN_AFTER_FRANCECONNECT, returnTo);
+        }}
+      >
         <button type="submit" className="fr-connect">
           <span className="fr-connect__login">S’identifier avec</span> <span className="fr-connect__brand">FranceConnect</span>
         </button>
@@ -103,7 +112,7 @@ export function LoginPage() {
         {params.get('deconnecte') ? <Alert severity="success" small title="Vous êtes déconnecté." className="fr-mb-3w" /> : null}
         {fcError ? (
           <Alert severity="error" title="Connexion avec FranceConnect impossible" className="fr-mb-3w">
-            {FRANCECONNECT_ERRORS[fcError] ?? FRANCECONNECT_ERRORS.refuse}
+            {FRANCECONNECT_ERRORS[fcError] ?? FRANCECONNECT_ERRORS['franceconnect-invalide']}
           </Alert>
         ) : null}
         {linking ? (

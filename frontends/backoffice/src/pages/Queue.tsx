@@ -1,0 +1,229 @@
+import { type FormEvent, useEffect, useState } from 'react';
+import {
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Link,
+  Loading,
+  PageHeading,
+  Select,
+  api,
+  describeError,
+  formatCalendarDay,
+  formatDateTime,
+  navigate,
+  todayInParis,
+  useDocumentTitle,
+  useSearchParams,
+} from '@mes-messages/shared';
+import { APP_TITLE } from '../App';
+import { BASE } from '../session';
+import type { AgentThread, QueueCounts, Status } from '../types';
+
+interface Tree {
+  themes: { code: string; label: string; subjects: { code: string; label: string; motifs: { code: string; label: string }[] }[] }[];
+}
+
+const QUEUE_STATUSES = [
+  { value: 'open', label: 'Ouvertes (envoyé, en cours de traitement)' },
+  { value: 'submitted', label: 'envoyé' },
+  { value: 'in_progress', label: 'en cours de traitement' },
+  { value: 'answered', label: 'répondu' },
+  { value: 'closed', label: 'clos' },
+  { value: 'all', label: 'Toutes' },
+];
+
+export function isOverdue(thread: { status: Status; due_date: string }, today: string = todayInParis()): boolean {
+  return (thread.status === 'submitted' || thread.status === 'in_progress') && thread.due_date < today;
+}
+
+export function QueuePage() {
+  useDocumentTitle('File des demandes', APP_TITLE);
+  const params = useSearchParams();
+  const filters = {
+    status: params.get('statut') ?? 'open',
+    assigned: params.get('attribution') ?? 'any',
+    overdue: params.get('retard') === '1',
+    theme: params.get('theme') ?? '',
+    subject: params.get('sujet') ?? '',
+    motif: params.get('motif') ?? '',
+  };
+  const [form, setForm] = useState(filters);
+  const [tree, setTree] = useState<Tree | null>(null);
+  const [threads, setThreads] = useState<AgentThread[] | null>(null);
+  const [counts, setCounts] = useState<QueueCounts | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const key = params.toString();
+
+  const query = (after: string | null) => ({
+    status: filters.status,
+    assigned: filters.assigned,
+    overdue: filters.overdue ? 'true' : undefined,
+    theme: filters.theme,
+    subject: filters.subject,
+    motif: filters.motif,
+    cursor: after,
+    limit: 25,
+  });
+
+  useEffect(() => {
+    api.get<Tree>('/api/catalog/tree').then(setTree).catch(() => setTree({ themes: [] }));
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    setForm(filters);
+    setThreads(null);
+    setFailure(null);
+    Promise.all([
+      api.get<{ data: AgentThread[]; next_cursor: string | null }>('/api/messages/agent/threads', { query: query(null) }),
+      api.get<QueueCounts>('/api/messages/agent/threads/counts', { query: { theme: filters.theme, subject: filters.subject, motif: filters.motif } }),
+    ])
+      .then(([page, found]) => {
+        if (cancelled) return;
+        setThreads(page.data);
+        setCursor(page.next_cursor);
+        setCounts(found);
+      })
+      .catch((error) => !cancelled && setFailure(describeError(error)));
+    return () => {
+      cancelled = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+
+  function apply(event: FormEvent) {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    if (form.status !== 'open') next.set('statut', form.status);
+    if (form.assigned !== 'any') next.set('attribution', form.assigned);
+    if (form.overdue) next.set('retard', '1');
+    if (form.theme) next.set('theme', form.theme);
+    if (form.subject) next.set('sujet', form.subject);
+    if (form.motif) next.set('motif', form.motif);
+    const text = next.toString();
+    navigate(`${BASE}/${text ? `?${text}` : ''}`);
+  }
+
+  async function more() {
+    if (!cursor) return;
+    try {
+      const page = await api.get<{ data: AgentThread[]; next_cursor: string | null }>('/api/messages/agent/threads', { query: query(cursor) });
+      setThreads((previous) => [...(previous ?? []), ...page.data]);
+      setCursor(page.next_cursor);
+    } catch (error) {
+      setFailure(describeError(error));
+    }
+  }
+
+  const theme = tree?.themes.find((item) => item.code === form.theme);
+  const subject = theme?.subjects.find((item) => item.code === form.subject);
+  const today = todayInParis();
+  return (
+    <>
+      <PageHeading>File des demandes</PageHeading>
+      {counts ? (
+        <ul className="mm-counts" aria-label="Nombre de demandes">
+          <li><Badge severity="info" noIcon>Ouvertes : {counts.open}</Badge></li>
+          <li><Badge severity="new" noIcon>Non attribuées : {counts.unassigned}</Badge></li>
+          <li><Badge noIcon>Mes demandes : {counts.mine}</Badge></li>
+          <li><Badge severity="error" noIcon>En retard : {counts.overdue}</Badge></li>
+          <li><Badge severity="success" noIcon>Répondues : {counts.answered}</Badge></li>
+          <li><Badge noIcon>Closes : {counts.closed}</Badge></li>
+        </ul>
+      ) : null}
+      <form onSubmit={apply} className="fr-mb-4w" aria-label="Filtrer la file">
+        <div className="mm-filters">
+          <Select id="filtre-statut" label="Statut" options={QUEUE_STATUSES} value={form.status} onChange={(event) => setForm({ ...form, status: event.target.value })} />
+          <Select
+            id="filtre-attribution"
+            label="Attribution"
+            options={[
+              { value: 'any', label: 'Toutes' },
+              { value: 'me', label: 'Mes demandes' },
+              { value: 'unassigned', label: 'Non attribuées' },
+            ]}
+            value={form.assigned}
+            onChange={(event) => setForm({ ...form, assigned: event.target.value })}
+          />
+          <Select id="filtre-theme" label="Thème" placeholder="Tous" options={(tree?.themes ?? []).map((item) => ({ value: item.code, label: item.label }))} value={form.theme} onChange={(event) => setForm({ ...form, theme: event.target.value, subject: '', motif: '' })} />
+          <Select id="filtre-sujet" label="Sujet" placeholder="Tous" options={(theme?.subjects ?? []).map((item) => ({ value: item.code, label: item.label }))} value={form.subject} onChange={(event) => setForm({ ...form, subject: event.target.value, motif: '' })} disabled={!theme} />
+          <Select id="filtre-motif" label="Motif" placeholder="Tous" options={(subject?.motifs ?? []).map((item) => ({ value: item.code, label: item.label }))} value={form.motif} onChange={(event) => setForm({ ...form, motif: event.target.value })} disabled={!subject} />
+        </div>
+        <div className="fr-mt-2w">
+          <Checkbox id="filtre-retard" label="En retard seulement" checked={form.overdue} onChange={(checked) => setForm({ ...form, overdue: checked })} />
+        </div>
+        <Button type="submit" priority="secondary" icon="fr-icon-filter-line" className="fr-mt-2w">
+          Filtrer
+        </Button>
+      </form>
+      {failure ? (
+        <Alert severity="error" live="assertive" title="La file n’a pas pu être chargée">
+          {failure}
+        </Alert>
+      ) : null}
+      {threads === null && !failure ? <Loading /> : null}
+      {threads && threads.length === 0 ? <p role="status">Aucune demande ne correspond à ces filtres.</p> : null}
+      {threads && threads.length > 0 ? (
+        <div className="fr-table" id="file">
+          <div className="fr-table__wrapper">
+            <div className="fr-table__container">
+              <div className="fr-table__content">
+                <table>
+                  <caption>Demandes, par date d’échéance</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Référence</th>
+                      <th scope="col">Adhérent</th>
+                      <th scope="col">Motif</th>
+                      <th scope="col">Statut</th>
+                      <th scope="col">Échéance</th>
+                      <th scope="col">Attribuée à</th>
+                      <th scope="col">Dernière activité</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {threads.map((thread) => {
+                      const late = isOverdue(thread, today);
+                      return (
+                        <tr key={thread.id} className={late ? 'mm-row--overdue' : undefined} data-reference={thread.reference}>
+                          <td>
+                            <Link to={`${BASE}/demandes/${thread.id}`}>{thread.reference}</Link>
+                          </td>
+                          <td>
+                            {thread.member.given_name} {thread.member.family_name}
+                          </td>
+                          <td>
+                            {thread.subject.label} - {thread.motif.label}
+                          </td>
+                          <td>{thread.status_label}</td>
+                          <td>
+                            {formatCalendarDay(thread.due_date)}
+                            {late ? (
+                              <Badge severity="error" small>
+                                En retard
+                              </Badge>
+                            ) : null}
+                          </td>
+                          <td>{thread.assignee?.name ?? 'personne'}</td>
+                          <td>{formatDateTime(thread.last_activity_at)}</td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </div>
+            </div>
+          </div>
+        </div>
+      ) : null}
+      {cursor ? (
+        <Button priority="secondary" onClick={() => void more()}>
+          Afficher plus de demandes
+        </Button>
+      ) : null}
+    </>
+  );
+}

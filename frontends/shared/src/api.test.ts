@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, ServiceUnavailableError, api, configureApi } from './api';
+
+function json(status: number, body: unknown, type = 'application/json'): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': type } });
+}
+
+afterEach(() => {
+  document.cookie = 'mm_csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
+});
+
+describe('api', () => {
+  it('sends the CSRF cookie as X-CSRF-Token on state-changing requests only', async () => {
+    document.cookie = 'mm_csrf=abc123';
+    const fetch = vi.fn(async () => json(200, { ok: true }));
+    configureApi({ fetch });
+    await api.post('/api/messages/threads', { a: 1 }, { idempotencyKey: 'key-1' });
+    await api.get('/api/messages/threads');
+    const [, postInit] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    const [, getInit] = fetch.mock.calls[1] as unknown as [string, RequestInit];
+    expect((postInit.headers as Record<string, string>)['X-CSRF-Token']).toBe('abc123');
+    expect((postInit.headers as Record<string, string>)['Idempotency-Key']).toBe('key-1');
+    expect((getInit.headers as Record<string, string>)['X-CSRF-Token']).toBeUndefined();
+  });
+
+  it('refreshes the session once on 401 and retries the request', async () => {
+    const answers = [json(401, {}), json(200, { profile: {} }), json(200, { data: [] })];
+    const fetch = vi.fn(async () => answers.shift()!);
+    const onUnauthenticated = vi.fn();
+    configureApi({ fetch, onUnauthenticated, refreshPath: '/api/auth/session/refresh' });
+    await expect(api.get('/api/messages/threads')).resolves.toEqual({ data: [] });
+    expect(fetch.mock.calls.map((call) => (call as unknown as [string])[0])).toEqual([
+      '/api/messages/threads',
+      '/api/auth/session/refresh',
+      '/api/messages/threads',
+    ]);
+    expect(onUnauthenticated).not.toHaveBeenCalled();
+  });
+
+  it('goes to the login page when the refresh fails too', async () => {
+    const answers = [json(401, {}), json(401, {})];
+    const fetch = vi.fn(async () => answers.shift()!);
+    const onUnauthenticated = vi.fn();
+    configureApi({ fetch, onUnauthenticated });
+    await expect(api.get('/api/messages/threads')).rejects.toBeInstanceOf(ApiError);
+    expect(onUnauthenticated).toHaveBeenCalledOnce();
+  });
+
+  it('turns a problem+json answer into an ApiError with the French detail and field errors', async () => {
+    const problem = { type: 'https://mes-messages.msa.fr/problems/invalid-request', status: 422, detail: 'Votre message est trop court.', errors: [{ field: 'text', message: 'Trop court.' }] };
+    configureApi({ fetch: vi.fn(async () => json(422, problem, 'application/problem+json')) });
+    const error = await api.post('/api/messages/messages/prepare', {}).catch((caught) => caught);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.message).toBe('Votre message est trop court.');
+    expect(error.slug).toBe('invalid-request');
+    expect(error.fieldErrors).toEqual([{ field: 'text', message: 'Trop court.' }]);
+  });
+
+  it('reports a stopped service (gateway 502, network error) as unavailable', async () => {
+    configureApi({ fetch: vi.fn(async () => new Response('', { status: 502 })) });
+    await expect(api.post('/api/messages/threads', {})).rejects.toBeInstanceOf(ServiceUnavailableError);
+    configureApi({ fetch: vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))) });
+    await expect(api.post('/api/messages/threads', {})).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+});
