@@ -1,0 +1,234 @@
+"""Agents: logins for the back office, managed by admins (all funds) and supervisors (their fund);
+demo accounts seeded only in the local environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from auth_test_support import AuthApp, registered_member
+
+from auth.seed import seed_demo_accounts
+
+pytestmark = pytest.mark.integration
+
+DEMO = {
+    "admin": ("admin@msa.example", "Gouverne-Reseau-2026"),
+    "supervisor": ("superviseur.npc@msa.example", "Pilote-Nord-2026"),
+    "agent": ("agent.npc@msa.example", "Conseil-Nord-2026"),
+    "cno": ("agent.cno@msa.example", "Conseil-Manche-2026"),
+}
+
+
+@pytest.fixture
+async def seeded(auth_app: AuthApp) -> AsyncIterator[AuthApp]:
+    services = auth_app.app.state.services
+    await seed_demo_accounts(
+        unit_of_work=services.unit_of_work, clock=services.clock, hasher=services.hasher
+    )
+    return auth_app
+
+
+async def bearer(auth_app: AuthApp, who: str) -> dict[str, str]:
+    email, password = DEMO[who]
+    async with auth_app.client() as tool:
+        response = await tool.post(
+            "/agents/session", json={"email": email, "password": password, "bearer": True}
+        )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def new_agent(**overrides: Any) -> dict[str, Any]:
+    import secrets
+
+    return {
+        "email": f"conseiller.{secrets.token_hex(4)}@msa.example",
+        "given_name": "Hugo",
+        "family_name": "MOREL",
+        "role": "agent",
+        "fund": "NPC",
+        "skills": ["famille"],
+        "password": "Accueil-Caisse-2026",
+    } | overrides
+
+
+async def test_the_seed_is_idempotent_and_prints_the_demo_credentials(seeded: AuthApp) -> None:
+    services = seeded.app.state.services
+    lines = await seed_demo_accounts(
+        unit_of_work=services.unit_of_work, clock=services.clock, hasher=services.hasher
+    )
+    assert len(lines) == 8
+    assert all(line.startswith("DEMO ") for line in lines)
+    assert any("Camille MARTIN" in line and "NIR 2951099126111" in line for line in lines)
+    assert any("agent.npc@msa.example" in line for line in lines)
+
+
+async def test_agent_login_gives_role_fund_and_skills(seeded: AuthApp) -> None:
+    async with seeded.client() as backoffice:
+        response = await backoffice.post(
+            "/agents/session", json={"email": "Agent.NPC@msa.example", "password": DEMO["agent"][1]}
+        )
+        assert response.status_code == 200, response.text
+        profile = response.json()["profile"]
+        assert profile["kind"] == "agent"
+        assert profile["role"] == "agent"
+        assert profile["fund"] == "NPC"
+        assert "famille" in profile["skills"]
+        assert (await backoffice.get("/me")).json()["email"] == "agent.npc@msa.example"
+
+
+async def test_an_admin_manages_agents_of_every_fund(seeded: AuthApp) -> None:
+    admin = await bearer(seeded, "admin")
+    async with seeded.client() as tool:
+        created = await tool.post(
+            "/agents", json=new_agent(fund="CNO", role="supervisor"), headers=admin
+        )
+        assert created.status_code == 201, created.text
+        agent = created.json()
+        listed = await tool.get("/agents", headers=admin)
+        assert {a["fund"] for a in listed.json()["data"]} >= {"NPC", "CNO"}
+        duplicate = await tool.post("/agents", json=new_agent(email=agent["email"]), headers=admin)
+        assert duplicate.status_code == 409
+        assert "déjà" in duplicate.json()["detail"]
+        patched = await tool.patch(
+            f"/agents/{agent['id']}", json={"skills": ["retraite", "sante"]}, headers=admin
+        )
+        assert patched.json()["skills"] == ["retraite", "sante"]
+
+
+async def test_a_supervisor_manages_only_their_fund(seeded: AuthApp) -> None:
+    supervisor = await bearer(seeded, "supervisor")
+    async with seeded.client() as tool:
+        own = await tool.post("/agents", json=new_agent(), headers=supervisor)
+        assert own.status_code == 201
+        other_fund = await tool.post("/agents", json=new_agent(fund="CNO"), headers=supervisor)
+        assert other_fund.status_code == 403
+        admin_role = await tool.post("/agents", json=new_agent(role="admin"), headers=supervisor)
+        assert admin_role.status_code == 403
+        listed = await tool.get("/agents", headers=supervisor, params={"fund": "CNO"})
+        assert {a["fund"] for a in listed.json()["data"]} == {"NPC"}
+
+        admin = await bearer(seeded, "admin")
+        elsewhere = (await tool.post("/agents", json=new_agent(fund="CNO"), headers=admin)).json()
+        hidden = await tool.get(f"/agents/{elsewhere['id']}", headers=supervisor)
+        assert hidden.status_code == 404, "another fund's agent does not exist for a supervisor"
+        hidden_patch = await tool.patch(
+            f"/agents/{elsewhere['id']}", json={"active": False}, headers=supervisor
+        )
+        assert hidden_patch.status_code == 404
+
+
+async def test_agents_and_members_cannot_manage_agents(seeded: AuthApp) -> None:
+    agent = await bearer(seeded, "agent")
+    nir, password = await registered_member(seeded)
+    async with seeded.client() as tool:
+        assert (await tool.get("/agents", headers=agent)).status_code == 403
+        member = await tool.post(
+            "/session", json={"nir": nir, "password": password, "bearer": True}
+        )
+        member_headers = {"Authorization": f"Bearer {member.json()['access_token']}"}
+        assert (await tool.get("/agents", headers=member_headers)).status_code == 403
+        assert (await tool.get("/agents")).status_code == 401
+
+
+async def test_a_deactivated_agent_is_logged_out_and_cannot_log_in(seeded: AuthApp) -> None:
+    admin = await bearer(seeded, "admin")
+    form = new_agent()
+    async with seeded.client() as tool:
+        agent = (await tool.post("/agents", json=form, headers=admin)).json()
+        session = await tool.post(
+            "/agents/session",
+            json={"email": form["email"], "password": form["password"], "bearer": True},
+        )
+        token = {"Authorization": f"Bearer {session.json()['access_token']}"}
+        assert (await tool.get("/me", headers=token)).status_code == 200
+        await tool.patch(f"/agents/{agent['id']}", json={"active": False}, headers=admin)
+        assert (await tool.get("/me", headers=token)).status_code == 401
+        refused = await tool.post(
+            "/agents/session", json={"email": form["email"], "password": form["password"]}
+        )
+        assert refused.status_code == 401
+
+
+def run_cli(*args: str, environment: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ) | {
+        "ENVIRONMENT": environment,
+        "AUTH_DATABASE_URL": database_url,
+        "AUTH_SIGNING_KEY_PASSPHRASE": "a-real-secret-passphrase",
+        "AUTH_FRANCECONNECT_CLIENT_SECRET": "a-real-client-secret",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "auth", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def test_the_seed_refuses_to_run_outside_the_local_environment(
+    auth_database_url: str,
+) -> None:
+    refused = run_cli("setup-local", environment="production", database_url=auth_database_url)
+    assert refused.returncode == 2
+    assert "only runs in the local environment" in refused.stderr
+    assert "DEMO" not in refused.stdout
+
+
+async def test_create_agent_command(auth_database_url: str, seeded: AuthApp) -> None:
+    created = run_cli(
+        "create-agent",
+        "--email",
+        "cli.agent@msa.example",
+        "--given-name",
+        "Inès",
+        "--family-name",
+        "FAURE",
+        "--role",
+        "supervisor",
+        "--fund",
+        "CNO",
+        "--skills",
+        "famille,retraite",
+        environment="local",
+        database_url=auth_database_url,
+    )
+    assert created.returncode == 0, created.stderr
+    password = created.stdout.split("initial password: ")[1].strip()
+    async with seeded.client() as backoffice:
+        response = await backoffice.post(
+            "/agents/session", json={"email": "cli.agent@msa.example", "password": password}
+        )
+    assert response.status_code == 200
+    assert response.json()["profile"]["role"] == "supervisor"
+    again = run_cli(
+        "create-agent",
+        "--email",
+        "cli.agent@msa.example",
+        "--given-name",
+        "Inès",
+        "--family-name",
+        "FAURE",
+        "--role",
+        "agent",
+        "--fund",
+        "CNO",
+        environment="local",
+        database_url=auth_database_url,
+    )
+    assert again.returncode == 2
+
+
+async def test_rotate_keys_command(auth_database_url: str, seeded: AuthApp) -> None:
+    rotated = run_cli("rotate-keys", "--force", environment="local", database_url=auth_database_url)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "now signs new tokens" in rotated.stdout
+    waiting = run_cli("rotate-keys", environment="local", database_url=auth_database_url)
+    assert waiting.returncode == 1
+    assert "run again after" in waiting.stdout
