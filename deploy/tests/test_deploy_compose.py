@@ -1,0 +1,122 @@
+"""deploy/compose.yaml: valid against the Compose specification, and the stack it describes."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from contracts import ALL_TOPICS
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "deploy" / "compose.yaml"
+SCHEMA = Path(__file__).parent / "schemas" / "compose-spec.json"
+SERVICES = ("auth", "catalog", "messages", "notifier")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
+    return document
+
+
+def schema_errors(document: dict[str, Any]) -> list[str]:
+    schema = json.loads(SCHEMA.read_text())
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    return [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator.iter_errors(document)
+    ]
+
+
+def test_compose_file_follows_the_compose_specification(compose: dict[str, Any]) -> None:
+    assert schema_errors(compose) == []
+
+
+def test_the_schema_check_catches_a_mistake(compose: dict[str, Any]) -> None:
+    broken = copy.deepcopy(compose)
+    broken["services"]["auth"]["enviroment"] = broken["services"]["auth"].pop("environment")
+    broken["services"]["gateway"]["depends_on"]["auth"]["condition"] = "service_ready"
+    errors = schema_errors(broken)
+    assert any("enviroment" in error for error in errors)
+    assert any(error.startswith("services/gateway/depends_on") for error in errors)
+
+
+def test_the_whole_stack_is_there(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert {"kafka", "kafka-topics", "postgres", "mailpit", "oidc", *SERVICES, "gateway"} <= set(
+        services
+    )
+    assert services["kafka"]["image"].startswith("apache/kafka:")
+    assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert services["mailpit"]["image"].startswith("axllent/mailpit:")
+    assert services["oidc"]["build"]["dockerfile"] == "deploy/local/oidc/Dockerfile"
+    assert services["gateway"]["build"]["dockerfile"] == "deploy/gateway/Dockerfile"
+    # What a person opens: the portal, the mailbox and the provider's login page, on this
+    # machine only.
+    published = {port for service in services.values() for port in service.get("ports", [])}
+    assert published == {"127.0.0.1:8080:8080", "127.0.0.1:8025:8025", "127.0.0.1:9100:9100"}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_runs_its_image_on_its_own_database(
+    compose: dict[str, Any], service: str
+) -> None:
+    definition = compose["services"][service]
+    assert definition["build"] == {"context": "..", "dockerfile": f"services/{service}/Dockerfile"}
+    environment = definition["environment"]
+    assert environment[f"{service.upper()}_DATABASE_URL"] == (
+        f"postgresql+asyncpg://{service}:{service}@postgres:5432/{service}"
+    )
+    assert environment["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert environment["AUTH_JWKS_URL"] == "http://auth:8000/.well-known/jwks.json"
+    assert environment["ENVIRONMENT"] == "local"
+    command = " ".join(definition["command"])
+    assert (
+        f"python -m {service} setup-local && exec uvicorn --factory {service}.main:create_app"
+        in command
+    )
+    assert f"--root-path /api/{service}" in command
+    init = compose["configs"]["postgres-databases"]["content"]
+    assert f"CREATE DATABASE {service} OWNER {service};" in init
+    assert definition["depends_on"]["kafka-topics"]["condition"] == "service_completed_successfully"
+
+
+def test_our_containers_are_hardened(compose: dict[str, Any]) -> None:
+    ours = [name for name, service in compose["services"].items() if "build" in service]
+    assert set(ours) == {"kafka-topics", "oidc", *SERVICES, "gateway"}
+    for name in ours:
+        service = compose["services"][name]
+        assert service["read_only"] is True, name
+        assert service["cap_drop"] == ["ALL"], name
+        assert "no-new-privileges:true" in service["security_opt"], name
+
+
+def test_topics_come_from_the_contracts(compose: dict[str, Any]) -> None:
+    script = "\n".join(compose["services"]["kafka-topics"]["command"])
+    assert "from contracts import ALL_TOPICS" in script
+    assert "ensure_topics" in script
+    assert compose["services"]["kafka"]["environment"]["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    assert ALL_TOPICS
+
+
+def test_franceconnect_provider_answers_browsers_and_services_at_one_address(
+    compose: dict[str, Any],
+) -> None:
+    issuer = compose["services"]["oidc"]["environment"]["OIDC_ISSUER"]
+    host = re.match(r"http://([^:/]+):9100/", issuer)
+    assert host is not None
+    assert host.group(1).endswith(".localhost")
+    assert host.group(1) in compose["services"]["oidc"]["networks"]["default"]["aliases"]
+    assert compose["services"]["auth"]["environment"]["FRANCECONNECT_ISSUER"] == issuer
+    origin = compose["services"]["gateway"]["environment"]["FRANCECONNECT_ORIGIN"]
+    assert issuer.startswith(origin + "/")
