@@ -1,0 +1,267 @@
+"""FranceConnect, through the real FranceConnect-like provider of the local stack.
+
+The browser's side is played by two clients: one on our app (in-process, as the gateway
+serves it) and one on the provider (real HTTP, its own cookies). Redirects are followed by
+hand: the provider's last redirect points at our callback, which the test then calls on the
+app with the provider's query string. The app itself fetches discovery, JWKS, tokens and
+userinfo from the provider over real HTTP.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+
+import httpx
+import jwt
+import pytest
+from auth_test_support import AuthApp, MovableClock, running_app
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from auth.config import Settings
+from auth.seed import seed_demo_accounts
+from servicekit.security import ACCESS_COOKIE
+
+pytestmark = pytest.mark.integration
+
+REDIRECT_URI = "http://localhost:8080/api/auth/franceconnect/callback"
+LOGGED_OUT_URI = "http://localhost:8080/api/auth/franceconnect/logged-out"
+PASSWORDS = {"paul": ("1800359350123", "Betterave-Lin-2026")}
+
+
+@pytest.fixture
+async def seeded(auth_app: AuthApp) -> AsyncIterator[AuthApp]:
+    services = auth_app.app.state.services
+    await seed_demo_accounts(
+        unit_of_work=services.unit_of_work, clock=services.clock, hasher=services.hasher
+    )
+    return auth_app
+
+
+async def start(browser: httpx.AsyncClient) -> str:
+    """Click "S'identifier avec FranceConnect": where the app sends the browser."""
+    response = await browser.get("/franceconnect/login")
+    assert response.status_code == 303, response.text
+    return response.headers["location"]
+
+
+async def through_provider(authorize_url: str, login: str) -> str:
+    """Log in at the provider as ``login``; the query string it sends to our callback."""
+    async with httpx.AsyncClient() as provider:
+        response = await provider.get(authorize_url)
+        for _ in range(10):
+            if response.status_code == 200:
+                action = html.unescape(re.search(r'<form[^>]*action="([^"]*)"', response.text)[1])
+                response = await provider.post(
+                    urljoin(str(response.url), action), data={"login": login, "password": "123"}
+                )
+                continue
+            assert response.status_code in (302, 303), response.text
+            location = urljoin(str(response.url), response.headers["location"])
+            if location.startswith(REDIRECT_URI):
+                return urlsplit(location).query
+            response = await provider.get(location)
+    raise AssertionError("the provider never sent the browser back")
+
+
+async def callback(browser: httpx.AsyncClient, query: str) -> httpx.Response:
+    response = await browser.get(f"/franceconnect/callback?{query}")
+    assert response.status_code == 303, response.text
+    return response
+
+
+def refused_with(response: httpx.Response, code: str) -> bool:
+    location = response.headers["location"]
+    return location == f"http://localhost:8080/connexion?erreur={code}"
+
+
+async def test_the_authorization_request_is_franceconnects(seeded: AuthApp) -> None:
+    async with seeded.client() as browser:
+        url = await start(browser)
+    query = parse_qs(urlsplit(url).query)
+    assert url.startswith(seeded.settings.franceconnect_issuer + "/authorize?")
+    assert query["acr_values"] == ["eidas1"]
+    assert query["response_type"] == ["code"]
+    assert query["redirect_uri"] == [REDIRECT_URI]
+    assert len(query["state"][0]) >= 32
+    assert len(query["nonce"][0]) >= 32
+    assert set(query["scope"][0].split()) >= {
+        "openid",
+        "given_name",
+        "family_name",
+        "birthdate",
+        "gender",
+        "birthplace",
+        "birthcountry",
+        "email",
+    }
+
+
+async def test_an_identity_matching_one_member_logs_straight_in_then_out(seeded: AuthApp) -> None:
+    async with seeded.client() as browser:
+        answer = await callback(browser, await through_provider(await start(browser), "camille"))
+        assert answer.headers["location"] == "http://localhost:8080/messages"
+        me = await browser.get("/me")
+        assert me.status_code == 200
+        assert me.json()["given_name"] == "Camille"
+        assert me.json()["franceconnect_linked"] is True
+
+        # Logging out goes through the provider's end-session endpoint.
+        logout = await browser.get("/franceconnect/logout")
+        assert logout.status_code == 303
+        end_session = logout.headers["location"]
+        parameters = parse_qs(urlsplit(end_session).query)
+        assert end_session.startswith(seeded.settings.franceconnect_issuer + "/session/end?")
+        assert parameters["post_logout_redirect_uri"] == [LOGGED_OUT_URI]
+        assert parameters["id_token_hint"][0].count(".") == 2
+        assert browser.cookies.get(ACCESS_COOKIE) is None
+        assert (await browser.get("/me")).status_code == 401
+
+        async with httpx.AsyncClient() as provider:
+            page = await provider.get(end_session)
+            assert page.status_code == 200
+            action = html.unescape(re.search(r'<form[^>]*action="([^"]*)"', page.text)[1])
+            fields = dict(
+                re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text)
+            )
+            confirmed = await provider.post(
+                urljoin(str(page.url), action), data=fields | {"logout": "yes"}
+            )
+            assert confirmed.status_code == 303
+            back = confirmed.headers["location"]
+        assert back.startswith(LOGGED_OUT_URI)
+        home = await browser.get("/franceconnect/logged-out?" + urlsplit(back).query)
+        assert home.headers["location"].startswith("http://localhost:8080/")
+
+        # Later logins go straight in too.
+        again = await callback(browser, await through_provider(await start(browser), "camille"))
+        assert again.headers["location"] == "http://localhost:8080/messages"
+
+
+async def test_an_ambiguous_identity_is_linked_once_with_number_and_password(
+    seeded: AuthApp,
+) -> None:
+    nir, password = PASSWORDS["paul"]
+    async with seeded.client() as browser:
+        answer = await callback(browser, await through_provider(await start(browser), "paul"))
+        if answer.headers["location"].endswith("/messages"):
+            pytest.skip("Paul's identity was linked by an earlier run on this database")
+        assert answer.headers["location"] == "http://localhost:8080/connexion?franceconnect=lier"
+        assert (await browser.get("/me")).status_code == 401, "no session before the confirmation"
+
+        wrong = await browser.post(
+            "/franceconnect/link", json={"nir": nir, "password": "Pas-Le-Bon-1234"}
+        )
+        assert wrong.status_code == 401
+        linked = await browser.post("/franceconnect/link", json={"nir": nir, "password": password})
+        assert linked.status_code == 200, linked.text
+        assert linked.json()["profile"]["family_name"] == "DURAND-LEROY"
+        assert linked.json()["profile"]["franceconnect_linked"] is True
+
+    async with seeded.client() as later:
+        straight = await callback(later, await through_provider(await start(later), "paul"))
+        assert straight.headers["location"] == "http://localhost:8080/messages"
+
+
+async def test_a_wrong_state_or_another_browser_is_refused(seeded: AuthApp) -> None:
+    async with seeded.client() as browser:
+        query = parse_qs(await through_provider(await start(browser), "jeanne"))
+        forged = urlencode({"code": query["code"][0], "state": "x" * 43, "iss": query["iss"][0]})
+        refused = await callback(browser, forged)
+        assert refused_with(refused, "franceconnect-invalide")
+        assert browser.cookies.get(ACCESS_COOKIE) is None
+
+    async with seeded.client() as victim, seeded.client() as attacker:
+        # An answer obtained by someone else, pushed into the victim's browser.
+        query = await through_provider(await start(attacker), "jeanne")
+        assert refused_with(await callback(victim, query), "franceconnect-invalide")
+        assert victim.cookies.get(ACCESS_COOKIE) is None
+
+
+async def test_a_replayed_nonce_or_answer_is_refused(
+    seeded: AuthApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with seeded.client() as browser:
+        first_url = await start(browser)
+        first_query = await through_provider(first_url, "jeanne")
+        assert (await callback(browser, first_query)).headers["location"].endswith("/messages")
+        replayed = await callback(browser, first_query)
+        assert refused_with(replayed, "franceconnect-invalide"), "a state serves once"
+
+        old_nonce = parse_qs(urlsplit(first_url).query)["nonce"][0]
+        second_url = await start(browser)
+        parts = urlsplit(second_url)
+        parameters = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        parameters["nonce"] = old_nonce
+        tampered = f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(parameters)}"
+        refused = await callback(browser, await through_provider(tampered, "jeanne"))
+        assert refused_with(refused, "franceconnect-invalide")
+        assert "nonce does not match" in caplog.text
+
+
+async def test_an_expired_id_token_is_refused(
+    seeded: AuthApp, clock: MovableClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with seeded.client() as browser:
+        query = await through_provider(await start(browser), "jeanne")
+        clock.advance(timedelta(minutes=5))  # the provider's ID tokens live 60 seconds
+        assert refused_with(await callback(browser, query), "franceconnect-invalide")
+        assert "ID token: expired" in caplog.text
+        assert browser.cookies.get(ACCESS_COOKIE) is None
+
+
+class ResigningTransport(httpx.AsyncBaseTransport):
+    """Stands between the app and the provider and signs the ID token with another key,
+    under the provider's key id."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        self.resigned = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        if not request.url.path.endswith("/token"):
+            return response
+        body = json.loads(await response.aread())
+        if "id_token" in body:
+            kid = jwt.get_unverified_header(body["id_token"])["kid"]
+            claims = jwt.decode(body["id_token"], options={"verify_signature": False})
+            body["id_token"] = jwt.encode(
+                claims, self._key, algorithm="ES256", headers={"kid": kid}
+            )
+            self.resigned += 1
+        return httpx.Response(response.status_code, json=body)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def test_an_id_token_signed_by_another_key_is_refused(
+    base_settings: Settings, clock: MovableClock, seeded: AuthApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    transport = ResigningTransport()
+    async with (
+        httpx.AsyncClient(transport=transport) as between,
+        running_app(base_settings, clock, franceconnect_http=between) as app,
+        app.client() as browser,
+    ):
+        # The new app configured logging afresh: listen again.
+        logging.getLogger().addHandler(caplog.handler)
+        answer = await callback(browser, await through_provider(await start(browser), "jeanne"))
+        assert transport.resigned == 1
+        assert refused_with(answer, "franceconnect-invalide")
+        assert "ID token: Signature verification failed" in caplog.text
+        assert browser.cookies.get(ACCESS_COOKIE) is None
+
+
+async def test_the_provider_saying_no_sends_back_to_the_login_page(seeded: AuthApp) -> None:
+    async with seeded.client() as browser:
+        await start(browser)
+        answer = await callback(browser, "error=access_denied&state=whatever")
+        assert refused_with(answer, "franceconnect-annule")
