@@ -50,6 +50,9 @@ def pod_specs(objects: Objects) -> Iterator[tuple[str, dict[str, Any]]]:
     for item in objects:
         if item["kind"] in ("Deployment", "Job"):
             yield f"{item['kind']} {item['metadata']['name']}", item["spec"]["template"]["spec"]
+        if item["kind"] == "CronJob":
+            template = item["spec"]["jobTemplate"]["spec"]["template"]
+            yield f"CronJob {item['metadata']['name']}", template["spec"]
 
 
 def containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -206,6 +209,10 @@ def test_migration_job_and_schema_gate_see_what_the_service_sees(render: Any, se
     assert migrate["command"] == ["python", "-m", service, "migrate"]
     assert gate["command"] == ["python", "/opt/schema-gate/wait_for_schema.py", service]
     assert env_of(migrate) == env_of(pod["containers"][0]) == env_of(gate)
+    for cronjob in of_kind(objects, "CronJob"):
+        if cronjob["metadata"]["labels"]["app.kubernetes.io/name"] == service:
+            task = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+            assert env_of(task) == env_of(migrate)
     url = {variable["name"]: variable.get("value") for variable in migrate["env"]}
     assert url[f"{service.upper()}_DATABASE_URL"] == (
         "postgresql+asyncpg://$(DATABASE_USERNAME):$(DATABASE_PASSWORD)"
@@ -242,6 +249,20 @@ def test_the_schema_gate_script_is_the_committed_one(render: Any) -> None:
 
 
 # --- availability and scaling ------------------------------------------------------------
+
+
+def test_signing_keys_rotate_every_week(render: Any) -> None:
+    objects = render(K8S / "overlays" / "prod")
+    rotation = named(objects, "CronJob", "auth-rotate-keys")["spec"]
+    assert rotation["concurrencyPolicy"] == "Forbid"
+    task = rotation["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    assert task["command"] == ["python", "-m", "auth", "rotate-keys"]
+    assert (
+        task["image"]
+        == named(objects, "Deployment", "auth")["spec"]["template"]["spec"]["containers"][0][
+            "image"
+        ]
+    )
 
 
 def test_every_stateless_service_has_a_disruption_budget_and_an_autoscaler(
