@@ -1,0 +1,237 @@
+"""How fast the member and agent listings are with 1,000 and with 1,000,000 messages.
+
+    uv run python services/messages/bench/bench_listings.py [--admin-url URL] [--large 1000000]
+
+Creates a database of its own (dropped at the end), migrates it, loads ``--small`` messages
+with ``scripts/load_million.py``, measures, loads up to ``--large`` and measures again.
+For each listing it times the first page and a deep page reached by following cursors,
+as the service runs them (the repository's queries), and prints the query plans of the
+deep pages so you can check they read the listing indexes (no sort, no full scan).
+Not a test: numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from messages.adapters.repository import Repository
+from messages.domain.commands import QueueFilter
+from messages.domain.model import OPEN_STATUSES, Status
+from servicekit.db import asyncpg_dsn
+from servicekit.migrations import upgrade_async
+from servicekit.testing import fresh_database
+
+HERE = Path(__file__).parent
+MIGRATIONS = HERE.parent / "src" / "messages" / "migrations"
+DEFAULT_ADMIN_URL = "postgresql+asyncpg://postgres:postgres@127.0.0.1:15432/postgres"
+
+
+def _loader() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "load_million", HERE.parent / "scripts" / "load_million.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["load_million"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+async def timed(run: Callable[[], Awaitable[Any]], repeat: int) -> tuple[float, float]:
+    """Median and worst time of ``run`` in milliseconds, after one warm-up."""
+    await run()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        await run()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), max(samples)
+
+
+async def measure(
+    sessions: async_sessionmaker[AsyncSession], repeat: int, depth: int
+) -> dict[str, tuple[float, float]]:
+    async with sessions() as session:
+        heavy_member = (
+            await session.execute(
+                text(
+                    "SELECT member_id FROM threads GROUP BY member_id ORDER BY count(*) DESC LIMIT 1"
+                )
+            )
+        ).scalar_one()
+        typical_member = (
+            await session.execute(text("SELECT member_id FROM threads ORDER BY id LIMIT 1"))
+        ).scalar_one()
+        agent = (
+            await session.execute(
+                text(
+                    "SELECT assignee_id FROM threads WHERE fund = 'NPC' AND assignee_id IS NOT NULL "
+                    "AND status IN ('submitted', 'in_progress') LIMIT 1"
+                )
+            )
+        ).scalar_one_or_none() or uuid.uuid4()
+    results: dict[str, tuple[float, float]] = {}
+
+    async def member_page(member_id: uuid.UUID, after: Any = None) -> Any:
+        async with sessions() as session:
+            return await Repository(session).list_member_threads(
+                member_id, status=None, search=None, after=after, limit=21
+            )
+
+    async def queue_page(queue: QueueFilter, after: Any = None) -> Any:
+        async with sessions() as session:
+            return await Repository(session).list_queue(queue, after=after, limit=21)
+
+    async def deep(fetch: Callable[[Any], Awaitable[list[Any]]], key: Callable[[Any], Any]) -> Any:
+        """The cursor of the ``depth``-th page (or the last one)."""
+        after = None
+        for _ in range(depth):
+            rows = await fetch(after)
+            if len(rows) < 21:
+                break
+            after = key(rows[19])
+        return after
+
+    def activity(thread: Any) -> Any:
+        return (thread.last_activity_at, thread.id)
+
+    def due(thread: Any) -> Any:
+        return (thread.due_date, thread.id)
+
+    open_queue = QueueFilter(fund="NPC", statuses=OPEN_STATUSES)
+    closed_queue = QueueFilter(fund="NPC", statuses=(Status.CLOSED,))
+    everything = QueueFilter(fund="NPC", statuses=())
+    mine = QueueFilter(fund="NPC", statuses=OPEN_STATUSES, assignee_id=agent)
+    overdue = QueueFilter(fund="NPC", statuses=OPEN_STATUSES, overdue_on=date.today())
+    motif = QueueFilter(fund="NPC", statuses=OPEN_STATUSES, motif="af-autre")
+
+    for name, member in (
+        ("member (typical)", typical_member),
+        ("member (most threads)", heavy_member),
+    ):
+        results[f"{name}: first page"] = await timed(lambda m=member: member_page(m), repeat)
+        cursor = await deep(lambda after, m=member: member_page(m, after), activity)
+        results[f"{name}: page {depth}"] = await timed(
+            lambda m=member, c=cursor: member_page(m, c), repeat
+        )
+    for name, queue in (
+        ("queue open", open_queue),
+        ("queue closed", closed_queue),
+        ("queue all statuses", everything),
+        ("queue assigned to me", mine),
+        ("queue overdue", overdue),
+        ("queue one motif", motif),
+    ):
+        results[f"{name}: first page"] = await timed(lambda q=queue: queue_page(q), repeat)
+        cursor = await deep(lambda after, q=queue: queue_page(q, after), due)
+        results[f"{name}: page {depth}"] = await timed(
+            lambda q=queue, c=cursor: queue_page(q, c), repeat
+        )
+
+    async def counts() -> Any:
+        async with sessions() as session:
+            return await Repository(session).queue_counts(
+                QueueFilter(fund="NPC", statuses=()), agent_id=agent, today=date.today()
+            )
+
+    results["queue counts (NPC)"] = await timed(counts, repeat)
+    return results
+
+
+async def plans(dsn: str) -> list[str]:
+    connection = await asyncpg.connect(dsn)
+    try:
+        queries = {
+            "member deep page": (
+                "SELECT id FROM threads WHERE member_id = (SELECT member_id FROM threads LIMIT 1) "
+                "AND (last_activity_at, id) < (now(), '00000000-0000-0000-0000-000000000000') "
+                "ORDER BY last_activity_at DESC, id DESC LIMIT 21"
+            ),
+            "queue open deep page": (
+                "SELECT id FROM threads WHERE fund = 'NPC' AND status IN ('submitted', 'in_progress') "
+                "AND (due_date, id) > (current_date - 30, '00000000-0000-0000-0000-000000000000') "
+                "ORDER BY due_date, id LIMIT 21"
+            ),
+            "queue closed deep page": (
+                "SELECT id FROM threads WHERE fund = 'NPC' AND status = 'closed' "
+                "AND (due_date, id) > (current_date - 500, '00000000-0000-0000-0000-000000000000') "
+                "ORDER BY due_date, id LIMIT 21"
+            ),
+        }
+        lines = []
+        for name, query in queries.items():
+            plan = await connection.fetch(
+                "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + query
+            )
+            lines.append(f"-- {name}")
+            lines += [f"   {row[0]}" for row in plan]
+        return lines
+    finally:
+        await connection.close()
+
+
+async def run(admin_url: str, small: int, large: int, repeat: int, depth: int) -> None:
+    loader = _loader()
+    async with fresh_database(admin_url, "messages_bench") as url:
+        await upgrade_async(url, MIGRATIONS)
+        engine = create_async_engine(url, pool_size=2)
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        dsn = asyncpg_dsn(url)
+        try:
+            report: dict[int, dict[str, tuple[float, float]]] = {}
+            loaded = 0
+            for size in (small, large):
+                started = time.perf_counter()
+                _, messages = await loader.load(dsn, size - loaded, seed=size)
+                loaded += messages
+                print(
+                    f"loaded {loaded} messages ({time.perf_counter() - started:.0f} s)", flush=True
+                )
+                report[loaded] = await measure(sessions, repeat, depth)
+            sizes = list(report)
+            print(
+                f"\nmilliseconds, median (worst) of {repeat} runs; page {depth} reached by cursor"
+            )
+            print(f"{'listing':45}" + "".join(f"{size:>22,}" for size in sizes))
+            for name in report[sizes[0]]:
+                cells = "".join(
+                    f"{report[size][name][0]:>14.2f} ({report[size][name][1]:>5.1f})"
+                    for size in sizes
+                )
+                print(f"{name:45}{cells}")
+            print("\nQuery plans with the large data set:")
+            print("\n".join(await plans(dsn)))
+        finally:
+            await engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--admin-url", default=DEFAULT_ADMIN_URL, help="a superuser URL of the server"
+    )
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--depth", type=int, default=20, help="the deep page's number")
+    args = parser.parse_args()
+    asyncio.run(run(args.admin_url, args.small, args.large, args.repeat, args.depth))
+
+
+if __name__ == "__main__":
+    main()
