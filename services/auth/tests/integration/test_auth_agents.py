@@ -156,12 +156,13 @@ async def test_a_deactivated_agent_is_logged_out_and_cannot_log_in(seeded: AuthA
 
 
 def run_cli(*args: str, environment: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ) | {
-        "ENVIRONMENT": environment,
-        "AUTH_DATABASE_URL": database_url,
-        "AUTH_SIGNING_KEY_PASSPHRASE": "a-real-secret-passphrase",
-        "AUTH_FRANCECONNECT_CLIENT_SECRET": "a-real-client-secret",
-    }
+    env = dict(os.environ) | {"ENVIRONMENT": environment, "AUTH_DATABASE_URL": database_url}
+    if environment not in ("local", "test"):
+        # Outside local and test the settings refuse the local secrets.
+        env |= {
+            "AUTH_SIGNING_KEY_PASSPHRASE": "a-real-secret-passphrase",
+            "AUTH_FRANCECONNECT_CLIENT_SECRET": "a-real-client-secret",
+        }
     return subprocess.run(
         [sys.executable, "-m", "auth", *args],
         env=env,
