@@ -1,4 +1,11 @@
-"""Events of the auth service: where to write to members, and account emails to send."""
+"""Events of the auth service: where to write to members, and account emails to send.
+
+The account emails (``auth.account-notification.v1``) carry the recipient's address and given
+name themselves: the notifier must be able to write before its contact projection knows the
+member (an activation code goes out before the account exists for anyone else; an email
+change code goes to an address that is not the member's yet). They carry one-time secrets,
+hence the topic's short retention; never log their payload.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +21,9 @@ _GIVEN_NAME = Field(description="First name, to greet the member.", examples=["C
 
 
 class MemberContactChanged(Event):
-    """The contact data of a member was created or changed: the latest state, in full."""
+    """The contact data of a member was created (account activated) or changed (email
+    confirmed): the latest state, in full. A deleted account is a tombstone: the member id
+    as key, no value."""
 
     member_id: uuid.UUID = _MEMBER_ID
     fund: FundCode
@@ -41,7 +50,11 @@ class PasswordResetRequested(Event):
     fund: FundCode
     email: EmailStr
     given_name: str = _GIVEN_NAME
-    reset_token: str = Field(description="Single-use token that the link carries.")
+    reset_token: str = Field(
+        description="Single-use token, valid 30 minutes; the link is "
+        "`{public_base_url}/mot-de-passe/nouveau#jeton=<token>` (in the fragment, so that "
+        "it never reaches a server log)."
+    )
     expires_at: AwareDatetime
 
 
