@@ -82,11 +82,13 @@ async def get_latest_version(request: Request) -> Version:
 LatestVersionDep = Annotated[Version, Depends(get_latest_version)]
 
 
-def _revision(value: str | None) -> int | None:
-    """The draft revision an ``If-Match`` names (``"draft-12"``), or ``None`` without one."""
-    if value is None or value.strip() == "*":
+def draft_revision(if_match: str | None) -> int | None:
+    """The draft revision an ``If-Match`` names (``"draft-12"``), or ``None`` without one.
+
+    Called in the route body, so a malformed request body is reported (422) first."""
+    if if_match is None or not if_match.strip() or if_match.strip() == "*":
         return None
-    tag = value.strip().removeprefix("W/").strip('"')
+    tag = if_match.strip().removeprefix("W/").strip('"')
     number = tag.removeprefix("draft-")
     if not number.isdigit() or len(number) > 9:
         raise Problem(
@@ -98,16 +100,11 @@ def _revision(value: str | None) -> int | None:
     return int(number)
 
 
-def expected_revision(
-    if_match: Annotated[
-        str | None,
-        Header(
-            description='ETag of the draft the edit is based on (e.g. "draft-12"); when it '
-            "is no longer current the edit is refused with 412."
-        ),
-    ] = None,
-) -> int | None:
-    return _revision(if_match)
-
-
-ExpectedRevision = Annotated[int | None, Depends(expected_revision)]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description='ETag of the draft the change is based on (e.g. "draft-12"); when it is '
+        "no longer current the change is refused with 412 and nothing is written.",
+        examples=['"draft-12"'],
+    ),
+]

@@ -15,10 +15,11 @@ from catalog.domain.model import Node, Version, themes_json
 from catalog.entrypoints.http import schemas
 from catalog.entrypoints.http.deps import (
     ClockDep,
-    ExpectedRevision,
+    IfMatch,
     LatestVersionDep,
     OptionalPrincipal,
     UnitOfWorkDep,
+    draft_revision,
 )
 from catalog.service_layer import handlers
 from contracts import all_funds
@@ -236,7 +237,8 @@ async def get_node(
 
 # ---- admin: the draft ---------------------------------------------------------------------
 
-_EDIT_ERRORS = problem_responses(401, 403, 404, 409, 412, 422)
+#: 400: a body that is not JSON at all.
+_EDIT_ERRORS = problem_responses(400, 401, 403, 404, 409, 412, 422)
 
 
 def _draft_node(node: Node) -> schemas.DraftNode:
@@ -283,11 +285,15 @@ async def _edit(
     admin_user: CurrentAdmin,
     uow: UnitOfWorkDep,
     clock: ClockDep,
-    revision: ExpectedRevision,
     response: Response,
+    if_match: IfMatch = None,
 ) -> schemas.NodeEdited:
     result = await handlers.edit_draft(
-        edit, uow=uow, clock=clock, by=admin_user.subject, expected_revision=revision
+        edit,
+        uow=uow,
+        clock=clock,
+        by=admin_user.subject,
+        expected_revision=draft_revision(if_match),
     )
     response.headers["ETag"] = _draft_etag(result.revision)
     return schemas.NodeEdited(revision=result.revision, node=_draft_node(result.node))
@@ -325,8 +331,8 @@ async def create_node(
     admin_user: CurrentAdmin,
     uow: UnitOfWorkDep,
     clock: ClockDep,
-    revision: ExpectedRevision,
     response: Response,
+    if_match: IfMatch = None,
 ) -> schemas.NodeEdited:
     service = body.online_service
     edit = commands.CreateNode(
@@ -351,7 +357,7 @@ async def create_node(
         admin_user=admin_user,
         uow=uow,
         clock=clock,
-        revision=revision,
+        if_match=if_match,
         response=response,
     )
 
@@ -368,8 +374,8 @@ async def update_node(
     admin_user: CurrentAdmin,
     uow: UnitOfWorkDep,
     clock: ClockDep,
-    revision: ExpectedRevision,
     response: Response,
+    if_match: IfMatch = None,
 ) -> schemas.NodeEdited:
     edit = commands.ChangeNode(
         code=code,
@@ -381,7 +387,7 @@ async def update_node(
         response_time_days=body.response_time_days,
     )
     return await _edit(
-        edit, admin_user=admin_user, uow=uow, clock=clock, revision=revision, response=response
+        edit, admin_user=admin_user, uow=uow, clock=clock, if_match=if_match, response=response
     )
 
 
@@ -397,8 +403,8 @@ async def put_online_service(
     admin_user: CurrentAdmin,
     uow: UnitOfWorkDep,
     clock: ClockDep,
-    revision: ExpectedRevision,
     response: Response,
+    if_match: IfMatch = None,
 ) -> schemas.NodeEdited:
     edit = commands.AttachOnlineService(
         code=code,
@@ -411,7 +417,7 @@ async def put_online_service(
         ),
     )
     return await _edit(
-        edit, admin_user=admin_user, uow=uow, clock=clock, revision=revision, response=response
+        edit, admin_user=admin_user, uow=uow, clock=clock, if_match=if_match, response=response
     )
 
 
@@ -426,15 +432,15 @@ async def delete_online_service(
     admin_user: CurrentAdmin,
     uow: UnitOfWorkDep,
     clock: ClockDep,
-    revision: ExpectedRevision,
     response: Response,
+    if_match: IfMatch = None,
 ) -> schemas.NodeEdited:
     return await _edit(
         commands.RemoveOnlineService(code=code),
         admin_user=admin_user,
         uow=uow,
         clock=clock,
-        revision=revision,
+        if_match=if_match,
         response=response,
     )
 
@@ -455,15 +461,15 @@ async def put_fund_url(
     admin_user: CurrentAdmin,
     uow: UnitOfWorkDep,
     clock: ClockDep,
-    revision: ExpectedRevision,
     response: Response,
+    if_match: IfMatch = None,
 ) -> schemas.NodeEdited:
     return await _edit(
         commands.SetFundUrl(code=code, fund=fund, url=body.url),
         admin_user=admin_user,
         uow=uow,
         clock=clock,
-        revision=revision,
+        if_match=if_match,
         response=response,
     )
 
@@ -480,15 +486,15 @@ async def delete_fund_url(
     admin_user: CurrentAdmin,
     uow: UnitOfWorkDep,
     clock: ClockDep,
-    revision: ExpectedRevision,
     response: Response,
+    if_match: IfMatch = None,
 ) -> schemas.NodeEdited:
     return await _edit(
         commands.RemoveFundUrl(code=code, fund=fund),
         admin_user=admin_user,
         uow=uow,
         clock=clock,
-        revision=revision,
+        if_match=if_match,
         response=response,
     )
 
@@ -518,14 +524,14 @@ async def publish(
     admin_user: CurrentAdmin,
     uow: UnitOfWorkDep,
     clock: ClockDep,
-    revision: ExpectedRevision,
     response: Response,
+    if_match: IfMatch = None,
 ) -> schemas.VersionPublic:
     version = await handlers.publish(
         commands.Publish(published_by=admin_user.subject),
         uow=uow,
         clock=clock,
-        expected_revision=revision,
+        expected_revision=draft_revision(if_match),
     )
     root = request.scope.get("root_path", "")
     response.headers["Location"] = f"{root}/admin/versions/{version.number}"

@@ -105,7 +105,8 @@ class TreePublic(BaseModel):
 
     version: int = Field(description="The published version shown.")
     fund: str | None = Field(
-        description="The fund online-service addresses were resolved for (none: defaults)."
+        default=None,
+        description="The fund online-service addresses were resolved for (absent: defaults).",
     )
     themes: list[ThemePublic]
 
