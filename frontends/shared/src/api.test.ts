@@ -49,7 +49,7 @@ describe('api', () => {
   it('turns a problem+json answer into an ApiError with the French detail and field errors', async () => {
     const problem = { type: 'https://mes-messages.msa.fr/problems/invalid-request', status: 422, detail: 'Votre message est trop court.', errors: [{ field: 'text', message: 'Trop court.' }] };
     configureApi({ fetch: vi.fn(async () => json(422, problem, 'application/problem+json')) });
-    const error = await api.post('/api/messages/messages/prepare', {}).catch((caught) => caught);
+    const error = (await api.post('/api/messages/messages/prepare', {}).catch((caught: unknown) => caught)) as ApiError;
     expect(error).toBeInstanceOf(ApiError);
     expect(error.message).toBe('Votre message est trop court.');
     expect(error.slug).toBe('invalid-request');
