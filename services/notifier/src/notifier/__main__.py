@@ -31,7 +31,7 @@ def render_samples(settings: ServiceSettings, args: argparse.Namespace) -> int:
         )
         (out / f"{kind.value}.html").write_text(parts.html, encoding="utf-8")
         (out / f"{kind.value}.txt").write_text(parts.text, encoding="utf-8")
-        (out / f"{kind.value}.eml").write_bytes(bytes(message))
+        (out / f"{kind.value}.eml").write_bytes(message.data)
         print(f"{kind.value}: {parts.subject}")
     print(f"written to {out.resolve()}")
     return 0

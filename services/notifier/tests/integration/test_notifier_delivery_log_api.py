@@ -109,6 +109,7 @@ async def test_the_delivery_log_is_for_agents_of_the_fund_and_pages(
     assert response.status_code == 403, "agents cannot replay"
 
 
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 async def test_no_request_makes_the_api_fail(
     notifier_factory: NotifierFactory, mailbox_client: Any, smtp_to_mailbox: dict[str, Any]
 ) -> None:

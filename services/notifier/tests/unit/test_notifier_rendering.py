@@ -45,7 +45,7 @@ def test_every_kind_renders_as_text_and_html_alternatives(renderer: EmailRendere
             message_id=message_id(event.event_id, kind, "msa.fr"),
             now=NOW,
         )
-        parsed = BytesParser(policy=email.policy.default).parsebytes(bytes(message))
+        parsed = BytesParser(policy=email.policy.default).parsebytes(message.data)
         assert parsed.get_content_type() == "multipart/alternative"
         assert [part.get_content_type() for part in parsed.iter_parts()] == [
             "text/plain",
@@ -113,7 +113,7 @@ def test_a_name_cannot_inject_headers(renderer: EmailRenderer) -> None:
         message_id="<x@msa.fr>",
         now=NOW,
     )
-    parsed = BytesParser(policy=email.policy.default).parsebytes(bytes(message))
+    parsed = BytesParser(policy=email.policy.default).parsebytes(message.data)
     assert "Bcc" not in parsed
     assert [address.addr_spec for address in parsed["To"].addresses] == ["a@example.fr"]
 
@@ -157,3 +157,27 @@ def test_the_message_id_is_the_same_for_every_attempt() -> None:
     first = message_id(event_id, DeliveryKind.REPLY_AVAILABLE, "msa.fr")
     assert first == message_id(event_id, DeliveryKind.REPLY_AVAILABLE, "msa.fr")
     assert first != message_id(event_id, DeliveryKind.MESSAGE_RECEIVED, "msa.fr")
+
+
+def test_accented_names_and_subjects_survive_the_headers(renderer: EmailRenderer) -> None:
+    event = sample_events()[DeliveryKind.REPLY_AVAILABLE]
+    name = "Marie-Ange Élodie Françoise Hélène Bénédicte Zoé Chloé Agnès Anaïs Noémie Léa"
+    recipient = Recipient("marie-ange@example.fr", name, "SANTONI-ÇÀ")
+    message = renderer.render(
+        kind=DeliveryKind.REPLY_AVAILABLE,
+        event=event,
+        recipient=recipient,
+        message_id="<x@msa.fr>",
+        now=NOW,
+    )
+    assert all(len(line) <= 998 for line in message.data.split(b"\r\n"))
+    parsed = BytesParser(policy=email.policy.default).parsebytes(message.data)
+    [to] = parsed["To"].addresses
+    assert to.display_name == f"{name} SANTONI-ÇÀ"
+    assert to.addr_spec == "marie-ange@example.fr"
+    assert str(parsed["Subject"]) == message.subject
+    assert "é" in message.subject
+    assert parsed["From"].addresses[0].display_name == "MSA — Mes messages et mes réponses"
+    text = parsed.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert "une réponse est disponible dans votre espace privé" in text.get_content()

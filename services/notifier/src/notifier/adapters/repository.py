@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     and_,
+    bindparam,
     delete,
     func,
     literal_column,
@@ -189,24 +190,33 @@ class DeliveryRepository:
             key=lambda delivery: delivery.next_attempt_at or delivery.created_at,
         )
 
-    async def mark_sent(
-        self, delivery_id: uuid.UUID, *, recipient: str, kind: DeliveryKind
-    ) -> None:
-        values: dict[str, Any] = {
-            "status": DeliveryStatus.SENT.value,
-            "recipient": recipient,
-            "sent_at": func.now(),
-            "attempts": DELIVERIES.c.attempts + 1,
-            "failures": 0,
-            "last_error": None,
-            "next_attempt_at": None,
-        }
-        if not kind.about_a_thread:
-            # The code or link has served: it need not stay at rest in the log.
-            values["payload"] = literal_column(f"payload - '{_SECRETS_ARRAY}'::text[]")
+    async def mark_sent(self, sent: Sequence[tuple[Delivery, str]]) -> None:
+        """Record that these deliveries were accepted, each by the address it went to."""
+        if not sent:
+            return
         await self.session.execute(
-            update(DELIVERIES).where(DELIVERIES.c.id == delivery_id).values(values)
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id == bindparam("delivery_id"))
+            .values(
+                status=DeliveryStatus.SENT.value,
+                recipient=bindparam("sent_to"),
+                sent_at=func.now(),
+                attempts=DELIVERIES.c.attempts + 1,
+                failures=0,
+                last_error=None,
+                next_attempt_at=None,
+            )
+            .execution_options(synchronize_session=False),
+            [{"delivery_id": delivery.id, "sent_to": recipient} for delivery, recipient in sent],
         )
+        served = [delivery.id for delivery, _ in sent if not delivery.kind.about_a_thread]
+        if served:
+            # The codes and links have served: they need not stay at rest in the log.
+            await self.session.execute(
+                update(DELIVERIES)
+                .where(DELIVERIES.c.id.in_(served))
+                .values(payload=literal_column(f"payload - '{_SECRETS_ARRAY}'::text[]"))
+            )
 
     async def mark_retry(
         self, delivery_id: uuid.UUID, *, error: str, delay: timedelta, recipient: str | None

@@ -12,10 +12,10 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from email.message import EmailMessage
 
 import aiosmtplib
 
+from notifier.adapters.rendering import OutgoingEmail
 from notifier.domain.errors import DeliveryFailure, PermanentFailure, TransientFailure
 
 #: A connection unused for longer than this is checked with NOOP before it is used again.
@@ -121,13 +121,12 @@ class SmtpMailer:
             connection.last_used = time.monotonic()
             self._idle.put_nowait(connection)
 
-    async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
-        """Hand ``message`` to the SMTP server for ``recipient``; raise a ``DeliveryFailure``
-        if it is not accepted."""
+    async def send(self, email: OutgoingEmail, *, sender: str) -> None:
+        """Hand ``email`` to the SMTP server; raise a ``DeliveryFailure`` if it is not accepted."""
         async with self._connection() as connection:
             try:
                 client = await connection.ready()
-                await client.send_message(message, sender=sender, recipients=[recipient])
+                await client.sendmail(sender, [email.recipient], email.data)
             except asyncio.CancelledError:
                 # Where the transaction stopped is unknown: start the next one afresh.
                 connection.close()

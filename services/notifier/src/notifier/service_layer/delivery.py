@@ -119,6 +119,7 @@ class DeliveryWorker:
         self._wakeup = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._last_maintenance = datetime.min.replace(tzinfo=UTC)
+        self._sent = _GroupCommit(unit_of_work)
         self.healthy = False
 
     def wake(self) -> None:
@@ -133,7 +134,7 @@ class DeliveryWorker:
         try:
             while True:
                 self._wakeup.clear()
-                claimed: list[Delivery] = []
+                claimed: list[tuple[Delivery, Recipient | None]] = []
                 try:
                     await self._maintenance()
                     free = capacity - len(self._inflight)
@@ -155,9 +156,9 @@ class DeliveryWorker:
                     )
                     await asyncio.sleep(delay)
                     continue
-                for delivery in claimed:
+                for delivery, contact in claimed:
                     task = asyncio.create_task(
-                        self._deliver(delivery), name=f"deliver-{delivery.id}"
+                        self._deliver(delivery, contact), name=f"deliver-{delivery.id}"
                     )
                     self._inflight.add(task)
                     task.add_done_callback(self._inflight.discard)
@@ -194,19 +195,23 @@ class DeliveryWorker:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _claim(self, limit: int) -> list[Delivery]:
+    async def _claim(self, limit: int) -> list[tuple[Delivery, Recipient | None]]:
+        """Due deliveries, now "sending", each with its member's contact if known."""
         if limit <= 0:
             return []
         async with self._uow() as uow:
             claimed = await uow.deliveries.claim_due(limit)
+            contacts = await uow.contacts.get_many(
+                [delivery.member_id for delivery in claimed if delivery.kind.about_a_thread]
+            )
             await uow.commit()
-        return claimed
+        return [(delivery, contacts.get(delivery.member_id)) for delivery in claimed]
 
     # --- one email
 
-    async def _deliver(self, delivery: Delivery) -> None:
+    async def _deliver(self, delivery: Delivery, contact: Recipient | None) -> None:
         try:
-            await self._attempt(delivery)
+            await self._attempt(delivery, contact)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -214,14 +219,14 @@ class DeliveryWorker:
             # "sending" and is taken up again after the lease.
             logger.exception("delivery outcome not recorded", delivery_id=str(delivery.id))
 
-    async def _attempt(self, delivery: Delivery) -> None:
+    async def _attempt(self, delivery: Delivery, contact: Recipient | None) -> None:
         try:
             event = delivery.event
         except Exception as error:  # the event stored no longer reads as its contract says
             failure = TemplateFailure(f"Événement illisible : {type(error).__name__}: {error}")
             await self._record(self._record_failure, delivery, failure, None)
             return
-        recipient = await self._recipient(delivery, event)
+        recipient = self._recipient(delivery, event, contact)
         if recipient is None:
             await self._record(self._wait_for_contact, delivery)
             return
@@ -234,7 +239,7 @@ class DeliveryWorker:
                 now=datetime.now(UTC),
             )
             started = asyncio.get_running_loop().time()
-            await self.mailer.send(message, sender=self._sender, recipient=recipient.email)
+            await self.mailer.send(message, sender=self._sender)
             self.metrics.send_seconds.observe(asyncio.get_running_loop().time() - started)
         except DeliveryFailure as failure:
             await self._record(self._record_failure, delivery, failure, recipient.email)
@@ -247,14 +252,15 @@ class DeliveryWorker:
             await self._after_accepted(delivery)
         await self._record(self._record_sent, delivery, recipient.email)
 
-    async def _recipient(self, delivery: Delivery, event: Event) -> Recipient | None:
-        if not delivery.kind.about_a_thread:
-            return Recipient(
-                email=delivery.recipient or getattr(event, "email"),  # noqa: B009
-                given_name=getattr(event, "given_name"),  # noqa: B009
-            )
-        async with self._uow() as uow:
-            return await uow.contacts.get(delivery.member_id)
+    @staticmethod
+    def _recipient(delivery: Delivery, event: Event, contact: Recipient | None) -> Recipient | None:
+        """Thread notifications go to the member's contact; account emails to their own."""
+        if delivery.kind.about_a_thread:
+            return contact
+        return Recipient(
+            email=delivery.recipient or getattr(event, "email"),  # noqa: B009
+            given_name=getattr(event, "given_name"),  # noqa: B009
+        )
 
     async def _record(self, step: Callable[..., Awaitable[None]], *args: object) -> None:
         """Record an outcome, retrying a little if the database hiccups: the longer an
@@ -272,9 +278,7 @@ class DeliveryWorker:
                 await asyncio.sleep(0.2 * 2**attempt)
 
     async def _record_sent(self, delivery: Delivery, recipient: str) -> None:
-        async with self._uow() as uow:
-            await uow.deliveries.mark_sent(delivery.id, recipient=recipient, kind=delivery.kind)
-            await uow.commit()
+        await self._sent.record(delivery, recipient)
         self.metrics.sent.labels(delivery.kind.value).inc()
         logger.info(
             "email sent",
@@ -387,7 +391,7 @@ class DeliveryWorker:
         """Every few seconds: give up on emails whose contact never came, take back the
         deliveries a dead process left "sending", refresh the backlog gauges."""
         now = datetime.now(UTC)
-        interval = min(5.0, self.settings.delivery_poll_interval_seconds)
+        interval = min(5.0, max(1.0, 5 * self.settings.delivery_poll_interval_seconds))
         if (now - self._last_maintenance).total_seconds() < interval:
             return
         self._last_maintenance = now
@@ -444,6 +448,42 @@ class DeliveryWorker:
                 if connection is not None and not connection.is_closed():
                     await connection.close()
             await asyncio.sleep(self.settings.delivery_poll_interval_seconds)
+
+
+class _GroupCommit:
+    """Records "sent" outcomes, those that arrive while a commit is under way going
+    together in the next one: alone when the worker is quiet, in batches when it is busy,
+    never waiting for a batch to fill."""
+
+    def __init__(self, unit_of_work: Callable[[], NotifierUnitOfWork]) -> None:
+        self._uow = unit_of_work
+        self._waiting: list[tuple[Delivery, str, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, delivery: Delivery, recipient: str) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((delivery, recipient, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="record-sent")
+        await asyncio.shield(done)
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                async with self._uow() as uow:
+                    await uow.deliveries.mark_sent(
+                        [(delivery, recipient) for delivery, recipient, _ in batch]
+                    )
+                    await uow.commit()
+            except Exception as error:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+            else:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
 
 def _duration_fr(seconds: float) -> str:
