@@ -54,6 +54,8 @@ _MONTHS = (
 #: Bytes of text per encoded word: 45 bytes make 60 in base64, and the whole word
 #: ``=?utf-8?b?...?=`` stays within the 75 characters RFC 2047 allows.
 _WORD_BYTES = 45
+#: A word that may appear as it is in a display name (RFC 5322 atext).
+_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 #: What an envelope address may look like: no spaces, no controls, one @ (events validate
 #: addresses already; this keeps a bad one from reaching the SMTP command line).
@@ -248,9 +250,9 @@ class EmailRenderer:
 
 
 def _encoded(value: str) -> str:
-    """A header value as RFC 2047 encoded words (base64) when it is not plain ASCII, one
-    word per folded line; a character is never split across two words."""
-    if value.isascii():
+    """Text as RFC 2047 encoded words (base64), one per folded line; a character is never
+    split across two words. Plain ASCII stays as it is."""
+    if value.isascii() and "=?" not in value:
         return value
     words: list[str] = []
     chunk: list[str] = []
@@ -274,7 +276,21 @@ def _mailbox(name: str, address: str) -> str:
         return address
     if name.isascii():
         return formataddr((name, address))
-    return f"{_encoded(name)} <{address}>"
+    # Plain words stay as they are and runs of the others become encoded words: readers
+    # show "Marie-Ange SANTONI-ÇÀ" whether or not they keep the space between two words.
+    words: list[str] = []
+    run: list[str] = []
+    for word in name.split():
+        if _ATOM.fullmatch(word):
+            if run:
+                words.append(_encoded(" ".join(run)))
+                run = []
+            words.append(word)
+        else:
+            run.append(word)
+    if run:
+        words.append(_encoded(" ".join(run)))
+    return f"{' '.join(words)} <{address}>"
 
 
 def _quoted_printable(text: str) -> str:
