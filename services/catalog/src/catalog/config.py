@@ -13,3 +13,6 @@ class Settings(ServiceSettings):
 
     service_name: str = "catalog"
     database_url: SecretStr = local_database_url("catalog")
+    #: How often the public endpoints ask the database which version is the latest: a
+    #: version published elsewhere is served within this delay (0: at every request).
+    latest_version_recheck_seconds: float = 1.0

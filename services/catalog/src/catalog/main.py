@@ -42,7 +42,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=OPENAPI_TAGS,
         extra_state={
             "unit_of_work": unit_of_work,
-            "latest_version": LatestVersion(runtime.sessions),
+            "latest_version": LatestVersion(
+                runtime.sessions, recheck_seconds=settings.latest_version_recheck_seconds
+            ),
             "rendered_trees": {},
         },
     )

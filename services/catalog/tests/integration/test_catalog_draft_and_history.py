@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from catalog.domain import commands
 from catalog.domain.model import Version
+from catalog.service_layer import handlers
+from catalog.service_layer.published import LatestVersion
+from catalog.service_layer.unit_of_work import CatalogUnitOfWork
 
 pytestmark = pytest.mark.integration
 
@@ -227,3 +233,36 @@ async def test_an_edit_based_on_a_stale_draft_is_refused(
     assert second.status_code == 412
     draft = (await client.get("/admin/draft", headers=admin)).json()
     assert find(draft["changes"], "af-autre")["after"] == "Premier"
+
+
+async def test_a_version_published_elsewhere_is_served_within_the_recheck_delay(
+    app: FastAPI, client: httpx.AsyncClient, reference_published: Version, tokens: Any
+) -> None:
+    now = [1000.0]
+    app.state.latest_version = LatestVersion(
+        app.state.runtime.sessions, recheck_seconds=1.0, clock=lambda: now[0]
+    )
+    assert (await client.get("/tree")).json()["version"] == 1
+
+    # Another replica (or the load-reference command) publishes version 2.
+    def other_replica() -> CatalogUnitOfWork:
+        return CatalogUnitOfWork(app.state.runtime.sessions, producer="catalog")
+
+    await handlers.edit_draft(
+        commands.ChangeNode(code="af-autre", label="Autre sujet"),
+        uow=other_replica(),
+        clock=lambda: datetime.now(UTC),
+        by=None,
+    )
+    await handlers.publish(
+        commands.Publish(published_by=None), uow=other_replica(), clock=lambda: datetime.now(UTC)
+    )
+
+    assert (await client.get("/tree")).json()["version"] == 1
+    now[0] += 1.5
+    assert (await client.get("/tree")).json()["version"] == 2
+
+    # What this replica publishes is served at once.
+    await client.patch("/admin/nodes/af-autre", json={"label": "Autre"}, headers=tokens.as_admin())
+    assert (await client.post("/admin/publish", headers=tokens.as_admin())).status_code == 201
+    assert (await client.get("/tree")).json()["version"] == 3

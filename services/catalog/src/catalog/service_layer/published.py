@@ -1,13 +1,17 @@
 """The latest published version, for the public endpoints.
 
-Versions are immutable, so each is parsed once per process and kept; each request only asks
-the database which version is the latest (one indexed read), so every replica serves a new
-version as soon as it is committed.
+Versions are immutable, so each is parsed once per process and kept. Which version is the
+latest is asked of the database at most once every ``recheck_seconds`` (one indexed read):
+a version published through another replica (or the ``load-reference`` command) is served
+within that delay, one published through this replica at once (``forget``). Browsers and
+the gateway may keep an answer 60 s anyway, so a second here changes nothing for members.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -16,25 +20,40 @@ from catalog.domain.model import Version
 
 
 class LatestVersion:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        recheck_seconds: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._sessions = sessions
+        self._recheck_seconds = recheck_seconds
+        self._clock = clock
         self._cached: Version | None = None
+        self._checked_at = float("-inf")
         self._lock = asyncio.Lock()
 
+    def forget(self) -> None:
+        """Ask the database again on the next request (this replica just published)."""
+        self._checked_at = float("-inf")
+
     async def get(self) -> Version | None:
-        async with self._sessions() as session:
-            versions = VersionRepository(session)
-            number = await versions.latest_number()
-            if number is None:
-                return None
-            cached = self._cached
-            if cached is not None and cached.number == number:
-                return cached
-            async with self._lock:
-                if self._cached is None or self._cached.number != number:
+        if self._cached is not None and self._clock() - self._checked_at < self._recheck_seconds:
+            return self._cached
+        async with self._lock:
+            if self._cached is not None and (
+                self._clock() - self._checked_at < self._recheck_seconds
+            ):
+                return self._cached  # another request refreshed it while this one waited
+            checked_at = self._clock()
+            async with self._sessions() as session:
+                versions = VersionRepository(session)
+                number = await versions.latest_number()
+                if number is not None and (self._cached is None or self._cached.number != number):
                     version = await versions.get(number)
                     if version is not None:
-                        # Touch the index now, outside any request's hot path later.
-                        _ = version.catalog
+                        _ = version.index  # build the lookup index once, here
                     self._cached = version
-                return self._cached
+            self._checked_at = checked_at
+            return self._cached

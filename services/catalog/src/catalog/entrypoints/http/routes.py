@@ -533,6 +533,7 @@ async def publish(
         clock=clock,
         expected_revision=draft_revision(if_match),
     )
+    request.app.state.latest_version.forget()
     root = request.scope.get("root_path", "")
     response.headers["Location"] = f"{root}/admin/versions/{version.number}"
     return _version_public(version)
