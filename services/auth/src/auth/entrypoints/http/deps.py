@@ -30,7 +30,6 @@ from auth.domain.errors import (
     NotFound,
     TooManyAttempts,
 )
-from auth.domain.model import Session
 from auth.service_layer import handlers
 from auth.service_layer.clock import Clock
 from auth.service_layer.handlers import IssuedSession, UnitOfWorkFactory
@@ -342,6 +341,3 @@ def problems(
         if conflict is not None and isinstance(error, Conflict):
             problem = Problem(409, "conflict", conflict)
         raise problem from None
-
-
-__all__ = ["Session"]

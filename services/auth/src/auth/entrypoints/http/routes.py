@@ -153,7 +153,7 @@ async def register(body: schemas.MemberCreate, services: ServicesDep) -> schemas
     "/members/activation",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Activate an account with the emailed code",
-    responses=problem_responses(400, 422),
+    responses=problem_responses(400, 403, 422),
     dependencies=[SameOrigin],
 )
 async def activate(body: schemas.ActivationCreate, services: ServicesDep) -> Response:
@@ -170,7 +170,8 @@ async def activate(body: schemas.ActivationCreate, services: ServicesDep) -> Res
     "/members/activation/renewal",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send a new activation code",
-    responses=problem_responses(422),
+    dependencies=[SameOrigin],
+    responses=problem_responses(403, 422),
 )
 async def renew_activation(
     body: schemas.ActivationRenewal, services: ServicesDep
@@ -267,7 +268,8 @@ passwords = APIRouter(tags=["passwords"])
     "/password/forgotten",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Email a one-time link to set a new password",
-    responses=problem_responses(422),
+    dependencies=[SameOrigin],
+    responses=problem_responses(403, 422),
 )
 async def forgotten(body: schemas.PasswordForgotten, services: ServicesDep) -> schemas.Accepted:
     await handlers.request_password_reset(
@@ -283,7 +285,8 @@ async def forgotten(body: schemas.PasswordForgotten, services: ServicesDep) -> s
     "/password/reset",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Set a new password with the emailed link (every session is closed)",
-    responses=problem_responses(400, 422),
+    dependencies=[SameOrigin],
+    responses=problem_responses(400, 403, 422),
 )
 async def reset(body: schemas.PasswordReset, services: ServicesDep) -> Response:
     with problems(services):
@@ -384,6 +387,7 @@ async def log_in_agent(
 @sessions.post(
     "/session/refresh",
     summary="New access token (and refresh token) for the session",
+    dependencies=[SameOrigin],
     response_model=schemas.SessionPublic,
     response_model_exclude_none=True,
     responses=problem_responses(401, 403, 422),
