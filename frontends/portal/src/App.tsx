@@ -104,6 +104,7 @@ export function App() {
       </main>
       <Footer
         homeTo="/"
+        accessibilityTo="/accessibilite"
         description={
           <>
             {SERVICE_TITLE} : la messagerie sécurisée entre les adhérents de la MSA et leur caisse.

@@ -248,7 +248,17 @@ export function Header({ serviceTitle, serviceTagline, homeTo, tools, navigation
   );
 }
 
-export function Footer({ description, links, homeTo }: { description: ReactNode; links: { label: string; href: string }[]; homeTo: string }) {
+export function Footer({
+  description,
+  links,
+  homeTo,
+  accessibilityTo,
+}: {
+  description: ReactNode;
+  links: { label: string; href: string }[];
+  homeTo: string;
+  accessibilityTo?: string;
+}) {
   return (
     <footer className="fr-footer" role="contentinfo" id="pied-de-page">
       <div className="fr-container">
@@ -278,7 +288,13 @@ export function Footer({ description, links, homeTo }: { description: ReactNode;
         <div className="fr-footer__bottom">
           <ul className="fr-footer__bottom-list">
             <li className="fr-footer__bottom-item">
-              <span className="fr-footer__bottom-link">Accessibilité : non conforme (audit à venir)</span>
+              {accessibilityTo ? (
+                <Link className="fr-footer__bottom-link" to={accessibilityTo}>
+                  Accessibilité : non conforme
+                </Link>
+              ) : (
+                <span className="fr-footer__bottom-link">Accessibilité : non conforme</span>
+              )}
             </li>
           </ul>
           <div className="fr-footer__bottom-copy">

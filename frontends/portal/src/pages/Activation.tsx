@@ -23,6 +23,20 @@ export function ActivationPage() {
   const [failure, setFailure] = useState<string | null>(null);
   const [done, setDone] = useState(false);
   const [sending, setSending] = useState(false);
+  const [renewed, setRenewed] = useState(false);
+
+  async function renew() {
+    const nirError = nirLoginError(nir);
+    setErrors(nirError ? { 'nir-activation': nirError } : {});
+    setFailure(null);
+    if (nirError) return;
+    try {
+      await api.post('/api/auth/members/activation/renewal', { nir: cleanNir(nir) }, { refreshOnUnauthorized: false });
+      setRenewed(true);
+    } catch (error) {
+      setFailure(describeError(error));
+    }
+  }
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -81,9 +95,23 @@ export function ActivationPage() {
           ) : null}
           <Input id="nir-activation" label="Numéro de sécurité sociale" hint="13 caractères, sans la clé" value={nir} onChange={(event) => setNir(event.target.value)} error={errors['nir-activation']} autoComplete="username" required />
           <Input id="code" label="Code d’activation" hint="6 chiffres, reçus par courriel" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(event) => setCode(event.target.value)} error={errors.code} required />
-          <Button type="submit" disabled={sending} className="fr-mt-2w">
-            Activer mon espace
-          </Button>
+          <ul className="fr-btns-group fr-btns-group--inline-md fr-mt-2w">
+            <li>
+              <Button type="submit" disabled={sending}>
+                Activer mon espace
+              </Button>
+            </li>
+            <li>
+              <Button priority="secondary" onClick={() => void renew()}>
+                Recevoir un nouveau code
+              </Button>
+            </li>
+          </ul>
+          {renewed ? (
+            <Alert severity="info" small live="polite">
+              Si une demande d’activation est en cours pour ce numéro, un nouveau code vient d’être envoyé par courriel.
+            </Alert>
+          ) : null}
         </form>
       </div>
     </div>
