@@ -2,15 +2,16 @@
 
 Both must take the same time (one argon2id check each), so that timing tells nothing about
 which numbers have an account. Runs the app in-process on a fresh database of the local
-stack, with the production hashing parameters:
+stack (started if needed), with the production hashing parameters:
 
-    uv run python services/auth/benchmarks/login_timing.py [--rounds 40]
+    uv run python services/auth/bench/bench_login_timing.py [--rounds 40]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import statistics
 import sys
 import time
@@ -25,7 +26,8 @@ from auth_test_support import MIGRATIONS, AuthApp, MovableClock, random_nir, reg
 
 from auth.config import Settings
 from auth.main import create_app
-from devstack.config import StackConfig
+from devstack.stack import Stack
+from devstack.topics import create_topics
 from servicekit.migrations import upgrade_async
 from servicekit.testing import fresh_database
 
@@ -40,11 +42,20 @@ async def timed_failure(running: AuthApp, nir: str) -> float:
 
 
 async def main(rounds: int) -> None:
-    async with fresh_database(StackConfig().postgres_admin_url, "auth_bench") as url:
+    stack = Stack()
+    states = stack.up(["postgres", "kafka"])
+    if any(state.status != "ready" for state in states.values()):
+        raise SystemExit("the local stack did not start")
+    config = stack.config
+    prefix = f"bench-{secrets.token_hex(3)}."
+    create_topics(config.kafka_bootstrap, prefix=prefix)
+    async with fresh_database(config.postgres_admin_url, "auth_bench") as url:
         await upgrade_async(url, MIGRATIONS)
         settings = Settings(
             environment="test",
             database_url=SecretStr(url),
+            kafka_bootstrap_servers=config.kafka_bootstrap,
+            kafka_topic_prefix=prefix,
             # Throttling off: every try is checked, none is refused early.
             account_free_failures=10_000,
             account_lock_after=10_000,
