@@ -6,7 +6,6 @@ schemathesis's synchronous client and the app's database pool never share a loop
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -26,18 +25,12 @@ from schemathesis.checks import (
 from catalog.config import Settings
 from catalog.domain.model import Version
 from catalog.main import create_app
+from devstack.pytest_plugin import free_port
 
 pytestmark = pytest.mark.integration
 
 #: Examples per operation: enough to hit every parameter's edges, short enough for CI.
 EXAMPLES_PER_OPERATION = 25
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -203,9 +203,9 @@ class _Reader:
         label = ""
         if "label" not in fields:
             self.problem(node, f"{name.capitalize()} n'a pas de « label ».")
-        else:
-            label = self.scalar(fields["label"], str, "Le libellé") or ""
-            if isinstance(label, str) and not label.strip() and "label" in fields:
+        elif (value := self.scalar(fields["label"], str, "Le libellé")) is not None:
+            label = value.strip()
+            if not label:
                 self.problem(fields["label"], f"Le libellé de {name} est vide.")
         active = True
         if "active" in fields:
@@ -234,7 +234,7 @@ class _Reader:
             level=level,
             line=_line(node),
             code=code or "",
-            label=label.strip(),
+            label=label,
             parent=parent,
             active=active,
             skill=defaults.get("skill") if level == "motif" else None,
