@@ -240,3 +240,37 @@ async def test_an_admin_in_a_browser_must_send_the_csrf_token(
     assert forged.json()["type"].endswith("/csrf")
     assert genuine.status_code == 200
     assert genuine.json()["node"]["label"] == "Autre question"
+
+
+async def test_a_branch_of_the_wizard_is_found_while_it_is_offered(
+    client: httpx.AsyncClient, reference_published: Version, tokens: Any
+) -> None:
+    subject = await client.get("/tree/famille-allocations", params={"fund": "NPC"})
+    assert subject.status_code == 200
+    body = subject.json()
+    assert body["level"] == "subject"
+    assert [item["code"] for item in body["path"]] == ["famille"]
+    assert body["node"]["label"] == "Allocations familiales"
+    assert len(body["node"]["motifs"]) == 8
+    assert (
+        change_motif({"themes": [{"code": "famille", "subjects": [body["node"]]}]})[
+            "online_service"
+        ]["url"]
+        == NPC_CHANGE_URL
+    )
+
+    await client.patch(
+        "/admin/nodes/famille-allocations", json={"active": False}, headers=tokens.as_admin()
+    )
+    assert (await client.post("/admin/publish", headers=tokens.as_admin())).status_code == 201
+
+    for code in ("famille-allocations", "af-changement-situation"):
+        gone = await client.get(f"/tree/{code}")
+        assert gone.status_code == 404, code
+        assert gone.headers["content-type"] == "application/problem+json"
+        assert "n'est plus proposé" in gone.json()["detail"]
+    # ... while its code still resolves, flagged, for the messages written under it.
+    kept = (await client.get("/nodes/af-changement-situation")).json()
+    assert kept["active"] is True
+    assert kept["selectable"] is False
+    assert (await client.get("/tree/inconnu")).status_code == 404

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from catalog.domain import commands
 from catalog.domain.changes import Change
 from catalog.domain.errors import NodeNotFound
-from catalog.domain.model import Node, Version, themes_json
+from catalog.domain.model import Level, Node, Version, themes_json
 from catalog.entrypoints.http import schemas
 from catalog.entrypoints.http.deps import (
     ClockDep,
@@ -56,39 +56,39 @@ def _service_public(
     )
 
 
+def _motif_public(motif: events.Motif, fund: str | None) -> schemas.MotifPublic:
+    return schemas.MotifPublic(
+        code=motif.code,
+        label=motif.label,
+        response_time_days=motif.response_time_days,
+        online_service=_service_public(motif.online_service, fund),
+    )
+
+
+def _subject_public(subject: events.Subject, fund: str | None) -> schemas.SubjectPublic:
+    return schemas.SubjectPublic(
+        code=subject.code,
+        label=subject.label,
+        online_service=_service_public(subject.online_service, fund),
+        motifs=[_motif_public(motif, fund) for motif in subject.motifs if motif.active],
+    )
+
+
+def _theme_public(theme: events.Theme, fund: str | None) -> schemas.ThemePublic:
+    return schemas.ThemePublic(
+        code=theme.code,
+        label=theme.label,
+        online_service=_service_public(theme.online_service, fund),
+        subjects=[_subject_public(subject, fund) for subject in theme.subjects if subject.active],
+    )
+
+
 def render_tree(version: Version, fund: str | None) -> bytes:
     """The active tree of ``version`` with addresses for ``fund``, as JSON."""
     tree = schemas.TreePublic(
         version=version.number,
         fund=fund,
-        themes=[
-            schemas.ThemePublic(
-                code=theme.code,
-                label=theme.label,
-                online_service=_service_public(theme.online_service, fund),
-                subjects=[
-                    schemas.SubjectPublic(
-                        code=subject.code,
-                        label=subject.label,
-                        online_service=_service_public(subject.online_service, fund),
-                        motifs=[
-                            schemas.MotifPublic(
-                                code=motif.code,
-                                label=motif.label,
-                                response_time_days=motif.response_time_days,
-                                online_service=_service_public(motif.online_service, fund),
-                            )
-                            for motif in subject.motifs
-                            if motif.active
-                        ],
-                    )
-                    for subject in theme.subjects
-                    if subject.active
-                ],
-            )
-            for theme in version.themes
-            if theme.active
-        ],
+        themes=[_theme_public(theme, fund) for theme in version.themes if theme.active],
     )
     return tree.model_dump_json(exclude_none=True).encode()
 
@@ -170,6 +170,69 @@ async def get_tree(
 
 
 @public.get(
+    "/tree/{code}",
+    summary="One branch of the active catalog: a node a member can choose, and what is below",
+    response_model=schemas.BranchPublic,
+    responses=_NOT_MODIFIED | problem_responses(401, 404, 422, 503),
+)
+async def get_branch(
+    request: Request,
+    code: _CodePath,
+    version: LatestVersionDep,
+    principal: OptionalPrincipal,
+    fund: Annotated[
+        str | None,
+        Query(max_length=3, description="As for /tree.", examples=["NPC"]),
+    ] = None,
+) -> Response:
+    """For a wizard opened on a given theme, subject or motif: 404 when the code is unknown or
+    no longer offered (it or a node above it is inactive)."""
+    located = version.index.get(code)
+    if located is None:
+        raise NodeNotFound(code)
+    if not located.selectable:
+        raise Problem(
+            404,
+            "catalog-node-not-offered",
+            f"« {located.node.label} » n'est plus proposé : choisissez un autre élément dans "
+            "la liste.",
+            code=code,
+        )
+    resolved = _fund_for(principal, fund)
+
+    def render() -> bytes:
+        node = located.node
+        branch: schemas.ThemePublic | schemas.SubjectPublic | schemas.MotifPublic
+        if isinstance(node, events.Theme):
+            branch = _theme_public(node, resolved)
+        elif isinstance(node, events.Subject):
+            branch = _subject_public(node, resolved)
+        else:
+            branch = _motif_public(node, resolved)
+        body = schemas.BranchPublic(
+            version=version.number,
+            fund=resolved,
+            level=located.level,
+            path=[_path_item(ancestor) for ancestor in located.ancestors],
+            node=branch,
+        )
+        return body.model_dump_json(exclude_none=True).encode()
+
+    return _cached(request, _etag(version, resolved), principal is not None, render)
+
+
+def _path_item(node: events.Theme | events.Subject | events.Motif) -> schemas.PathItem:
+    level: Level = (
+        "theme"
+        if isinstance(node, events.Theme)
+        else "subject"
+        if isinstance(node, events.Subject)
+        else "motif"
+    )
+    return schemas.PathItem(code=node.code, level=level, label=node.label, active=node.active)
+
+
+@public.get(
     "/nodes/{code}",
     summary="One theme, subject or motif by code, active or not",
     response_model=schemas.NodePublic,
@@ -199,7 +262,6 @@ async def get_node(
             children = list(node.subjects)
         elif isinstance(node, events.Subject):
             children = list(node.motifs)
-        below = {"theme": "subject", "subject": "motif"}
         body = schemas.NodePublic(
             version=version.number,
             code=node.code,
@@ -208,27 +270,11 @@ async def get_node(
             order=node.order,
             active=node.active,
             selectable=located.selectable,
-            path=[
-                schemas.PathItem(
-                    code=ancestor.code,
-                    level="theme" if isinstance(ancestor, events.Theme) else "subject",
-                    label=ancestor.label,
-                    active=ancestor.active,
-                )
-                for ancestor in located.ancestors
-            ],
+            path=[_path_item(ancestor) for ancestor in located.ancestors],
             online_service=_service_public(node.online_service, resolved),
             skill=node.skill if isinstance(node, events.Motif) else None,
             response_time_days=node.response_time_days if isinstance(node, events.Motif) else None,
-            children=[
-                schemas.PathItem(
-                    code=child.code,
-                    level=below[located.level],
-                    label=child.label,
-                    active=child.active,
-                )
-                for child in children
-            ],
+            children=[_path_item(child) for child in children],
         )
         return body.model_dump_json(exclude_none=True).encode()
 

@@ -112,10 +112,22 @@ class TreePublic(BaseModel):
 
 
 class PathItem(BaseModel):
+    """A node named in passing: above or below the one asked for."""
+
     code: str
     level: Level
     label: str
     active: bool
+
+
+class BranchPublic(BaseModel):
+    """A node a member can choose now, with the active nodes below it."""
+
+    version: int
+    fund: str | None = Field(default=None, description="As in TreePublic.")
+    level: Level
+    path: list[PathItem] = Field(description="The nodes above it, theme first.")
+    node: ThemePublic | SubjectPublic | MotifPublic
 
 
 class NodePublic(BaseModel):
