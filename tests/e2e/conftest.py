@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -269,7 +270,8 @@ class Screenshots:
 
     def __call__(self, page: Page, step: str) -> None:
         self.count += 1
-        slug = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-")
+        plain = unicodedata.normalize("NFKD", step).encode("ascii", "ignore").decode()
+        slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
         page.screenshot(path=str(self.folder / f"{self.count:02d}-{slug}.png"), full_page=True)
 
 

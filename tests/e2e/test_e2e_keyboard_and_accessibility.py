@@ -144,10 +144,14 @@ def test_pages_outside_the_journey_have_no_serious_accessibility_violation(
     axe_check(supervisor, "canned replies")
     supervisor.goto("/backoffice/?statut=all")
     supervisor.get_by_role("heading", name="File des demandes", level=1).wait_for()
+    supervisor.locator("#file").or_(
+        supervisor.get_by_text("Aucune demande ne correspond")
+    ).wait_for()
     first = supervisor.locator("#file tbody tr a").first
     if first.count():
         first.click()
         supervisor.get_by_role("heading", name="Consultations de la demande").wait_for()
+        expect(supervisor.locator("#journal-acces li").first).to_contain_text("Luc DUPONT")
         shots(supervisor, "demande-vue-superviseur")
         axe_check(supervisor, "thread seen by a supervisor")
 

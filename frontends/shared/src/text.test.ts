@@ -25,6 +25,7 @@ describe('the seed wording', () => {
     expect(remainingLabel(750)).toBe('750 caractères restants.');
     expect(remainingLabel(1)).toBe('1 caractère restant.');
     expect(remainingLabel(0)).toBe('0 caractère restant.');
+    expect(remainingLabel(5000)).toBe('5\u202f000 caractères restants.');
   });
   it('warns past the limit', () => {
     expect(remainingLabel(-1)).toBe('1 caractère en trop : raccourcissez votre message.');

@@ -19,13 +19,15 @@ export function countCharacters(text: string): number {
   return count;
 }
 
+const numbers = new Intl.NumberFormat('fr-FR');
+
 /** "750 caractères restants." — the seed's wording, negative when the text is too long. */
 export function remainingLabel(remaining: number): string {
   if (remaining < 0) {
     const over = -remaining;
-    return `${over} caractère${over > 1 ? 's' : ''} en trop : raccourcissez votre message.`;
+    return `${numbers.format(over)} caractère${over > 1 ? 's' : ''} en trop : raccourcissez votre message.`;
   }
-  return `${remaining} caractère${remaining > 1 ? 's' : ''} restant${remaining > 1 ? 's' : ''}.`;
+  return `${numbers.format(remaining)} caractère${remaining > 1 ? 's' : ''} restant${remaining > 1 ? 's' : ''}.`;
 }
 
 /** The remaining counts at which the live region speaks right away instead of waiting. */
