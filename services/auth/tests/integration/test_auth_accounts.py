@@ -285,3 +285,21 @@ async def test_browser_requests_from_another_site_are_refused(auth_app: AuthApp)
         )
         assert wrong_token.status_code == 403
         assert (await browser.get("/me")).status_code == 200, "the session is still open"
+
+
+async def test_logging_out_after_the_access_token_expired_still_ends_the_session(
+    auth_app: AuthApp,
+) -> None:
+    nir, password = await registered_member(auth_app)
+    async with auth_app.client() as browser:
+        await log_in(browser, nir, password)
+        refresh_token = browser.cookies.get("mm_refresh")
+        csrf = browser.cookies.get("mm_csrf")
+        browser.cookies.delete("mm_access")  # expired: the browser dropped it
+        without_csrf = await browser.delete("/session")
+        assert without_csrf.status_code == 403
+        ended = await browser.delete("/session", headers={"X-CSRF-Token": csrf or ""})
+        assert ended.status_code == 200
+    async with auth_app.client() as tool:
+        reused = await tool.post("/session/refresh", json={"refresh_token": refresh_token})
+        assert reused.status_code == 401, "the session is revoked"

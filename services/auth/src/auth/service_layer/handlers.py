@@ -439,6 +439,21 @@ async def log_out(
     return session
 
 
+async def session_of_refresh_token(
+    refresh_token: str, *, csrf_token: str, unit_of_work: UnitOfWorkFactory
+) -> uuid.UUID | None:
+    """The session a browser's refresh cookie belongs to (None if there is none); raises
+    ``Forbidden`` when the CSRF token is not the session's."""
+    async with unit_of_work() as uow:
+        token = await uow.sessions.refresh_token(digest(refresh_token))
+        session = await uow.sessions.get(token.session_id) if token else None
+    if session is None:
+        return None
+    if csrf_hash(csrf_token) != session.csrf_hash:
+        raise Forbidden()
+    return session.id
+
+
 async def live_session(
     session_id: str | None, *, unit_of_work: UnitOfWorkFactory, clock: Clock
 ) -> Session | None:

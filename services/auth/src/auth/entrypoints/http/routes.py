@@ -37,8 +37,10 @@ from auth.entrypoints.http.deps import (
     ServicesDep,
     clear_franceconnect_cookie,
     clear_session_cookies,
+    live_principal,
     problem_of,
     problems,
+    same_origin,
     set_franceconnect_cookie,
     set_session_cookies,
 )
@@ -47,7 +49,7 @@ from auth.service_layer.handlers import IssuedSession
 from contracts import all_funds
 from servicekit.logging import get_logger
 from servicekit.problems import Problem, problem_responses
-from servicekit.security import CSRF_HEADER
+from servicekit.security import CSRF_HEADER, authenticated
 
 logger = get_logger(__name__)
 
@@ -440,9 +442,8 @@ async def refresh(
     return _respond_with_session(issued, services, bearer=bearer, linked=linked)
 
 
-async def _end_session(principal: LivePrincipal, services: Services) -> str | None:
+async def _end_session(session_id: uuid.UUID | None, services: Services) -> str | None:
     """Revoke the session; the FranceConnect logout address when it came from there."""
-    session_id = uuid.UUID(principal.session_id) if principal.session_id else None
     if session_id is None:
         return None
     session = await handlers.log_out(
@@ -466,10 +467,37 @@ async def _end_session(principal: LivePrincipal, services: Services) -> str | No
 @sessions.delete(
     "/session",
     summary="Log out: the session is revoked and the cookies cleared",
-    responses=problem_responses(401, 403),
+    description="With a valid access token, or, once it has expired, with the refresh cookie "
+    "and the CSRF header. Without either there is nothing to revoke: the cookies are cleared.",
+    responses=problem_responses(403),
 )
-async def log_out(principal: LivePrincipal, services: ServicesDep) -> JSONResponse:
-    logout_url = await _end_session(principal, services)
+async def log_out(
+    request: Request,
+    services: ServicesDep,
+    refresh_cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
+) -> JSONResponse:
+    session_id: uuid.UUID | None = None
+    try:
+        principal = await live_principal(await authenticated(request), services)
+        session_id = uuid.UUID(principal.session_id) if principal.session_id else None
+    except Problem as problem:
+        if problem.status != 401:
+            raise
+        if refresh_cookie:
+            same_origin(request)
+            try:
+                session_id = await handlers.session_of_refresh_token(
+                    refresh_cookie,
+                    csrf_token=request.headers.get(CSRF_HEADER, ""),
+                    unit_of_work=services.unit_of_work,
+                )
+            except Forbidden:
+                raise Problem(
+                    403,
+                    "csrf",
+                    "La demande n'a pas pu être vérifiée : rechargez la page et réessayez.",
+                ) from None
+    logout_url = await _end_session(session_id, services)
     response = JSONResponse(
         schemas.SessionEnded(franceconnect_logout_url=logout_url).model_dump(mode="json")
     )
@@ -606,7 +634,8 @@ async def franceconnect_link(
     responses=problem_responses(401),
 )
 async def franceconnect_logout(principal: LivePrincipal, services: ServicesDep) -> RedirectResponse:
-    logout_url = await _end_session(principal, services)
+    session_id = uuid.UUID(principal.session_id) if principal.session_id else None
+    logout_url = await _end_session(session_id, services)
     response = RedirectResponse(logout_url or _portal(services, "/"), status.HTTP_303_SEE_OTHER)
     clear_session_cookies(response, services.settings)
     return response
