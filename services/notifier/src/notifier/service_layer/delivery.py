@@ -239,8 +239,15 @@ class DeliveryWorker:
                 now=datetime.now(UTC),
             )
             started = asyncio.get_running_loop().time()
-            await self.mailer.send(message, sender=self._sender)
+            # An attempt must end well within the lease, or another replica could take the
+            # delivery back while this one is still sending it.
+            async with asyncio.timeout(self.settings.sending_lease_seconds / 2):
+                await self.mailer.send(message, sender=self._sender)
             self.metrics.send_seconds.observe(asyncio.get_running_loop().time() - started)
+        except TimeoutError:
+            late = TransientFailure("Délai dépassé : le serveur SMTP n'a pas répondu à temps")
+            await self._record(self._record_failure, delivery, late, recipient.email)
+            return
         except DeliveryFailure as failure:
             await self._record(self._record_failure, delivery, failure, recipient.email)
             return
