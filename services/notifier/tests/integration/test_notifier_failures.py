@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
 from typing import Any
@@ -191,3 +192,30 @@ async def test_an_email_whose_contact_never_arrives_is_dead_lettered_after_the_b
     assert "inconnue" in row["last_error"]
     [dead_letter] = await notifier.dead_letters()
     assert dead_letter.source_event_id == event.event_id  # type: ignore[attr-defined]
+
+
+async def test_an_smtp_server_that_does_not_answer_is_a_transient_failure(
+    notifier_factory: NotifierFactory,
+) -> None:
+    connections: list[asyncio.StreamWriter] = []
+
+    async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(writer)  # accept, then never say a word
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        notifier = await notifier_factory(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout=0.3)
+        await notifier.start()
+        [activation, *_] = account_events(uuid.uuid4(), unique_email())
+        await notifier.publish(activation)
+        row = await notifier.wait_until(lambda row: row["attempts"] >= 2, activation.event_id)
+        assert row["status"] in ("pending", "sending")
+        assert "Timeout" in row["last_error"] or "Timed out" in row["last_error"]
+        assert row["sent_at"] is None
+        await notifier.stop()
+    finally:
+        for writer in connections:
+            writer.close()
+        server.close()
+        await server.wait_closed()
