@@ -4,8 +4,9 @@ The indexes follow the listing queries, each read in index order with keyset pag
 - a member's threads, newest activity first: ``threads_member_activity_idx``;
 - the agents' queue of a fund by due date: ``threads_open_queue_idx`` (the default view,
   threads waiting for the fund), ``threads_status_queue_idx`` (one status),
-  ``threads_fund_queue_idx`` (every status), ``threads_assignee_queue_idx`` (assigned to me),
-  ``threads_motif_queue_idx`` (one motif);
+  ``threads_fund_queue_idx`` (every status), ``threads_assignee_open_queue_idx`` and
+  ``threads_assignee_status_queue_idx`` (assigned to me), ``threads_motif_open_queue_idx``
+  (one motif among open threads; other filters are read from these indexes in order);
 - retention: ``threads_closed_idx``.
 """
 
@@ -108,13 +109,28 @@ THREADS = Table(
     Index("threads_status_queue_idx", "fund", "status", "due_date", "id"),
     Index("threads_fund_queue_idx", "fund", "due_date", "id"),
     Index(
-        "threads_assignee_queue_idx",
+        "threads_assignee_open_queue_idx",
         "assignee_id",
+        "due_date",
+        "id",
+        postgresql_where=text(OPEN_STATUSES_SQL),
+    ),
+    Index(
+        "threads_assignee_status_queue_idx",
+        "assignee_id",
+        "status",
         "due_date",
         "id",
         postgresql_where=text("assignee_id IS NOT NULL"),
     ),
-    Index("threads_motif_queue_idx", "fund", "motif_code", "due_date", "id"),
+    Index(
+        "threads_motif_open_queue_idx",
+        "fund",
+        "motif_code",
+        "due_date",
+        "id",
+        postgresql_where=text(OPEN_STATUSES_SQL),
+    ),
     Index("threads_closed_idx", "closed_at", postgresql_where=text("status = 'closed'")),
     Index("threads_search_idx", "search_vector", postgresql_using="gin"),
 )
