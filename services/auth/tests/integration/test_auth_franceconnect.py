@@ -136,7 +136,7 @@ async def test_an_identity_matching_one_member_logs_straight_in_then_out(seeded:
             back = confirmed.headers["location"]
         assert back.startswith(LOGGED_OUT_URI)
         home = await browser.get("/franceconnect/logged-out?" + urlsplit(back).query)
-        assert home.headers["location"].startswith("http://localhost:8080/")
+        assert home.headers["location"] == "http://localhost:8080/"
 
         # Later logins go straight in too.
         again = await callback(browser, await through_provider(await start(browser), "camille"))

@@ -650,7 +650,7 @@ async def franceconnect_logout(principal: LivePrincipal, services: ServicesDep) 
 async def franceconnect_logged_out(
     services: ServicesDep, state: Annotated[str | None, Query(max_length=512)] = None
 ) -> RedirectResponse:
-    return RedirectResponse(_portal(services, "/", deconnexion="ok"), status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(_portal(services, "/"), status.HTTP_303_SEE_OTHER)
 
 
 # --------------------------------------------------------------------------- agents
