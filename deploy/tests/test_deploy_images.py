@@ -104,7 +104,7 @@ def test_gateway_carries_the_caddy_of_the_lock_file_and_both_web_apps() -> None:
     assert "COPY deploy/gateway/Caddyfile /etc/caddy/Caddyfile" in text
     assert "COPY --from=frontends /build/portal/dist /srv/portal/dist" in text
     assert "COPY --from=frontends /build/backoffice/dist /srv/backoffice/dist" in text
-    assert "COPY frontends/package.json frontends/package-lock.json ./" in text
+    assert "COPY frontends/package.json frontends/package-lock.json frontends/.dsfr.yml ./" in text
     assert "FRONTENDS_ROOT=/srv" in text
 
 
