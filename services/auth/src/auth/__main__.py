@@ -46,6 +46,7 @@ def _hasher(settings: Settings) -> PasswordHasher:
         time_cost=settings.argon2_time_cost,
         memory_kib=settings.argon2_memory_kib,
         parallelism=settings.argon2_parallelism,
+        max_concurrent=settings.argon2_max_concurrent,
     )
 
 

@@ -53,6 +53,8 @@ class Settings(ServiceSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
     argon2_parallelism: int = 4
+    #: Hashes computed at once (each takes argon2_memory_kib): bounds the memory of a burst.
+    argon2_max_concurrent: int = Field(default=4, ge=1)
 
     # FranceConnect.
     franceconnect_issuer: str = Field(

@@ -56,6 +56,7 @@ def create_app(
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
+            max_concurrent=settings.argon2_max_concurrent,
         ),
         keyring=keyring,
         issuer=TokenIssuer(settings, keyring, clock),

@@ -11,7 +11,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 
 class PasswordHasher:
-    def __init__(self, *, time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """argon2id; at most ``max_concurrent`` hashes at once, so that a burst of logins waits
+    its turn instead of taking ``memory_kib`` each until the container runs out of memory."""
+
+    def __init__(
+        self, *, time_cost: int, memory_kib: int, parallelism: int, max_concurrent: int = 4
+    ) -> None:
+        self._slots = asyncio.Semaphore(max_concurrent)
         self._hasher = Argon2Hasher(
             time_cost=time_cost,
             memory_cost=memory_kib,
@@ -25,11 +31,13 @@ class PasswordHasher:
         self._decoy = self._hasher.hash(secrets.token_urlsafe(16))
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        async with self._slots:
+            return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """Whether ``password`` matches; with no hash (no such account) the same work is done."""
-        return await asyncio.to_thread(self._verify, password_hash, password)
+        async with self._slots:
+            return await asyncio.to_thread(self._verify, password_hash, password)
 
     def _verify(self, password_hash: str | None, password: str) -> bool:
         try:
