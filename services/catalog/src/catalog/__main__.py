@@ -14,7 +14,9 @@ from servicekit.settings import ServiceSettings
 
 async def _load_reference(settings: ServiceSettings, args: argparse.Namespace) -> int:
     assert isinstance(settings, Settings)
-    return await load_reference_data(settings, path=args.file)
+    return await load_reference_data(
+        settings, path=args.file, only_if_unpublished=args.if_unpublished
+    )
 
 
 async def _setup_local(settings: ServiceSettings) -> None:
@@ -30,6 +32,12 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="a reference file other than the one shipped with the service",
+    )
+    parser.add_argument(
+        "--if-unpublished",
+        action="store_true",
+        help="do nothing once a version is published (for deployments: admins own the "
+        "catalog after the first publication)",
     )
 
 

@@ -68,6 +68,13 @@ async def test_a_node_dropped_from_the_file_is_kept_deactivated(
     edited = tmp_path / "catalog.yaml"
     edited.write_text("".join(lines), "utf-8")
 
+    # As a deployment runs it: admins own the catalog once a version exists.
+    status, out, err = await run_catalog(
+        database_url, "load-reference", "--if-unpublished", "--file", str(edited)
+    )
+    assert status == 0, err
+    assert "already published" in out
+
     status, out, err = await run_catalog(database_url, "load-reference", "--file", str(edited))
 
     assert status == 0, err

@@ -93,6 +93,9 @@ class Publish:
 @dataclass(frozen=True)
 class LoadReference:
     """Make the draft the reference data (keeping, deactivated, what it no longer lists) and
-    publish it when it differs from the latest version."""
+    publish it when it differs from the latest version. With ``only_if_unpublished``, do
+    nothing once any version exists: a deployment may then run it every time without undoing
+    what admins published."""
 
     catalog: Catalog
+    only_if_unpublished: bool = False

@@ -143,9 +143,11 @@ async def load_reference(
     cmd: commands.LoadReference, *, uow: CatalogUnitOfWork, clock: Clock
 ) -> Version | None:
     """Make the draft the reference data; publish it if it differs from the latest version
-    (``None``: it did not)."""
+    (``None``: it did not, or a version exists and ``only_if_unpublished`` was asked)."""
     async with uow:
         await uow.drafts.lock()
+        if cmd.only_if_unpublished and await uow.versions.latest_number() is not None:
+            return None
         draft = (await uow.drafts.load()).replaced_by(cmd.catalog)
         now = clock()
         await uow.drafts.save(draft, at=now, by=None)

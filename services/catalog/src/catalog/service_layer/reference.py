@@ -15,7 +15,9 @@ from catalog.service_layer.unit_of_work import CatalogUnitOfWork
 from servicekit.db import create_engine, session_factory
 
 
-async def load_reference_data(settings: Settings, *, path: Path | None) -> int:
+async def load_reference_data(
+    settings: Settings, *, path: Path | None, only_if_unpublished: bool = False
+) -> int:
     """Load the reference file into the draft and publish it when it changed; 0 when done,
     1 when the file (or the resulting draft) is refused, with every reason printed."""
     try:
@@ -27,7 +29,9 @@ async def load_reference_data(settings: Settings, *, path: Path | None) -> int:
     try:
         uow = CatalogUnitOfWork(session_factory(engine), producer=settings.service_name)
         version = await handlers.load_reference(
-            commands.LoadReference(catalog=reference), uow=uow, clock=lambda: datetime.now(UTC)
+            commands.LoadReference(catalog=reference, only_if_unpublished=only_if_unpublished),
+            uow=uow,
+            clock=lambda: datetime.now(UTC),
         )
     except CatalogError as error:
         print(f"catalog: the reference data cannot be loaded: {error}", file=sys.stderr)
@@ -35,7 +39,9 @@ async def load_reference_data(settings: Settings, *, path: Path | None) -> int:
     finally:
         await engine.dispose()
     themes = len(reference.children(None))
-    if version is None:
+    if version is None and only_if_unpublished:
+        print("catalog: a version is already published; reference data not loaded")
+    elif version is None:
         print(f"catalog: reference data unchanged ({themes} themes, {len(reference)} nodes)")
     else:
         print(
