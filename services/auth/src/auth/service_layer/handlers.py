@@ -933,11 +933,18 @@ async def link_franceconnect(
         if not member.active:
             await uow.commit()
             raise AccountNotActivated()
-        if await uow.franceconnect.is_linked(member.id):
+        linked_to = await uow.franceconnect.member_of(subject)
+        if linked_to not in (None, member.id) or (
+            linked_to is None and await uow.franceconnect.is_linked(member.id)
+        ):
+            # This identity has another account, or this account another identity.
             await uow.commit()
             raise Conflict()
         await uow.franceconnect.drop_pending(digest(cmd.pending_token))
-        await uow.franceconnect.link(subject=subject, member_id=member.id, now=now, how="password")
+        if linked_to is None:
+            await uow.franceconnect.link(
+                subject=subject, member_id=member.id, now=now, how="password"
+            )
         session, refresh, csrf_token = await _open_session(
             uow,
             member,
