@@ -22,6 +22,9 @@ from catalog.domain.errors import (
 from catalog.domain.model import Catalog, Node, OnlineService, Origin, Version
 from catalog.service_layer.unit_of_work import CatalogUnitOfWork
 from contracts.events.catalog import CatalogPublished
+from servicekit.logging import get_logger
+
+logger = get_logger(__name__)
 
 Clock = Callable[[], datetime]
 
@@ -136,6 +139,7 @@ async def publish(
         )
         assert version is not None
         await uow.commit()
+    _log_published(version)
     return version
 
 
@@ -153,7 +157,18 @@ async def load_reference(
         await uow.drafts.save(draft, at=now, by=None)
         version = await _publish(uow, draft, origin="reference", by=None, at=now, if_changed=True)
         await uow.commit()
+    if version is not None:
+        _log_published(version)
     return version
+
+
+def _log_published(version: Version) -> None:
+    logger.info(
+        "catalog version published",
+        version=version.number,
+        origin=version.origin,
+        changes=version.change_count,
+    )
 
 
 async def _publish(
