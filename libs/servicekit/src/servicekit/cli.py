@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,14 @@ class ServiceCli:
         for name, command in self.commands.items():
             command.arguments(sub.add_parser(name, help=command.help))
         args = parser.parse_args(argv)
+        environment = os.environ.get("ENVIRONMENT", "local")
+        if args.command == "setup-local" and environment not in LOCAL_ENVIRONMENTS:
+            # Said before reading the settings, which may refuse local defaults on their own.
+            print(
+                f"setup-local only runs in the local environment, not {environment!r}",
+                file=sys.stderr,
+            )
+            return 2
         settings = self.settings()
         if args.command == "migrate":
             upgrade(settings.database_url.get_secret_value(), self.migrations)

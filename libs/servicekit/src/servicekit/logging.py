@@ -59,6 +59,9 @@ def mask_nir_processor(
     return event_dict
 
 
+_HANDLER_NAME = "servicekit-stdout"
+
+
 def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -> None:
     """Route structlog and standard logging through one pipeline to stdout."""
     timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
@@ -97,8 +100,11 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
     )
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
+    handler.set_name(_HANDLER_NAME)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace our own handler from an earlier call (one app per test, say), keep the others
+    # (pytest's log capture, a debugger's).
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != _HANDLER_NAME] + [handler]
     root.setLevel(level.upper())
     # Access logs come from our own middleware, with request ids; uvicorn's would repeat them.
     logging.getLogger("uvicorn.access").disabled = True
