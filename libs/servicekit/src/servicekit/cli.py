@@ -35,12 +35,17 @@ class ServiceCli:
     settings: Callable[[], ServiceSettings]
     migrations: Path
     local_setup: Sequence[LocalSetup] = ()
+    #: Steps that follow every migration, in every environment: reference data a fresh
+    #: database cannot work without (each step must be idempotent).
+    after_migrate: Sequence[LocalSetup] = ()
     commands: dict[str, Command] = field(default_factory=dict)
 
     def main(self, argv: Sequence[str] | None = None) -> int:
         parser = argparse.ArgumentParser(prog=f"python -m {self.service}")
         sub = parser.add_subparsers(dest="command", required=True)
-        sub.add_parser("migrate", help="bring the database schema up to date")
+        sub.add_parser(
+            "migrate", help="bring the database schema (and required reference data) up to date"
+        )
         sub.add_parser(
             "setup-local",
             help="migrate, then load what the local stack needs (local environment only)",
@@ -59,6 +64,8 @@ class ServiceCli:
         settings = self.settings()
         if args.command == "migrate":
             upgrade(settings.database_url.get_secret_value(), self.migrations)
+            for step in self.after_migrate:
+                asyncio.run(step(settings))
             print(f"{self.service}: database schema up to date")
             return 0
         if args.command == "setup-local":
@@ -69,7 +76,7 @@ class ServiceCli:
                 )
                 return 2
             upgrade(settings.database_url.get_secret_value(), self.migrations)
-            for step in self.local_setup:
+            for step in [*self.after_migrate, *self.local_setup]:
                 asyncio.run(step(settings))
             return 0
         result = self.commands[args.command].run(settings, args)

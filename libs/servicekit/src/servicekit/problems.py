@@ -159,6 +159,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail = "Cette adresse ne correspond à aucune ressource."
         if status == 405:
             detail = "Cette méthode n'est pas permise sur cette adresse."
+        if status == 400 and detail == "There was an error parsing the body":
+            detail = "Le corps de la requête n'est pas un JSON valide."
         slug = HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
         return problem_response(
             Problem(status, slug, detail, headers=dict(error.headers or {})), request

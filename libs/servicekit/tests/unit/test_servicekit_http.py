@@ -76,6 +76,16 @@ async def test_malformed_json_is_422_not_500(client: httpx.AsyncClient) -> None:
     assert response.json()["status"] == 422
 
 
+async def test_a_body_that_is_not_utf8_is_a_french_400(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/echo", content=b"\xff\xfe{", headers={"content-type": "application/json"}
+    )
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "JSON" in response.json()["detail"]
+    assert "error" not in response.json()["detail"]
+
+
 async def test_a_domain_problem_keeps_its_type_and_extensions(client: httpx.AsyncClient) -> None:
     response = await client.get("/conflict")
     assert response.status_code == 409

@@ -19,6 +19,14 @@ async def _load_reference(settings: ServiceSettings, args: argparse.Namespace) -
     )
 
 
+async def _publish_reference_if_unpublished(settings: ServiceSettings) -> None:
+    """A fresh database gets the reference catalog; afterwards admins own the catalog."""
+    assert isinstance(settings, Settings)
+    status = await load_reference_data(settings, path=None, only_if_unpublished=True)
+    if status != 0:
+        raise SystemExit(status)
+
+
 async def _setup_local(settings: ServiceSettings) -> None:
     assert isinstance(settings, Settings)
     status = await load_reference_data(settings, path=None)
@@ -45,6 +53,7 @@ cli = ServiceCli(
     service="catalog",
     settings=Settings,
     migrations=Path(__file__).parent / "migrations",
+    after_migrate=[_publish_reference_if_unpublished],
     local_setup=[_setup_local],
     commands={
         "load-reference": Command(
