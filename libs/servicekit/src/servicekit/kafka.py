@@ -10,13 +10,55 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
 from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from contracts import TopicSpec
 from servicekit.logging import get_logger
 from servicekit.settings import ServiceSettings
 
 logger = get_logger(__name__)
+
+
+def client_options(settings: ServiceSettings) -> dict[str, Any]:
+    """aiokafka keyword arguments for TLS and SASL, from the settings."""
+    protocol = settings.kafka_security_protocol
+    options: dict[str, Any] = {"security_protocol": protocol}
+    if protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = create_ssl_context(cafile=settings.kafka_ssl_cafile or None)
+    if protocol.startswith("SASL"):
+        options |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism,
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": settings.kafka_sasl_password.get_secret_value(),
+        }
+    return options
+
+
+def broker_security(settings: ServiceSettings) -> BaseSecurity | None:
+    """The same, as FastStream's broker takes it."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    ssl_context = (
+        create_ssl_context(cafile=settings.kafka_ssl_cafile or None)
+        if protocol in ("SSL", "SASL_SSL")
+        else None
+    )
+    if protocol == "SSL":
+        return BaseSecurity(ssl_context=ssl_context, use_ssl=True)
+    mechanism = {
+        "PLAIN": SASLPlaintext,
+        "SCRAM-SHA-256": SASLScram256,
+        "SCRAM-SHA-512": SASLScram512,
+    }[settings.kafka_sasl_mechanism]
+    return mechanism(
+        username=settings.kafka_sasl_username,
+        password=settings.kafka_sasl_password.get_secret_value(),
+        ssl_context=ssl_context,
+        use_ssl=protocol == "SASL_SSL",
+    )
 
 
 def topic_name(settings: ServiceSettings, topic: TopicSpec) -> str:
@@ -46,6 +88,7 @@ class RelayProducer:
                     linger_ms=2,
                     request_timeout_ms=15000,
                     max_request_size=4 * 1024 * 1024,
+                    **client_options(self._settings),
                 )
                 try:
                     await producer.start()
@@ -97,14 +140,24 @@ def create_broker(settings: ServiceSettings) -> KafkaBroker:
         request_timeout_ms=15000,
         graceful_timeout=10.0,
         logger=None,
+        security=broker_security(settings),
     )
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: Iterable[TopicSpec], *, prefix: str = "", replication: int = 1
+    bootstrap_servers: str,
+    topics: Iterable[TopicSpec],
+    *,
+    prefix: str = "",
+    replication: int = 1,
+    **options: Any,
 ) -> list[str]:
-    """Create the topics that do not exist yet, with their partitions and configuration."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="topic-setup")
+    """Create the topics that do not exist yet, with their partitions and configuration.
+
+    ``options`` are aiokafka client options (see ``client_options``)."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, client_id="topic-setup", **options
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())

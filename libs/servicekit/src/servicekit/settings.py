@@ -49,6 +49,20 @@ class ServiceSettings(BaseSettings):
     #: Prepended to every consumer group id, for the same reason.
     kafka_group_prefix: str = Field(default="", validation_alias=shared("KAFKA_GROUP_PREFIX"))
 
+    #: How the services reach Kafka: PLAINTEXT locally; TLS (SSL) and SASL (SCRAM) in clusters.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", validation_alias=shared("KAFKA_SECURITY_PROTOCOL")
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        default="SCRAM-SHA-512", validation_alias=shared("KAFKA_SASL_MECHANISM")
+    )
+    kafka_sasl_username: str = Field(default="", validation_alias=shared("KAFKA_SASL_USERNAME"))
+    kafka_sasl_password: SecretStr = Field(
+        default=SecretStr(""), validation_alias=shared("KAFKA_SASL_PASSWORD")
+    )
+    #: CA bundle that signed the brokers' certificates (the system's when empty).
+    kafka_ssl_cafile: str = Field(default="", validation_alias=shared("KAFKA_SSL_CAFILE"))
+
     #: Where tokens are verified: the auth service's JWKS and the issuer and audience it signs.
     auth_jwks_url: str = Field(
         default="http://127.0.0.1:8101/.well-known/jwks.json",
@@ -68,6 +82,10 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _no_local_secrets_outside_local(self) -> Self:
         """Outside local and test, a secret left at its coded default is a mistake."""
+        if self.kafka_security_protocol.startswith("SASL") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password.get_secret_value()
+        ):
+            raise ValueError("KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are needed with SASL")
         if self.environment in LOCAL_ENVIRONMENTS:
             return self
         offending = [
