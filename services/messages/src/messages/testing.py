@@ -206,3 +206,35 @@ def service_settings(
         log_format="console",
         **overrides,
     )
+
+
+async def topics_with_leaders(bootstrap: str, prefix: str) -> None:
+    """Create every contracts topic under ``prefix`` and wait until each partition has a
+    leader, so a consumer or producer started next does not meet a leader election."""
+    import asyncio
+
+    from aiokafka import TopicPartition
+
+    from contracts import ALL_TOPICS
+    from servicekit.kafka import ensure_topics
+
+    await ensure_topics(bootstrap, ALL_TOPICS, prefix=prefix)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for topic in ALL_TOPICS:
+            name = prefix + topic.name
+            for _ in range(300):
+                await producer.client.force_metadata_update()
+                partitions = producer.client.cluster.partitions_for_topic(name) or set()
+                leaders = [
+                    producer.client.cluster.leader_for_partition(TopicPartition(name, partition))
+                    for partition in partitions
+                ]
+                if len(partitions) == topic.partitions and all(
+                    leader is not None and leader >= 0 for leader in leaders
+                ):
+                    break
+                await asyncio.sleep(0.1)
+    finally:
+        await producer.stop()

@@ -13,7 +13,6 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from contracts import ALL_TOPICS
 from contracts.topics import MESSAGE_SUBMITTED
 from messages.main import create_app
 from messages.testing import (
@@ -24,9 +23,9 @@ from messages.testing import (
     publish_catalog,
     send,
     service_settings,
+    topics_with_leaders,
 )
 from servicekit.consumer import PROCESSED_EVENTS
-from servicekit.kafka import ensure_topics
 from servicekit.migrations import upgrade_async
 from servicekit.outbox import OUTBOX
 from servicekit.testing import eventually, fresh_database
@@ -51,10 +50,10 @@ async def test_until_a_catalog_arrives_the_service_says_to_retry_then_keeps_the_
     empty_database: str, kafka_bootstrap: str, jwks_url: str, people: People
 ) -> None:
     prefix = f"test-catalog-{secrets.token_hex(4)}."
-    await ensure_topics(kafka_bootstrap, ALL_TOPICS, prefix=prefix)
+    await topics_with_leaders(kafka_bootstrap, prefix)
     app = create_app(service_settings(empty_database, kafka_bootstrap, prefix, jwks_url))
     member = people.member()
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60), http(app) as client:
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=120), http(app) as client:
         waiting = await client.post("/messages/prepare", json=new_message(), headers=member.headers)
         assert waiting.status_code == 503
         assert waiting.headers["content-type"] == "application/problem+json"
@@ -103,11 +102,12 @@ async def test_until_a_catalog_arrives_the_service_says_to_retry_then_keeps_the_
 
     # A restarted service (here on topics with no snapshot) has the stored one at once.
     empty_prefix = f"test-catalog-{secrets.token_hex(4)}."
+    await topics_with_leaders(kafka_bootstrap, empty_prefix)
     restarted = create_app(
         service_settings(empty_database, kafka_bootstrap, empty_prefix, jwks_url)
     )
     async with (
-        LifespanManager(restarted, startup_timeout=60, shutdown_timeout=60),
+        LifespanManager(restarted, startup_timeout=120, shutdown_timeout=120),
         http(restarted) as client,
     ):
         response = await client.post(
@@ -127,7 +127,7 @@ async def test_a_send_while_the_broker_is_down_is_accepted_and_its_event_arrives
     await publish_catalog(bootstrap, "", catalog_snapshot(version=1))
     app = create_app(service_settings(empty_database, bootstrap, "", jwks_url))
     member = people.member()
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60), http(app) as client:
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=120), http(app) as client:
 
         async def loaded() -> bool:
             return app.state.catalog.version == 1
