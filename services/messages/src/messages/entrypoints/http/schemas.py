@@ -24,7 +24,9 @@ PlainText = Annotated[str, AfterValidator(_no_control_characters)]
 StatusLabel = Literal["envoyé", "en cours de traitement", "répondu", "clos"]
 
 
-class Request(BaseModel):
+class RequestBody(BaseModel):
+    """A request body: unknown fields are ignored."""
+
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
 
 
@@ -36,7 +38,7 @@ class NodePublic(BaseModel):
 # Member side --------------------------------------------------------------------------
 
 
-class MessageDraft(Request):
+class MessageDraft(RequestBody):
     """What the member chose and wrote (steps 1 to 5)."""
 
     theme: PlainText = Field(min_length=1, max_length=100, examples=["famille"])
@@ -53,7 +55,7 @@ class ThreadCreate(MessageDraft):
     """Step 6 "Envoyer". Send the request with an ``Idempotency-Key`` header."""
 
 
-class FollowUpCreate(Request):
+class FollowUpCreate(RequestBody):
     text: str = Field(max_length=20000, description="Same rules as the first message.")
 
 
@@ -199,12 +201,12 @@ class AgentThreadDetail(AgentThreadPublic):
     notes: list[NotePublic]
 
 
-class AssignmentCreate(Request):
+class AssignmentCreate(RequestBody):
     agent_id: uuid.UUID
     agent_name: PlainText = Field(min_length=1, max_length=200, examples=["Sophie BERNARD"])
 
 
-class ReplyCreate(Request):
+class ReplyCreate(RequestBody):
     """Either ``text``, or ``canned_reply_id`` (rendered with this thread's values)."""
 
     text: str | None = Field(default=None, max_length=50000)
@@ -224,11 +226,11 @@ class ReplyCreated(AgentThreadPublic):
     reply: AgentMessagePublic
 
 
-class NoteCreate(Request):
+class NoteCreate(RequestBody):
     text: str = Field(max_length=50000)
 
 
-class CannedReplyCreate(Request):
+class CannedReplyCreate(RequestBody):
     title: str = Field(max_length=1000, examples=["Accusé de réception"])
     body: str = Field(
         max_length=50000,
