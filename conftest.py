@@ -5,4 +5,4 @@
 # the real one is imported first.
 import contracts  # noqa: F401
 
-pytest_plugins = ["devstack.pytest_plugin"]
+pytest_plugins = ["devstack.pytest_plugin", "servicekit.pytest_plugin"]

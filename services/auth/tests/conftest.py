@@ -6,7 +6,7 @@ Helpers the tests import live in ``auth_test_support`` beside this file.
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -73,3 +73,9 @@ async def events(kafka_bootstrap: str, kafka_topic_prefix: str) -> AsyncIterator
     await log.start()
     yield log
     await log.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_topic_prefix(new_topic_prefix: Callable[[str], str]) -> str:
+    """Topics of this service's tests alone (another service's tests publish in the same session)."""
+    return new_topic_prefix("auth")

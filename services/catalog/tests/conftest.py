@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from catalog.service_layer import handlers
 from catalog.service_layer.unit_of_work import CatalogUnitOfWork
 from servicekit.db import create_engine, session_factory
 from servicekit.migrations import upgrade_async
-from servicekit.testing import TokenMinter, fresh_database, serve_jwks
+from servicekit.testing import TokenMinter, fresh_database
 
 MIGRATIONS = Path(catalog.__file__).parent / "migrations"
 PUBLIC_BASE_URL = "http://localhost:8080"
@@ -34,17 +34,6 @@ PUBLIC_BASE_URL = "http://localhost:8080"
 async def database_url(postgres_admin_url: str) -> AsyncIterator[str]:
     async with fresh_database(postgres_admin_url, "catalog_test") as url:
         await upgrade_async(url, MIGRATIONS)
-        yield url
-
-
-@pytest.fixture(scope="session")
-def minter() -> TokenMinter:
-    return TokenMinter()
-
-
-@pytest.fixture(scope="session")
-def jwks_url(minter: TokenMinter) -> Iterator[str]:
-    with serve_jwks(minter.jwks()) as url:
         yield url
 
 
@@ -137,3 +126,9 @@ async def reference_published(database_url: str) -> Version:
     version = await load_reference_into(database_url)
     assert version is not None
     return version
+
+
+@pytest.fixture(scope="session")
+def kafka_topic_prefix(new_topic_prefix: Callable[[str], str]) -> str:
+    """Topics of this service's tests alone (another service's tests publish in the same session)."""
+    return new_topic_prefix("catalog")

@@ -3,7 +3,7 @@ access tokens, and a catalog snapshot published on this session's own topics."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 import httpx
@@ -22,23 +22,12 @@ from messages.testing import (
     service_settings,
 )
 from servicekit.migrations import upgrade_async
-from servicekit.testing import TokenMinter, eventually, fresh_database, serve_jwks
-
-
-@pytest.fixture(scope="session")
-def minter() -> TokenMinter:
-    return TokenMinter()
+from servicekit.testing import TokenMinter, eventually, fresh_database
 
 
 @pytest.fixture(scope="session")
 def people(minter: TokenMinter) -> People:
     return People(minter)
-
-
-@pytest.fixture(scope="session")
-def jwks_url(minter: TokenMinter) -> Iterator[str]:
-    with serve_jwks(minter.jwks()) as url:
-        yield url
 
 
 @pytest.fixture(scope="session")
@@ -90,3 +79,9 @@ async def client(app: FastAPI, clock: MovableClock) -> AsyncIterator[httpx.Async
     ) as http:
         yield http
     clock.offset = timedelta()
+
+
+@pytest.fixture(scope="session")
+def kafka_topic_prefix(new_topic_prefix: Callable[[str], str]) -> str:
+    """Topics of this service's tests alone (another service's tests publish in the same session)."""
+    return new_topic_prefix("messages")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,24 +17,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from notifier.config import Settings
 from servicekit.kafka import ensure_topics
 from servicekit.migrations import upgrade_async
-from servicekit.testing import TokenMinter, fresh_database, serve_jwks
+from servicekit.testing import TokenMinter, fresh_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from notifier_testkit import MIGRATIONS, NOTIFIER_TOPICS, Notifier, NotifierFactory
 
 # --------------------------------------------------------------------------- session fixtures
-
-
-@pytest.fixture(scope="session")
-def minter() -> TokenMinter:
-    return TokenMinter()
-
-
-@pytest.fixture(scope="session")
-def jwks_url(minter: TokenMinter) -> Iterator[str]:
-    with serve_jwks(minter.jwks()) as url:
-        yield url
 
 
 @pytest.fixture(scope="session")
@@ -121,3 +110,9 @@ async def mailbox_client(mailbox: Any) -> AsyncIterator[Any]:
 def smtp_to_mailbox(mailbox: Any) -> dict[str, Any]:
     """Settings overrides that send to the session's mailbox."""
     return {"smtp_host": mailbox.smtp_host, "smtp_port": mailbox.smtp_port}
+
+
+@pytest.fixture(scope="session")
+def kafka_topic_prefix(new_topic_prefix: Callable[[str], str]) -> str:
+    """Topics of this service's tests alone (another service's tests publish in the same session)."""
+    return new_topic_prefix("notifier")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import email.policy
 import secrets
-import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -47,7 +46,7 @@ from notifier.adapters.orm import DELIVERIES
 from notifier.config import Settings
 from notifier.main import create_app
 from notifier.service_layer.delivery import AcceptedHook
-from servicekit.testing import TokenMinter, eventually
+from servicekit.testing import TokenMinter, eventually, free_port
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "src" / "notifier" / "migrations"
 NOTIFIER_TOPICS = (
@@ -272,13 +271,6 @@ NotifierFactory = Callable[..., Awaitable[Notifier]]
 
 
 # --------------------------------------------------------------------------- an SMTP server to stop
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class SmtpSink:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from devstack.config import StackConfig
 from devstack.parts import IdentityProvider
 from devstack.stack import Stack
 from devstack.topics import create_topics
+from servicekit.testing import free_port
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -91,14 +92,27 @@ def kafka_bootstrap(local_stack: LocalStack) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def kafka_topic_prefix(kafka_bootstrap: str) -> str:
+def new_topic_prefix(kafka_bootstrap: str) -> Callable[[str], str]:
+    """Makes a fresh topic prefix, with every contracts topic created under it.
+
+    A service's ``conftest.py`` overrides ``kafka_topic_prefix`` with one of its own, so that
+    its tests never read what another service's tests published in the same session."""
+
+    def make(owner: str = "test") -> str:
+        prefix = f"{owner}-{secrets.token_hex(4)}."
+        try:
+            create_topics(kafka_bootstrap, prefix=prefix)
+        except Exception as error:
+            unavailable("Kafka", f"cannot create topics on {kafka_bootstrap}: {error!r}")
+        return prefix
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def kafka_topic_prefix(new_topic_prefix: Callable[[str], str]) -> str:
     """A prefix of this session's own, with every contracts topic created under it."""
-    prefix = f"test-{secrets.token_hex(4)}."
-    try:
-        create_topics(kafka_bootstrap, prefix=prefix)
-    except Exception as error:
-        unavailable("Kafka", f"cannot create topics on {kafka_bootstrap}: {error!r}")
-    return prefix
+    return new_topic_prefix("test")
 
 
 @pytest.fixture(scope="session")
@@ -134,15 +148,6 @@ async def mailbox(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any
     store: Path = tmp_path_factory.mktemp("mailbox")
     async with running_mailbox(store) as running:
         yield running
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class DisposableKafka:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy import (
     BigInteger,
@@ -330,20 +329,8 @@ class OutboxRelay:
         """Wake the relay on NOTIFY; on any trouble, fall back to polling and reconnect."""
         if self._listen_dsn is None:
             return
-        while True:
-            connection: asyncpg.Connection | None = None
-            try:
-                connection = await asyncpg.connect(self._listen_dsn)
-                await connection.add_listener(OUTBOX_CHANNEL, lambda *_: self._wakeup.set())
-                self._wakeup.set()  # anything committed while we were not listening
-                closed = asyncio.Event()
-                connection.add_termination_listener(lambda *_, done=closed: done.set())
-                await closed.wait()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                logger.debug("outbox listener unavailable", error=repr(error))
-            finally:
-                if connection is not None and not connection.is_closed():
-                    await connection.close()
-            await asyncio.sleep(self._poll_interval)
+        from servicekit.db import listen
+
+        await listen(
+            self._listen_dsn, OUTBOX_CHANNEL, self._wakeup, retry_interval=self._poll_interval
+        )

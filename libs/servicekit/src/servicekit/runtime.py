@@ -150,16 +150,22 @@ class ServiceRuntime:
                     await self.broker.stop()
                 await asyncio.sleep(delay)
 
-    async def stop(self) -> None:
+    async def stop(self, *, timeout: float = 20.0) -> None:
+        """Stop everything, each step bounded: a broker that does not answer must not keep a
+        pod from terminating. Whatever was not committed is redelivered or republished."""
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            _done, stuck = await asyncio.wait(self._tasks, timeout=timeout)
+            for task in stuck:
+                logger.warning("task did not stop in time, leaving it behind", task=task.get_name())
         self._tasks.clear()
-        if self.broker is not None and self.broker_started:
-            await self.broker.stop()
+        if self.broker is not None:
+            # Also when it was still starting: its consumers may be half-way through joining.
+            await _bounded("kafka consumers", self.broker.stop(), timeout)
             self.broker_started = False
-        await self.producer.stop()
-        await self.engine.dispose()
+        await _bounded("outbox producer", self.producer.stop(), timeout)
+        await _bounded("database pool", self.engine.dispose(), timeout)
 
     async def readiness(self) -> dict[str, str]:
         """Each dependency: "ok" or why not."""
@@ -179,6 +185,15 @@ class ServiceRuntime:
         if self.broker is not None:
             checks["consumers"] = "ok" if self.broker_started else "starting"
         return checks
+
+
+async def _bounded(what: str, stopping: Awaitable[None], timeout: float) -> None:
+    try:
+        await asyncio.wait_for(stopping, timeout)
+    except TimeoutError:
+        logger.warning("stop timed out, leaving it behind", part=what, timeout_seconds=timeout)
+    except Exception as error:
+        logger.warning("stop failed", part=what, error=repr(error))
 
 
 def _partition(record: Any) -> Any:

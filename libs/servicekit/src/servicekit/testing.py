@@ -7,16 +7,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
+import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
+import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.engine import make_url
@@ -139,3 +146,112 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"{message} within {timeout} s (last value: {result!r})")
         await asyncio.sleep(interval)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, on the loopback interface."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_service(
+    app_factory: str, environment: Mapping[str, str], log: Path, *, timeout: float = 60.0
+) -> Iterator[str]:
+    """A service in a uvicorn process of its own on a free port, as it runs in production (real
+    HTTP, its own event loop); yields its URL and stops it afterwards.
+
+    ``app_factory`` is ``"<package>.main:create_app"``; ``environment`` its settings."""
+    port = free_port()
+    with log.open("wb") as output:
+        server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                app_factory,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
+            env={**os.environ, **environment},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{app_factory} did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@dataclass
+class FuzzReport:
+    failures: list[str]
+    statuses: list[int]
+
+
+def fuzz_for_server_errors(
+    schema: Any,
+    base_url: str,
+    headers: Callable[[], dict[str, str]] = dict,
+    *,
+    max_examples: int = 6,
+    skip: Callable[[Any], bool] = lambda _operation: False,
+    timeout: float = 15.0,
+) -> FuzzReport:
+    """Send schemathesis's generated requests for every operation of ``schema`` (a
+    ``schemathesis.openapi`` schema) to ``base_url``; report the 5xx answers and every status.
+
+    ``headers`` is called once per operation (some operations end the session they use)."""
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hypothesis_settings
+
+    report = FuzzReport([], [])
+    budget = hypothesis_settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+    def fuzz_one(operation: Any, current: dict[str, str]) -> None:
+        @budget
+        @given(case=operation.as_strategy())
+        def fuzz(case: Any) -> None:
+            response = case.call(base_url=base_url, headers=current, timeout=timeout)
+            report.statuses.append(response.status_code)
+            if response.status_code >= 500:
+                report.failures.append(
+                    f"{case.method} {case.formatted_path} -> {response.status_code}: "
+                    f"{response.text[:300]}"
+                )
+
+        fuzz()
+
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if not skip(operation):
+            fuzz_one(operation, headers())
+    return report

@@ -5,37 +5,25 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
 
 from auth.config import Settings
 from auth.seed import demo_accounts
+from servicekit.testing import fuzz_for_server_errors, running_service
 
 pytestmark = pytest.mark.integration
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def service_url(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log: Path = tmp_path_factory.mktemp("fuzz") / "auth.log"
-    environment = os.environ | {
+    environment = {
         "ENVIRONMENT": "test",
         "AUTH_DATABASE_URL": base_settings.database_url.get_secret_value(),
         "KAFKA_BOOTSTRAP_SERVERS": base_settings.kafka_bootstrap_servers,
@@ -47,62 +35,23 @@ def service_url(base_settings: Settings, tmp_path_factory: pytest.TempPathFactor
         "AUTH_ARGON2_PARALLELISM": "1",
         "LOG_LEVEL": "WARNING",
     }
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "auth.main:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the service did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
+    log = tmp_path_factory.mktemp("fuzz") / "auth.log"
+    with running_service("auth.main:create_app", environment, log) as url:
         # The demo accounts log in below (the seed is idempotent).
         subprocess.run(
             [sys.executable, "-m", "auth", "setup-local"],
-            env=environment,
+            env=os.environ | environment,
             check=True,
             capture_output=True,
         )
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        if "Traceback" in log.read_text():
-            print(log.read_text()[-5000:])
+    if "Traceback" in log.read_text():
+        print(log.read_text()[-5000:])
 
 
 @pytest.fixture(scope="module")
 def api_schema(service_url: str) -> Any:
     return schemathesis.openapi.from_url(service_url + "/openapi.json")
-
-
-FUZZ = settings(
-    max_examples=6,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
 
 
 def own_address() -> str:
@@ -132,48 +81,29 @@ def admin_headers(service_url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def server_errors(
-    api_schema: Any, service_url: str, headers: Callable[[], dict[str, str]]
-) -> tuple[list[str], list[int]]:
-    """Fuzz every operation (fresh credentials for each: some operations end the session);
-    the requests that got a 5xx, and every status seen."""
-    failures: list[str] = []
-    statuses: list[int] = []
-    current: dict[str, dict[str, str]] = {}
-    for result in api_schema.get_all_operations():
-        operation = result.ok()
-        if operation.method.upper() == "DELETE" and operation.path == "/me":
-            continue  # would delete the demo account the next operations use
-        current["headers"] = headers()
-
-        @FUZZ
-        @given(case=operation.as_strategy())
-        def fuzz(case: Any) -> None:
-            response = case.call(base_url=service_url, headers=current["headers"], timeout=15)
-            statuses.append(response.status_code)
-            if response.status_code >= 500:
-                failures.append(
-                    f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:300]}"
-                )
-
-        fuzz()
-    return failures, statuses
+def deletes_the_account(operation: Any) -> bool:
+    """``DELETE /me`` would delete the demo account the next operations log in with."""
+    return bool(operation.method.upper() == "DELETE" and operation.path == "/me")
 
 
 def test_anonymous_callers_never_get_a_server_error(api_schema: Any, service_url: str) -> None:
-    failures, statuses = server_errors(api_schema, service_url, dict)
-    assert failures == []
-    assert len(statuses) > 60, "the document was hardly exercised"
-    assert any(200 <= status < 300 for status in statuses)
+    report = fuzz_for_server_errors(api_schema, service_url, skip=deletes_the_account)
+    assert report.failures == []
+    assert len(report.statuses) > 60, "the document was hardly exercised"
+    assert any(200 <= status < 300 for status in report.statuses)
 
 
 def test_a_member_never_gets_a_server_error(api_schema: Any, service_url: str) -> None:
-    failures, statuses = server_errors(api_schema, service_url, lambda: member_headers(service_url))
-    assert failures == []
-    assert any(200 <= status < 300 for status in statuses)
+    report = fuzz_for_server_errors(
+        api_schema, service_url, lambda: member_headers(service_url), skip=deletes_the_account
+    )
+    assert report.failures == []
+    assert any(200 <= status < 300 for status in report.statuses)
 
 
 def test_an_admin_never_gets_a_server_error(api_schema: Any, service_url: str) -> None:
-    failures, statuses = server_errors(api_schema, service_url, lambda: admin_headers(service_url))
-    assert failures == []
-    assert any(200 <= status < 300 for status in statuses)
+    report = fuzz_for_server_errors(
+        api_schema, service_url, lambda: admin_headers(service_url), skip=deletes_the_account
+    )
+    assert report.failures == []
+    assert any(200 <= status < 300 for status in report.statuses)

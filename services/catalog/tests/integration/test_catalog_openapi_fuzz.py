@@ -25,7 +25,7 @@ from schemathesis.checks import (
 from catalog.config import Settings
 from catalog.domain.model import Version
 from catalog.main import create_app
-from devstack.pytest_plugin import free_port
+from servicekit.testing import free_port
 
 pytestmark = pytest.mark.integration
 

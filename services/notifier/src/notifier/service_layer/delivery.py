@@ -25,7 +25,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import asyncpg
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from contracts import Event
@@ -36,6 +35,7 @@ from notifier.adapters.smtp import SmtpMailer
 from notifier.domain.errors import DeliveryFailure, TemplateFailure, TransientFailure
 from notifier.domain.model import Delivery, DeliveryStatus, Recipient, retry_delay
 from notifier.service_layer.unit_of_work import DELIVERIES_CHANNEL, NotifierUnitOfWork
+from servicekit.db import listen
 from servicekit.logging import get_logger
 
 if TYPE_CHECKING:
@@ -438,23 +438,12 @@ class DeliveryWorker:
         """Wake on NOTIFY from a commit that made deliveries due; on trouble, poll and reconnect."""
         if self._listen_dsn is None:
             return
-        while True:
-            connection: asyncpg.Connection | None = None
-            try:
-                connection = await asyncpg.connect(self._listen_dsn)
-                await connection.add_listener(DELIVERIES_CHANNEL, lambda *_: self._wakeup.set())
-                self._wakeup.set()  # anything committed while we were not listening
-                closed = asyncio.Event()
-                connection.add_termination_listener(lambda *_, done=closed: done.set())
-                await closed.wait()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                logger.debug("deliveries listener unavailable", error=repr(error))
-            finally:
-                if connection is not None and not connection.is_closed():
-                    await connection.close()
-            await asyncio.sleep(self.settings.delivery_poll_interval_seconds)
+        await listen(
+            self._listen_dsn,
+            DELIVERIES_CHANNEL,
+            self._wakeup,
+            retry_interval=self.settings.delivery_poll_interval_seconds,
+        )
 
 
 class _GroupCommit:
