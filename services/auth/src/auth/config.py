@@ -46,6 +46,11 @@ class Settings(ServiceSettings):
     address_base_delay_seconds: float = 1.0
     address_lock_after: int = 50
     address_lock_seconds: int = 15 * 60
+    # Codes and links emailed on request (activation code renewal, password reset, email
+    # change), per member or number typed: one at most every interval, and after
+    # ``code_request_max_per_hour`` in a row the next waits an hour.
+    code_request_interval_seconds: int = Field(default=60, ge=1)
+    code_request_max_per_hour: int = Field(default=3, ge=1)
     #: Peers whose ``X-Forwarded-For`` is believed (the gateway); CIDR notation.
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
 
@@ -113,4 +118,19 @@ class Settings(ServiceSettings):
             max_delay=timedelta(seconds=30),
             lock_after=self.address_lock_after,
             lock_duration=timedelta(seconds=self.address_lock_seconds),
+        )
+
+    def code_request_policy(self) -> ThrottlePolicy:
+        """How often a code or link may be emailed: the first request goes at once, each next
+        one waits the interval; the last one allowed locks requests for an hour, so that no
+        hour ever sees more than ``code_request_max_per_hour`` (requests less than an hour
+        apart count as a run)."""
+        interval = timedelta(seconds=self.code_request_interval_seconds)
+        return ThrottlePolicy(
+            free_failures=1,
+            base_delay=interval,
+            max_delay=interval,
+            lock_after=self.code_request_max_per_hour,
+            lock_duration=timedelta(hours=1),
+            window=timedelta(hours=1),
         )

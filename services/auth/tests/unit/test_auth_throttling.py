@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
+from auth.config import Settings
 from auth.domain.throttling import ThrottlePolicy, ThrottleState, refusal
 
 pytestmark = pytest.mark.unit
@@ -65,3 +67,19 @@ def test_the_longest_wait_of_account_and_address_wins() -> None:
     assert refused is not None
     assert refused.locked
     assert refused.seconds_left(START) == 15 * 60
+
+
+def test_codes_on_request_go_one_a_minute_and_three_an_hour_at_most() -> None:
+    policy = Settings().code_request_policy()
+    state, sent = ThrottleState("email-change:x"), []
+    # Someone asks every 10 seconds for three hours: only the allowed requests count.
+    for second in range(0, 3 * 3600, 10):
+        now = START + timedelta(seconds=second)
+        if refusal([(state, policy)], now) is None:
+            state = state.after_failure(policy, now)
+            sent.append(now)
+    assert all(b - a >= timedelta(minutes=1) for a, b in pairwise(sent))
+    assert all(
+        sum(1 for t in sent if start <= t < start + timedelta(hours=1)) <= 3 for start in sent
+    )
+    assert len(sent) >= 6, "the limit lifts after the hour"

@@ -244,14 +244,6 @@ class PasswordResetRepository:
             )
         )
 
-    async def count_since(self, member_id: uuid.UUID, since: datetime) -> int:
-        count = await self._session.scalar(
-            select(func.count())
-            .select_from(PASSWORD_RESETS)
-            .where(PASSWORD_RESETS.c.member_id == member_id, PASSWORD_RESETS.c.created_at >= since)
-        )
-        return int(count or 0)
-
     async def find(self, token_hash: str, now: datetime) -> uuid.UUID | None:
         """The member of an unused link still in time (the row stays locked), else None."""
         member_id: uuid.UUID | None = await self._session.scalar(

@@ -19,6 +19,14 @@ class TooManyAttempts(AuthError):
         self.refusal = refusal
 
 
+class TooManyRequests(AuthError):
+    """A code or link asked for again too soon: nothing is sent before ``refusal.retry_at``."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__("too many requests")
+        self.refusal = refusal
+
+
 class AccountNotActivated(AuthError):
     """Right password, but the activation code was never entered."""
 

@@ -6,6 +6,11 @@ doubles with every failure; at ``lock_after`` failures the key is locked for
 ``lock_duration``. A refused try (too early) is not checked and does not count. A success
 clears the account's count; failures are forgotten ``window`` after the last one, and the
 count starts again when a lock ends.
+
+The same rules limit how often a person may have a code or a link emailed (a new activation
+code, a password-reset link, an email-change code): each request counts as a failure does, so
+with one free request, a delay of a minute and a lock after three, at most one is sent a
+minute and at most three an hour (see ``Settings.code_request_policy``).
 """
 
 from __future__ import annotations

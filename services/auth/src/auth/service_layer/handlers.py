@@ -27,6 +27,7 @@ from auth.domain.errors import (
     InvalidRefreshToken,
     NotFound,
     TooManyAttempts,
+    TooManyRequests,
 )
 from auth.domain.model import (
     Agent,
@@ -172,6 +173,29 @@ async def _check_password_throttled(
     return False, account
 
 
+async def _count_code_request(
+    uow: AuthUnitOfWork, key: str, *, settings: Settings, now: datetime
+) -> None:
+    """Count a request for an emailed code or link against ``key``; the row stays locked.
+
+    Raises ``TooManyRequests`` when it comes too soon (it then neither counts nor sends).
+    Anonymous requests are counted against the number typed, whether an account has it or
+    not, so that the answer, 429 included, never tells whether it exists."""
+    policy = settings.code_request_policy()
+    states = await uow.throttles.lock([key])
+    refused = refusal([(states[key], policy)], now)
+    if refused is not None:
+        raise TooManyRequests(refused)
+    await uow.throttles.save(states[key].after_failure(policy, now))
+
+
+def _typed_number(raw: str) -> tuple[nir.Nir | None, str]:
+    """The number typed in a form that acts without a session, and its throttling key part
+    (the 13 characters when it is a NIR, whatever was typed otherwise)."""
+    member_nir = nir.parse_login(raw)
+    return member_nir, (member_nir.value if member_nir else nir.normalize(raw)[:64])
+
+
 # --------------------------------------------------------------------------- members
 
 
@@ -254,18 +278,16 @@ async def renew_activation_code(
     clock: Clock,
     settings: Settings,
 ) -> None:
-    """Send a new activation code to a pending account (at most one a minute)."""
-    member_nir = nir.parse_login(cmd.nir)
-    if member_nir is None:
-        return
+    """Send a new activation code to a pending account (see ``Settings.code_request_policy``
+    for how often); the answer is the same whether the number has a pending account or not."""
+    member_nir, typed = _typed_number(cmd.nir)
     now = clock.now()
     valid_for = timedelta(hours=settings.activation_code_hours)
     async with unit_of_work() as uow:
-        member = await uow.members.get_by_nir(member_nir, for_update=True)
+        await _count_code_request(uow, f"activation-renewal:{typed}", settings=settings, now=now)
+        member = await uow.members.get_by_nir(member_nir, for_update=True) if member_nir else None
         if member is None or member.active:
-            return
-        current = await uow.codes.get(member.id, CodePurpose.ACTIVATION)
-        if current is not None and current.expires_at - valid_for > now - timedelta(minutes=1):
+            await uow.commit()
             return
         code, secret = OneTimeCode.issue(
             member.id,
@@ -475,17 +497,15 @@ async def request_password_reset(
     clock: Clock,
     settings: Settings,
 ) -> None:
-    """Email a one-time link to an active account (at most 3 an hour); answer the same always."""
-    member_nir = nir.parse_login(cmd.nir)
-    if member_nir is None:
-        return
+    """Email a one-time link to an active account (see ``Settings.code_request_policy`` for
+    how often); the answer is the same whether the number has an active account or not."""
+    member_nir, typed = _typed_number(cmd.nir)
     now = clock.now()
     async with unit_of_work() as uow:
-        member = await uow.members.get_by_nir(member_nir, for_update=True)
+        await _count_code_request(uow, f"password-reset:{typed}", settings=settings, now=now)
+        member = await uow.members.get_by_nir(member_nir, for_update=True) if member_nir else None
         if member is None or not member.active:
-            return
-        if await uow.password_resets.count_since(member.id, now - timedelta(hours=1)) >= 3:
-            logger.info("password reset requests capped for the hour")
+            await uow.commit()
             return
         token = new_secret()
         expires_at = now + timedelta(minutes=settings.password_reset_minutes)
@@ -574,6 +594,8 @@ async def request_email_change(
             raise NotFound()
         if member.email.lower() == cmd.new_email.strip().lower():
             raise InvalidData([("email", "C'est déjà votre adresse électronique actuelle.")])
+        # A member could otherwise have codes sent to anyone's address, as often as they like.
+        await _count_code_request(uow, f"email-change:{member.id}", settings=settings, now=now)
         code, secret = OneTimeCode.issue(
             member.id,
             CodePurpose.EMAIL_CHANGE,

@@ -29,6 +29,7 @@ from auth.domain.errors import (
     InvalidRefreshToken,
     NotFound,
     TooManyAttempts,
+    TooManyRequests,
 )
 from auth.service_layer import handlers
 from auth.service_layer.clock import Clock
@@ -283,6 +284,30 @@ def problem_of(
         return Problem(
             429,
             "too-many-attempts",
+            detail,
+            headers={"Retry-After": str(seconds)},
+            retry_after=seconds,
+            retry_at=refusal.retry_at.isoformat(),
+            locked=refusal.locked,
+        )
+    if isinstance(error, TooManyRequests):
+        refusal = error.refusal
+        seconds = refusal.seconds_left(now)
+        # Worded for the request, never for what was sent: an anonymous request is refused
+        # the same way whether an account has the number or not.
+        if refusal.locked:
+            detail = (
+                "Trop de demandes en peu de temps : par sécurité, vous pourrez faire une "
+                f"nouvelle demande à partir de {_paris_time(refusal.retry_at)}."
+            )
+        else:
+            detail = (
+                f"Une demande vient d'être faite : réessayez dans {_seconds(seconds)}. "
+                "Un courriel peut mettre quelques minutes à arriver."
+            )
+        return Problem(
+            429,
+            "too-many-requests",
             detail,
             headers={"Retry-After": str(seconds)},
             retry_after=seconds,

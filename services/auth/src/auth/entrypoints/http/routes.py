@@ -173,17 +173,18 @@ async def activate(body: schemas.ActivationCreate, services: ServicesDep) -> Res
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send a new activation code",
     dependencies=[SameOrigin],
-    responses=problem_responses(403, 422),
+    responses=problem_responses(403, 422, 429),
 )
 async def renew_activation(
     body: schemas.ActivationRenewal, services: ServicesDep
 ) -> schemas.Accepted:
-    await handlers.renew_activation_code(
-        commands.RenewActivationCode(nir=body.nir),
-        unit_of_work=services.unit_of_work,
-        clock=services.clock,
-        settings=services.settings,
-    )
+    with problems(services):
+        await handlers.renew_activation_code(
+            commands.RenewActivationCode(nir=body.nir),
+            unit_of_work=services.unit_of_work,
+            clock=services.clock,
+            settings=services.settings,
+        )
     return schemas.Accepted(detail=ACCEPTED)
 
 
@@ -224,7 +225,7 @@ async def delete_me(principal: LiveMember, services: ServicesDep) -> Response:
     "/me/email",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Change the email address: a code is sent to the new one",
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 422, 429),
 )
 async def change_email(
     body: schemas.EmailChange, principal: LiveMember, services: ServicesDep
@@ -271,15 +272,16 @@ passwords = APIRouter(tags=["passwords"])
     status_code=status.HTTP_202_ACCEPTED,
     summary="Email a one-time link to set a new password",
     dependencies=[SameOrigin],
-    responses=problem_responses(403, 422),
+    responses=problem_responses(403, 422, 429),
 )
 async def forgotten(body: schemas.PasswordForgotten, services: ServicesDep) -> schemas.Accepted:
-    await handlers.request_password_reset(
-        commands.RequestPasswordReset(nir=body.nir),
-        unit_of_work=services.unit_of_work,
-        clock=services.clock,
-        settings=services.settings,
-    )
+    with problems(services):
+        await handlers.request_password_reset(
+            commands.RequestPasswordReset(nir=body.nir),
+            unit_of_work=services.unit_of_work,
+            clock=services.clock,
+            settings=services.settings,
+        )
     return schemas.Accepted(detail=ACCEPTED)
 
 
