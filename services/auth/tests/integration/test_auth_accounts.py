@@ -85,11 +85,13 @@ async def test_activation_codes_allow_five_tries_and_expire(
         ]
         wrong = "000000" if event["code"] != "000000" else "111111"
         for _ in range(5):
-            assert (
-                await browser.post(
-                    "/members/activation", json={"nir": form["nir"][:13], "code": wrong}
-                )
-            ).status_code == 400
+            refused = await browser.post(
+                "/members/activation", json={"nir": form["nir"][:13], "code": wrong}
+            )
+            assert refused.status_code == 400
+            # The portal shows the detail beside the field the problem names.
+            assert refused.json()["field"] == "code"
+            assert "code n'est pas valide" in refused.json()["detail"]
         used_up = await browser.post(
             "/members/activation", json={"nir": form["nir"][:13], "code": event["code"]}
         )

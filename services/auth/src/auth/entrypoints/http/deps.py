@@ -334,6 +334,8 @@ def problem_of(
             400,
             "invalid-code",
             "Ce code n'est pas valide ou a expiré : vérifiez-le, ou demandez un nouveau code.",
+            # The forms show it beside the code's field, linked from their error summary.
+            field="code",
         )
     if isinstance(error, InvalidLink):
         return Problem(
