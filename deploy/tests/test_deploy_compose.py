@@ -78,6 +78,7 @@ def test_each_service_runs_its_image_on_its_own_database(
         f"postgresql+asyncpg://{service}:{service}@postgres:5432/{service}"
     )
     assert environment["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert environment["KAFKA_SECURITY_PROTOCOL"] == "PLAINTEXT"  # a laptop; TLS on Kubernetes
     assert environment["AUTH_JWKS_URL"] == "http://auth:8000/.well-known/jwks.json"
     assert environment["ENVIRONMENT"] == "local"
     command = " ".join(definition["command"])

@@ -4,7 +4,8 @@ Built-in kinds are validated against the Kubernetes JSON schemas of ``KUBERNETES
 (bundled by the kubernetes-validate wheel, strict: an unknown field is an error); the
 CloudNativePG and Prometheus operator resources against their CRDs, vendored in
 ``schemas/crds`` (unknown fields are errors there too). Strimzi publishes its CRDs in no
-registry these machines reach, so its resources get the focused checks at the end.
+registry these machines reach, so its resources get focused checks. The Kafka clients'
+security (TLS, SCRAM, ACLs drawn from the contracts) has a section of its own.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import copy
 import importlib.util
 import ipaddress
+import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jsonschema
@@ -24,6 +27,8 @@ import pytest
 import yaml
 
 from contracts import ALL_TOPICS
+from servicekit.kafka import group_id, topic_name
+from servicekit.settings import ServiceSettings
 
 pytestmark = pytest.mark.unit
 
@@ -66,7 +71,9 @@ def test_every_overlay_renders(overlay: tuple[str, Objects]) -> None:
     name, objects = overlay
     kinds = {item["kind"] for item in objects}
     assert {"Deployment", "Service", "Ingress", "Job", "NetworkPolicy"} <= kinds, name
-    assert {"Kafka", "KafkaNodePool", "KafkaTopic", "Cluster", "ServiceMonitor"} <= kinds, name
+    assert {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "Cluster", "ServiceMonitor"} <= (
+        kinds
+    ), name
 
 
 @cache
@@ -102,7 +109,7 @@ def closed(schema: Any) -> Any:
     return schema
 
 
-STRIMZI_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic"}
+STRIMZI_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"}
 
 
 def test_every_object_validates_against_its_schema(overlay: tuple[str, Objects]) -> None:
@@ -191,8 +198,20 @@ def test_images_carry_the_release_version_and_jobs_their_name(
     assert jobs == {f"{service}-migrate-{version}" for service in SERVICES}, name
 
 
+#: What a container needs to talk to Kafka, beyond the shared bootstrap address.
+KAFKA_CLIENT_VARIABLES = {
+    "KAFKA_SECURITY_PROTOCOL",
+    "KAFKA_SASL_MECHANISM",
+    "KAFKA_SASL_USERNAME",
+    "KAFKA_SASL_PASSWORD",
+    "KAFKA_SSL_CAFILE",
+}
+
+
 def env_of(container: dict[str, Any]) -> tuple[Any, Any]:
-    return container.get("envFrom"), container.get("env")
+    """The container's environment, but for the Kafka client's (only the services have it)."""
+    env = [item for item in container.get("env", []) if item["name"] not in KAFKA_CLIENT_VARIABLES]
+    return container.get("envFrom"), env
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -349,11 +368,11 @@ def test_services_find_kafka_postgres_and_auth_where_the_components_put_them(
     _, objects = overlay
     config = shared_config(objects)
     kafka = named(objects, "Kafka", "mes-messages")
-    assert config["KAFKA_BOOTSTRAP_SERVERS"] == "mes-messages-kafka-bootstrap:9092"
-    assert any(
-        listener["port"] == 9092 and listener["tls"] is False
-        for listener in kafka["spec"]["kafka"]["listeners"]
-    )
+    host, port = config["KAFKA_BOOTSTRAP_SERVERS"].split(":")
+    assert host == f"{kafka['metadata']['name']}-kafka-bootstrap"
+    listener = client_listener(kafka, int(port))
+    assert listener["tls"] is True
+    assert listener["authentication"] == {"type": "scram-sha-512"}
     assert (
         config["DATABASE_HOST"]
         == f"{named(objects, 'Cluster', 'mes-messages-db')['metadata']['name']}-rw"
@@ -393,7 +412,7 @@ def test_every_service_is_scraped(overlay: tuple[str, Objects]) -> None:
 
 
 def load_generator() -> Any:
-    spec = importlib.util.spec_from_file_location("generate_topics", K8S / "generate_topics.py")
+    spec = importlib.util.spec_from_file_location("generate_kafka", K8S / "generate_kafka.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -401,11 +420,16 @@ def load_generator() -> Any:
     return module
 
 
-def test_committed_kafka_topics_are_what_the_generator_writes() -> None:
+def test_committed_kafka_topics_and_users_are_what_the_generator_writes() -> None:
     generator = load_generator()
-    assert generator.OUTPUT.read_text() == generator.render(), (
-        "run `uv run python deploy/k8s/generate_topics.py` and commit"
-    )
+    outputs = generator.rendered()
+    assert set(outputs) == {generator.TOPICS, generator.USERS}
+    for path, wanted in outputs.items():
+        assert path.read_text() == wanted, (
+            f"{path.name}: run `uv run python deploy/k8s/generate_kafka.py` and commit"
+        )
+    resources = yaml.safe_load((generator.COMPONENT / "kustomization.yaml").read_text())
+    assert {"topics.yaml", "users.yaml"} <= set(resources["resources"])
 
 
 def test_every_contract_topic_has_a_kafka_topic_and_none_is_extra(render: Any) -> None:
@@ -422,6 +446,230 @@ def test_every_contract_topic_has_a_kafka_topic_and_none_is_extra(render: Any) -
             assert spec["config"]["retention.ms"] == str(contract.retention_ms)
 
 
+# --- Kafka clients: TLS, SCRAM, ACLs drawn from the contracts ---------------------------
+
+
+def client_listener(kafka: dict[str, Any], port: int) -> dict[str, Any]:
+    found = [item for item in kafka["spec"]["kafka"]["listeners"] if item["port"] == port]
+    assert len(found) == 1, f"no listener on port {port}"
+    return found[0]
+
+
+def user_secret(kafka: dict[str, Any], user: str) -> str:
+    """The Secret Strimzi's User Operator writes a KafkaUser's password in."""
+    prefix: str = kafka["spec"]["entityOperator"]["userOperator"].get("secretPrefix", "")
+    return prefix + user
+
+
+def kafka_users(objects: Objects) -> dict[str, dict[str, Any]]:
+    return {user["metadata"]["name"]: user for user in of_kind(objects, "KafkaUser")}
+
+
+def test_every_service_reaches_kafka_over_tls_as_its_own_user(
+    overlay: tuple[str, Objects],
+) -> None:
+    name, objects = overlay
+    kafka = named(objects, "Kafka", "mes-messages")
+    users = kafka_users(objects)
+    for service in SERVICES:
+        where = f"{name}: {service}"
+        pod = named(objects, "Deployment", service)["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        env = {item["name"]: item for item in container["env"]}
+        assert set(env) >= KAFKA_CLIENT_VARIABLES, where
+        assert env["KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL", where
+        assert env["KAFKA_SASL_MECHANISM"]["value"] == "SCRAM-SHA-512", where
+        user = env["KAFKA_SASL_USERNAME"]["value"]
+        assert user == service, where
+        assert users[user]["spec"]["authentication"] == {"type": "scram-sha-512"}, where
+        assert env["KAFKA_SASL_PASSWORD"] == {
+            "name": "KAFKA_SASL_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": user_secret(kafka, user), "key": "password"}},
+        }, where
+        # The cluster CA: Strimzi's Secret, mounted read-only (and whole, not by subPath, so
+        # a renewed certificate reaches the file) where KAFKA_SSL_CAFILE points.
+        cafile = PurePosixPath(env["KAFKA_SSL_CAFILE"]["value"])
+        mounts = [m for m in container["volumeMounts"] if m["mountPath"] == str(cafile.parent)]
+        assert len(mounts) == 1, where
+        assert mounts[0].get("readOnly") is True, where
+        assert "subPath" not in mounts[0], where
+        volume = next(item for item in pod["volumes"] if item["name"] == mounts[0]["name"])
+        assert volume["secret"]["secretName"] == f"{kafka['metadata']['name']}-cluster-ca-cert"
+        assert volume["secret"]["items"] == [{"key": "ca.crt", "path": cafile.name}], where
+
+
+def test_only_the_services_themselves_talk_to_kafka(overlay: tuple[str, Objects]) -> None:
+    """Migration Jobs, the key rotation, the init containers and the gateway get no Kafka
+    credentials: they do not need them, and SASL without its password stops the settings."""
+    name, objects = overlay
+    for owner, spec in pod_specs(objects):
+        kind, _, owner_name = owner.partition(" ")
+        for container in containers(spec):
+            variables = {item["name"] for item in container.get("env", [])}
+            mounts = {mount["name"] for mount in container.get("volumeMounts", [])}
+            service = kind == "Deployment" and owner_name in SERVICES
+            if service and container is spec["containers"][0]:
+                continue
+            where = f"{name}: {owner} container {container['name']}"
+            assert not variables & KAFKA_CLIENT_VARIABLES, where
+            assert "kafka-cluster-ca" not in mounts, where
+    for config in of_kind(objects, "ConfigMap"):
+        assert not set(config.get("data", {})) & KAFKA_CLIENT_VARIABLES, config["metadata"]["name"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_service_settings_read_what_the_deployment_gives(
+    render: Any, service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The variables are the ones servicekit reads, and they name what the ACLs allow."""
+    objects = render(K8S / "overlays" / "prod")
+    configs = {
+        item["metadata"]["name"]: item.get("data", {}) for item in of_kind(objects, "ConfigMap")
+    }
+
+    def settings_of(container: dict[str, Any]) -> ServiceSettings:
+        environment: dict[str, str] = {}
+        for source in container.get("envFrom", []):
+            if "configMapRef" in source:
+                environment |= configs[source["configMapRef"]["name"]]
+        for item in container.get("env", []):
+            environment[item["name"]] = item.get("value", f"<{item['name']} from a Secret>")
+        with monkeypatch.context() as patch:
+            for variable in [name for name in os.environ if name.startswith("KAFKA_")]:
+                patch.delenv(variable)
+            for variable, value in environment.items():
+                patch.setenv(variable, value)
+            return ServiceSettings(service_name=service)
+
+    pod = named(objects, "Deployment", service)["spec"]["template"]["spec"]
+    settings = settings_of(pod["containers"][0])
+    assert settings.kafka_bootstrap_servers == "mes-messages-kafka-bootstrap:9093"
+    assert settings.kafka_security_protocol == "SASL_SSL"
+    assert settings.kafka_sasl_mechanism == "SCRAM-SHA-512"
+    assert settings.kafka_sasl_username == service
+    assert settings.kafka_sasl_password.get_secret_value() == "<KAFKA_SASL_PASSWORD from a Secret>"
+    assert settings.kafka_ssl_cafile == "/etc/kafka-cluster-ca/ca.crt"
+    # The ACLs name topics and groups as they are: no prefix may come in between.
+    for topic in ALL_TOPICS:
+        assert topic_name(settings, topic) == topic.name
+    assert group_id(settings, "some-consumer").startswith(f"{service}.")
+    # The init container (the migration Job has the same environment) reads its settings
+    # without any of it.
+    gate = settings_of(pod["initContainers"][0])
+    assert gate.kafka_security_protocol == "PLAINTEXT"
+    assert gate.kafka_sasl_username == ""
+
+
+def expected_acls(service: str) -> set[tuple[str, str, str, str]]:
+    """(resource type, name, pattern, operation) the architecture draws for ``service``."""
+    rights: set[tuple[str, str, str, str]] = set()
+    for topic in ALL_TOPICS:
+        if topic.producer == service:
+            rights |= {("topic", topic.name, "literal", op) for op in ("Write", "Describe")}
+            rights.add(("cluster", "kafka-cluster", "literal", "IdempotentWrite"))
+        if service in topic.consumers:
+            rights |= {("topic", topic.name, "literal", op) for op in ("Read", "Describe")}
+            rights.add(("group", f"{service}.", "prefix", "Read"))
+    return rights
+
+
+def granted_acls(user: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """What a KafkaUser's ACLs allow, one tuple per right (a right given twice, twice)."""
+    authorization = user["spec"]["authorization"]
+    assert authorization["type"] == "simple"
+    rights: list[tuple[str, str, str, str]] = []
+    for rule in authorization["acls"]:
+        assert set(rule) <= {"resource", "operations", "host", "type"}
+        assert rule.get("type", "allow") == "allow"
+        assert rule.get("host", "*") == "*"
+        resource = rule["resource"]
+        # Kafka knows one cluster resource, named kafka-cluster; Strimzi takes it unnamed.
+        name = resource.get("name", "kafka-cluster" if resource["type"] == "cluster" else "")
+        pattern = resource.get("patternType", "literal")
+        rights += [(resource["type"], name, pattern, op) for op in rule["operations"]]
+    return rights
+
+
+def test_every_kafka_user_may_do_what_the_contracts_draw_and_nothing_else(
+    overlay: tuple[str, Objects],
+) -> None:
+    name, objects = overlay
+    users = kafka_users(objects)
+    parties = {topic.producer for topic in ALL_TOPICS} | {
+        consumer for topic in ALL_TOPICS for consumer in topic.consumers
+    }
+    assert parties <= set(SERVICES)
+    assert set(users) == set(SERVICES), name
+    for service in SERVICES:
+        granted = granted_acls(users[service])
+        assert len(granted) == len(set(granted)), f"{name}: {service} has a right twice"
+        assert set(granted) == expected_acls(service), f"{name}: {service}"
+
+
+def test_the_acl_check_itself_notices_a_right_too_many(render: Any) -> None:
+    objects = copy.deepcopy(render(K8S / "overlays" / "prod"))
+    catalog = kafka_users(objects)["catalog"]
+    assert set(granted_acls(catalog)) == expected_acls("catalog")
+    catalog["spec"]["authorization"]["acls"].append(
+        {
+            "resource": {"type": "topic", "name": "catalog.", "patternType": "prefix"},
+            "operations": ["Read"],
+        }
+    )
+    assert set(granted_acls(catalog)) != expected_acls("catalog")
+    # In words: the producer of a topic writes it, its consumer reads it, neither more.
+    assert ("topic", "messages.reply-posted.v1", "literal", "Write") in expected_acls("messages")
+    assert ("topic", "messages.reply-posted.v1", "literal", "Read") in expected_acls("notifier")
+    assert ("topic", "messages.reply-posted.v1", "literal", "Read") not in expected_acls("messages")
+    assert ("group", "notifier.", "prefix", "Read") not in expected_acls("auth")
+
+
+def secret_references(item: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(where, Secret name) for every reference to a Secret in an object."""
+    if isinstance(item, dict):
+        for key, value in item.items():
+            where = f"{path}/{key}"
+            if key == "secretName" and isinstance(value, str):
+                yield where, value
+            elif key in ("secretKeyRef", "secretRef", "passwordSecret") and isinstance(value, dict):
+                yield where, value["name"]
+            elif (
+                isinstance(value, dict)
+                and set(value) == {"name", "key"}
+                and key not in ("configMapKeyRef",)
+            ):
+                yield where, value["name"]  # CloudNativePG's credentials: {name, key}
+            else:
+                yield from secret_references(value, where)
+    elif isinstance(item, list):
+        for index, value in enumerate(item):
+            yield from secret_references(value, f"{path}[{index}]")
+
+
+def test_kafka_user_secrets_take_no_name_of_ours(overlay: tuple[str, Objects]) -> None:
+    """Strimzi writes each KafkaUser's password in a Secret named after it: one of ours with
+    that name (the Secret "auth" of the KafkaUser "auth") would be overwritten."""
+    name, objects = overlay
+    kafka = named(objects, "Kafka", "mes-messages")
+    written = {user_secret(kafka, user): user for user in kafka_users(objects)}
+    password = re.compile(r"/spec/template/spec/containers\[0\]/env\[\d+\]/valueFrom/secretKeyRef")
+    readers: dict[str, set[str]] = {secret: set() for secret in written}
+    others = 0
+    for item in objects:
+        for where, secret in secret_references(item):
+            if secret not in written:
+                others += 1
+                continue
+            label = f"{name}: {item['kind']} {item['metadata']['name']}{where}"
+            # Only the password of the service of the same name reads it.
+            assert item["kind"] == "Deployment", label
+            assert item["metadata"]["name"] == written[secret], label
+            assert password.fullmatch(where), label
+            readers[secret].add(item["metadata"]["name"])
+    assert all(readers.values()), f"{name}: a KafkaUser's Secret nobody reads: {readers}"
+    assert others >= 4 * len(SERVICES), "the walk should see the Secrets of ours too"
+
+
 # --- Strimzi (focused checks: no CRD schema offline) -------------------------------------
 
 KAFKA_SPEC_FIELDS = {
@@ -433,7 +681,30 @@ KAFKA_FIELDS = {
     "brokerRackInitImage", "livenessProbe", "readinessProbe", "jvmOptions", "jmxOptions",
     "logging", "metricsConfig", "template", "tieredStorage", "quotas", "image", "resources",
 }  # fmt: skip
+LISTENER_FIELDS = {
+    "name", "port", "type", "tls", "authentication", "configuration", "networkPolicyPeers",
+}  # fmt: skip
+ENTITY_OPERATOR_FIELDS = {"topicOperator", "userOperator", "template"}
+ENTITY_OPERATOR_PART_FIELDS = {
+    "watchedNamespace", "image", "reconciliationIntervalMs", "livenessProbe", "readinessProbe",
+    "resources", "logging", "jvmOptions", "startupProbe",
+}  # fmt: skip
+USER_OPERATOR_FIELDS = {*ENTITY_OPERATOR_PART_FIELDS, "secretPrefix"}
 NODE_POOL_FIELDS = {"replicas", "roles", "storage", "resources", "jvmOptions", "template"}
+USER_FIELDS = {"authentication", "authorization", "quotas", "template"}
+#: The operations Kafka applies to each kind of resource (an ACL for another is inert).
+ACL_OPERATIONS = {
+    "topic": {
+        "Read", "Write", "Create", "Delete", "Alter", "Describe", "AlterConfigs",
+        "DescribeConfigs", "All",
+    },
+    "group": {"Read", "Delete", "Describe", "All"},
+    "cluster": {
+        "Create", "Alter", "Describe", "ClusterAction", "AlterConfigs", "DescribeConfigs",
+        "IdempotentWrite", "All",
+    },
+    "transactionalId": {"Write", "Describe", "All"},
+}  # fmt: skip
 TOPIC_FIELDS = {"topicName", "partitions", "replicas", "config"}
 STORAGE_VOLUME_FIELDS = {"id", "type", "size", "class", "deleteClaim", "kraftMetadata", "selector"}
 
@@ -448,6 +719,9 @@ def test_strimzi_resources_are_well_formed(overlay: tuple[str, Objects]) -> None
     assert "zookeeper" not in kafka["spec"]
     for listener in kafka["spec"]["kafka"]["listeners"]:
         assert {"name", "port", "type", "tls"} <= set(listener)
+        assert set(listener) <= LISTENER_FIELDS
+        # Every door asks who knocks: no listener without authentication.
+        assert listener["authentication"]["type"] in ("tls", "scram-sha-512", "oauth", "custom")
         assert listener["type"] in (
             "internal",
             "cluster-ip",
@@ -474,6 +748,32 @@ def test_strimzi_resources_are_well_formed(overlay: tuple[str, Objects]) -> None
         for volume in pool["spec"]["storage"].get("volumes", []):
             assert set(volume) <= STORAGE_VOLUME_FIELDS
     assert roles == {"controller", "broker"}, "KRaft needs controllers and brokers"
+    # Without an authorizer the ACLs would be ignored; without the User Operator, no user.
+    assert kafka["spec"]["kafka"]["authorization"] == {"type": "simple"}
+    entity_operator = kafka["spec"]["entityOperator"]
+    assert set(entity_operator) <= ENTITY_OPERATOR_FIELDS
+    assert set(entity_operator["topicOperator"]) <= ENTITY_OPERATOR_PART_FIELDS
+    assert set(entity_operator["userOperator"]) <= USER_OPERATOR_FIELDS
+    for user in of_kind(objects, "KafkaUser"):
+        where = f"{name}: KafkaUser {user['metadata']['name']}"
+        assert user["apiVersion"] == "kafka.strimzi.io/v1beta2", where
+        assert user["metadata"]["labels"]["strimzi.io/cluster"] == kafka["metadata"]["name"], where
+        assert set(user["spec"]) <= USER_FIELDS, where
+        assert user["spec"]["authentication"]["type"] in ("tls", "tls-external", "scram-sha-512")
+        assert set(user["spec"]["authorization"]) == {"type", "acls"}, where
+        for rule in user["spec"]["authorization"]["acls"]:
+            assert (
+                {"resource", "operations"}
+                <= set(rule)
+                <= {"resource", "operations", "host", "type"}
+            )
+            resource = rule["resource"]
+            assert resource["type"] in ACL_OPERATIONS, where
+            assert set(resource) <= {"type", "name", "patternType"}, where
+            assert resource.get("patternType", "literal") in ("literal", "prefix"), where
+            assert ("name" in resource) == (resource["type"] != "cluster"), where
+            assert rule["operations"], where
+            assert set(rule["operations"]) <= ACL_OPERATIONS[resource["type"]], where
     config = kafka["spec"]["kafka"]["config"]
     assert config["auto.create.topics.enable"] is False
     for topic in of_kind(objects, "KafkaTopic"):
@@ -659,7 +959,9 @@ FLOWS = {
     ("ingress-controller", "gateway", 8080),
     *{("gateway", service, 8000) for service in SERVICES},
     *{(service, "auth", 8000) for service in ("catalog", "messages", "notifier")},
-    *{(service, "kafka", 9092) for service in SERVICES},
+    *{(service, "kafka", 9093) for service in SERVICES},
+    # The command-line tools run in a broker pod (docs/operations.md).
+    ("kafka", "kafka", 9093),
     *{(service, "postgres", 5432) for service in SERVICES},
     ("notifier", "smtp-relay", 25),
     ("notifier", "smtp-relay", 465),
@@ -672,7 +974,9 @@ DENIED = [
     ("neighbour", "messages", 8000),
     ("ingress-controller", "auth", 8000),
     ("gateway", "postgres", 5432),
-    ("gateway", "kafka", 9092),
+    ("gateway", "kafka", 9093),
+    ("auth", "kafka", 9092),
+    ("postgres", "kafka", 9093),
     ("catalog", "messages", 8000),
     ("messages", "notifier", 8000),
     ("auth", "catalog", 8000),
@@ -681,7 +985,7 @@ DENIED = [
     ("auth", "smtp-relay", 587),
     ("notifier", "internet", 443),
     ("neighbour", "postgres", 5432),
-    ("neighbour", "kafka", 9092),
+    ("neighbour", "kafka", 9093),
     ("prometheus", "gateway", 8080),
     ("auth", "postgres", 8000),
 ]
@@ -722,10 +1026,16 @@ def test_every_service_has_its_network_policy_and_the_namespace_denies_by_defaul
         assert policy["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": service}}
         assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
     kafka = named(objects, "Kafka", "mes-messages")
-    peers = kafka["spec"]["kafka"]["listeners"][0]["networkPolicyPeers"]
-    assert [peer["podSelector"]["matchExpressions"][0]["values"] for peer in peers] == [
-        list(SERVICES)
+    (listener,) = kafka["spec"]["kafka"]["listeners"]
+    services, brokers = listener["networkPolicyPeers"]
+    assert services["podSelector"]["matchExpressions"] == [
+        {"key": "app.kubernetes.io/name", "operator": "In", "values": list(SERVICES)}
     ]
+    assert brokers == {
+        "podSelector": {
+            "matchLabels": {"strimzi.io/cluster": "mes-messages", "strimzi.io/kind": "Kafka"}
+        }
+    }
 
 
 def test_the_policy_checker_itself_notices_an_open_door(render: Any) -> None:
