@@ -1,6 +1,6 @@
 """Write the Strimzi KafkaTopics and KafkaUsers from the topics declared in ``contracts``.
 
-Two files of ``components/strimzi/`` are this script's output, committed:
+Three files are this script's output, committed:
 
 - ``topics.yaml``: one KafkaTopic per ``contracts.topics.ALL_TOPICS`` entry, with its
   partitions, cleanup policy, retention and extra configuration, replicated three times with
@@ -10,7 +10,10 @@ Two files of ``components/strimzi/`` are this script's output, committed:
   Describe on each topic it produces (``TopicSpec.producer``) and IdempotentWrite on the
   cluster (its outbox relay's producer is idempotent); Read and Describe on each topic it
   consumes (``TopicSpec.consumers``) and Read on its consumer groups, all named
-  ``<service>.<consumer>`` (``servicekit.kafka.group_id``).
+  ``<service>.<consumer>`` (``servicekit.kafka.group_id``);
+- ``operations/dead-letter-reader.yaml``: a KafkaUser in no overlay, applied by hand for the
+  time it takes to read the dead-letter topics and deleted afterwards (docs/operations.md):
+  Read and Describe on every topic of dead letters, Read on its own consumer groups.
 
 A test renders both again and compares, so neither the topics nor the rights on them can
 drift from the contracts.
@@ -29,6 +32,7 @@ from typing import Any
 import yaml
 
 from contracts import ALL_TOPICS, TopicSpec
+from contracts.events.dead_letter import EventDeadLettered
 
 #: The Strimzi Kafka cluster (components/strimzi/kafka.yaml).
 CLUSTER = "mes-messages"
@@ -37,6 +41,7 @@ MIN_INSYNC_REPLICAS = 2
 COMPONENT = Path(__file__).parent / "components" / "strimzi"
 TOPICS = COMPONENT / "topics.yaml"
 USERS = COMPONENT / "users.yaml"
+DEAD_LETTER_READER = Path(__file__).parent / "operations" / "dead-letter-reader.yaml"
 #: Operations in the order they are written, whatever the order they were granted in.
 OPERATIONS = ("Read", "Write", "Describe", "IdempotentWrite")
 
@@ -132,9 +137,39 @@ def kafka_user(service: str, topics: tuple[TopicSpec, ...] = ALL_TOPICS) -> dict
     }
 
 
-def dump(documents: list[dict[str, Any]]) -> str:
+def dead_letter_reader(topics: tuple[TopicSpec, ...] = ALL_TOPICS) -> dict[str, Any]:
+    """A person's read-only access to the dead letters, while investigating."""
+    name = "dead-letter-reader"
+    dead_letters = [topic.name for topic in topics if EventDeadLettered in topic.events]
+    acls = [
+        acl({"type": "topic", "name": topic, "patternType": "literal"}, {"Read", "Describe"})
+        for topic in dead_letters
+    ]
+    acls.append(acl({"type": "group", "name": f"{name}.", "patternType": "prefix"}, {"Read"}))
+    return {
+        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "kind": "KafkaUser",
+        "metadata": {
+            "name": name,
+            "labels": {**LABELS, "app.kubernetes.io/component": "operations"},
+            "annotations": {"mes-messages/consumes": ",".join(dead_letters)},
+        },
+        "spec": {
+            "authentication": {"type": "scram-sha-512"},
+            "authorization": {"type": "simple", "acls": acls},
+        },
+    }
+
+
+DEAD_LETTER_READER_HEADER = """\
+# Not part of any overlay: apply it (kubectl -n <namespace> apply -f) to read the dead-letter
+# topics, delete it when done. See docs/operations.md, "Replay the dead-letter topics".
+"""
+
+
+def dump(documents: list[dict[str, Any]], header: str = "") -> str:
     body = yaml.safe_dump_all(documents, sort_keys=False, allow_unicode=True, width=100)
-    return HEADER + body
+    return HEADER + header + body
 
 
 def render_topics() -> str:
@@ -147,7 +182,11 @@ def render_users() -> str:
 
 def rendered() -> dict[Path, str]:
     """Each output file and what it should hold."""
-    return {TOPICS: render_topics(), USERS: render_users()}
+    return {
+        TOPICS: render_topics(),
+        USERS: render_users(),
+        DEAD_LETTER_READER: dump([dead_letter_reader()], DEAD_LETTER_READER_HEADER),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

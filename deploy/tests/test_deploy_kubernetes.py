@@ -423,7 +423,7 @@ def load_generator() -> Any:
 def test_committed_kafka_topics_and_users_are_what_the_generator_writes() -> None:
     generator = load_generator()
     outputs = generator.rendered()
-    assert set(outputs) == {generator.TOPICS, generator.USERS}
+    assert set(outputs) == {generator.TOPICS, generator.USERS, generator.DEAD_LETTER_READER}
     for path, wanted in outputs.items():
         assert path.read_text() == wanted, (
             f"{path.name}: run `uv run python deploy/k8s/generate_kafka.py` and commit"
@@ -624,6 +624,25 @@ def test_the_acl_check_itself_notices_a_right_too_many(render: Any) -> None:
     assert ("group", "notifier.", "prefix", "Read") not in expected_acls("auth")
 
 
+def test_the_dead_letter_reader_only_reads_the_dead_letters(render: Any) -> None:
+    """The KafkaUser applied by hand to investigate (docs/operations.md), in no overlay."""
+    reader = yaml.safe_load((K8S / "operations" / "dead-letter-reader.yaml").read_text())
+    check_kafka_user(reader, "mes-messages", "operations")
+    dead_letters = [topic for topic in ALL_TOPICS if topic.name.endswith(".dead-letter.v1")]
+    assert dead_letters
+    assert set(granted_acls(reader)) == {
+        *{
+            ("topic", topic.name, "literal", op)
+            for topic in dead_letters
+            for op in ("Read", "Describe")
+        },
+        ("group", "dead-letter-reader.", "prefix", "Read"),
+    }
+    for overlay in ("dev", "prod"):
+        rendered = of_kind(render(K8S / "overlays" / overlay), "KafkaUser")
+        assert reader["metadata"]["name"] not in {user["metadata"]["name"] for user in rendered}
+
+
 def secret_references(item: Any, path: str = "") -> Iterator[tuple[str, str]]:
     """(where, Secret name) for every reference to a Secret in an object."""
     if isinstance(item, dict):
@@ -709,6 +728,25 @@ TOPIC_FIELDS = {"topicName", "partitions", "replicas", "config"}
 STORAGE_VOLUME_FIELDS = {"id", "type", "size", "class", "deleteClaim", "kraftMetadata", "selector"}
 
 
+def check_kafka_user(user: dict[str, Any], cluster: str, name: str) -> None:
+    """What Strimzi's KafkaUser schema would check, and that every ACL can take effect."""
+    where = f"{name}: KafkaUser {user['metadata']['name']}"
+    assert user["apiVersion"] == "kafka.strimzi.io/v1beta2", where
+    assert user["metadata"]["labels"]["strimzi.io/cluster"] == cluster, where
+    assert set(user["spec"]) <= USER_FIELDS, where
+    assert user["spec"]["authentication"]["type"] in ("tls", "tls-external", "scram-sha-512")
+    assert set(user["spec"]["authorization"]) == {"type", "acls"}, where
+    for rule in user["spec"]["authorization"]["acls"]:
+        assert {"resource", "operations"} <= set(rule) <= {"resource", "operations", "host", "type"}
+        resource = rule["resource"]
+        assert resource["type"] in ACL_OPERATIONS, where
+        assert set(resource) <= {"type", "name", "patternType"}, where
+        assert resource.get("patternType", "literal") in ("literal", "prefix"), where
+        assert ("name" in resource) == (resource["type"] != "cluster"), where
+        assert rule["operations"], where
+        assert set(rule["operations"]) <= ACL_OPERATIONS[resource["type"]], where
+
+
 def test_strimzi_resources_are_well_formed(overlay: tuple[str, Objects]) -> None:
     name, objects = overlay
     kafka = named(objects, "Kafka", "mes-messages")
@@ -755,25 +793,7 @@ def test_strimzi_resources_are_well_formed(overlay: tuple[str, Objects]) -> None
     assert set(entity_operator["topicOperator"]) <= ENTITY_OPERATOR_PART_FIELDS
     assert set(entity_operator["userOperator"]) <= USER_OPERATOR_FIELDS
     for user in of_kind(objects, "KafkaUser"):
-        where = f"{name}: KafkaUser {user['metadata']['name']}"
-        assert user["apiVersion"] == "kafka.strimzi.io/v1beta2", where
-        assert user["metadata"]["labels"]["strimzi.io/cluster"] == kafka["metadata"]["name"], where
-        assert set(user["spec"]) <= USER_FIELDS, where
-        assert user["spec"]["authentication"]["type"] in ("tls", "tls-external", "scram-sha-512")
-        assert set(user["spec"]["authorization"]) == {"type", "acls"}, where
-        for rule in user["spec"]["authorization"]["acls"]:
-            assert (
-                {"resource", "operations"}
-                <= set(rule)
-                <= {"resource", "operations", "host", "type"}
-            )
-            resource = rule["resource"]
-            assert resource["type"] in ACL_OPERATIONS, where
-            assert set(resource) <= {"type", "name", "patternType"}, where
-            assert resource.get("patternType", "literal") in ("literal", "prefix"), where
-            assert ("name" in resource) == (resource["type"] != "cluster"), where
-            assert rule["operations"], where
-            assert set(rule["operations"]) <= ACL_OPERATIONS[resource["type"]], where
+        check_kafka_user(user, kafka["metadata"]["name"], name)
     config = kafka["spec"]["kafka"]["config"]
     assert config["auto.create.topics.enable"] is False
     for topic in of_kind(objects, "KafkaTopic"):
