@@ -66,6 +66,12 @@ class Settings(ServiceSettings):
     #: On shutdown, emails in flight get this long to finish and be recorded.
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
 
+    # --- Unsubscribe links
+    #: Signs the tokens of the unsubscribe links in thread emails (HMAC-SHA256). Changing it
+    #: invalidates the links of every email already sent. At least 32 characters; a service
+    #: outside the local and test environments refuses to start with this local default.
+    unsubscribe_secret: SecretStr = SecretStr("local-only-unsubscribe-secret-not-for-production")
+
     #: Version of the contact projection: bump it in a deployment to rebuild the projection
     #: from the beginning of the compacted contact topic (a new consumer group).
     contact_projection_version: int = Field(default=1, ge=1)
@@ -76,6 +82,13 @@ class Settings(ServiceSettings):
         Address(addr_spec=value)
         if "@" not in value:
             raise ValueError("the sender address needs a domain")
+        return value
+
+    @field_validator("unsubscribe_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("NOTIFIER_UNSUBSCRIBE_SECRET needs at least 32 characters")
         return value
 
     @property

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from notifier.adapters.rendering import EmailRenderer
 from notifier.adapters.smtp import SmtpMailer
 from notifier.config import Settings
+from notifier.domain.preferences import UnsubscribeTokens
 from notifier.entrypoints.http import routes
 from notifier.entrypoints.stream.subscribers import register_consumers
 from notifier.service_layer.delivery import AcceptedHook, DeliveryMetrics, DeliveryWorker
@@ -25,6 +26,10 @@ email-change code).
 The HTTP API is the **delivery log** for agents (their fund only): what was sent, when,
 how many attempts, the last error; and the **dead letters**, which a supervisor can replay
 once the cause is fixed.
+
+Members choose whether they receive the thread emails (**preferences**), from their account
+or from the unsubscribe links of the emails themselves (one-click, RFC 8058). Account-security
+emails are always sent.
 """
 
 
@@ -42,8 +47,16 @@ def create_mailer(settings: Settings) -> SmtpMailer:
     )
 
 
+def create_unsubscribe_tokens(settings: Settings) -> UnsubscribeTokens:
+    return UnsubscribeTokens(settings.unsubscribe_secret.get_secret_value())
+
+
 def create_renderer(settings: Settings) -> EmailRenderer:
-    return EmailRenderer(public_base_url=settings.public_base_url, sender=settings.sender)
+    return EmailRenderer(
+        public_base_url=settings.public_base_url,
+        sender=settings.sender,
+        unsubscribe_tokens=create_unsubscribe_tokens(settings),
+    )
 
 
 def create_app(
@@ -85,6 +98,14 @@ def create_app(
         openapi_tags=[
             {"name": "deliveries", "description": "The delivery log (agents, their fund only)."},
             {"name": "dead letters", "description": "Emails given up on; supervisors replay them."},
+            {
+                "name": "preferences",
+                "description": "What members receive: their account, and one-click unsubscribe.",
+            },
         ],
-        extra_state={"unit_of_work": unit_of_work, "worker": worker},
+        extra_state={
+            "unit_of_work": unit_of_work,
+            "worker": worker,
+            "unsubscribe_tokens": create_unsubscribe_tokens(settings),
+        },
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -78,8 +79,15 @@ async def test_every_event_kind_produces_its_email_in_html_and_text(
         # A name with markup is text in the HTML part, never markup.
         assert "<script>" not in message["html"]
         if kind.about_a_thread:
-            assert headers["List-Unsubscribe"] == f"<{base}/compte#notifications>"
+            one_click = re.fullmatch(
+                rf"<{re.escape(base)}/api/notifier/unsubscribe\?token=([\w.-]+)>",
+                headers["List-Unsubscribe"],
+            )
+            assert one_click, headers["List-Unsubscribe"]
             assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+            page = f"{base}/desabonnement#jeton={one_click.group(1)}"
+            assert f"Ne plus recevoir ces courriels : {page}" in message["text"]
+            assert f'href="{page}"' in message["html"]
             assert first.reference in message["subject"]
             assert thread_url in message["text"]
             assert thread_url in message["html"]

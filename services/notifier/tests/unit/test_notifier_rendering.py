@@ -16,7 +16,8 @@ from contracts.events.common import CatalogNode
 from notifier.adapters.rendering import TEMPLATES, EmailRenderer, date_fr, datetime_fr
 from notifier.domain.errors import TemplateFailure
 from notifier.domain.model import DeliveryKind, Recipient, message_id
-from notifier.samples import SAMPLE_RECIPIENT, SAMPLE_THREAD, sample_events
+from notifier.domain.preferences import UnsubscribeTokens
+from notifier.samples import SAMPLE_MEMBER, SAMPLE_RECIPIENT, SAMPLE_THREAD, sample_events
 
 pytestmark = pytest.mark.unit
 
@@ -24,11 +25,14 @@ NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
 
 SENDER = Address("MSA — Mes messages et mes réponses", addr_spec="ne-pas-repondre@msa.fr")
+TOKENS = UnsubscribeTokens("a-secret-for-the-rendering-tests-only")
 
 
 @pytest.fixture
 def renderer() -> EmailRenderer:
-    return EmailRenderer(public_base_url="https://mes-messages.msa.fr/", sender=SENDER)
+    return EmailRenderer(
+        public_base_url="https://mes-messages.msa.fr/", sender=SENDER, unsubscribe_tokens=TOKENS
+    )
 
 
 def test_every_kind_has_its_three_templates() -> None:
@@ -58,6 +62,37 @@ def test_every_kind_renders_as_text_and_html_alternatives(renderer: EmailRendere
         assert parsed["Auto-Submitted"] == "auto-generated"
         assert parsed["To"].addresses[0].addr_spec == SAMPLE_RECIPIENT.email
         assert ("List-Unsubscribe" in parsed) is kind.about_a_thread
+        assert ("List-Unsubscribe-Post" in parsed) is kind.about_a_thread
+
+
+def test_thread_emails_carry_one_click_unsubscribe_and_a_footer_link(
+    renderer: EmailRenderer,
+) -> None:
+    token = TOKENS.issue(SAMPLE_MEMBER)
+    one_click = f"https://mes-messages.msa.fr/api/notifier/unsubscribe?token={token}"
+    page = f"https://mes-messages.msa.fr/desabonnement#jeton={token}"
+    preferences = "https://mes-messages.msa.fr/compte#notifications"
+    for kind, event in sample_events().items():
+        message = renderer.render(
+            kind=kind, event=event, recipient=SAMPLE_RECIPIENT, message_id="<x@msa.fr>", now=NOW
+        )
+        parsed = BytesParser(policy=email.policy.default).parsebytes(message.data)
+        parts = renderer.render_parts(kind, event, SAMPLE_RECIPIENT)
+        if not kind.about_a_thread:
+            # Account-security emails cannot be turned off, and do not pretend they can.
+            assert "List-Unsubscribe" not in parsed
+            assert "désabonnement" not in parts.text
+            assert "Ne plus recevoir" not in parts.html
+            continue
+        assert parsed["List-Unsubscribe"] == f"<{one_click}>"
+        assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert f"Ne plus recevoir ces courriels : {page}" in parts.text
+        assert f'<a href="{page}" style="color:#000091;">Ne plus recevoir ces courriels</a>' in (
+            parts.html
+        )
+        assert preferences in parts.text
+        assert f'href="{preferences}"' in parts.html
+        assert TOKENS.verify(token) == SAMPLE_MEMBER
 
 
 def test_the_reply_email_says_a_reply_is_available_with_a_link_to_the_thread(
@@ -130,7 +165,9 @@ def test_a_broken_template_is_a_template_failure_not_a_crash(tmp_path: Path) -> 
     for path in TEMPLATES.iterdir():
         (tmp_path / path.name).write_text(path.read_text("utf-8"), "utf-8")
     (tmp_path / "account_locked.html.j2").write_text("{{ missing_variable.attribute }}", "utf-8")
-    broken = EmailRenderer(public_base_url="https://x", sender=SENDER, templates=tmp_path)
+    broken = EmailRenderer(
+        public_base_url="https://x", sender=SENDER, unsubscribe_tokens=TOKENS, templates=tmp_path
+    )
     event = sample_events()[DeliveryKind.ACCOUNT_LOCKED]
     with pytest.raises(TemplateFailure, match="account_locked"):
         broken.render_parts(DeliveryKind.ACCOUNT_LOCKED, event, SAMPLE_RECIPIENT)

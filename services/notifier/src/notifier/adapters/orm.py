@@ -1,8 +1,10 @@
-"""Tables of the notifier service: the contact projection and the delivery log."""
+"""Tables of the notifier service: the contact projection, the members' preferences and the
+delivery log."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -33,6 +35,25 @@ CONTACTS = Table(
         "changed_at", DateTime(timezone=True), nullable=False, comment="occurred_at of the event"
     ),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+#: What each member chose to receive; a member without a row gets every email.
+PREFERENCES = Table(
+    "preferences",
+    metadata,
+    Column("member_id", Uuid, primary_key=True),
+    Column("thread_emails", Boolean, nullable=False, comment="Confirmations and reply notices"),
+    Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column(
+        "changed_through",
+        Text,
+        nullable=False,
+        comment="account (the portal's account page) or unsubscribe_link (from an email)",
+    ),
+    CheckConstraint(
+        "changed_through IN ('account', 'unsubscribe_link')",
+        name="preferences_changed_through_check",
+    ),
 )
 
 #: One email to send, and what became of it: the delivery log.
@@ -79,7 +100,7 @@ DELIVERIES = Table(
     Column("replayed_by", Uuid, nullable=True),
     UniqueConstraint("event_id", "kind", name="deliveries_event_kind_key"),
     CheckConstraint(
-        "status IN ('waiting_contact', 'pending', 'sending', 'sent', 'dead')",
+        "status IN ('waiting_contact', 'pending', 'sending', 'sent', 'dead', 'skipped_opted_out')",
         name="deliveries_status_check",
     ),
     Index(

@@ -32,6 +32,7 @@ from contracts.events.auth import (
 from contracts.events.messages import MessageSubmitted, ReplyPosted
 from notifier.domain.errors import PermanentFailure, TemplateFailure
 from notifier.domain.model import DeliveryKind, Recipient
+from notifier.domain.preferences import UnsubscribeTokens
 
 PARIS = ZoneInfo("Europe/Paris")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -104,10 +105,12 @@ class EmailRenderer:
         *,
         public_base_url: str,
         sender: Address,
+        unsubscribe_tokens: UnsubscribeTokens,
         templates: Path = TEMPLATES,
     ) -> None:
         self.public_base_url = public_base_url.rstrip("/")
         self.sender = sender
+        self.unsubscribe_tokens = unsubscribe_tokens
         self._from = _mailbox(sender.display_name, sender.addr_spec)
         self.environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates),
@@ -128,8 +131,20 @@ class EmailRenderer:
         return f"{self.public_base_url}/messages/{thread_id}"
 
     @property
-    def unsubscribe_url(self) -> str:
+    def preferences_url(self) -> str:
         return f"{self.public_base_url}/compte#notifications"
+
+    def unsubscribe_page_url(self, member_id: uuid.UUID) -> str:
+        """The portal page that explains, then turns thread emails off; the token is in the
+        fragment, so it never reaches a server's log."""
+        return (
+            f"{self.public_base_url}/desabonnement#jeton={self.unsubscribe_tokens.issue(member_id)}"
+        )
+
+    def one_click_unsubscribe_url(self, member_id: uuid.UUID) -> str:
+        """``List-Unsubscribe``: where mail clients POST ``List-Unsubscribe=One-Click`` (RFC 8058)."""
+        token = self.unsubscribe_tokens.issue(member_id)
+        return f"{self.public_base_url}/api/notifier/unsubscribe?token={token}"
 
     def context(self, kind: DeliveryKind, event: Event, recipient: Recipient) -> dict[str, Any]:
         """What the templates of ``kind`` may use."""
@@ -144,7 +159,8 @@ class EmailRenderer:
                 "motif": event.motif.label,
                 "thread_url": self.thread_url(event.thread_id),
                 "messages_url": f"{base}/messages",
-                "unsubscribe_url": self.unsubscribe_url,
+                "unsubscribe_url": self.unsubscribe_page_url(event.member_id),
+                "preferences_url": self.preferences_url,
             }
         if isinstance(event, MessageSubmitted):
             context |= {"submitted_at": event.submitted_at, "due_date": event.due_date}
@@ -226,8 +242,9 @@ class EmailRenderer:
         ]
         if kind.about_a_thread:
             # Only notifications may be turned off; account-security emails never carry this.
+            member_id: uuid.UUID = getattr(event, "member_id")  # noqa: B009 - thread events have one
             headers += [
-                ("List-Unsubscribe", f"<{self.unsubscribe_url}>"),
+                ("List-Unsubscribe", f"<{self.one_click_unsubscribe_url(member_id)}>"),
                 ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
             ]
         lines = [f"{header}: {value}" for header, value in headers]

@@ -1,4 +1,4 @@
-"""Reading and writing the contact projection and the delivery log."""
+"""Reading and writing the contact projection, the members' preferences and the delivery log."""
 
 from __future__ import annotations
 
@@ -25,13 +25,19 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events.auth import MemberContactChanged
-from notifier.adapters.orm import CONTACTS, DELIVERIES
+from notifier.adapters.orm import CONTACTS, DELIVERIES, PREFERENCES
 from notifier.domain.model import (
     SECRET_FIELDS,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
     Recipient,
+)
+from notifier.domain.preferences import (
+    DEFAULT_PREFERENCES,
+    SKIPPED_OPTED_OUT_EXPLANATION,
+    ChangedThrough,
+    Preferences,
 )
 
 #: A PostgreSQL array literal of the secret field names (constants, not input).
@@ -97,6 +103,53 @@ class ContactRepository:
 
     async def remove(self, member_id: uuid.UUID) -> None:
         await self.session.execute(delete(CONTACTS).where(CONTACTS.c.member_id == member_id))
+
+
+class PreferenceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, member_id: uuid.UUID) -> Preferences:
+        thread_emails = await self.session.scalar(
+            select(PREFERENCES.c.thread_emails).where(PREFERENCES.c.member_id == member_id)
+        )
+        return DEFAULT_PREFERENCES if thread_emails is None else Preferences(thread_emails)
+
+    async def without_thread_emails(self, member_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of ``member_ids`` who turned thread emails off."""
+        if not member_ids:
+            return set()
+        rows = await self.session.scalars(
+            select(PREFERENCES.c.member_id).where(
+                PREFERENCES.c.member_id.in_(set(member_ids)),
+                PREFERENCES.c.thread_emails.is_(False),
+            )
+        )
+        return set(rows)
+
+    async def save(
+        self, member_id: uuid.UUID, preferences: Preferences, *, through: ChangedThrough
+    ) -> Preferences:
+        values = {
+            "member_id": member_id,
+            "thread_emails": preferences.thread_emails,
+            "changed_through": through.value,
+        }
+        statement = insert(PREFERENCES).values(values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[PREFERENCES.c.member_id],
+                set_={
+                    "thread_emails": statement.excluded.thread_emails,
+                    "changed_through": statement.excluded.changed_through,
+                    "changed_at": func.now(),
+                },
+            )
+        )
+        return preferences
+
+    async def remove(self, member_id: uuid.UUID) -> None:
+        await self.session.execute(delete(PREFERENCES).where(PREFERENCES.c.member_id == member_id))
 
 
 @dataclass(frozen=True)
@@ -188,6 +241,21 @@ class DeliveryRepository:
         return sorted(
             (_delivery(row) for row in rows.mappings()),
             key=lambda delivery: delivery.next_attempt_at or delivery.created_at,
+        )
+
+    async def mark_skipped_opted_out(self, delivery_ids: Sequence[uuid.UUID]) -> None:
+        """These deliveries will not be sent: their members turned thread emails off."""
+        if not delivery_ids:
+            return
+        await self.session.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id.in_(delivery_ids))
+            .values(
+                status=DeliveryStatus.SKIPPED_OPTED_OUT.value,
+                last_error=SKIPPED_OPTED_OUT_EXPLANATION,
+                next_attempt_at=None,
+                wait_until=None,
+            )
         )
 
     async def mark_sent(self, sent: Sequence[tuple[Delivery, str]]) -> None:

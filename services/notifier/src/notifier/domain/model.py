@@ -86,6 +86,8 @@ class DeliveryStatus(enum.StrEnum):
     SENT = "sent"
     #: Given up: a permanent failure, too many transient ones, or no contact in time.
     DEAD = "dead"
+    #: Not sent, and never will be: the member turned thread emails off.
+    SKIPPED_OPTED_OUT = "skipped_opted_out"
 
 
 def message_id(event_id: uuid.UUID, kind: DeliveryKind, domain: str) -> str:

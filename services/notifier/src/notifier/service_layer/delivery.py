@@ -3,7 +3,9 @@
 For each due delivery:
 
 1. claim it (``FOR UPDATE SKIP LOCKED``, so several replicas share the work) and mark it
-   "sending", committed *before* the SMTP transaction;
+   "sending", committed *before* the SMTP transaction; in the same transaction, a thread
+   email whose member turned thread emails off is marked "skipped_opted_out" instead, and
+   never sent;
 2. render it and hand it to the SMTP server;
 3. record the outcome: sent; a transient failure (retried after an exponential backoff
    with full jitter); or a permanent one (dead, with an ``EventDeadLettered`` published on
@@ -75,6 +77,12 @@ class DeliveryMetrics:
             "notifier_emails_dead_lettered",
             "Emails given up on and published to the dead-letter topic",
             ["kind", "cause"],
+            registry=registry,
+        )
+        self.skipped = Counter(
+            "notifier_emails_skipped",
+            "Thread emails not sent because the member turned them off",
+            ["kind"],
             registry=registry,
         )
         self.send_seconds = Histogram(
@@ -201,11 +209,36 @@ class DeliveryWorker:
             return []
         async with self._uow() as uow:
             claimed = await uow.deliveries.claim_due(limit)
+            thread_members = [
+                delivery.member_id for delivery in claimed if delivery.kind.about_a_thread
+            ]
+            # Read now, not when the email was requested: a member who has just turned them
+            # off gets none of those still waiting to go.
+            opted_out = await uow.preferences.without_thread_emails(thread_members)
+            skipped = [
+                delivery
+                for delivery in claimed
+                if delivery.kind.about_a_thread and delivery.member_id in opted_out
+            ]
+            await uow.deliveries.mark_skipped_opted_out([delivery.id for delivery in skipped])
             contacts = await uow.contacts.get_many(
-                [delivery.member_id for delivery in claimed if delivery.kind.about_a_thread]
+                [member_id for member_id in thread_members if member_id not in opted_out]
             )
             await uow.commit()
-        return [(delivery, contacts.get(delivery.member_id)) for delivery in claimed]
+        for delivery in skipped:
+            self.metrics.skipped.labels(delivery.kind.value).inc()
+            logger.info(
+                "email skipped: the member turned thread emails off",
+                delivery_id=str(delivery.id),
+                kind=delivery.kind.value,
+                event_id=str(delivery.event_id),
+            )
+        skipped_ids = {delivery.id for delivery in skipped}
+        return [
+            (delivery, contacts.get(delivery.member_id))
+            for delivery in claimed
+            if delivery.id not in skipped_ids
+        ]
 
     # --- one email
 

@@ -10,7 +10,7 @@ from contracts import Event
 from contracts.events.auth import MemberContactChanged
 from contracts.events.messages import MessageSubmitted, ReplyPosted
 from notifier.adapters.repository import Page, lock_member
-from notifier.domain.commands import ReplayDeadLetter
+from notifier.domain.commands import ChangePreferences, ReplayDeadLetter
 from notifier.domain.errors import DeliveryNotFound
 from notifier.domain.model import (
     AccountEvent,
@@ -19,6 +19,7 @@ from notifier.domain.model import (
     kind_of,
     message_id,
 )
+from notifier.domain.preferences import Preferences
 from notifier.service_layer.unit_of_work import NotifierUnitOfWork
 
 
@@ -28,16 +29,20 @@ async def request_email(
     """Record the email ``event`` asks for, in the same transaction as the event id.
 
     Thread notifications go to the member's contact; when it is not known yet (its event is
-    late) the email waits for it. Account emails carry their own address."""
+    late) the email waits for it, unless the member turned these emails off: the delivery
+    worker then records it as skipped at once. Account emails carry their own address."""
     kind = kind_of(event)
     payload = event.model_dump(mode="json")
     if isinstance(event, MessageSubmitted | ReplyPosted):
         await lock_member(uow.session, event.member_id)
-        known = await uow.contacts.get(event.member_id) is not None
+        ready = (
+            await uow.contacts.get(event.member_id) is not None
+            or not (await uow.preferences.get(event.member_id)).thread_emails
+        )
         added = await uow.deliveries.add(
             event_id=event.event_id,
             kind=kind,
-            status=DeliveryStatus.PENDING if known else DeliveryStatus.WAITING_CONTACT,
+            status=DeliveryStatus.PENDING if ready else DeliveryStatus.WAITING_CONTACT,
             fund=event.fund,
             member_id=event.member_id,
             thread_id=event.thread_id,
@@ -74,13 +79,31 @@ async def save_contact(event: MemberContactChanged, uow: NotifierUnitOfWork) -> 
 
 
 async def forget_contact(key: str, uow: NotifierUnitOfWork) -> None:
-    """A tombstone on the contact topic: the member is gone."""
+    """A tombstone on the contact topic: the member is gone, and so are their choices."""
     try:
         member_id = uuid.UUID(key)
     except ValueError:
         return
     await lock_member(uow.session, member_id)
     await uow.contacts.remove(member_id)
+    await uow.preferences.remove(member_id)
+
+
+async def get_preferences(uow: NotifierUnitOfWork, *, member_id: uuid.UUID) -> Preferences:
+    async with uow:
+        return await uow.preferences.get(member_id)
+
+
+async def change_preferences(cmd: ChangePreferences, uow: NotifierUnitOfWork) -> Preferences:
+    """Record the member's choice. Thread emails already due and not yet handed to the SMTP
+    server are not sent once it is off: the delivery worker reads the choice when it claims
+    them."""
+    async with uow:
+        saved = await uow.preferences.save(
+            cmd.member_id, Preferences(thread_emails=cmd.thread_emails), through=cmd.through
+        )
+        await uow.commit()
+        return saved
 
 
 async def replay_dead_letter(cmd: ReplayDeadLetter, uow: NotifierUnitOfWork) -> Delivery:

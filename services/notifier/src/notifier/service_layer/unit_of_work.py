@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from notifier.adapters.repository import ContactRepository, DeliveryRepository
+from notifier.adapters.repository import (
+    ContactRepository,
+    DeliveryRepository,
+    PreferenceRepository,
+)
 from servicekit.db import UnitOfWork
 
 #: NOTIFY channel a commit that made deliveries due signals, so the worker sends at once.
@@ -14,10 +18,12 @@ DELIVERIES_CHANNEL = "notifier_deliveries"
 class NotifierUnitOfWork(UnitOfWork):
     contacts: ContactRepository
     deliveries: DeliveryRepository
+    preferences: PreferenceRepository
 
     def on_enter(self) -> None:
         self.contacts = ContactRepository(self.session)
         self.deliveries = DeliveryRepository(self.session)
+        self.preferences = PreferenceRepository(self.session)
         self._wake_worker = False
 
     def wake_worker(self) -> None:

@@ -1,4 +1,4 @@
-"""Dependencies of the delivery log routes."""
+"""Dependencies of the notifier's routes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from notifier.domain.preferences import UnsubscribeTokens
 from notifier.service_layer.unit_of_work import NotifierUnitOfWork
 from servicekit.problems import Problem
 
@@ -20,6 +21,22 @@ def get_unit_of_work(request: Request) -> NotifierUnitOfWork:
 
 
 UnitOfWorkDep = Annotated[NotifierUnitOfWork, Depends(get_unit_of_work)]
+
+
+def get_unsubscribe_tokens(request: Request) -> UnsubscribeTokens:
+    tokens: UnsubscribeTokens = request.app.state.unsubscribe_tokens
+    return tokens
+
+
+UnsubscribeTokensDep = Annotated[UnsubscribeTokens, Depends(get_unsubscribe_tokens)]
+
+UnsubscribeToken = Annotated[
+    str,
+    Query(
+        max_length=200,
+        description="The token of the unsubscribe link, as the email carries it.",
+    ),
+]
 
 Limit = Annotated[int, Query(ge=1, le=200, description="At most this many per page.")]
 Cursor = Annotated[

@@ -1,13 +1,14 @@
-"""Request and response shapes of the delivery log API."""
+"""Request and response shapes of the delivery log and preferences API."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from notifier.domain.model import Delivery, DeliveryKind, DeliveryStatus, mask_email
+from notifier.domain.preferences import Preferences
 
 
 class DeliveryPublic(BaseModel):
@@ -21,7 +22,9 @@ class DeliveryPublic(BaseModel):
         description=(
             "`waiting_contact`: the member's address is not known yet; `pending`: to be sent "
             "(again) at `next_attempt_at`; `sending`: handed to the SMTP server, outcome not "
-            "recorded yet; `sent`; `dead`: given up, see `last_error` (a supervisor may replay it)."
+            "recorded yet; `sent`; `dead`: given up, see `last_error` (a supervisor may replay it); "
+            "`skipped_opted_out`: not sent, and never will be, because the member turned thread "
+            "emails off (`last_error` says so in French)."
         )
     )
     member_id: uuid.UUID
@@ -36,7 +39,10 @@ class DeliveryPublic(BaseModel):
     created_at: datetime = Field(description="When the event asking for this email was received.")
     sent_at: datetime | None = Field(description="When the SMTP server accepted it.")
     attempts: int = Field(description="SMTP transactions tried so far.")
-    last_error: str | None = Field(examples=["451 4.3.0 Temporary failure, try again later"])
+    last_error: str | None = Field(
+        description="Why it is not sent (yet), in French for the agents reading the log.",
+        examples=["451 4.3.0 Temporary failure, try again later"],
+    )
     next_attempt_at: datetime | None = Field(description="When it is tried next (pending only).")
     dead_at: datetime | None = Field(description="When it was given up on, if it was.")
     replayed_at: datetime | None = Field(description="When a supervisor last replayed it.")
@@ -77,4 +83,31 @@ class DeliveriesPublic(BaseModel):
     data: list[DeliveryPublic]
     next_cursor: str | None = Field(
         description="Pass it as `cursor` to get the next page; null on the last page."
+    )
+
+
+class PreferencesPublic(BaseModel):
+    """What the member receives."""
+
+    thread_emails: bool = Field(
+        description=(
+            "Emails about the member's threads: the confirmation that a message or a follow-up "
+            "was received, and the notice that a reply is available. Account-security emails "
+            "(activation code, password reset, lock warning, email-change code) are always sent."
+        ),
+        examples=[True],
+    )
+
+    @classmethod
+    def of(cls, preferences: Preferences) -> PreferencesPublic:
+        return cls(thread_emails=preferences.thread_emails)
+
+
+class PreferencesUpdate(BaseModel):
+    """The member's new choice. Unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    thread_emails: StrictBool = Field(
+        description="true to receive the thread emails, false to stop them.", examples=[False]
     )
