@@ -130,4 +130,5 @@ export const DELIVERY_STATUSES: Record<string, string> = {
   sending: 'en cours d’envoi',
   sent: 'envoyé',
   dead: 'abandonné',
+  skipped_opted_out: 'non envoyé (désabonné)',
 };

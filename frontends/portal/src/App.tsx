@@ -10,6 +10,7 @@ import { ThreadsPage } from './pages/Threads';
 import { WizardPage } from './pages/Wizard';
 import { ThreadPage } from './pages/Thread';
 import { AccountPage } from './pages/Account';
+import { UnsubscribePage } from './pages/Unsubscribe';
 import { AccessibilityPage, NotFoundPage } from './pages/Static';
 
 export const SERVICE_TITLE = 'Mes messages et mes réponses';
@@ -32,6 +33,7 @@ function route(pathname: string): ReactNode {
   if (pathname === '/mot-de-passe/oubli') return <ForgottenPasswordPage />;
   if (pathname === '/mot-de-passe/nouveau') return <ResetPasswordPage />;
   if (pathname === '/accessibilite') return <AccessibilityPage />;
+  if (pathname === '/desabonnement') return <UnsubscribePage />;
   if (pathname === '/messages' || pathname === '/messages/')
     return (
       <RequireMember>

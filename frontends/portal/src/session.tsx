@@ -38,9 +38,10 @@ function unwrapMember(answer: unknown): Member {
 }
 
 export function loginPath(): string {
-  const { pathname, search } = window.location;
+  const { pathname, search, hash } = window.location;
   const protectedPage = pathname.startsWith('/messages') || pathname.startsWith('/compte');
-  return protectedPage ? `/connexion?retour=${encodeURIComponent(pathname + search)}` : '/connexion';
+  // The fragment too: /compte#notifications, from an email, comes back to that section.
+  return protectedPage ? `/connexion?retour=${encodeURIComponent(pathname + search + hash)}` : '/connexion';
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {

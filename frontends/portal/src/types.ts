@@ -115,3 +115,8 @@ export const STATUS_LABELS: Record<ThreadStatus, string> = {
   answered: 'répondu',
   closed: 'clos',
 };
+
+/** What the member receives by email (the notifier's preferences). */
+export interface EmailPreferences {
+  thread_emails: boolean;
+}

@@ -23,6 +23,25 @@ describe('api', () => {
     expect((getInit.headers as Record<string, string>)['X-CSRF-Token']).toBeUndefined();
   });
 
+  it('sends JSON bodies as JSON and URLSearchParams form-encoded, with the query string', async () => {
+    const fetch = vi.fn(async () => json(200, { thread_emails: false }));
+    configureApi({ fetch });
+    await api.put('/api/notifier/preferences', { thread_emails: false });
+    await expect(
+      api.post('/api/notifier/unsubscribe', new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }), {
+        query: { token: 'abc.DEF_-' },
+        refreshOnUnauthorized: false,
+      }),
+    ).resolves.toEqual({ thread_emails: false });
+    const [, putInit] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    const [url, postInit] = fetch.mock.calls[1] as unknown as [string, RequestInit];
+    expect((putInit.headers as Record<string, string>)['Content-Type']).toBe('application/json');
+    expect(putInit.body).toBe('{"thread_emails":false}');
+    expect(url).toBe('/api/notifier/unsubscribe?token=abc.DEF_-');
+    expect((postInit.headers as Record<string, string>)['Content-Type']).toBe('application/x-www-form-urlencoded;charset=UTF-8');
+    expect(postInit.body).toBe('List-Unsubscribe=One-Click');
+  });
+
   it('refreshes the session once on 401 and retries the request', async () => {
     const answers = [json(401, {}), json(200, { profile: {} }), json(200, { data: [] })];
     const fetch = vi.fn(async () => answers.shift()!);

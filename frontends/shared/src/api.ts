@@ -5,6 +5,7 @@
  *   CSRF token (the readable `mm_csrf` cookie) in `X-CSRF-Token`.
  * - On 401 the session is refreshed once (the refresh token is an HttpOnly cookie scoped to
  *   /api/auth/) and the request retried; if that fails the page goes to its login screen.
+ * - Bodies are sent as JSON, except a `URLSearchParams`, sent form-encoded.
  * - Errors come back as `ApiError` with the problem+json body (`detail` in French, `errors`
  *   per field), or as `ServiceUnavailableError` when the service cannot be reached.
  */
@@ -125,7 +126,11 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
   }
   if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
   let body: BodyInit | undefined;
-  if (options.body !== undefined) {
+  if (options.body instanceof URLSearchParams) {
+    // A form, for the endpoints that take what mail providers send (one-click unsubscribe).
+    headers['Content-Type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
+    body = options.body.toString();
+  } else if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(options.body);
   }

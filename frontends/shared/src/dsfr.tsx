@@ -681,6 +681,49 @@ export function Checkbox({ id, label, checked, onChange, hint }: { id: string; l
   );
 }
 
+/**
+ * The DSFR toggle ("interrupteur"): a checkbox whose change takes effect at once. Without the
+ * checked/unchecked status labels, so the accessible name stays the label whatever the state
+ * (the state itself is the checkbox's).
+ */
+export function Toggle({
+  id,
+  label,
+  hint,
+  checked,
+  onChange,
+  disabled,
+}: {
+  id: string;
+  label: ReactNode;
+  hint?: ReactNode;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  disabled?: boolean;
+}) {
+  return (
+    <div className="fr-toggle">
+      <input
+        type="checkbox"
+        className="fr-toggle__input"
+        id={id}
+        checked={checked}
+        disabled={disabled}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+        onChange={(event) => onChange(event.target.checked)}
+      />
+      <label className="fr-toggle__label" htmlFor={id}>
+        {label}
+      </label>
+      {hint ? (
+        <p className="fr-hint-text" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 /** The DSFR password field, with its "Afficher" checkbox. */
 export function PasswordInput({
   id,

@@ -62,7 +62,7 @@ function DeliveryLog({ threadId }: { threadId: string }) {
                   <th scope="col">Demandé le</th>
                   <th scope="col">Envoyé le</th>
                   <th scope="col">Tentatives</th>
-                  <th scope="col">Dernière erreur</th>
+                  <th scope="col">Détail</th>
                 </tr>
               </thead>
               <tbody>

@@ -1,20 +1,116 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import {
   Alert,
   Breadcrumb,
   Button,
   ErrorSummary,
   Input,
+  Loading,
   PageHeading,
   PasswordInput,
+  Toggle,
   api,
   describeError,
   labelled,
   useDocumentTitle,
+  useLocation,
 } from '@mes-messages/shared';
 import { SERVICE_TITLE } from '../App';
 import { type FieldErrors, apiFieldErrors, summary } from '../forms';
 import { useSession } from '../session';
+import type { EmailPreferences } from '../types';
+
+export const PREFERENCES_PATH = '/api/notifier/preferences';
+
+/** « Courriels de notification »: the thread emails, on or off, saved as soon as changed. */
+function NotificationPreferences({ focus }: { focus: boolean }) {
+  const section = useRef<HTMLElement>(null);
+  const [preferences, setPreferences] = useState<EmailPreferences | null>(null);
+  const [loadFailure, setLoadFailure] = useState<string | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [saved, setSaved] = useState<boolean | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  const load = useCallback(async () => {
+    setLoadFailure(null);
+    try {
+      setPreferences(await api.get<EmailPreferences>(PREFERENCES_PATH));
+    } catch (error) {
+      setLoadFailure(describeError(error));
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  useEffect(() => {
+    // Arriving from an email's link (/compte#notifications): start reading here.
+    if (focus) section.current?.focus();
+  }, [focus]);
+
+  async function change(threadEmails: boolean) {
+    if (saving || !preferences) return;
+    const before = preferences;
+    setPreferences({ ...preferences, thread_emails: threadEmails });
+    setFailure(null);
+    setSaved(null);
+    setSaving(true);
+    try {
+      setPreferences(await api.put<EmailPreferences>(PREFERENCES_PATH, { thread_emails: threadEmails }));
+      setSaved(threadEmails);
+    } catch (error) {
+      setPreferences(before);
+      setFailure(`Votre choix n’a pas pu être enregistré. ${describeError(error)}`);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <section className="fr-mb-6w" id="notifications" aria-labelledby="titre-notifications" tabIndex={-1} ref={section}>
+      <h2 id="titre-notifications">Courriels de notification</h2>
+      <p>
+        Nous vous écrivons à votre adresse électronique lorsque votre message est bien reçu et lorsqu’une réponse est disponible
+        dans « Mes messages et mes réponses ». Ces courriels ne contiennent jamais le texte de vos échanges.
+      </p>
+      {loadFailure ? (
+        <Alert severity="error" small live="assertive" className="fr-mb-3w">
+          <p>{`Vos préférences n’ont pas pu être chargées. ${loadFailure}`}</p>
+          <Button priority="secondary" size="sm" className="fr-mt-1w" onClick={() => void load()}>
+            Réessayer
+          </Button>
+        </Alert>
+      ) : !preferences ? (
+        <Loading label="Chargement de vos préférences…" />
+      ) : (
+        <Toggle
+          id="courriels-suivi"
+          label="Me prévenir par courriel de la réception de mes messages et des réponses de ma caisse"
+          hint="Les courriels liés à la sécurité de votre compte (code d’activation, mot de passe, blocage, changement d’adresse) vous sont toujours envoyés."
+          checked={preferences.thread_emails}
+          onChange={(checked) => void change(checked)}
+          disabled={saving}
+        />
+      )}
+      {failure ? (
+        <Alert severity="error" small live="assertive" className="fr-mt-3w">
+          {failure}
+        </Alert>
+      ) : null}
+      {/* Present before it is filled, so that screen readers announce what is put in it. */}
+      <div role="status" className="fr-mt-3w">
+        {saved === null ? null : (
+          <Alert severity="success" small>
+            {saved
+              ? 'C’est enregistré : vous serez prévenu par courriel de la réception de vos messages et des réponses de votre caisse.'
+              : 'C’est enregistré : vous ne recevrez plus ces courriels. Consultez régulièrement « Mes messages et mes réponses » pour lire les réponses de votre caisse.'}
+          </Alert>
+        )}
+      </div>
+    </section>
+  );
+}
 
 function EmailChange() {
   const { reload } = useSession();
@@ -167,10 +263,11 @@ function PasswordChange() {
 export function AccountPage() {
   useDocumentTitle('Mon compte', SERVICE_TITLE);
   const { member, fund, logout } = useSession();
+  const toNotifications = useLocation().hash === '#notifications';
   return (
     <>
       <Breadcrumb items={[{ label: 'Accueil', to: '/' }, { label: 'Mon compte' }]} />
-      <PageHeading>Mon compte</PageHeading>
+      <PageHeading focus={!toNotifications}>Mon compte</PageHeading>
       <ul className="fr-raw-list fr-mb-4w">
         <li>
           <span className="fr-text--bold">{labelled('Nom')}</span> {member?.given_name} {member?.family_name}
@@ -184,13 +281,7 @@ export function AccountPage() {
           <span className="fr-text--bold">{labelled('Ma caisse')}</span> {fund?.name ?? member?.fund}
         </li>
       </ul>
-      <section className="fr-mb-6w" id="notifications" aria-labelledby="titre-notifications" tabIndex={-1}>
-        <h2 id="titre-notifications">Courriels de notification</h2>
-        <p>
-          Nous vous écrivons à votre adresse électronique lorsque votre message est bien reçu et lorsqu’une réponse est disponible
-          dans « Mes messages et mes réponses ». Ces courriels ne contiennent jamais le texte de vos échanges.
-        </p>
-      </section>
+      <NotificationPreferences focus={toNotifications} />
       <EmailChange />
       <PasswordChange />
       <Button priority="secondary" icon="fr-icon-logout-box-r-line" onClick={() => void logout()}>
