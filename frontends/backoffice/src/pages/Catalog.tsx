@@ -6,6 +6,7 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Alert, Button, Checkbox, ErrorSummary, Input, Loading, PageHeading, Textarea, api, describeError, formatDateTime, useDocumentTitle } from '@mes-messages/shared';
 import { APP_TITLE } from '../App';
+import { type CatalogChange, describeChange } from '../catalogChanges';
 
 interface OnlineService {
   title: string;
@@ -25,15 +26,10 @@ interface DraftNode {
   response_time_days?: number;
   skill?: string;
 }
-interface Change {
-  kind: string;
-  code: string | null;
-  label: string;
-}
 interface Draft {
   revision: number;
   based_on_version: number | null;
-  changes: Change[];
+  changes: CatalogChange[];
   themes: DraftNode[];
 }
 interface Version {
@@ -76,12 +72,12 @@ export function CatalogPage() {
 
   const ifMatch = () => ({ 'If-Match': `"draft-${draft?.revision ?? 0}"` });
 
-  async function run(what: () => Promise<unknown>, done: string) {
+  async function run<T>(what: () => Promise<T>, done: string | ((result: T) => string)) {
     setFailure(null);
     setNotice(null);
     try {
-      await what();
-      setNotice(done);
+      const result = await what();
+      setNotice(typeof done === 'function' ? done(result) : done);
       setSelected(null);
       setAdding(null);
       await load();
@@ -177,9 +173,7 @@ export function CatalogPage() {
           {draft.changes.length ? (
             <ul id="changements">
               {draft.changes.map((change, index) => (
-                <li key={`${change.kind}-${change.code}-${index}`}>
-                  {change.kind} : {change.label}
-                </li>
+                <li key={`${change.kind}-${change.code}-${index}`}>{describeChange(change)}</li>
               ))}
             </ul>
           ) : (
@@ -187,21 +181,67 @@ export function CatalogPage() {
           )}
           <Button
             disabled={!draft.changes.length}
-            onClick={() => void run(() => api.post('/api/catalog/admin/publish', undefined, { headers: ifMatch() }), 'Nouvelle version publiée.')}
+            onClick={() =>
+              void run(
+                () => api.post<Version>('/api/catalog/admin/publish', undefined, { headers: ifMatch() }),
+                (published) => `Version ${published.version} publiée.`,
+              )
+            }
           >
             Publier
           </Button>
           <h2 className="fr-mt-4w">Versions publiées</h2>
-          <ul>
+          <p className="fr-hint-text">Ouvrez une version pour voir ce qu’elle a changé.</p>
+          <ul id="versions">
             {versions.map((version) => (
-              <li key={version.version}>
-                Version {version.version}, le {formatDateTime(version.published_at)} ({version.change_count} changement{version.change_count > 1 ? 's' : ''})
-              </li>
+              <VersionItem key={version.version} version={version} />
             ))}
           </ul>
         </div>
       </div>
     </>
+  );
+}
+
+/** One published version; its changes are fetched the first time it is opened. */
+function VersionItem({ version }: { version: Version }) {
+  const [changes, setChanges] = useState<CatalogChange[] | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+
+  async function loadChanges() {
+    try {
+      setFailure(null);
+      setChanges((await api.get<{ data: CatalogChange[] }>(`/api/catalog/admin/versions/${version.version}/changes`)).data);
+    } catch (error) {
+      setFailure(describeError(error));
+    }
+  }
+
+  return (
+    <li>
+      <details
+        onToggle={(event) => {
+          if (event.currentTarget.open && changes === null) void loadChanges();
+        }}
+      >
+        <summary>
+          Version {version.version}, le {formatDateTime(version.published_at)} ({version.change_count} changement{version.change_count > 1 ? 's' : ''})
+        </summary>
+        {failure ? (
+          <p className="fr-error-text">{failure}</p>
+        ) : changes === null ? (
+          <p>Chargement des changements…</p>
+        ) : changes.length ? (
+          <ul>
+            {changes.map((change, index) => (
+              <li key={`${change.kind}-${change.code}-${index}`}>{describeChange(change)}</li>
+            ))}
+          </ul>
+        ) : (
+          <p>Aucun changement.</p>
+        )}
+      </details>
+    </li>
   );
 }
 
