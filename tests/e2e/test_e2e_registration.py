@@ -1,6 +1,7 @@
 """A person creates their account, activates it with the code emailed to them and logs in;
-a wrong code is refused beside its field; a forgotten password is replaced through the link
-emailed, after which only the new one opens the account.
+a new code asked for too soon is refused with when to retry; a wrong code is refused beside
+its field; a forgotten password is replaced through the link emailed, after which only the
+new one opens the account, and the link works once.
 
 Each run makes a person of its own: a NIR with a valid key that agrees with the birth date,
 and an address nobody else uses, so runs never meet each other's accounts or emails.
@@ -80,17 +81,22 @@ def new_person() -> Person:
 
 
 def wait_for_mail(
-    mailbox_url: str, to: str, predicate: Callable[[Message], bool], timeout: float = 60
+    mailbox_url: str,
+    to: str,
+    predicate: Callable[[Message], bool],
+    *,
+    count: int = 1,
+    timeout: float = 60,
 ) -> Message:
-    """The first email to ``to`` that matches, from the local mailbox.
+    """The latest of the first ``count`` emails to ``to`` that match, from the local mailbox.
 
     ``MailboxClient`` is asynchronous and Playwright's synchronous API owns this thread's
     event loop, so the client runs in a thread of its own."""
 
     async def wait() -> Message:
         async with MailboxClient(mailbox_url) as mailbox:
-            found = await mailbox.wait_for(predicate, to=to, timeout=timeout)
-            return found[0]
+            found = await mailbox.wait_for(predicate, to=to, count=count, timeout=timeout)
+            return found[count - 1]
 
     with ThreadPoolExecutor(max_workers=1) as worker:
         return worker.submit(asyncio.run, wait()).result()
@@ -100,9 +106,13 @@ def mail_text(message: Message) -> str:
     return f"{message.get('subject', '')}\n{message.get('text', '')}\n{message.get('html', '')}"
 
 
-def activation_code(mailbox_url: str, person: Person) -> str:
+def activation_code(mailbox_url: str, person: Person, *, nth: int = 1) -> str:
+    """The code of the ``nth`` activation email (a new code replaces the one before)."""
     message = wait_for_mail(
-        mailbox_url, person.email, lambda m: SIX_DIGITS.search(m.get("text", "")) is not None
+        mailbox_url,
+        person.email,
+        lambda m: SIX_DIGITS.search(m.get("text", "")) is not None,
+        count=nth,
     )
     match = SIX_DIGITS.search(message["text"])
     assert match is not None
@@ -157,7 +167,17 @@ def test_a_person_creates_activates_and_opens_their_account(browsing, e2e_stack,
     shots(page, "activation")
     axe_check(page, "activation")
 
-    code = activation_code(e2e_stack.mailbox_url, person)
+    # The code arrives; the person asks for another one anyway, twice: the second request
+    # comes too soon and says when to retry (one a minute). The newest code is the one valid.
+    activation_code(e2e_stack.mailbox_url, person)
+    page.get_by_role("button", name="Recevoir un nouveau code").click()
+    expect(page.get_by_text("un nouveau code vient d’être envoyé par courriel")).to_be_visible()
+    page.get_by_role("button", name="Recevoir un nouveau code").click()
+    expect(
+        page.get_by_role("alert").filter(has_text="Une demande vient d'être faite")
+    ).to_contain_text(re.compile(r"réessayez dans \d+ secondes"))
+    shots(page, "nouveau-code-trop-tot")
+    code = activation_code(e2e_stack.mailbox_url, person, nth=2)
 
     # A wrong code: a French error, in the summary and beside the field, linked to it.
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
