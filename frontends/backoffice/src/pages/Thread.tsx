@@ -48,9 +48,10 @@ function DeliveryLog({ threadId }: { threadId: string }) {
   if (!deliveries) return <Loading />;
   if (!deliveries.length) return <p>Aucun courriel envoyé pour cette demande.</p>;
   return (
-    <div className="fr-table fr-table--sm" id="journal-envois">
+    <div className="fr-table fr-table--sm fr-table--multiline" id="journal-envois">
       <div className="fr-table__wrapper">
-        <div className="fr-table__container">
+        {/* Scrolls sideways on narrow screens: reachable with the keyboard too. */}
+        <div className="fr-table__container" tabIndex={0} role="region" aria-label="Courriels de la demande">
           <div className="fr-table__content">
             <table>
               <caption>Courriels de la demande</caption>
@@ -70,7 +71,7 @@ function DeliveryLog({ threadId }: { threadId: string }) {
                   <tr key={delivery.id}>
                     <td>{DELIVERY_KINDS[delivery.kind] ?? delivery.kind}</td>
                     <td>{DELIVERY_STATUSES[delivery.status] ?? delivery.status}</td>
-                    <td>{delivery.recipient ?? 'inconnu'}</td>
+                    <td>{delivery.recipient ?? (delivery.status === 'skipped_opted_out' ? '—' : 'inconnu')}</td>
                     <td>{formatDateTime(delivery.created_at)}</td>
                     <td>{formatDateTime(delivery.sent_at)}</td>
                     <td>{delivery.attempts}</td>
