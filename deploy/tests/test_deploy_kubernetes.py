@@ -11,6 +11,7 @@ security (TLS, SCRAM, ACLs drawn from the contracts) has a section of its own.
 from __future__ import annotations
 
 import copy
+import importlib
 import importlib.util
 import ipaddress
 import os
@@ -25,6 +26,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from pydantic import SecretStr
 
 from contracts import ALL_TOPICS
 from servicekit.kafka import group_id, topic_name
@@ -1070,3 +1072,55 @@ def test_the_policy_checker_itself_notices_an_open_door(render: Any) -> None:
     assert not allowed(policies, "mes-messages", pods["stranger"], pods["catalog"], 8000)
     catalog["spec"]["ingress"].append({})
     assert allowed(policies, "mes-messages", pods["stranger"], pods["catalog"], 8000)
+
+
+def secrets_operators_create() -> dict[str, set[str]]:
+    """The keys of each Secret that deploy/README.md tells operators to create."""
+    created: dict[str, set[str]] = {}
+    current: set[str] | None = None
+    for line in (ROOT / "deploy" / "README.md").read_text("utf-8").splitlines():
+        if match := re.search(r"create secret generic (\S+)", line):
+            current = created.setdefault(match.group(1), set())
+        if current is not None:
+            current.update(re.findall(r"--from-literal=([A-Za-z_]+)=", line))
+            if not line.rstrip().endswith("\\"):
+                current = None
+    return created
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_secret_setting_comes_from_a_secret_the_operators_create(
+    render: Any, service: str
+) -> None:
+    """A secret setting with a local default refuses to start in production: each must be
+    given by a Secret the README says how to create, to the service and to its migrations."""
+    settings_class = importlib.import_module(f"{service}.config").Settings
+    prefix = settings_class.model_config.get("env_prefix", "")
+    needed = {
+        (prefix + name).upper()
+        for name, field in settings_class.model_fields.items()
+        if field.annotation is SecretStr
+        and isinstance(field.default, SecretStr)
+        and field.default.get_secret_value()
+        and field.validation_alias is None
+    }
+    created = secrets_operators_create()
+    objects = render(K8S / "overlays" / "prod")
+    pod = named(objects, "Deployment", service)["spec"]["template"]["spec"]
+    job = next(
+        item["spec"]["template"]["spec"]
+        for item in of_kind(objects, "Job")
+        if item["metadata"]["name"].startswith(f"{service}-migrate-")
+    )
+    for container in (pod["containers"][0], pod["initContainers"][0], job["containers"][0]):
+        given = {
+            item["name"]
+            for item in container.get("env", [])
+            if "valueFrom" in item or "value" in item
+        }
+        for source in container.get("envFrom", []):
+            if "secretRef" in source:
+                given |= created.get(source["secretRef"]["name"], set())
+        assert needed <= given, (
+            f"{service}/{container['name']}: no Secret gives {sorted(needed - given)}"
+        )
