@@ -216,7 +216,10 @@ export const api = {
 /** A French sentence for any error a request may throw. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
-    if (error.status === 401) return 'Votre session a expiré : reconnectez-vous.';
+    // A missing or stale session says so; any other refusal (a wrong password, say) has its own words.
+    if (error.status === 401 && (error.problem.type?.endsWith('/unauthenticated') || !error.problem.detail)) {
+      return 'Votre session a expiré : reconnectez-vous.';
+    }
     if (error.status === 404) return error.problem.detail || "Cette page n'existe pas ou n'est plus disponible.";
     return error.problem.detail || error.problem.title || 'Une erreur est survenue. Réessayez.';
   }

@@ -9,13 +9,13 @@ import {
   PageHeading,
   PasswordInput,
   api,
+  describeError,
   navigate,
   safeReturnPath,
   useDocumentTitle,
   useSearchParams,
 } from '@mes-messages/shared';
 import { SERVICE_TITLE } from '../App';
-import { loginFailure } from '../login';
 import { cleanNir, nirLoginError } from '../nir';
 import { useSession } from '../session';
 
@@ -91,9 +91,9 @@ export function LoginPage() {
           else if (fieldError.field.endsWith('password')) fieldErrors.password = fieldError.message;
         }
         setErrors(fieldErrors);
-        if (!Object.keys(fieldErrors).length) setFailure(loginFailure(error));
+        if (!Object.keys(fieldErrors).length) setFailure(describeError(error));
       } else {
-        setFailure(loginFailure(error));
+        setFailure(describeError(error));
       }
     } finally {
       setSending(false);
