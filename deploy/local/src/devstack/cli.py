@@ -111,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     logs.add_argument("part", choices=ORDER)
     logs.add_argument("-f", "--follow", action="store_true")
     commands.add_parser("env", help="environment variables pointing at the local stack")
+    commands.add_parser(
+        "prune-topics",
+        help="delete the Kafka topics test sessions left behind (<owner>-<8 hex>.<topic>)",
+    )
     args = parser.parse_args(argv)
     stack = Stack(StackConfig(), console=console)
 
@@ -138,6 +142,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.follow:
             os.execvp("tail", ["tail", "-n", "200", "-F", str(log)])  # noqa: S606
         subprocess.run(["tail", "-n", "200", str(log)], check=False)
+        return 0
+    if args.command == "prune-topics":
+        from devstack.topics import delete_topics
+
+        deleted = delete_topics(
+            os.environ.get("KAFKA_BOOTSTRAP_SERVERS", stack.config.kafka_bootstrap)
+        )
+        console.print(f"Deleted {len(deleted)} topics left by test sessions.")
         return 0
     if args.command == "env":
         config = stack.config

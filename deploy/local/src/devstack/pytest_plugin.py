@@ -14,6 +14,7 @@ so test runs never see each other's events or rows, even on a shared cluster.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -25,7 +26,7 @@ import pytest
 from devstack.config import StackConfig
 from devstack.parts import IdentityProvider
 from devstack.stack import Stack
-from devstack.topics import create_topics
+from devstack.topics import create_topics, delete_topics
 from servicekit.testing import free_port
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -92,11 +93,13 @@ def kafka_bootstrap(local_stack: LocalStack) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def new_topic_prefix(kafka_bootstrap: str) -> Callable[[str], str]:
-    """Makes a fresh topic prefix, with every contracts topic created under it.
+def new_topic_prefix(kafka_bootstrap: str) -> Iterator[Callable[[str], str]]:
+    """Makes a fresh topic prefix, with every contracts topic created under it; the topics
+    go at the end of the session (a long-lived local broker would otherwise pile them up).
 
     A service's ``conftest.py`` overrides ``kafka_topic_prefix`` with one of its own, so that
     its tests never read what another service's tests published in the same session."""
+    made: list[str] = []
 
     def make(owner: str = "test") -> str:
         prefix = f"{owner}-{secrets.token_hex(4)}."
@@ -104,9 +107,13 @@ def new_topic_prefix(kafka_bootstrap: str) -> Callable[[str], str]:
             create_topics(kafka_bootstrap, prefix=prefix)
         except Exception as error:
             unavailable("Kafka", f"cannot create topics on {kafka_bootstrap}: {error!r}")
+        made.append(prefix)
         return prefix
 
-    return make
+    yield make
+    if made:
+        with contextlib.suppress(Exception):  # the broker may be gone already: nothing to tidy
+            delete_topics(kafka_bootstrap, prefixes=made)
 
 
 @pytest.fixture(scope="session")

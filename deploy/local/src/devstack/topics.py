@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -24,6 +26,36 @@ def cluster_answers(bootstrap: str) -> bool:
             await admin.close()
 
     return bool(run_async(probe()))
+
+
+#: Topics a test session makes: its prefix (``<owner>-<8 hex digits>.``) then a contract topic.
+TEST_TOPIC = re.compile(r"^[a-z][a-z0-9-]*-[0-9a-f]{8}\.(?P<topic>.+)$")
+
+
+def delete_topics(bootstrap: str, *, prefixes: Iterable[str] | None = None) -> list[str]:
+    """Delete the topics test sessions made: those under ``prefixes``, or every one that
+    looks like a test session's when no prefix is given. Returns what was deleted."""
+    contract_names = {topic.name for topic in ALL_TOPICS}
+    wanted = tuple(prefixes) if prefixes is not None else None
+
+    async def delete() -> list[str]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+        await admin.start()
+        try:
+            doomed = [
+                name
+                for name in await admin.list_topics()
+                if (match := TEST_TOPIC.match(name))
+                and match.group("topic") in contract_names
+                and (wanted is None or name.startswith(wanted))
+            ]
+            if doomed:
+                await admin.delete_topics(doomed)
+            return sorted(doomed)
+        finally:
+            await admin.close()
+
+    return run_async(delete())
 
 
 def create_topics(bootstrap: str, *, prefix: str = "") -> list[str]:

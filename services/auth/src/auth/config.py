@@ -51,6 +51,9 @@ class Settings(ServiceSettings):
     # ``code_request_max_per_hour`` in a row the next waits an hour.
     code_request_interval_seconds: int = Field(default=60, ge=1)
     code_request_max_per_hour: int = Field(default=3, ge=1)
+    #: Accounts one client address may create in an hour: a family or a public counter
+    #: registers several people from one address, a script generating numbers does not stop.
+    registrations_per_address_per_hour: int = Field(default=20, ge=1)
     #: Peers whose ``X-Forwarded-For`` is believed (the gateway); CIDR notation.
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
 
@@ -118,6 +121,17 @@ class Settings(ServiceSettings):
             max_delay=timedelta(seconds=30),
             lock_after=self.address_lock_after,
             lock_duration=timedelta(seconds=self.address_lock_seconds),
+        )
+
+    def registration_policy(self) -> ThrottlePolicy:
+        """Registrations from one address: free up to the hourly allowance, then an hour's wait."""
+        return ThrottlePolicy(
+            free_failures=self.registrations_per_address_per_hour,
+            base_delay=timedelta(0),
+            max_delay=timedelta(0),
+            lock_after=self.registrations_per_address_per_hour,
+            lock_duration=timedelta(hours=1),
+            window=timedelta(hours=1),
         )
 
     def code_request_policy(self) -> ThrottlePolicy:

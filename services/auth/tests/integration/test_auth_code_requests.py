@@ -6,6 +6,7 @@ nothing, and is refused the same way whether an account has the number or not.""
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -169,3 +170,20 @@ async def test_activation_code_renewals_are_limited_the_same_for_any_number(
         if e["email"] == form["email"]
     ]
     assert len(codes) == 1 + 4, "the registration's code, then one per request let through"
+
+
+async def test_registrations_from_one_address_are_limited_per_hour(
+    auth_app: AuthApp, clock: MovableClock
+) -> None:
+    """A script generating valid numbers cannot have codes sent to any address it likes."""
+    allowance = auth_app.settings.registrations_per_address_per_hour
+    address = f"203.0.113.{secrets.randbelow(250) + 1}"
+    async with auth_app.client(address=address) as browser:
+        for _ in range(allowance):
+            assert (await browser.post("/members", json=member_form())).status_code == 202
+        assert_refused(await browser.post("/members", json=member_form()), locked=True)
+    async with auth_app.client() as neighbour:
+        assert (await neighbour.post("/members", json=member_form())).status_code == 202
+    clock.advance(timedelta(hours=1, seconds=1))
+    async with auth_app.client(address=address) as browser:
+        assert (await browser.post("/members", json=member_form())).status_code == 202

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -47,9 +46,13 @@ def http(app: FastAPI) -> httpx.AsyncClient:
 
 
 async def test_until_a_catalog_arrives_the_service_says_to_retry_then_keeps_the_newest(
-    empty_database: str, kafka_bootstrap: str, jwks_url: str, people: People
+    empty_database: str,
+    kafka_bootstrap: str,
+    jwks_url: str,
+    people: People,
+    new_topic_prefix: Callable[[str], str],
 ) -> None:
-    prefix = f"test-catalog-{secrets.token_hex(4)}."
+    prefix = new_topic_prefix("catalog-arrival")
     await topics_with_leaders(kafka_bootstrap, prefix)
     app = create_app(service_settings(empty_database, kafka_bootstrap, prefix, jwks_url))
     member = people.member()
@@ -101,7 +104,7 @@ async def test_until_a_catalog_arrives_the_service_says_to_retry_then_keeps_the_
         assert sent["motif"]["label"] == "Je change de situation"
 
     # A restarted service (here on topics with no snapshot) has the stored one at once.
-    empty_prefix = f"test-catalog-{secrets.token_hex(4)}."
+    empty_prefix = new_topic_prefix("catalog-restart")
     await topics_with_leaders(kafka_bootstrap, empty_prefix)
     restarted = create_app(
         service_settings(empty_database, kafka_bootstrap, empty_prefix, jwks_url)

@@ -18,6 +18,7 @@ class RegisterMember:
     email: str
     fund: str
     password: str
+    client_address: str
 
 
 @dataclass(frozen=True)

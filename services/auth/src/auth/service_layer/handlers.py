@@ -44,7 +44,7 @@ from auth.domain.model import (
     may_manage,
     new_secret,
 )
-from auth.domain.throttling import ThrottleState, refusal
+from auth.domain.throttling import ThrottlePolicy, ThrottleState, refusal
 from auth.service_layer.clock import Clock
 from auth.service_layer.tokens import TokenIssuer
 from auth.service_layer.unit_of_work import AuthUnitOfWork
@@ -181,7 +181,13 @@ async def _count_code_request(
     Raises ``TooManyRequests`` when it comes too soon (it then neither counts nor sends).
     Anonymous requests are counted against the number typed, whether an account has it or
     not, so that the answer, 429 included, never tells whether it exists."""
-    policy = settings.code_request_policy()
+    await _count_request(uow, key, policy=settings.code_request_policy(), now=now)
+
+
+async def _count_request(
+    uow: AuthUnitOfWork, key: str, *, policy: ThrottlePolicy, now: datetime
+) -> None:
+    """Count one request against ``key`` under ``policy``; ``TooManyRequests`` when too soon."""
     states = await uow.throttles.lock([key])
     refused = refusal([(states[key], policy)], now)
     if refused is not None:
@@ -239,6 +245,16 @@ async def register_member(
         created_at=now,
     )
     _password_problems(cmd.password, draft.personal_words())
+    # Counted before the costly hashing, in a transaction of its own: a refused registration
+    # costs the service next to nothing.
+    async with unit_of_work() as uow:
+        await _count_request(
+            uow,
+            f"registration-address:{cmd.client_address[:64]}",
+            policy=settings.registration_policy(),
+            now=now,
+        )
+        await uow.commit()
     password_hash = await hasher.hash(cmd.password)
     async with unit_of_work() as uow:
         existing = await uow.members.get_by_nir(member_nir, for_update=True)

@@ -125,10 +125,12 @@ members = APIRouter(tags=["members"])
     "/members",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Create a member account (an activation code is emailed)",
-    responses=problem_responses(403, 422),
+    responses=problem_responses(403, 422, 429),
     dependencies=[SameOrigin],
 )
-async def register(body: schemas.MemberCreate, services: ServicesDep) -> schemas.Accepted:
+async def register(
+    body: schemas.MemberCreate, services: ServicesDep, address: ClientAddress
+) -> schemas.Accepted:
     with problems(services):
         await handlers.register_member(
             commands.RegisterMember(
@@ -139,6 +141,7 @@ async def register(body: schemas.MemberCreate, services: ServicesDep) -> schemas
                 email=str(body.email),
                 fund=body.fund,
                 password=body.password,
+                client_address=address,
             ),
             unit_of_work=services.unit_of_work,
             clock=services.clock,
