@@ -187,7 +187,11 @@ class TokenVerifier:
             raise InvalidToken(f"malformed claims: {error}") from error
 
 
-def _unauthenticated(detail: str) -> Problem:
+SESSION_EXPIRED = "Votre session a expiré ou n'est pas valide : reconnectez-vous."
+
+
+def unauthenticated(detail: str = SESSION_EXPIRED) -> Problem:
+    """401 with the challenge RFC 6750 asks for."""
     return Problem(
         401,
         "unauthenticated",
@@ -196,7 +200,14 @@ def _unauthenticated(detail: str) -> Problem:
     )
 
 
-def _same_origin(request: Request, public_base_url: str) -> bool:
+def csrf_refused() -> Problem:
+    return Problem(
+        403, "csrf", "La demande n'a pas pu être vérifiée : rechargez la page et réessayez."
+    )
+
+
+def same_origin(request: Request, public_base_url: str) -> bool:
+    """False when the browser says the request comes from another site than ours."""
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         return origin is None
@@ -205,30 +216,57 @@ def _same_origin(request: Request, public_base_url: str) -> bool:
     return (actual.scheme, actual.netloc) == (expected.scheme, expected.netloc)
 
 
+def token_from_request(request: Request) -> tuple[str, bool] | None:
+    """The access token a request carries, and whether it came from the cookie (a browser)."""
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip(), False
+    if cookie := request.cookies.get(ACCESS_COOKIE):
+        return cookie, True
+    return None
+
+
 async def authenticated(request: Request) -> Principal:
     """The caller, from a bearer token or the access cookie; 401 when there is none."""
     verifier: TokenVerifier = request.app.state.verifier
-    authorization = request.headers.get("authorization", "")
-    from_cookie = False
-    if authorization.lower().startswith("bearer "):
-        token = authorization[7:].strip()
-    elif cookie := request.cookies.get(ACCESS_COOKIE):
-        token, from_cookie = cookie, True
-    else:
-        raise _unauthenticated("Vous devez être connecté pour accéder à ce service.")
+    found = token_from_request(request)
+    if found is None:
+        raise unauthenticated("Vous devez être connecté pour accéder à ce service.")
+    token, from_cookie = found
     try:
         principal = await verifier.principal(token)
     except InvalidToken as error:
         logger.info("token refused", reason=str(error))
-        raise _unauthenticated(
-            "Votre session a expiré ou n'est pas valide : reconnectez-vous."
-        ) from None
+        raise unauthenticated() from None
     if from_cookie and request.method not in SAFE_METHODS:
-        _check_csrf(request, principal)
+        check_csrf(request, principal)
     return principal
 
 
-def _check_csrf(request: Request, principal: Principal) -> None:
+async def optional_principal(request: Request) -> Principal | None:
+    """The caller when a token comes with the request; ``None`` for an anonymous visitor.
+
+    A bearer token that does not verify is refused (401): the tool that sent it must know.
+    An access cookie that no longer verifies (expired) counts as no token: public pages must
+    keep working for a member whose session ended."""
+    verifier: TokenVerifier = request.app.state.verifier
+    found = token_from_request(request)
+    if found is None:
+        return None
+    token, from_cookie = found
+    try:
+        return await verifier.principal(token)
+    except InvalidToken as error:
+        if not from_cookie:
+            logger.info("token refused", reason=str(error))
+            raise unauthenticated() from None
+        logger.info("expired or invalid access cookie ignored", reason=str(error))
+        return None
+
+
+def check_csrf(request: Request, principal: Principal) -> None:
+    """A state change authenticated by the cookie must carry the CSRF header matching the
+    token's hash, and come from our own site when the browser says where it comes from."""
     public_base_url: str = request.app.state.settings.public_base_url
     sent = request.headers.get(CSRF_HEADER, "")
     expected = principal.claims.get("csrf")
@@ -237,10 +275,8 @@ def _check_csrf(request: Request, principal: Principal) -> None:
         or not sent
         or not hmac.compare_digest(csrf_hash(sent), expected)
     ):
-        raise Problem(
-            403, "csrf", "La demande n'a pas pu être vérifiée : rechargez la page et réessayez."
-        )
-    if not _same_origin(request, public_base_url):
+        raise csrf_refused()
+    if not same_origin(request, public_base_url):
         raise Problem(403, "origin", "Cette demande ne provient pas du site attendu.")
 
 
@@ -268,6 +304,7 @@ def agent_with_role(*roles: AgentRole) -> Callable[[Principal], Principal]:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 CurrentMember = Annotated[Principal, Depends(member)]
 CurrentAgent = Annotated[Principal, Depends(agent)]
 CurrentSupervisor = Annotated[Principal, Depends(agent_with_role("supervisor", "admin"))]

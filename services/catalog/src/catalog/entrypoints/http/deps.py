@@ -14,39 +14,8 @@ from catalog.service_layer.published import LatestVersion
 from catalog.service_layer.unit_of_work import CatalogUnitOfWork
 from servicekit.logging import get_logger
 from servicekit.problems import Problem
-from servicekit.security import ACCESS_COOKIE, InvalidToken, Principal, TokenVerifier
 
 logger = get_logger(__name__)
-
-
-async def optional_principal(request: Request) -> Principal | None:
-    """The caller when a token comes with the request; ``None`` for an anonymous visitor.
-
-    A bearer token that does not verify is refused (401): the tool that sent it must know.
-    An access cookie that no longer verifies (expired) counts as no token: public pages must
-    keep working for a member whose session ended."""
-    verifier: TokenVerifier = request.app.state.verifier
-    authorization = request.headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
-        try:
-            return await verifier.principal(authorization[7:].strip())
-        except InvalidToken as error:
-            logger.info("token refused", reason=str(error))
-            raise Problem(
-                401,
-                "unauthenticated",
-                "Votre session a expiré ou n'est pas valide : reconnectez-vous.",
-                headers={"WWW-Authenticate": 'Bearer realm="mes-messages"'},
-            ) from None
-    if cookie := request.cookies.get(ACCESS_COOKIE):
-        try:
-            return await verifier.principal(cookie)
-        except InvalidToken as error:
-            logger.info("expired or invalid access cookie ignored", reason=str(error))
-    return None
-
-
-OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
 def get_uow(request: Request) -> CatalogUnitOfWork:

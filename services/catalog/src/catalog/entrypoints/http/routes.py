@@ -17,7 +17,6 @@ from catalog.entrypoints.http.deps import (
     ClockDep,
     IfMatch,
     LatestVersionDep,
-    OptionalPrincipal,
     UnitOfWorkDep,
     draft_revision,
 )
@@ -25,7 +24,7 @@ from catalog.service_layer import handlers
 from contracts import all_funds
 from contracts.events import catalog as events
 from servicekit.problems import Problem, problem_responses
-from servicekit.security import CurrentAdmin
+from servicekit.security import CurrentAdmin, OptionalPrincipal
 
 #: How long browsers and the gateway may reuse a public answer before revalidating it.
 PUBLIC_MAX_AGE = 60
