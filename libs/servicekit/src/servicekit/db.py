@@ -36,6 +36,8 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         max_overflow=settings.database_pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        # Errors name the statement, never its values (a password hash, a message's text).
+        hide_parameters=True,
         connect_args={"server_settings": {"application_name": settings.service_name}},
     )
 

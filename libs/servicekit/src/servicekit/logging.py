@@ -14,6 +14,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import structlog
+import structlog.tracebacks
 
 #: A NIR, with or without its key, digits possibly grouped by spaces or dots:
 #: sex, year, month, department (2A/2B for Corsica), commune, order, key.
@@ -70,7 +71,10 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         timestamper,
-        structlog.processors.dict_tracebacks
+        # Tracebacks without local variables: a frame may hold a password or a message.
+        structlog.processors.ExceptionRenderer(
+            structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+        )
         if fmt == "json"
         else structlog.processors.format_exc_info,
         mask_nir_processor,

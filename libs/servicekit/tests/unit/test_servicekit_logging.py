@@ -62,3 +62,32 @@ def test_log_lines_are_json_and_masked_whatever_the_field(
     assert "2 95 10 99 126 111 93" not in text
     assert lines[0]["service"] == "kit"
     assert lines[0]["event"] == "login"
+
+
+def test_a_logged_exception_shows_no_local_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(service="kit", level="INFO", fmt="json")
+
+    def register(password: str, text: str) -> None:
+        raise ValueError("refused")
+
+    try:
+        register("Sup3rSecret-Mot-de-passe", "Mon diagnostic de la semaine")
+    except ValueError:
+        get_logger("test").exception("registration failed")
+    out = capsys.readouterr().out
+    assert "registration failed" in out
+    assert "ValueError" in out
+    assert "Sup3rSecret" not in out
+    assert "diagnostic" not in out
+
+
+def test_database_errors_name_the_statement_without_its_values() -> None:
+    from pydantic import SecretStr
+
+    from servicekit.db import create_engine
+    from servicekit.settings import ServiceSettings
+
+    engine = create_engine(
+        ServiceSettings(database_url=SecretStr("postgresql+asyncpg://kit:kit@127.0.0.1:1/kit"))
+    )
+    assert engine.sync_engine.hide_parameters
