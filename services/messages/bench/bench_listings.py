@@ -20,15 +20,16 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from messages.adapters.repository import Repository
+from messages.adapters.repository import Repository, queue_statement
 from messages.domain.commands import QueueFilter
 from messages.domain.model import OPEN_STATUSES, Status
 from servicekit.db import asyncpg_dsn
@@ -38,6 +39,9 @@ from servicekit.testing import fresh_database
 HERE = Path(__file__).parent
 MIGRATIONS = HERE.parent / "src" / "messages" / "migrations"
 DEFAULT_ADMIN_URL = "postgresql+asyncpg://postgres:postgres@127.0.0.1:15432/postgres"
+#: The skills of the agent whose ``skill=mine`` queue is measured (the loader's are theme codes).
+TWO_SKILLS = ("famille", "retraite")
+FIVE_SKILLS = ("cotisations", "famille", "retraite", "sante", "solidarite")
 
 
 def _loader() -> Any:
@@ -65,7 +69,7 @@ async def timed(run: Callable[[], Awaitable[Any]], repeat: int) -> tuple[float, 
 
 async def measure(
     sessions: async_sessionmaker[AsyncSession], repeat: int, depth: int
-) -> dict[str, tuple[float, float]]:
+) -> tuple[dict[str, tuple[float, float]], uuid.UUID]:
     async with sessions() as session:
         heavy_member = (
             await session.execute(
@@ -119,6 +123,17 @@ async def measure(
     mine = QueueFilter(fund="NPC", statuses=OPEN_STATUSES, assignee_id=agent)
     overdue = QueueFilter(fund="NPC", statuses=OPEN_STATUSES, overdue_on=date.today())
     motif = QueueFilter(fund="NPC", statuses=OPEN_STATUSES, motif="af-autre")
+    # skill=mine: the caller's skills (from the token) and the threads assigned to them.
+    my_two_skills = QueueFilter(
+        fund="NPC", statuses=OPEN_STATUSES, skills=TWO_SKILLS, or_assigned_to=agent
+    )
+    my_five_skills = QueueFilter(
+        fund="NPC", statuses=OPEN_STATUSES, skills=FIVE_SKILLS, or_assigned_to=agent
+    )
+    one_skill = QueueFilter(fund="NPC", statuses=OPEN_STATUSES, skills=("cotisations",))
+    my_skills_closed = QueueFilter(
+        fund="NPC", statuses=(Status.CLOSED,), skills=TWO_SKILLS, or_assigned_to=agent
+    )
 
     for name, member in (
         ("member (typical)", typical_member),
@@ -136,6 +151,10 @@ async def measure(
         ("queue assigned to me", mine),
         ("queue overdue", overdue),
         ("queue one motif", motif),
+        ("queue skill=mine (2 skills)", my_two_skills),
+        ("queue skill=mine (5 skills)", my_five_skills),
+        ("queue skill=cotisations", one_skill),
+        ("queue skill=mine (2) closed", my_skills_closed),
     ):
         results[f"{name}: first page"] = await timed(lambda q=queue: queue_page(q), repeat)
         cursor = await deep(lambda after, q=queue: queue_page(q, after), due)
@@ -146,14 +165,25 @@ async def measure(
     async def counts() -> Any:
         async with sessions() as session:
             return await Repository(session).queue_counts(
-                QueueFilter(fund="NPC", statuses=()), agent_id=agent, today=date.today()
+                QueueFilter(fund="NPC", statuses=()),
+                agent_id=agent,
+                agent_skills=TWO_SKILLS,
+                today=date.today(),
             )
 
     results["queue counts (NPC)"] = await timed(counts, repeat)
-    return results
+    return results, agent
 
 
-async def plans(dsn: str) -> list[str]:
+def _sql(statement: Any) -> str:
+    """A repository query as PostgreSQL runs it, its parameters written in."""
+    return str(
+        statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    )
+
+
+async def plans(dsn: str, agent: uuid.UUID) -> list[str]:
+    deep = (date.today() - timedelta(days=10), uuid.UUID(int=0))
     connection = await asyncpg.connect(dsn)
     try:
         queries = {
@@ -171,6 +201,22 @@ async def plans(dsn: str) -> list[str]:
                 "SELECT id FROM threads WHERE fund = 'NPC' AND status = 'closed' "
                 "AND (due_date, id) > (current_date - 500, '00000000-0000-0000-0000-000000000000') "
                 "ORDER BY due_date, id LIMIT 21"
+            ),
+            "queue skill=mine (2 skills) deep page": _sql(
+                queue_statement(
+                    QueueFilter(
+                        fund="NPC", statuses=OPEN_STATUSES, skills=TWO_SKILLS, or_assigned_to=agent
+                    ),
+                    after=deep,
+                    limit=21,
+                )
+            ),
+            "queue skill=cotisations deep page": _sql(
+                queue_statement(
+                    QueueFilter(fund="NPC", statuses=OPEN_STATUSES, skills=("cotisations",)),
+                    after=deep,
+                    limit=21,
+                )
             ),
         }
         lines = []
@@ -202,7 +248,7 @@ async def run(admin_url: str, small: int, large: int, repeat: int, depth: int) -
                 print(
                     f"loaded {loaded} messages ({time.perf_counter() - started:.0f} s)", flush=True
                 )
-                report[loaded] = await measure(sessions, repeat, depth)
+                report[loaded], agent = await measure(sessions, repeat, depth)
             sizes = list(report)
             print(
                 f"\nmilliseconds, median (worst) of {repeat} runs; page {depth} reached by cursor"
@@ -215,7 +261,7 @@ async def run(admin_url: str, small: int, large: int, repeat: int, depth: int) -
                 )
                 print(f"{name:45}{cells}")
             print("\nQuery plans with the large data set:")
-            print("\n".join(await plans(dsn)))
+            print("\n".join(await plans(dsn, agent)))
         finally:
             await engine.dispose()
 

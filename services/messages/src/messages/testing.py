@@ -5,6 +5,7 @@ Only for tests; nothing in the running service imports this module."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,9 +24,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def catalog_snapshot(
-    version: int = 1, *, motif_label: str = "Mon changement de situation"
+    version: int = 1,
+    *,
+    motif_label: str = "Mon changement de situation",
+    skills: Mapping[str, str] | None = None,
 ) -> CatalogPublished:
-    """A small catalog with the codes the portal and the tests rely on."""
+    """A small catalog with the codes the portal and the tests rely on.
+
+    ``skills`` reroutes motifs (motif code → skill); by default a motif's skill is its
+    theme's code."""
+    skills = skills or {}
     change = OnlineService(
         title="Déclarer un changement de situation",
         description="Déclarez en ligne un déménagement, une naissance, une séparation...",
@@ -49,7 +57,7 @@ def catalog_snapshot(
                         label=motif_label,
                         order=7,
                         active=True,
-                        skill="famille",
+                        skill=skills.get("af-changement-situation", "famille"),
                         response_time_days=5,
                         online_service=change,
                     ),
@@ -58,7 +66,7 @@ def catalog_snapshot(
                         label="Autre",
                         order=8,
                         active=True,
-                        skill="famille",
+                        skill=skills.get("af-autre", "famille"),
                         response_time_days=10,
                     ),
                     Motif(
@@ -66,7 +74,7 @@ def catalog_snapshot(
                         label="Ancien motif",
                         order=9,
                         active=False,
-                        skill="famille",
+                        skill=skills.get("af-ancien-motif", "famille"),
                         response_time_days=10,
                     ),
                 ),
@@ -90,7 +98,7 @@ def catalog_snapshot(
                         label="Remboursement de soins",
                         order=1,
                         active=True,
-                        skill="sante",
+                        skill=skills.get("sante-remboursement-soins", "sante"),
                         response_time_days=3,
                     ),
                 ),
@@ -158,6 +166,7 @@ class People:
         role: str = "agent",
         given_name: str = "Sophie",
         family_name: str = "BERNARD",
+        skills: Sequence[str] = ("famille", "sante"),
     ) -> Caller:
         subject = uuid.uuid4()
         token = self.minter.mint(
@@ -165,7 +174,7 @@ class People:
             kind="agent",
             fund=fund,
             role=role,
-            skills=["famille", "sante"],
+            skills=list(skills),
             given_name=given_name,
             family_name=family_name,
         )

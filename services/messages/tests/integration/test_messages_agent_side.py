@@ -84,6 +84,8 @@ async def test_the_queue_lists_the_funds_open_threads_by_due_date_with_filters_a
         "mine": 1,
         "unassigned": 2,
         "overdue": 1,
+        "my_skills": 3,
+        "without_skill": 0,
     }
     by_motif = await client.get(
         "/agent/threads/counts", params={"motif": "af-autre"}, headers=agent.headers

@@ -6,7 +6,9 @@ The indexes follow the listing queries, each read in index order with keyset pag
   threads waiting for the fund), ``threads_status_queue_idx`` (one status),
   ``threads_fund_queue_idx`` (every status), ``threads_assignee_open_queue_idx`` and
   ``threads_assignee_status_queue_idx`` (assigned to me), ``threads_motif_open_queue_idx``
-  (one motif among open threads; other filters are read from these indexes in order);
+  (one motif among open threads), ``threads_skill_open_queue_idx`` (one skill among open
+  threads; several skills are read skill by skill and merged in due-date order); other
+  filters are read from these indexes in order;
 - retention: ``threads_closed_idx``.
 """
 
@@ -71,7 +73,12 @@ THREADS = Table(
     Column("subject_label", Text, nullable=False),
     Column("motif_code", Text, nullable=False),
     Column("motif_label", Text, nullable=False),
-    Column("skill", Text, nullable=False, server_default=""),
+    Column(
+        "skill",
+        Text,
+        nullable=True,
+        comment="Routing: the motif's skill when the thread was sent; NULL if it is not known",
+    ),
     Column("response_time_days", Integer, nullable=False),
     Column("status", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -127,6 +134,14 @@ THREADS = Table(
         "threads_motif_open_queue_idx",
         "fund",
         "motif_code",
+        "due_date",
+        "id",
+        postgresql_where=text(OPEN_STATUSES_SQL),
+    ),
+    Index(
+        "threads_skill_open_queue_idx",
+        "fund",
+        "skill",
         "due_date",
         "id",
         postgresql_where=text(OPEN_STATUSES_SQL),

@@ -9,7 +9,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, delete, func, literal_column, or_, select, tuple_, update
+from sqlalchemy import (
+    Boolean,
+    Select,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -276,45 +288,64 @@ class Repository:
     async def list_queue(
         self, queue: QueueFilter, *, after: tuple[date, uuid.UUID] | None, limit: int
     ) -> list[Thread]:
-        statement = select(*_THREAD_COLUMNS).where(*_queue_conditions(queue))
-        if after is not None:
-            statement = statement.where(tuple_(THREADS.c.due_date, THREADS.c.id) > tuple_(*after))
-        statement = statement.order_by(THREADS.c.due_date, THREADS.c.id).limit(limit)
+        statement = queue_statement(queue, after=after, limit=limit)
+        if statement is None:
+            return []
         return [_thread(row._mapping) for row in await self.session.execute(statement)]
 
     async def queue_counts(
-        self, queue: QueueFilter, *, agent_id: uuid.UUID, today: date
+        self,
+        queue: QueueFilter,
+        *,
+        agent_id: uuid.UUID,
+        agent_skills: tuple[str, ...],
+        today: date,
     ) -> dict[str, int]:
-        """Per status, then among open threads: mine, unassigned, overdue."""
-        base = QueueFilter(
+        """Per status, then among open threads: mine, unassigned, overdue (all within the
+        queue's skill filter), my_skills (routed to the caller: their skills or assigned to
+        them) and without_skill (whatever the skill filter)."""
+        catalog_filters = QueueFilter(
             fund=queue.fund,
             statuses=(),
             theme=queue.theme,
             subject=queue.subject,
             motif=queue.motif,
         )
+        skill_filter = _skill_condition(queue)
+        in_filter = skill_filter if skill_filter is not None else true()
         by_status = {
             row.status: int(row.total)
             for row in await self.session.execute(
                 select(THREADS.c.status, func.count().label("total"))
-                .where(*_queue_conditions(base))
+                .where(*_queue_conditions(catalog_filters), in_filter)
                 .group_by(THREADS.c.status)
             )
         }
-        open_threads = [*_queue_conditions(base), _OPEN]
-        mine, unassigned, overdue = (
+        routed_to_caller = _skill_condition(
+            QueueFilter(fund=queue.fund, statuses=(), skills=agent_skills, or_assigned_to=agent_id)
+        )
+        assert routed_to_caller is not None
+        mine, unassigned, overdue, my_skills, without_skill = (
             await self.session.execute(
                 select(
-                    func.count().filter(THREADS.c.assignee_id == agent_id),
-                    func.count().filter(THREADS.c.assignee_id.is_(None)),
-                    func.count().filter(THREADS.c.due_date < today),
-                ).where(*open_threads)
+                    func.count().filter(in_filter, THREADS.c.assignee_id == agent_id),
+                    func.count().filter(in_filter, THREADS.c.assignee_id.is_(None)),
+                    func.count().filter(in_filter, THREADS.c.due_date < today),
+                    func.count().filter(routed_to_caller),
+                    func.count().filter(THREADS.c.skill.is_(None)),
+                ).where(*_queue_conditions(catalog_filters), _OPEN)
             )
         ).one()
         counts = {status.value: by_status.get(status.value, 0) for status in Status}
         counts["open"] = sum(counts[status.value] for status in OPEN_STATUSES)
         counts["all"] = sum(by_status.values())
-        counts |= {"mine": int(mine), "unassigned": int(unassigned), "overdue": int(overdue)}
+        counts |= {
+            "mine": int(mine),
+            "unassigned": int(unassigned),
+            "overdue": int(overdue),
+            "my_skills": int(my_skills),
+            "without_skill": int(without_skill),
+        }
         return counts
 
     # Messages, notes, audit -----------------------------------------------------------------
@@ -495,6 +526,7 @@ _CLOSED = literal_column("status = 'closed'", type_=Boolean)
 
 
 def _queue_conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
+    """Every condition of the queue but its skill filter."""
     conditions: list[ColumnElement[bool]] = [THREADS.c.fund == queue.fund]
     if set(queue.statuses) == set(OPEN_STATUSES):
         conditions.append(_OPEN)
@@ -515,6 +547,80 @@ def _queue_conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
     if queue.overdue_on is not None:
         conditions.append(THREADS.c.due_date < queue.overdue_on)
     return conditions
+
+
+def _outside(skills: tuple[str, ...]) -> ColumnElement[bool]:
+    """Threads whose skill is none of ``skills`` (or unknown)."""
+    if not skills:
+        return true()
+    return or_(THREADS.c.skill.is_(None), THREADS.c.skill.not_in(skills))
+
+
+def _skill_condition(queue: QueueFilter) -> ColumnElement[bool] | None:
+    """The queue's skill filter as one condition; None when it has none."""
+    if queue.without_skill:
+        return THREADS.c.skill.is_(None)
+    if queue.skills is None:
+        return None
+    parts: list[ColumnElement[bool]] = []
+    if queue.skills:
+        parts.append(THREADS.c.skill.in_(queue.skills))
+    if queue.or_assigned_to is not None:
+        parts.append(THREADS.c.assignee_id == queue.or_assigned_to)
+    return or_(*parts) if parts else literal_column("false", type_=Boolean)
+
+
+def _queue_branches(queue: QueueFilter) -> list[list[ColumnElement[bool]]]:
+    """The queue as disjoint sets of conditions, each read in due-date order from an index.
+
+    Among open threads, several skills are one branch per skill, each read from
+    ``threads_skill_open_queue_idx``, plus the threads assigned to the caller outside these
+    skills (``threads_assignee_open_queue_idx``). Each branch reads at most a page, in index
+    order, and PostgreSQL merges them (Merge Append): a page costs the same with a thousand
+    threads or a million. Elsewhere the skill filter is one condition on the status indexes,
+    read in order."""
+    conditions = _queue_conditions(queue)
+    skills = queue.skills
+    open_only = set(queue.statuses) == set(OPEN_STATUSES)
+    if queue.without_skill or skills is None or not open_only:
+        skill_filter = _skill_condition(queue)
+        return [conditions + ([skill_filter] if skill_filter is not None else [])]
+    branches = [[*conditions, THREADS.c.skill == skill] for skill in skills]
+    if queue.or_assigned_to is not None:
+        branches.append(
+            [*conditions, THREADS.c.assignee_id == queue.or_assigned_to, _outside(skills)]
+        )
+    return branches
+
+
+def queue_statement(
+    queue: QueueFilter, *, after: tuple[date, uuid.UUID] | None, limit: int
+) -> Select[Any] | None:
+    """The query of one page of the queue, by due date then id; None if it cannot match."""
+    branches = _queue_branches(queue)
+    if not branches:
+        return None
+    keyset = (
+        [tuple_(THREADS.c.due_date, THREADS.c.id) > tuple_(*after)] if after is not None else []
+    )
+    if len(branches) == 1:
+        return (
+            select(*_THREAD_COLUMNS)
+            .where(*branches[0], *keyset)
+            .order_by(THREADS.c.due_date, THREADS.c.id)
+            .limit(limit)
+        )
+    # Each branch is read up to a page in its index's order; the merge keeps the first page.
+    merged = union_all(
+        *(
+            select(*_THREAD_COLUMNS)
+            .where(*branch, *keyset)
+            .order_by(THREADS.c.due_date, THREADS.c.id)
+            .limit(limit)
+            for branch in branches
+        )
+    ).subquery("queue")
+    return select(merged).order_by(merged.c.due_date, merged.c.id).limit(limit)
 
 
 def search_query(search: str) -> str | None:

@@ -31,6 +31,12 @@ class Catalog:
         self.snapshot = snapshot
         self.version = snapshot.version
 
+    def skill_label(self, skill: str) -> str:
+        """A skill in French: the label of the theme of the same code (skills are theme codes
+        by default), else the code itself."""
+        theme = next((t for t in self.snapshot.themes if t.code == skill), None)
+        return theme.label if theme is not None else skill
+
     def resolve(self, *, theme: str, subject: str, motif: str, fund: str) -> ResolvedChoice:
         """The active nodes for these codes; ``InvalidChoice`` with a French reason if not."""
         found_theme = next((t for t in self.snapshot.themes if t.code == theme), None)

@@ -25,6 +25,7 @@ class Agent:
     fund: str
     name: str
     supervisor: bool
+    skills: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,11 @@ class ListMemberThreads:
 
 @dataclass(frozen=True)
 class QueueFilter:
-    """The agents' queue: which threads of the agent's fund."""
+    """The agents' queue: which threads of the agent's fund.
+
+    Skills: ``skills`` None means any skill; a tuple keeps the threads of these skills, plus,
+    with ``or_assigned_to``, the threads assigned to that agent whatever their skill (what
+    ``skill=mine`` asks). ``without_skill`` keeps the threads whose skill is not known."""
 
     fund: str
     statuses: tuple[Status, ...]
@@ -83,6 +88,9 @@ class QueueFilter:
     assignee_id: uuid.UUID | None = None
     unassigned: bool = False
     overdue_on: date | None = None
+    skills: tuple[str, ...] | None = None
+    or_assigned_to: uuid.UUID | None = None
+    without_skill: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,7 @@ class AssignThread:
     thread_id: uuid.UUID
     assignee_id: uuid.UUID
     assignee_name: str
+    assignee_skills: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

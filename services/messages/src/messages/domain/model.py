@@ -113,7 +113,7 @@ class Thread:
     theme: Node
     subject: Node
     motif: Node
-    skill: str
+    skill: str | None  # the motif's when sent; None if it could not be known (older threads)
     response_time_days: int
     status: Status
     created_at: datetime

@@ -33,6 +33,10 @@ class CatalogHolder:
     def version(self) -> int | None:
         return self._catalog.version if self._catalog is not None else None
 
+    def skill_label(self, skill: str) -> str:
+        """The French label of a skill from the catalog in memory; the code until one is."""
+        return self._catalog.skill_label(skill) if self._catalog is not None else skill
+
     def offer(self, snapshot: CatalogPublished) -> None:
         """Use ``snapshot`` if it is newer than the one in memory."""
         if self._catalog is None or snapshot.version > self._catalog.version:

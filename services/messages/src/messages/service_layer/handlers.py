@@ -11,7 +11,7 @@ from typing import Any
 from contracts import get_fund
 from contracts.events.common import CatalogNode
 from contracts.events.messages import MessageSubmitted, ReplyPosted
-from messages.domain import calendar
+from messages.domain import calendar, routing
 from messages.domain.catalog import Catalog
 from messages.domain.commands import (
     AddNote,
@@ -188,7 +188,7 @@ async def submit_message(
             theme=Node(choice.theme.code, choice.theme.label),
             subject=Node(choice.subject.code, choice.subject.label),
             motif=Node(choice.motif.code, choice.motif.label),
-            skill=choice.motif.skill,
+            skill=routing.stored_skill(choice.motif.skill),
             response_time_days=choice.motif.response_time_days,
             status=Status.SUBMITTED,
             created_at=now,
@@ -335,7 +335,9 @@ async def queue_counts(
     queue: QueueFilter, *, agent: Agent, uow: MessagesUnitOfWork, today: date
 ) -> dict[str, int]:
     async with uow:
-        return await uow.repository.queue_counts(queue, agent_id=agent.id, today=today)
+        return await uow.repository.queue_counts(
+            queue, agent_id=agent.id, agent_skills=agent.skills, today=today
+        )
 
 
 async def open_agent_thread(
@@ -367,7 +369,7 @@ async def _change_thread(
     change: Callable[[Thread], None],
     *,
     uow: MessagesUnitOfWork,
-) -> dict[str, Any]:
+) -> Thread:
     async with uow:
         thread = await uow.repository.get_thread(thread_id, fund=agent.fund, for_update=True)
         if thread is None:
@@ -375,33 +377,49 @@ async def _change_thread(
         change(thread)
         await uow.repository.save_thread(thread)
         await uow.commit()
-    return views.agent_thread_summary(thread)
+    return thread
+
+
+def _with_warnings(thread: Thread, warnings: list[routing.RoutingWarning]) -> dict[str, Any]:
+    return views.agent_thread_summary(thread) | {
+        "warnings": [{"code": warning.code, "message": warning.message} for warning in warnings]
+    }
 
 
 async def claim_thread(
-    cmd: ClaimThread, *, uow: MessagesUnitOfWork, clock: Clock
+    cmd: ClaimThread, *, uow: MessagesUnitOfWork, clock: Clock, skill_label: routing.SkillLabel
 ) -> dict[str, Any]:
+    """The agent takes the thread, within their skills or not (``warnings`` says when not)."""
     now = clock()
-    return await _change_thread(
+    thread = await _change_thread(
         cmd.agent,
         cmd.thread_id,
         lambda thread: thread.claim(cmd.agent.id, cmd.agent.name, now),
         uow=uow,
     )
+    return _with_warnings(
+        thread, routing.claim_warnings(thread.skill, cmd.agent.skills, skill_label)
+    )
 
 
 async def assign_thread(
-    cmd: AssignThread, *, uow: MessagesUnitOfWork, clock: Clock
+    cmd: AssignThread, *, uow: MessagesUnitOfWork, clock: Clock, skill_label: routing.SkillLabel
 ) -> dict[str, Any]:
+    """A supervisor gives the thread to an agent, whatever their skills (``warnings`` says
+    when they do not include the thread's, or were not given)."""
     now = clock()
     name = cmd.assignee_name.strip()
     if not name:
         raise InvalidText("empty-name", "Indiquez le nom du conseiller à qui attribuer la demande.")
-    return await _change_thread(
+    thread = await _change_thread(
         cmd.supervisor,
         cmd.thread_id,
         lambda thread: thread.assign(cmd.assignee_id, name, now),
         uow=uow,
+    )
+    return _with_warnings(
+        thread,
+        routing.assignment_warnings(thread.skill, name, cmd.assignee_skills, skill_label),
     )
 
 
@@ -409,16 +427,20 @@ async def close_thread(
     cmd: CloseThread, *, uow: MessagesUnitOfWork, clock: Clock
 ) -> dict[str, Any]:
     now = clock()
-    return await _change_thread(cmd.agent, cmd.thread_id, lambda thread: thread.close(now), uow=uow)
+    thread = await _change_thread(
+        cmd.agent, cmd.thread_id, lambda thread: thread.close(now), uow=uow
+    )
+    return views.agent_thread_summary(thread)
 
 
 async def reopen_thread(
     cmd: ReopenThread, *, uow: MessagesUnitOfWork, clock: Clock
 ) -> dict[str, Any]:
     now = clock()
-    return await _change_thread(
+    thread = await _change_thread(
         cmd.agent, cmd.thread_id, lambda thread: thread.reopen(now), uow=uow
     )
+    return views.agent_thread_summary(thread)
 
 
 def _placeholder_values(thread: Thread, agent: Agent) -> PlaceholderValues:

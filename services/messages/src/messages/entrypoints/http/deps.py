@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Request
 
 from contracts import all_funds
 from messages.domain.commands import Agent, Idempotency, Member
+from messages.domain.routing import normalised_skills
 from messages.domain.text import has_control_characters
 from messages.service_layer.catalog import CatalogHolder
 from messages.service_layer.unit_of_work import MessagesUnitOfWork
@@ -71,6 +72,7 @@ def _agent(principal: Principal) -> Agent:
         fund=_known_fund(principal),
         name=name or "Conseiller",
         supervisor=principal.role in ("supervisor", "admin"),
+        skills=normalised_skills(principal.skills),
     )
 
 

@@ -11,9 +11,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from messages.domain import calendar
+from messages.domain import calendar, routing
 from messages.domain.commands import (
     AddNote,
+    Agent,
     AssignThread,
     ClaimThread,
     CloseThread,
@@ -51,6 +52,17 @@ Cursor = Annotated[
     Query(max_length=500, description="``next_cursor`` of the previous page."),
 ]
 CodeFilter = Annotated[str | None, Query(max_length=100)]
+SkillFilter = Annotated[
+    str | None,
+    Query(
+        max_length=100,
+        description=(
+            "Routing: ``mine`` = the threads of the caller's skills (from their token) and those "
+            "assigned to them; ``none`` = threads whose skill is not known; any other value = "
+            "that skill. Absent: every skill."
+        ),
+    ),
+]
 
 
 def _outcome(outcome: handlers.Outcome) -> JSONResponse:
@@ -192,15 +204,15 @@ QueueStatus = Literal["open", "submitted", "in_progress", "answered", "closed", 
 
 
 def _queue(
-    fund: str,
+    agent: Agent,
     *,
     status: QueueStatus,
     theme: str | None,
     subject: str | None,
     motif: str | None,
+    skill: str | None,
     assigned: str,
     overdue: bool,
-    agent_id: uuid.UUID,
     clock: ClockDep,
 ) -> QueueFilter:
     statuses: tuple[Status, ...]
@@ -210,15 +222,24 @@ def _queue(
         statuses = ()
     else:
         statuses = (Status(status),)
+    skill = plain_query(skill, field="skill")
+    skills: tuple[str, ...] | None = None
+    if skill == routing.MINE:
+        skills = agent.skills
+    elif skill and skill != routing.WITHOUT_SKILL:
+        skills = (skill,)
     return QueueFilter(
-        fund=fund,
+        fund=agent.fund,
         statuses=statuses,
         theme=plain_query(theme, field="theme"),
         subject=plain_query(subject, field="subject"),
         motif=plain_query(motif, field="motif"),
-        assignee_id=agent_id if assigned == "me" else None,
+        assignee_id=agent.id if assigned == "me" else None,
         unassigned=assigned == "unassigned",
         overdue_on=calendar.paris_date(clock()) if overdue else None,
+        skills=skills,
+        or_assigned_to=agent.id if skill == routing.MINE else None,
+        without_skill=skill == routing.WITHOUT_SKILL,
     )
 
 
@@ -238,29 +259,34 @@ async def list_queue(
     theme: CodeFilter = None,
     subject: CodeFilter = None,
     motif: CodeFilter = None,
+    skill: SkillFilter = None,
     assigned: Literal["me", "unassigned", "any"] = "any",
     overdue: Annotated[bool, Query(description="Only threads past their due date")] = False,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> dict[str, Any]:
     queue = _queue(
-        agent.fund,
+        agent,
         status=status,
         theme=theme,
         subject=subject,
         motif=motif,
+        skill=skill,
         assigned=assigned,
         overdue=overdue,
-        agent_id=agent.id,
         clock=clock,
     )
     page = await handlers.list_queue(queue, cursor=cursor, limit=limit, uow=uow)
-    return {"data": page.data, "next_cursor": page.next_cursor}
+    hint = routing.NO_SKILLS_HINT if skill == routing.MINE and not agent.skills else None
+    return {"data": page.data, "next_cursor": page.next_cursor, "hint": hint}
 
 
 @agent_router.get(
     "/threads/counts",
-    summary="How many threads of the fund, by status and among open ones (mine, unassigned, overdue)",
+    summary=(
+        "How many threads of the fund, by status and among open ones (mine, unassigned, "
+        "overdue, routed to my skills, without skill)"
+    ),
     response_model=schemas.QueueCounts,
     responses=problem_responses(401, 403, 422),
 )
@@ -271,16 +297,17 @@ async def queue_counts(
     theme: CodeFilter = None,
     subject: CodeFilter = None,
     motif: CodeFilter = None,
+    skill: SkillFilter = None,
 ) -> dict[str, int]:
     queue = _queue(
-        agent.fund,
+        agent,
         status="all",
         theme=theme,
         subject=subject,
         motif=motif,
+        skill=skill,
         assigned="any",
         overdue=False,
-        agent_id=agent.id,
         clock=clock,
     )
     return await handlers.queue_counts(
@@ -302,22 +329,35 @@ async def get_agent_thread(
 
 @agent_router.post(
     "/threads/{thread_id}/claim",
-    summary="Take the thread; 409 (with who has it) if another agent already has it",
-    response_model=schemas.AgentThreadPublic,
+    summary=(
+        "Take the thread, within one's skills or not (``warnings`` says when not); 409 (with "
+        "who has it) if another agent already has it"
+    ),
+    response_model=schemas.AgentThreadChanged,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def claim_thread(
-    thread_id: uuid.UUID, agent: AgentDep, uow: UnitOfWorkDep, clock: ClockDep
+    thread_id: uuid.UUID,
+    agent: AgentDep,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    catalog: CatalogDep,
 ) -> dict[str, Any]:
     return await handlers.claim_thread(
-        ClaimThread(agent=agent, thread_id=thread_id), uow=uow, clock=clock
+        ClaimThread(agent=agent, thread_id=thread_id),
+        uow=uow,
+        clock=clock,
+        skill_label=catalog.skill_label,
     )
 
 
 @agent_router.post(
     "/threads/{thread_id}/assign",
-    summary="Give the thread to an agent (supervisors)",
-    response_model=schemas.AgentThreadPublic,
+    summary=(
+        "Give the thread to an agent (supervisors), whatever their skills: ``warnings`` says "
+        "when they do not include the thread's"
+    ),
+    response_model=schemas.AgentThreadChanged,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def assign_thread(
@@ -326,6 +366,7 @@ async def assign_thread(
     supervisor: SupervisorDep,
     uow: UnitOfWorkDep,
     clock: ClockDep,
+    catalog: CatalogDep,
 ) -> dict[str, Any]:
     return await handlers.assign_thread(
         AssignThread(
@@ -333,9 +374,15 @@ async def assign_thread(
             thread_id=thread_id,
             assignee_id=assignment.agent_id,
             assignee_name=assignment.agent_name,
+            assignee_skills=(
+                routing.normalised_skills(assignment.agent_skills)
+                if assignment.agent_skills is not None
+                else None
+            ),
         ),
         uow=uow,
         clock=clock,
+        skill_label=catalog.skill_label,
     )
 
 

@@ -158,7 +158,13 @@ class MemberPublic(BaseModel):
 class AgentThreadPublic(ThreadBase):
     fund: str
     member: MemberPublic
-    skill: str
+    skill: str | None = Field(
+        description=(
+            "Routing: the skill of the motif when the thread was sent (a follow-up keeps it); "
+            "null when it could not be known (threads older than routing)."
+        ),
+        examples=["famille"],
+    )
     assignee: PersonPublic | None
     assigned_at: datetime | None
     closed_at: datetime | None
@@ -168,10 +174,30 @@ class AgentThreadPublic(ThreadBase):
 class AgentThreadsPublic(BaseModel):
     data: list[AgentThreadPublic]
     next_cursor: str | None
+    hint: str | None = Field(
+        default=None,
+        description="Why the list may be empty: with ``skill=mine``, the caller has no skill.",
+    )
+
+
+class WarningPublic(BaseModel):
+    code: Literal["outside-skills", "assignee-outside-skills", "assignee-skills-unknown"]
+    message: str = Field(description="In French, for the person who acted.")
+
+
+class AgentThreadChanged(AgentThreadPublic):
+    """A claimed or assigned thread: done in every case, with what the caller should know."""
+
+    warnings: list[WarningPublic] = Field(
+        description=(
+            "Routing: the thread's skill is not among the claiming agent's or the assignee's "
+            "(or the assignee's skills were not sent). Nothing is refused for it."
+        )
+    )
 
 
 class QueueCounts(BaseModel):
-    """Threads of the fund matching theme/subject/motif, by status, and among open ones."""
+    """Threads of the fund matching theme/subject/motif/skill, by status, and among open ones."""
 
     submitted: int
     in_progress: int
@@ -182,6 +208,15 @@ class QueueCounts(BaseModel):
     mine: int = Field(description="Open threads assigned to the caller.")
     unassigned: int = Field(description="Open threads nobody has.")
     overdue: int = Field(description="Open threads whose due date has passed.")
+    my_skills: int = Field(
+        description=(
+            "Open threads routed to the caller (``skill=mine``): of one of their skills, or "
+            "assigned to them. Not narrowed by ``skill``."
+        )
+    )
+    without_skill: int = Field(
+        description="Open threads whose skill is not known (``skill=none``). Not narrowed by ``skill``."
+    )
 
 
 class AgentMessagePublic(MessagePublic):
@@ -204,6 +239,16 @@ class AgentThreadDetail(AgentThreadPublic):
 class AssignmentCreate(RequestBody):
     agent_id: uuid.UUID
     agent_name: PlainText = Field(min_length=1, max_length=200, examples=["Sophie BERNARD"])
+    agent_skills: list[Annotated[PlainText, Field(max_length=100)]] | None = Field(
+        default=None,
+        max_length=100,
+        description=(
+            "The agent's skills, as the auth service lists them (``GET /api/auth/agents``): "
+            "the answer warns when they do not include the thread's. Without them the answer "
+            "warns that they could not be checked. Never a reason to refuse."
+        ),
+        examples=[["famille", "sante"]],
+    )
 
 
 class ReplyCreate(RequestBody):
