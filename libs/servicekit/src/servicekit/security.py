@@ -71,43 +71,60 @@ class StaticKeySet:
 
 
 class JwksClient:
-    """The auth service's JWKS, cached; an unknown ``kid`` triggers a refetch (at most every
-    ``min_refresh`` seconds), so a new signing key is picked up as soon as tokens use it."""
+    """The auth service's JWKS, cached.
 
-    def __init__(self, url: str, *, ttl: float = 300.0, min_refresh: float = 5.0) -> None:
+    A known ``kid`` never waits for the network: once the cache is older than ``ttl`` it is
+    refreshed in the background while the keys it holds keep verifying (a slow or absent
+    auth service must not slow every request of every service). An unknown ``kid`` (a key
+    just rotated in) triggers a refetch at once, at most every ``min_refresh`` seconds and
+    bounded by ``timeout``."""
+
+    def __init__(
+        self, url: str, *, ttl: float = 300.0, min_refresh: float = 5.0, timeout: float = 3.0
+    ) -> None:
         self._url = url
         self._ttl = ttl
         self._min_refresh = min_refresh
+        self._timeout = timeout
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
+        self._attempted_at = float("-inf")
         self._lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
 
     async def key_for(self, kid: str) -> jwt.PyJWK:
         now = time.monotonic()
-        if kid not in self._keys or now - self._fetched_at > self._ttl:
-            async with self._lock:
-                stale = now - self._fetched_at > self._ttl
-                may_refresh = time.monotonic() - self._fetched_at > self._min_refresh
-                if (kid not in self._keys and may_refresh) or stale:
-                    await self._refresh()
+        if kid in self._keys:
+            if now - self._fetched_at > self._ttl and (
+                self._background is None or self._background.done()
+            ):
+                self._background = asyncio.create_task(self._refresh_once())
+            return self._keys[kid]
+        if now - self._attempted_at > self._min_refresh:
+            await self._refresh_once()
         try:
             return self._keys[kid]
         except KeyError:
             raise InvalidToken(f"unknown key {kid!r}") from None
 
-    async def _refresh(self) -> None:
-        try:
-            async with httpx.AsyncClient(timeout=5.0) as client:
-                response = await client.get(self._url)
-                response.raise_for_status()
-                keys = jwt.PyJWKSet.from_dict(response.json()).keys
-        except Exception as error:
-            # Keep serving with the keys we have; tokens signed by them still verify.
-            logger.warning("JWKS refresh failed", url=self._url, error=repr(error))
-            self._fetched_at = time.monotonic() - self._ttl + self._min_refresh
-            return
-        self._keys = {key.key_id: key for key in keys if key.key_id}
-        self._fetched_at = time.monotonic()
+    async def _refresh_once(self) -> None:
+        """One fetch at a time; callers that waited on it use its result."""
+        attempted_before = self._attempted_at
+        async with self._lock:
+            if self._attempted_at != attempted_before:
+                return
+            self._attempted_at = time.monotonic()
+            try:
+                async with httpx.AsyncClient(timeout=self._timeout) as client:
+                    response = await client.get(self._url)
+                    response.raise_for_status()
+                    keys = jwt.PyJWKSet.from_dict(response.json()).keys
+            except Exception as error:
+                # Keep serving with the keys we have; tokens signed by them still verify.
+                logger.warning("JWKS refresh failed", url=self._url, error=repr(error))
+                return
+            self._keys = {key.key_id: key for key in keys if key.key_id}
+            self._fetched_at = time.monotonic()
 
 
 @dataclass(frozen=True)
