@@ -9,7 +9,7 @@ this list.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from contracts.envelope import Event
 from contracts.events.auth import (
@@ -25,6 +25,9 @@ from contracts.events.messages import MessageSubmitted, ReplyPosted
 
 DAY_MS = 24 * 3600 * 1000
 
+#: What stands in place of a secret that was removed.
+REDACTED = "[supprimé]"
+
 
 @dataclass(frozen=True)
 class TopicSpec:
@@ -39,6 +42,9 @@ class TopicSpec:
     retention_ms: int = 7 * DAY_MS
     #: A compacted topic may carry a record with no value: the aggregate was deleted.
     tombstones: bool = False
+    #: Fields holding one-time secrets: needed by the consumer once, never kept anywhere else
+    #: (the producer's outbox drops them once published, dead letters never carry them).
+    secret_fields: tuple[str, ...] = ()
     extra_config: dict[str, str] = field(default_factory=dict)
 
     def key_for(self, event: Event) -> str:
@@ -46,6 +52,13 @@ class TopicSpec:
         single-key topic such as the catalog snapshot."""
         value = getattr(event, self.key, None)
         return self.key if value is None else str(value)
+
+    def redacted(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """``payload`` with its secret fields blanked out."""
+        return {
+            name: (REDACTED if name in self.secret_fields else value)
+            for name, value in payload.items()
+        }
 
     def config(self) -> dict[str, str]:
         """Topic-level configuration, as Kafka names it."""
@@ -83,6 +96,7 @@ ACCOUNT_NOTIFICATION = TopicSpec(
     consumers=("notifier",),
     partitions=6,
     retention_ms=1 * DAY_MS,
+    secret_fields=("code", "reset_token"),
 )
 
 CATALOG_SNAPSHOT = TopicSpec(

@@ -86,7 +86,7 @@ class RelayProducer:
                     enable_idempotence=True,
                     acks="all",
                     linger_ms=2,
-                    request_timeout_ms=15000,
+                    request_timeout_ms=self._settings.kafka_request_timeout_ms,
                     max_request_size=4 * 1024 * 1024,
                     **client_options(self._settings),
                 )
@@ -137,7 +137,7 @@ def create_broker(settings: ServiceSettings) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=settings.service_name,
-        request_timeout_ms=15000,
+        request_timeout_ms=settings.kafka_request_timeout_ms,
         graceful_timeout=10.0,
         logger=None,
         security=broker_security(settings),

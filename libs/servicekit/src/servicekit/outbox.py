@@ -18,12 +18,14 @@ import asyncio
 import contextlib
 import json
 import random
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aiokafka.errors import KafkaConnectionError
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy import (
     BigInteger,
@@ -37,16 +39,17 @@ from sqlalchemy import (
     Text,
     Uuid,
     bindparam,
+    cast,
     delete,
     func,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contracts import Event, TopicSpec
+from contracts import ALL_TOPICS, Event, TopicSpec
 from servicekit.logging import get_logger
 from servicekit.tracing import current_traceparent
 
@@ -100,6 +103,7 @@ class OutboxRecord:
     key: str
     payload: dict[str, Any] | None
     headers: dict[str, str]
+    attempts: int = 0
 
     def value(self) -> bytes | None:
         if self.payload is None:
@@ -112,6 +116,16 @@ class OutboxRecord:
 SendFunction = Callable[
     [str, bytes, bytes | None, list[tuple[str, bytes]]], Awaitable[Awaitable[Any]]
 ]
+
+
+class NotAttempted:
+    """The outcome of a record left for the next batch, after an earlier one failed."""
+
+
+#: One-time secrets of each topic (contracts), dropped from published rows.
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    topic.name: topic.secret_fields for topic in ALL_TOPICS if topic.secret_fields
+}
 
 
 class RelayMetrics:
@@ -156,6 +170,9 @@ class OutboxRelay:
         self._metrics = RelayMetrics(registry or CollectorRegistry())
         self._last_cleanup = datetime.now(UTC)
         self._last_gauges = datetime.min.replace(tzinfo=UTC)
+        #: Keys whose oldest row failed on its own (too large, topic missing or not allowed):
+        #: they rest until the given time while the other keys go on.
+        self._resting: dict[str, float] = {}
         self.healthy = False
 
     def wake(self) -> None:
@@ -224,11 +241,13 @@ class OutboxRelay:
             unpublished = await self._unpublished_ids(
                 connection, locked_keys, up_to=max(row.id for row in claimed)
             )
-            ids = self._publishable(claimed, locked_keys, unpublished)
+            now = time.monotonic()
+            awake = [key for key in locked_keys if self._resting.get(key, 0.0) <= now]
+            ids = self._publishable(claimed, awake, unpublished)
             if not ids:
                 return 0
             records = [
-                OutboxRecord(row.id, row.topic, row.key, row.payload, row.headers)
+                OutboxRecord(row.id, row.topic, row.key, row.payload, row.headers, row.attempts)
                 for row in (
                     await connection.execute(
                         select(
@@ -237,21 +256,74 @@ class OutboxRelay:
                             OUTBOX.c.key,
                             OUTBOX.c.payload,
                             OUTBOX.c.headers,
+                            OUTBOX.c.attempts,
                         )
                         .where(OUTBOX.c.id.in_(ids))
                         .order_by(OUTBOX.c.id)
                     )
                 ).all()
             ]
-            await self._publish(records)
+            outcomes = await self._publish(records)
+            sent = [
+                record for record, outcome in zip(records, outcomes, strict=True) if outcome is None
+            ]
+            failed = [
+                (record, outcome)
+                for record, outcome in zip(records, outcomes, strict=True)
+                if isinstance(outcome, BaseException)
+            ]
+            await self._mark_published(connection, sent)
+            await self._mark_failed(connection, failed)
+        for record in sent:
+            self._metrics.published.labels(record.topic).inc()
+        if failed and not sent:
+            raise failed[0][1]
+        return len(sent)
+
+    async def _mark_published(self, connection: Any, records: Sequence[OutboxRecord]) -> None:
+        """Published: done, and its one-time secrets (an activation code...) are dropped
+        from the table, which is kept for days."""
+        if not records:
+            return
+        await connection.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_([record.id for record in records]))
+            .values(published_at=func.now(), attempts=OUTBOX.c.attempts + 1, last_error=None)
+        )
+        for topic_name in {record.topic for record in records}:
+            secrets = SECRET_FIELDS.get(topic_name)
+            if secrets:
+                await connection.execute(
+                    update(OUTBOX)
+                    .where(
+                        OUTBOX.c.id.in_([r.id for r in records if r.topic == topic_name]),
+                        OUTBOX.c.payload.is_not(None),
+                    )
+                    .values(payload=OUTBOX.c.payload.op("-")(cast(list(secrets), ARRAY(Text))))
+                )
+
+    async def _mark_failed(
+        self, connection: Any, failures: Sequence[tuple[OutboxRecord, BaseException]]
+    ) -> None:
+        """Say why in the row, and let its key rest (growing pauses) while others go on."""
+        now = time.monotonic()
+        for record, error in failures:
+            attempts = record.attempts + 1
+            self._resting[record.key] = now + min(300.0, 2.0 * 2 ** min(attempts, 8))
+            logger.warning(
+                "outbox row not published, its key rests",
+                outbox_id=record.id,
+                topic=record.topic,
+                attempts=attempts,
+                error=repr(error),
+            )
             await connection.execute(
                 update(OUTBOX)
-                .where(OUTBOX.c.id.in_(ids))
-                .values(published_at=func.now(), attempts=OUTBOX.c.attempts + 1)
+                .where(OUTBOX.c.id == record.id)
+                .values(attempts=attempts, last_error=repr(error)[:2000])
             )
-        for record in records:
-            self._metrics.published.labels(record.topic).inc()
-        return len(records)
+        for key in [key for key, until in self._resting.items() if until <= now]:
+            del self._resting[key]
 
     @staticmethod
     async def _unpublished_ids(
@@ -291,16 +363,44 @@ class OutboxRelay:
                 blocked.add(key)
         return publishable
 
-    async def _publish(self, records: Sequence[OutboxRecord]) -> None:
-        acknowledgements = []
-        for record in records:
+    async def _publish(
+        self, records: Sequence[OutboxRecord]
+    ) -> list[BaseException | NotAttempted | None]:
+        """Send ``records`` in order; each one's outcome (None when acknowledged).
+
+        A record the broker refuses at sending (too large, topic missing or not allowed)
+        fails alone and the batch stops there: what follows waits for the next batch. A lost
+        connection fails the whole batch."""
+        outcomes: list[BaseException | NotAttempted | None] = [None] * len(records)
+        acknowledgements: list[tuple[int, Awaitable[Any]]] = []
+        for index, record in enumerate(records):
             headers = [(name, value.encode()) for name, value in record.headers.items()]
-            acknowledgements.append(
-                await self._send(
-                    self._topic_prefix + record.topic, record.key.encode(), record.value(), headers
+            try:
+                acknowledgements.append(
+                    (
+                        index,
+                        await self._send(
+                            self._topic_prefix + record.topic,
+                            record.key.encode(),
+                            record.value(),
+                            headers,
+                        ),
+                    )
                 )
-            )
-        await asyncio.gather(*acknowledgements)
+            except KafkaConnectionError:
+                raise
+            except Exception as error:
+                outcomes[index] = error
+                for later in range(index + 1, len(records)):
+                    outcomes[later] = NotAttempted()
+                break
+        results = await asyncio.gather(
+            *(ack for _, ack in acknowledgements), return_exceptions=True
+        )
+        for (index, _), result in zip(acknowledgements, results, strict=True):
+            if isinstance(result, BaseException):
+                outcomes[index] = result
+        return outcomes
 
     async def _housekeeping(self) -> None:
         """Refresh the backlog gauges every few seconds and drop old published rows."""

@@ -46,6 +46,10 @@ class ServiceSettings(BaseSettings):
     )
     #: Prepended to every topic name; lets several stacks (or test runs) share one cluster.
     kafka_topic_prefix: str = Field(default="", validation_alias=shared("KAFKA_TOPIC_PREFIX"))
+    #: How long a Kafka request (a send, a metadata lookup) may take before it fails.
+    kafka_request_timeout_ms: int = Field(
+        default=15000, ge=1000, validation_alias=shared("KAFKA_REQUEST_TIMEOUT_MS")
+    )
     #: Prepended to every consumer group id, for the same reason.
     kafka_group_prefix: str = Field(default="", validation_alias=shared("KAFKA_GROUP_PREFIX"))
 

@@ -248,3 +248,88 @@ async def test_a_redelivered_event_has_no_second_effect(
         assert await effects_of(runtime, sentinel.event_id) == 1
     finally:
         await runtime.stop()
+
+
+async def test_a_row_that_cannot_be_published_does_not_hold_up_the_others(
+    database_url: str, kafka_bootstrap: str, kafka_topic_prefix: str
+) -> None:
+    from dataclasses import replace
+
+    config = settings(database_url, kafka_bootstrap, kafka_topic_prefix).model_copy(
+        update={"kafka_request_timeout_ms": 2000}
+    )
+    runtime = running_runtime(config)
+    await runtime.start()
+    try:
+        # A topic nobody created (a rollout that forgot its KafkaTopic, say).
+        missing = replace(MESSAGE_SUBMITTED, name="messages.never-created.v1")
+        stuck = message_submitted(uuid.uuid4())
+        async with UnitOfWork(runtime.sessions, producer="kit") as uow:
+            uow.publish(stuck, topic=missing)
+            await uow.commit()
+        other = message_submitted(uuid.uuid4())
+        await submit(runtime, other)
+        await wait_for_effect(runtime, other.event_id, timeout=60)
+
+        async def recorded() -> object:
+            async with runtime.engine.connect() as connection:
+                return (
+                    await connection.execute(
+                        select(OUTBOX.c.attempts, OUTBOX.c.last_error, OUTBOX.c.published_at).where(
+                            OUTBOX.c.event_id == stuck.event_id
+                        )
+                    )
+                ).one_or_none()
+
+        row = await eventually(
+            lambda: _with_error(recorded), timeout=30, message="the failure was not recorded"
+        )
+        assert row.published_at is None
+        assert row.attempts >= 1
+    finally:
+        await runtime.stop()
+
+
+async def _with_error(read: object) -> object:
+    row = await read()  # type: ignore[operator]
+    return row if row is not None and row.last_error else None
+
+
+async def test_one_time_secrets_leave_the_outbox_once_published(
+    database_url: str, kafka_bootstrap: str, kafka_topic_prefix: str
+) -> None:
+    from contracts.events.auth import ActivationCodeIssued
+
+    runtime = running_runtime(settings(database_url, kafka_bootstrap, kafka_topic_prefix))
+    await runtime.start()
+    try:
+        issued = ActivationCodeIssued.new(
+            producer="kit",
+            member_id=uuid.uuid4(),
+            fund="NPC",
+            email="camille.martin@example.fr",
+            given_name="Camille",
+            code="482913",
+            expires_at=datetime.now(UTC),
+        )
+        async with UnitOfWork(runtime.sessions, producer="kit") as uow:
+            uow.publish(issued)
+            await uow.commit()
+
+        async def published_payload() -> object:
+            async with runtime.engine.connect() as connection:
+                row = (
+                    await connection.execute(
+                        select(OUTBOX.c.payload, OUTBOX.c.published_at).where(
+                            OUTBOX.c.event_id == issued.event_id
+                        )
+                    )
+                ).one()
+            return row.payload if row.published_at is not None else None
+
+        payload = await eventually(published_payload, timeout=30, message="not published")
+        assert isinstance(payload, dict)
+        assert "code" not in payload
+        assert payload["email"] == "camille.martin@example.fr"
+    finally:
+        await runtime.stop()
