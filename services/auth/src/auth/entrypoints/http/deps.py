@@ -36,7 +36,14 @@ from auth.service_layer.clock import Clock
 from auth.service_layer.handlers import IssuedSession, UnitOfWorkFactory
 from auth.service_layer.tokens import KeyRing, TokenIssuer
 from servicekit.problems import Problem
-from servicekit.security import ACCESS_COOKIE, CSRF_COOKIE, CurrentPrincipal, Principal
+from servicekit.security import (
+    ACCESS_COOKIE,
+    CSRF_COOKIE,
+    CurrentPrincipal,
+    Principal,
+    same_origin,
+    unauthenticated,
+)
 
 REFRESH_COOKIE = "mm_refresh"
 #: Ties a FranceConnect answer to the browser that asked for it.
@@ -103,19 +110,15 @@ def client_address(request: Request) -> str:
 ClientAddress = Annotated[str, Depends(client_address)]
 
 
-def same_origin(request: Request) -> None:
-    """Forms that open a session must come from our site when the browser says where from."""
-    origin = request.headers.get("origin")
-    if origin is None:
-        return
+def require_same_origin(request: Request) -> None:
+    """Forms that act without a session must come from our site when the browser says where
+    from (requests with a session get the same check from servicekit, with the CSRF one)."""
     settings: Settings = request.app.state.settings
-    expected = urlsplit(settings.public_base_url)
-    actual = urlsplit(origin)
-    if (actual.scheme, actual.netloc) != (expected.scheme, expected.netloc):
+    if not same_origin(request, settings.public_base_url):
         raise Problem(403, "origin", "Cette demande ne provient pas du site attendu.")
 
 
-SameOrigin = Depends(same_origin)
+SameOrigin = Depends(require_same_origin)
 
 
 async def live_principal(principal: CurrentPrincipal, services: ServicesDep) -> Principal:
@@ -124,12 +127,7 @@ async def live_principal(principal: CurrentPrincipal, services: ServicesDep) -> 
         principal.session_id, unit_of_work=services.unit_of_work, clock=services.clock
     )
     if session is None or session.subject_id != principal.subject:
-        raise Problem(
-            401,
-            "unauthenticated",
-            "Votre session est terminée : reconnectez-vous.",
-            headers={"WWW-Authenticate": 'Bearer realm="mes-messages"'},
-        )
+        raise unauthenticated("Votre session est terminée : reconnectez-vous.")
     return principal
 
 

@@ -40,7 +40,7 @@ from auth.entrypoints.http.deps import (
     live_principal,
     problem_of,
     problems,
-    same_origin,
+    require_same_origin,
     set_franceconnect_cookie,
     set_session_cookies,
 )
@@ -49,7 +49,7 @@ from auth.service_layer.handlers import IssuedSession
 from contracts import all_funds
 from servicekit.logging import get_logger
 from servicekit.problems import Problem, problem_responses
-from servicekit.security import CSRF_HEADER, authenticated
+from servicekit.security import CSRF_HEADER, authenticated, csrf_refused
 
 logger = get_logger(__name__)
 
@@ -412,9 +412,7 @@ async def refresh(
         # A browser: the cookie comes by itself, so the CSRF token must come too.
         token, csrf_token = refresh_cookie, request.headers.get(CSRF_HEADER, "")
         if not csrf_token:
-            raise Problem(
-                403, "csrf", "La demande n'a pas pu être vérifiée : rechargez la page et réessayez."
-            )
+            raise csrf_refused()
     else:
         raise problem_of(InvalidRefreshToken(), now=services.clock.now())
     try:
@@ -426,9 +424,7 @@ async def refresh(
             issuer=services.issuer,
         )
     except Forbidden:
-        raise Problem(
-            403, "csrf", "La demande n'a pas pu être vérifiée : rechargez la page et réessayez."
-        ) from None
+        raise csrf_refused() from None
     except AuthError as error:
         problem = problem_of(error, now=services.clock.now())
         response = JSONResponse(
@@ -489,7 +485,7 @@ async def log_out(
         if problem.status != 401:
             raise
         if refresh_cookie:
-            same_origin(request)
+            require_same_origin(request)
             try:
                 session_id = await handlers.session_of_refresh_token(
                     refresh_cookie,
@@ -497,11 +493,7 @@ async def log_out(
                     unit_of_work=services.unit_of_work,
                 )
             except Forbidden:
-                raise Problem(
-                    403,
-                    "csrf",
-                    "La demande n'a pas pu être vérifiée : rechargez la page et réessayez.",
-                ) from None
+                raise csrf_refused() from None
     logout_url = await _end_session(session_id, services)
     response = JSONResponse(
         schemas.SessionEnded(franceconnect_logout_url=logout_url).model_dump(mode="json")
