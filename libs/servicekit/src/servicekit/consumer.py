@@ -6,17 +6,21 @@ transaction commits (FastStream's ``NACK_ON_ERROR`` policy). A redelivered event
 already recorded and does nothing.
 
 Failures:
-- the database or broker is unreachable: wait with backoff and try again, for as long as it
-  takes (nothing is dead-lettered because a dependency is down);
+- the database or broker is unreachable or busy (a failover, a deadlock, a serialization
+  failure): wait with backoff and try again, for as long as it takes (nothing is
+  dead-lettered because a dependency is down);
 - the handler fails on this event: retry a few times with backoff, then dead-letter it (an
   ``EventDeadLettered`` through the outbox, in the same transaction as recording the event
   as processed) and move on;
 - the record cannot be read as an event this topic declares: dead-letter it at once.
+
+Dead letters never carry the topic's one-time secrets (``TopicSpec.secret_fields``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
 import uuid
@@ -52,17 +56,43 @@ PROCESSED_EVENTS = Table(
 UoW = TypeVar("UoW", bound=UnitOfWork)
 
 
-class RetryLater(Exception):
-    """Raised by a handler when the event cannot be applied yet (a prerequisite is missing)
-    but may succeed later; it is retried with backoff like any failure."""
+#: SQLSTATE classes and codes that say the database is (momentarily) unable, not that the
+#: event is wrong: connection exceptions, insufficient resources, operator intervention
+#: (shutdown, cannot connect now, query cancelled), serialization failures and deadlocks, a
+#: read-only transaction (a failover demoted the primary), a lock not available.
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57")
+_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "25006", "55P03"})
+
+
+def _sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE behind a SQLAlchemy error (asyncpg's exception carries it)."""
+    seen: set[int] = set()
+    pending: list[object] = [error]
+    while pending:
+        candidate = pending.pop()
+        if candidate is None or id(candidate) in seen:
+            continue
+        seen.add(id(candidate))
+        code = getattr(candidate, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+        pending += [getattr(candidate, "orig", None), getattr(candidate, "__cause__", None)]
+    return None
 
 
 def _is_unavailable(error: BaseException) -> bool:
-    """A dependency is down, as opposed to this event being a problem."""
+    """A dependency is down or busy, as opposed to this event being a problem: such failures
+    are retried for as long as it takes and never dead-letter an event."""
     if isinstance(error, OperationalError | InterfaceError | ConnectionError | TimeoutError):
         return True
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        state = _sqlstate(error)
+        if state is not None and (
+            state.startswith(_TRANSIENT_SQLSTATE_CLASSES) or state in _TRANSIENT_SQLSTATES
+        ):
+            return True
     return isinstance(error, OSError)
 
 
@@ -113,9 +143,12 @@ class IdempotentConsumer(Generic[UoW]):
     dead_letter_topic: TopicSpec | None
     metrics: ConsumerMetrics
     on_tombstone: TombstoneHandler[UoW] | None = None
-    max_attempts: int = 5
-    backoff_base: float = 0.2
-    backoff_cap: float = 30.0
+    #: Tries of a failing handler before the event is dead-lettered: with full jitter over
+    #: 0.5, 1, 2, 4, 8 s the last one comes about half a minute after the first, long enough
+    #: for a deployment's hiccup to pass.
+    max_attempts: int = 6
+    backoff_base: float = 0.5
+    backoff_cap: float = 60.0
 
     async def handle_record(
         self, record: ConsumerRecord[Any, Any], *, lag: int | None = None
@@ -125,37 +158,61 @@ class IdempotentConsumer(Generic[UoW]):
         headers = {name: value.decode(errors="replace") for name, value in record.headers or ()}
         set_trace(TraceContext.continue_from(headers.get("traceparent")))
         if record.value is None:
-            await self._apply_tombstone(record)
+            await self._retrying(lambda: self._apply_tombstone(record), what="tombstone")
             return
         try:
             event = decode(self.topic, record.value)
         except UndecodableEvent as error:
-            await self._dead_letter(record, None, str(error), attempts=1)
+            reason = str(error)
+            await self._retrying(
+                lambda: self._dead_letter(record, None, reason, attempts=1), what="dead letter"
+            )
             return
+
+        async def give_up(error: BaseException, attempts: int) -> None:
+            await self._dead_letter(record, event, _reason(error), attempts=attempts)
+
+        await self._retrying(
+            lambda: self._apply(event),
+            what=f"{event.event_type} {event.event_id}",
+            give_up=give_up,
+        )
+
+    async def _retrying(
+        self,
+        action: Callable[[], Awaitable[None]],
+        *,
+        what: str,
+        give_up: Callable[[BaseException, int], Awaitable[None]] | None = None,
+    ) -> None:
+        """Run ``action`` until it succeeds, pausing with backoff between tries.
+
+        A dependency that is down is waited for as long as it takes. Any other failure is
+        given up after ``max_attempts`` when ``give_up`` says how (the event is
+        dead-lettered), and retried for as long as it takes otherwise (recording a
+        tombstone or a dead letter only needs the database)."""
         attempt = 0
         while True:
             attempt += 1
             try:
-                await self._apply(event)
+                await action()
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 unavailable = _is_unavailable(error)
-                if not unavailable and attempt >= self.max_attempts:
-                    await self._dead_letter(record, event, _reason(error), attempts=attempt)
+                if give_up is not None and not unavailable and attempt >= self.max_attempts:
+                    await self._retrying(
+                        functools.partial(give_up, error, attempt), what=f"giving up {what}"
+                    )
                     return
-                delay = backoff_delay(
-                    attempt if not unavailable else min(attempt, 8),
-                    base=self.backoff_base,
-                    cap=self.backoff_cap,
-                )
+                delay = backoff_delay(min(attempt, 8), base=self.backoff_base, cap=self.backoff_cap)
                 logger.warning(
                     "event handling failed, will retry",
                     consumer=self.name,
-                    event_id=str(event.event_id),
-                    event_type=event.event_type,
+                    what=what,
                     attempt=attempt,
+                    dependency_down=unavailable,
                     error=_reason(error),
                     retry_in_seconds=round(delay, 2),
                 )
@@ -225,7 +282,7 @@ class IdempotentConsumer(Generic[UoW]):
                         consumer=self.name,
                         reason=reason[:2000],
                         attempts=attempts,
-                        source=_as_json_object(record.value),
+                        source=_redacted_source(self.topic, record.value),
                     ),
                     topic=self.dead_letter_topic,
                 )
@@ -237,9 +294,10 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
-def _as_json_object(value: bytes | None) -> dict[str, Any] | None:
+def _redacted_source(topic: TopicSpec, value: bytes | None) -> dict[str, Any] | None:
+    """The record as a JSON object for the dead letter, its one-time secrets blanked out."""
     try:
         decoded = json.loads(value) if value is not None else None
     except (ValueError, UnicodeDecodeError):
         return None
-    return decoded if isinstance(decoded, dict) else None
+    return topic.redacted(decoded) if isinstance(decoded, dict) else None

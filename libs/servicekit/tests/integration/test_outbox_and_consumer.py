@@ -333,3 +333,65 @@ async def test_one_time_secrets_leave_the_outbox_once_published(
         assert payload["email"] == "camille.martin@example.fr"
     finally:
         await runtime.stop()
+
+
+async def test_an_event_the_handler_keeps_failing_on_is_dead_lettered_without_its_secrets(
+    database_url: str, kafka_bootstrap: str, kafka_topic_prefix: str
+) -> None:
+    from contracts.events.auth import ActivationCodeIssued
+    from contracts.topics import ACCOUNT_NOTIFICATION, NOTIFIER_DEAD_LETTER
+
+    runtime = ServiceRuntime(settings(database_url, kafka_bootstrap, kafka_topic_prefix))
+
+    async def always_fails(_event: object, _uow: UnitOfWork) -> None:
+        raise ValueError("a template that cannot render")
+
+    runtime.add_consumer(
+        "always-fails",
+        ACCOUNT_NOTIFICATION,
+        always_fails,
+        unit_of_work=lambda: UnitOfWork(runtime.sessions, producer="kit"),
+        dead_letter_topic=NOTIFIER_DEAD_LETTER,
+        max_attempts=2,
+        backoff_base=0.05,
+    )
+    await runtime.start()
+    try:
+        issued = ActivationCodeIssued.new(
+            producer="kit",
+            member_id=uuid.uuid4(),
+            fund="NPC",
+            email="camille.martin@example.fr",
+            given_name="Camille",
+            code="482913",
+            expires_at=datetime.now(UTC),
+        )
+        async with UnitOfWork(runtime.sessions, producer="kit") as uow:
+            uow.publish(issued)
+            await uow.commit()
+
+        async def dead_letter() -> object:
+            async with runtime.engine.connect() as connection:
+                rows = (
+                    await connection.execute(
+                        select(OUTBOX.c.payload).where(OUTBOX.c.event_type == "EventDeadLettered")
+                    )
+                ).all()
+            return next(
+                (
+                    row.payload
+                    for row in rows
+                    if row.payload["source_event_id"] == str(issued.event_id)
+                ),
+                None,
+            )
+
+        letter = await eventually(dead_letter, timeout=60, message="no dead letter")
+        assert isinstance(letter, dict)
+        assert letter["attempts"] == 2
+        assert "a template that cannot render" in letter["reason"]
+        assert letter["source"]["code"] == "[supprimé]"
+        assert letter["source"]["email"] == "camille.martin@example.fr"
+        assert "482913" not in str(letter)
+    finally:
+        await runtime.stop()
