@@ -42,10 +42,11 @@ from contracts.topics import (
     NOTIFIER_DEAD_LETTER,
     REPLY_POSTED,
 )
-from notifier.adapters.orm import DELIVERIES
+from notifier.adapters.orm import CONTACTS, DELIVERIES
 from notifier.config import Settings
 from notifier.main import create_app
 from notifier.service_layer.delivery import AcceptedHook
+from servicekit.consumer import PROCESSED_EVENTS
 from servicekit.testing import TokenMinter, eventually, free_port
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "src" / "notifier" / "migrations"
@@ -211,6 +212,28 @@ class Notifier:
                 select(DELIVERIES).where(DELIVERIES.c.event_id == event_id)
             )
             return [dict(row) for row in rows.mappings()]
+
+    async def contact(self, member_id: uuid.UUID) -> dict[str, Any] | None:
+        async with self.engine.connect() as connection:
+            query = select(CONTACTS).where(CONTACTS.c.member_id == member_id)
+            row = (await connection.execute(query)).mappings().first()
+            return dict(row) if row else None
+
+    async def wait_processed(self, *event_ids: uuid.UUID, timeout: float = 30.0) -> None:
+        """Until a consumer of the notifier has handled each of ``event_ids``."""
+
+        async def handled() -> bool:
+            async with self.engine.connect() as connection:
+                found = set(
+                    await connection.scalars(
+                        select(PROCESSED_EVENTS.c.event_id).where(
+                            PROCESSED_EVENTS.c.event_id.in_(event_ids)
+                        )
+                    )
+                )
+            return found == set(event_ids)
+
+        await eventually(handled, timeout=timeout, message=f"events {event_ids} handled")
 
     async def wait_for_status(
         self, event_id: uuid.UUID, *statuses: str, timeout: float = 30.0

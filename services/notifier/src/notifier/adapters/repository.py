@@ -83,8 +83,17 @@ class ContactRepository:
             row.member_id: Recipient(row.email, row.given_name, row.family_name) for row in rows
         }
 
-    async def save(self, contact: MemberContactChanged) -> bool:
-        """Keep ``contact`` unless a newer one is already known; True if it was kept."""
+    async def save(self, contact: MemberContactChanged) -> None:
+        """Keep ``contact`` as the member's contact, replacing the one known.
+
+        The last event applied wins, whatever its ``occurred_at``: one member's contact
+        events come in order on their partition (the auth service changes a member under
+        that member's row lock, and its outbox relay publishes each key's events in order),
+        whereas ``occurred_at`` is the clock of whichever auth replica wrote the event, and
+        a replica whose clock is behind would make a genuine change look older than the one
+        it replaces. A redelivered event is never applied twice (the consumer records event
+        ids), so an old event can only come back in a rebuild from the start of the topic,
+        which replays the events in order too."""
         values = {
             "member_id": contact.member_id,
             "fund": contact.fund,
@@ -94,12 +103,15 @@ class ContactRepository:
             "changed_at": contact.occurred_at,
         }
         statement = insert(CONTACTS).values(values)
-        upsert = statement.on_conflict_do_update(
-            index_elements=[CONTACTS.c.member_id],
-            set_={**{name: statement.excluded[name] for name in values}, "updated_at": func.now()},
-            where=CONTACTS.c.changed_at <= statement.excluded.changed_at,
-        ).returning(CONTACTS.c.member_id)
-        return (await self.session.execute(upsert)).first() is not None
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[CONTACTS.c.member_id],
+                set_={
+                    **{name: statement.excluded[name] for name in values},
+                    "updated_at": func.now(),
+                },
+            )
+        )
 
     async def remove(self, member_id: uuid.UUID) -> None:
         await self.session.execute(delete(CONTACTS).where(CONTACTS.c.member_id == member_id))

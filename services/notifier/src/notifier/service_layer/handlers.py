@@ -72,9 +72,11 @@ async def request_email(
 
 
 async def save_contact(event: MemberContactChanged, uow: NotifierUnitOfWork) -> None:
-    """Keep the member's latest contact, and send what was waiting for it."""
+    """Keep the member's contact as this event says (the last on the partition wins: see
+    ``ContactRepository.save``), and send what was waiting for it."""
     await lock_member(uow.session, event.member_id)
-    if await uow.contacts.save(event) and await uow.deliveries.wake_waiting(event.member_id):
+    await uow.contacts.save(event)
+    if await uow.deliveries.wake_waiting(event.member_id):
         uow.wake_worker()
 
 
