@@ -22,7 +22,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -549,13 +549,6 @@ def _queue_conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _outside(skills: tuple[str, ...]) -> ColumnElement[bool]:
-    """Threads whose skill is none of ``skills`` (or unknown)."""
-    if not skills:
-        return true()
-    return or_(THREADS.c.skill.is_(None), THREADS.c.skill.not_in(skills))
-
-
 def _skill_condition(queue: QueueFilter) -> ColumnElement[bool] | None:
     """The queue's skill filter as one condition; None when it has none."""
     if queue.without_skill:
@@ -571,14 +564,14 @@ def _skill_condition(queue: QueueFilter) -> ColumnElement[bool] | None:
 
 
 def _queue_branches(queue: QueueFilter) -> list[list[ColumnElement[bool]]]:
-    """The queue as disjoint sets of conditions, each read in due-date order from an index.
+    """The queue as sets of conditions, each read in due-date order from an index.
 
     Among open threads, several skills are one branch per skill, each read from
-    ``threads_skill_open_queue_idx``, plus the threads assigned to the caller outside these
-    skills (``threads_assignee_open_queue_idx``). Each branch reads at most a page, in index
-    order, and PostgreSQL merges them (Merge Append): a page costs the same with a thousand
-    threads or a million. Elsewhere the skill filter is one condition on the status indexes,
-    read in order."""
+    ``threads_skill_open_queue_idx``, plus the threads assigned to the caller
+    (``threads_assignee_open_queue_idx``; these may also be in a skill's branch). Each branch
+    reads at most a page, in index order, and PostgreSQL merges them (Merge Append, then
+    Unique): a page costs the same with a thousand threads or a million. Elsewhere the skill
+    filter is one condition on the status indexes, read in order."""
     conditions = _queue_conditions(queue)
     skills = queue.skills
     open_only = set(queue.statuses) == set(OPEN_STATUSES)
@@ -587,9 +580,7 @@ def _queue_branches(queue: QueueFilter) -> list[list[ColumnElement[bool]]]:
         return [conditions + ([skill_filter] if skill_filter is not None else [])]
     branches = [[*conditions, THREADS.c.skill == skill] for skill in skills]
     if queue.or_assigned_to is not None:
-        branches.append(
-            [*conditions, THREADS.c.assignee_id == queue.or_assigned_to, _outside(skills)]
-        )
+        branches.append([*conditions, THREADS.c.assignee_id == queue.or_assigned_to])
     return branches
 
 
@@ -611,6 +602,9 @@ def queue_statement(
             .limit(limit)
         )
     # Each branch is read up to a page in its index's order; the merge keeps the first page.
+    # A thread assigned to the caller may come from two branches: once is enough. The
+    # union's first page is within the branches' first pages, so removing duplicates after
+    # each branch's limit loses nothing.
     merged = union_all(
         *(
             select(*_THREAD_COLUMNS)
@@ -620,7 +614,12 @@ def queue_statement(
             for branch in branches
         )
     ).subquery("queue")
-    return select(merged).order_by(merged.c.due_date, merged.c.id).limit(limit)
+    return (
+        select(merged)
+        .ext(distinct_on(merged.c.due_date, merged.c.id))
+        .order_by(merged.c.due_date, merged.c.id)
+        .limit(limit)
+    )
 
 
 def search_query(search: str) -> str | None:
