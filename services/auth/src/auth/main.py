@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -79,17 +82,13 @@ def create_app(
             await keyring.reload()
 
     async def housekeeping() -> None:
-        try:
-            while True:
-                await handlers.prune(unit_of_work=unit_of_work, clock=clock, settings=settings)
-                await asyncio.sleep(600)
-        finally:
-            if franceconnect_http is None:
-                await http.aclose()
+        while True:
+            await handlers.prune(unit_of_work=unit_of_work, clock=clock, settings=settings)
+            await asyncio.sleep(600)
 
     runtime.add_background("signing-keys", keep_keys_fresh)
     runtime.add_background("housekeeping", housekeeping)
-    return create_service_app(
+    app = create_service_app(
         runtime,
         title="Auth",
         description=DESCRIPTION,
@@ -104,3 +103,23 @@ def create_app(
         ],
         extra_state={"services": services},
     )
+    if franceconnect_http is None:
+        _close_when_stopped(app, http)
+    return app
+
+
+def _close_when_stopped(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """Close ``client`` when the app stops, once servicekit's runtime has stopped. Never
+    from a background task: the runtime restarts a task that crashed, and the restarted
+    task, like every request, needs the client open."""
+    runtime_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        try:
+            async with runtime_lifespan(app) as state:
+                yield state
+        finally:
+            await client.aclose()
+
+    app.router.lifespan_context = lifespan

@@ -1,10 +1,7 @@
 """FranceConnect, through the real FranceConnect-like provider of the local stack.
 
 The browser's side is played by two clients: one on our app (in-process, as the gateway
-serves it) and one on the provider (real HTTP, its own cookies). Redirects are followed by
-hand: the provider's last redirect points at our callback, which the test then calls on the
-app with the provider's query string. The app itself fetches discovery, JWKS, tokens and
-userinfo from the provider over real HTTP.
+serves it) and one on the provider (real HTTP, its own cookies); see ``franceconnect_support``.
 """
 
 from __future__ import annotations
@@ -22,6 +19,14 @@ import jwt
 import pytest
 from auth_test_support import AuthApp, MovableClock, running_app
 from cryptography.hazmat.primitives.asymmetric import ec
+from franceconnect_support import (
+    LOGGED_OUT_URI,
+    REDIRECT_URI,
+    callback,
+    refused_with,
+    start,
+    through_provider,
+)
 
 from auth.config import Settings
 from auth.seed import seed_demo_accounts
@@ -29,8 +34,6 @@ from servicekit.security import ACCESS_COOKIE
 
 pytestmark = pytest.mark.integration
 
-REDIRECT_URI = "http://localhost:8080/api/auth/franceconnect/callback"
-LOGGED_OUT_URI = "http://localhost:8080/api/auth/franceconnect/logged-out"
 PASSWORDS = {"paul": ("1800359350123", "Betterave-Lin-2026")}
 
 
@@ -41,43 +44,6 @@ async def seeded(auth_app: AuthApp) -> AsyncIterator[AuthApp]:
         unit_of_work=services.unit_of_work, clock=services.clock, hasher=services.hasher
     )
     return auth_app
-
-
-async def start(browser: httpx.AsyncClient) -> str:
-    """Click "S'identifier avec FranceConnect": where the app sends the browser."""
-    response = await browser.get("/franceconnect/login")
-    assert response.status_code == 303, response.text
-    return response.headers["location"]
-
-
-async def through_provider(authorize_url: str, login: str) -> str:
-    """Log in at the provider as ``login``; the query string it sends to our callback."""
-    async with httpx.AsyncClient() as provider:
-        response = await provider.get(authorize_url)
-        for _ in range(10):
-            if response.status_code == 200:
-                action = html.unescape(re.search(r'<form[^>]*action="([^"]*)"', response.text)[1])
-                response = await provider.post(
-                    urljoin(str(response.url), action), data={"login": login, "password": "123"}
-                )
-                continue
-            assert response.status_code in (302, 303), response.text
-            location = urljoin(str(response.url), response.headers["location"])
-            if location.startswith(REDIRECT_URI):
-                return urlsplit(location).query
-            response = await provider.get(location)
-    raise AssertionError("the provider never sent the browser back")
-
-
-async def callback(browser: httpx.AsyncClient, query: str) -> httpx.Response:
-    response = await browser.get(f"/franceconnect/callback?{query}")
-    assert response.status_code == 303, response.text
-    return response
-
-
-def refused_with(response: httpx.Response, code: str) -> bool:
-    location = response.headers["location"]
-    return location == f"http://localhost:8080/connexion?erreur={code}"
 
 
 async def test_the_authorization_request_is_franceconnects(seeded: AuthApp) -> None:

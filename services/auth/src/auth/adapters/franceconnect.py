@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import time
+from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -33,6 +35,34 @@ UNAVAILABLE = "franceconnect-indisponible"
 
 def _refused(reason: str) -> FranceConnectRefused:
     return FranceConnectRefused(INVALID, reason)
+
+
+_Client = TypeVar("_Client", bound="FranceConnectClient")
+_Parameters = ParamSpec("_Parameters")
+_Result = TypeVar("_Result")
+
+
+def _provider_call(
+    call: Callable[Concatenate[_Client, _Parameters], Coroutine[Any, Any, _Result]],
+) -> Callable[Concatenate[_Client, _Parameters], Coroutine[Any, Any, _Result]]:
+    """Whatever goes wrong talking to the provider that is not one of our refusals (a
+    closed client, an answer that is not what the protocol says, a bug of the HTTP
+    library) means FranceConnect is unavailable: the browser goes back to the login page
+    with that message, never to an error page."""
+
+    @functools.wraps(call)
+    async def guarded(
+        client: _Client, /, *args: _Parameters.args, **kwargs: _Parameters.kwargs
+    ) -> _Result:
+        try:
+            return await call(client, *args, **kwargs)
+        except FranceConnectRefused:
+            raise
+        except Exception as error:
+            logger.exception("franceconnect call failed unexpectedly", call=call.__name__)
+            raise FranceConnectRefused(UNAVAILABLE, f"{call.__name__}: {error!r}") from error
+
+    return guarded
 
 
 class FranceConnectClient:
@@ -120,6 +150,7 @@ class FranceConnectClient:
         self._keys = {key.key_id: key for key in keys if key.key_id}
         self._keys_at = time.monotonic()
 
+    @_provider_call
     async def authorization_url(self, *, state: str, nonce: str) -> str:
         metadata = await self.metadata()
         query = urlencode(
@@ -135,6 +166,7 @@ class FranceConnectClient:
         )
         return f"{metadata['authorization_endpoint']}?{query}"
 
+    @_provider_call
     async def end_session_url(self, *, id_token: str, post_logout_uri: str, state: str) -> str:
         metadata = await self.metadata()
         query = urlencode(
@@ -142,6 +174,7 @@ class FranceConnectClient:
         )
         return f"{metadata['end_session_endpoint']}?{query}"
 
+    @_provider_call
     async def exchange_code(self, code: str) -> tuple[str, str]:
         """The ``(id_token, access_token)`` the token endpoint gives for ``code``."""
         metadata = await self.metadata()
@@ -200,6 +233,7 @@ class FranceConnectClient:
             raise _refused(f"{what}: issued in the future")
         return claims
 
+    @_provider_call
     async def verify_id_token(
         self, id_token: str, *, nonce: str, access_token: str, now: datetime
     ) -> dict[str, Any]:
@@ -222,6 +256,7 @@ class FranceConnectClient:
             raise _refused("ID token: no sub")
         return claims
 
+    @_provider_call
     async def userinfo(self, access_token: str, *, subject: str, now: datetime) -> dict[str, Any]:
         metadata = await self.metadata()
         response = await self._get(
