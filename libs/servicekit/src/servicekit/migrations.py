@@ -17,26 +17,65 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, pool
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-from servicekit.consumer import PROCESSED_EVENTS
-from servicekit.outbox import OUTBOX
+import servicekit.consumer  # noqa: F401 - puts processed_events on servicekit's metadata
 from servicekit.outbox import metadata as servicekit_metadata
 
 
 def create_servicekit_tables(op: Any) -> None:
-    """Create ``outbox`` and ``processed_events`` as servicekit defines them today.
+    """Create ``outbox`` and ``processed_events`` as they were first defined (version 1).
 
-    A later change to these tables comes with its own revision in every service."""
-    servicekit_metadata.create_all(op.get_bind(), tables=[OUTBOX, PROCESSED_EVENTS])
+    Written out rather than taken from the current table definitions, so that a later change
+    to those tables comes with its own revision in every service and a fresh database passes
+    through the same steps as an old one."""
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=True), primary_key=True),
+        sa.Column("event_id", sa.Uuid(), nullable=False, unique=True),
+        sa.Column("topic", sa.Text(), nullable=False, comment="Logical topic name, without prefix"),
+        sa.Column("key", sa.Text(), nullable=False),
+        sa.Column("event_type", sa.Text(), nullable=True),
+        sa.Column("payload", JSONB(), nullable=True, comment="The event; NULL for a tombstone"),
+        sa.Column("headers", JSONB(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("last_error", sa.Text(), nullable=True),
+    )
+    op.create_index(
+        "outbox_unpublished_idx", "outbox", ["id"], postgresql_where=sa.text("published_at IS NULL")
+    )
+    op.create_index(
+        "outbox_unpublished_key_idx",
+        "outbox",
+        ["key", "id"],
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
+    op.create_index("outbox_published_at_idx", "outbox", ["published_at"])
+    op.create_table(
+        "processed_events",
+        sa.Column("consumer", sa.Text(), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column("outcome", sa.Text(), nullable=False, server_default="done"),
+        sa.PrimaryKeyConstraint("consumer", "event_id"),
+    )
 
 
 def drop_servicekit_tables(op: Any) -> None:
-    servicekit_metadata.drop_all(op.get_bind(), tables=[OUTBOX, PROCESSED_EVENTS])
+    op.drop_table("processed_events")
+    op.drop_table("outbox")
 
 
 def alembic_config(database_url: str, script_location: Path) -> Config:
