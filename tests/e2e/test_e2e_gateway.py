@@ -58,6 +58,15 @@ def test_the_web_apps_are_served_with_their_cache_headers_and_fall_back_to_index
     assert gateway.get("/backoffice").status_code == 308
 
 
+@pytest.mark.parametrize("endpoint", ["metrics", "readyz", "healthz"])
+def test_the_services_operational_endpoints_are_not_public(gateway, endpoint):
+    for service in ("auth", "catalog", "messages", "notifier"):
+        response = gateway.get(f"/api/{service}/{endpoint}")
+        assert response.status_code == 404, f"/api/{service}/{endpoint} is reachable"
+    # The gateway's own liveness stays public (the load balancer asks it).
+    assert gateway.get("/healthz").status_code == 200
+
+
 def test_request_bodies_are_limited_per_api(gateway):
     too_big = {"text": "a" * 70_000}
     response = gateway.post("/api/messages/threads", json=too_big)

@@ -111,9 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     logs.add_argument("part", choices=ORDER)
     logs.add_argument("-f", "--follow", action="store_true")
     commands.add_parser("env", help="environment variables pointing at the local stack")
-    commands.add_parser(
+    prune = commands.add_parser(
         "prune-topics",
         help="delete the Kafka topics test sessions left behind (<owner>-<8 hex>.<topic>)",
+    )
+    prune.add_argument("--prefix", action="append", default=[], help="only under this prefix")
+    prune.add_argument(
+        "--all",
+        action="store_true",
+        help="every test session's topics: only when no test run uses the broker",
     )
     args = parser.parse_args(argv)
     stack = Stack(StackConfig(), console=console)
@@ -146,8 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "prune-topics":
         from devstack.topics import delete_topics
 
+        if not args.prefix and not args.all:
+            console.print("Say which: --prefix <prefix> (repeatable), or --all when no test runs.")
+            return 2
         deleted = delete_topics(
-            os.environ.get("KAFKA_BOOTSTRAP_SERVERS", stack.config.kafka_bootstrap)
+            os.environ.get("KAFKA_BOOTSTRAP_SERVERS", stack.config.kafka_bootstrap),
+            prefixes=None if args.all else args.prefix,
         )
         console.print(f"Deleted {len(deleted)} topics left by test sessions.")
         return 0
