@@ -303,6 +303,9 @@ class SmtpSink:
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.messages: list[EmailMessage] = []
+        #: Reply to ``RCPT TO`` per address (``{address}`` is replaced by it), as a real
+        #: server refuses: Postfix quotes the address it refuses.
+        self.refusals: dict[str, str] = {}
         self._server: asyncio.Server | None = None
         self._sessions: set[_TrackedSession] = set()
 
@@ -325,6 +328,15 @@ class SmtpSink:
 
     def message_ids(self) -> list[str]:
         return [str(message["Message-ID"]).strip() for message in self.messages]
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        refusal = self.refusals.get(address)
+        if refusal is not None:
+            return refusal.format(address=address)
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = BytesParser(policy=email.policy.default).parsebytes(envelope.original_content)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from notifier.domain.personal_data import mask_addresses
+
 
 class DeliveryFailure(Exception):
-    """An email was not accepted. ``reason`` is for the people reading the delivery log."""
+    """An email was not accepted. ``reason`` is for the people reading the delivery log and
+    the dead letters: the email addresses in it are masked (SMTP servers quote the address
+    they refuse), so an agent never reads there an address they could write to."""
 
     def __init__(self, reason: str) -> None:
+        reason = mask_addresses(reason) or ""
         super().__init__(reason)
         self.reason = reason[:2000]
 

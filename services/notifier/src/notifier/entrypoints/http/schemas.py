@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from notifier.domain.model import Delivery, DeliveryKind, DeliveryStatus, mask_email
+from notifier.domain.personal_data import mask_addresses
 from notifier.domain.preferences import Preferences
 
 
@@ -40,8 +41,11 @@ class DeliveryPublic(BaseModel):
     sent_at: datetime | None = Field(description="When the SMTP server accepted it.")
     attempts: int = Field(description="SMTP transactions tried so far.")
     last_error: str | None = Field(
-        description="Why it is not sent (yet), in French for the agents reading the log.",
-        examples=["451 4.3.0 Temporary failure, try again later"],
+        description=(
+            "Why it is not sent (yet), in French for the agents reading the log. Email "
+            "addresses in it (SMTP replies quote them) are masked, for every role."
+        ),
+        examples=["550 5.1.1 <c************n@example.fr>: Recipient address rejected"],
     )
     next_attempt_at: datetime | None = Field(description="When it is tried next (pending only).")
     dead_at: datetime | None = Field(description="When it was given up on, if it was.")
@@ -67,7 +71,8 @@ class DeliveryPublic(BaseModel):
             created_at=delivery.created_at,
             sent_at=delivery.sent_at,
             attempts=delivery.attempts,
-            last_error=delivery.last_error,
+            # Masked when stored since; rows stored before are masked here.
+            last_error=mask_addresses(delivery.last_error),
             next_attempt_at=(
                 delivery.next_attempt_at if delivery.status is DeliveryStatus.PENDING else None
             ),
