@@ -49,11 +49,13 @@ class MovableClock:
 
 
 class AuthApp:
-    """The running app and a way to open browser-like clients on it."""
+    """The running app and a way to open browser-like clients on it; ``events`` is what
+    the test session read from the app's topics (when the test asked for it)."""
 
-    def __init__(self, app: FastAPI, settings: Settings) -> None:
+    def __init__(self, app: FastAPI, settings: Settings, events: EventLog | None = None) -> None:
         self.app = app
         self.settings = settings
+        self.events = events
 
     def client(self, *, address: str | None = None) -> httpx.AsyncClient:
         address = (
@@ -69,11 +71,11 @@ class AuthApp:
 
 @asynccontextmanager
 async def running_app(
-    settings: Settings, clock: MovableClock, **options: Any
+    settings: Settings, clock: MovableClock, *, events: EventLog | None = None, **options: Any
 ) -> AsyncIterator[AuthApp]:
     app = create_app(settings, clock=clock, **options)
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
-        yield AuthApp(app, settings)
+        yield AuthApp(app, settings, events)
 
 
 def browser_headers(client: httpx.AsyncClient) -> dict[str, str]:
@@ -180,6 +182,18 @@ async def outbox_events(auth_app: AuthApp, event_type: str) -> list[dict[str, An
         return [row.payload for row in rows]
 
 
+async def as_published(auth_app: AuthApp, event: dict[str, Any]) -> dict[str, Any]:
+    """An event of the outbox as the notifier receives it: with its one-time secret (a code,
+    a reset token), which the outbox drops once the event is published."""
+    assert auth_app.events is not None, "the app was started without the session's event log"
+    _, _, published = await auth_app.events.wait_for(
+        lambda _topic, _key, value: value is not None and value["event_id"] == event["event_id"],
+        what=f"{event['event_type']} {event['event_id']} on Kafka",
+    )
+    assert published is not None
+    return published
+
+
 async def registered_member(auth_app: AuthApp, **overrides: Any) -> tuple[str, str]:
     """An active member, created through the API: ``(thirteen characters, password)``."""
     form = member_form(**overrides)
@@ -191,8 +205,86 @@ async def registered_member(auth_app: AuthApp, **overrides: Any) -> tuple[str, s
             for e in await outbox_events(auth_app, "ActivationCodeIssued")
             if e["email"] == form["email"]
         ]
+        event = await as_published(auth_app, event)
         response = await browser.post(
             "/members/activation", json={"nir": form["nir"][:13], "code": event["code"]}
         )
         assert response.status_code == 204, response.text
     return form["nir"][:13], form["password"]
+
+
+# --------------------------------------------------------------------------- agents
+
+#: The demo agents of ``auth/seed/demo_accounts.yaml``: email and password.
+DEMO_AGENTS = {
+    "admin": ("admin@msa.example", "Gouverne-Reseau-2026"),
+    "supervisor": ("superviseur.npc@msa.example", "Pilote-Nord-2026"),
+    "agent": ("agent.npc@msa.example", "Conseil-Nord-2026"),
+    "cno": ("agent.cno@msa.example", "Conseil-Manche-2026"),
+}
+
+
+async def agent_bearer(auth_app: AuthApp, who: str) -> dict[str, str]:
+    """The ``Authorization`` header of a demo agent (``admin``, ``supervisor``...)."""
+    email, password = DEMO_AGENTS[who]
+    async with auth_app.client() as tool:
+        response = await tool.post(
+            "/agents/session", json={"email": email, "password": password, "bearer": True}
+        )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def new_agent(**overrides: Any) -> dict[str, Any]:
+    return {
+        "email": f"conseiller.{secrets.token_hex(4)}@msa.example",
+        "given_name": "Hugo",
+        "family_name": "MOREL",
+        "role": "agent",
+        "fund": "NPC",
+        "skills": ["famille"],
+        "password": "Accueil-Caisse-2026",
+    } | overrides
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+class HeldHashing:
+    """Holds every password hash of the app until ``release()``: a test puts another
+    request in the middle of a slow one, at the moment argon2 would be computing."""
+
+    def __init__(self, auth_app: AuthApp, monkeypatch: Any) -> None:
+        hasher = auth_app.app.state.services.hasher
+        real_hash = hasher.hash
+        self.started = asyncio.Event()
+        self._released = asyncio.Event()
+
+        async def held(password: str) -> str:
+            self.started.set()
+            await self._released.wait()
+            return str(await real_hash(password))
+
+        monkeypatch.setattr(hasher, "hash", held)
+
+    async def wait_started(self) -> None:
+        await asyncio.wait_for(self.started.wait(), timeout=10)
+
+    def release(self) -> None:
+        self._released.set()
+
+
+def hashes_meet(auth_app: AuthApp, monkeypatch: Any, parties: int) -> None:
+    """Make ``parties`` requests that hash a password go on together once each has hashed:
+    their writes to the database then come at the same moment, as a double click's do."""
+    hasher = auth_app.app.state.services.hasher
+    real_hash = hasher.hash
+    barrier = asyncio.Barrier(parties)
+
+    async def meeting(password: str) -> str:
+        hashed = str(await real_hash(password))
+        async with asyncio.timeout(10):
+            await barrier.wait()
+        return hashed
+
+    monkeypatch.setattr(hasher, "hash", meeting)

@@ -23,6 +23,7 @@ from auth_test_support import (
 )
 
 from auth.config import Settings
+from auth.seed import seed_demo_accounts
 from contracts.topics import ACCOUNT_NOTIFICATION, MEMBER_CONTACT
 from servicekit.migrations import upgrade_async
 from servicekit.testing import fresh_database
@@ -62,9 +63,21 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-async def auth_app(base_settings: Settings, clock: MovableClock) -> AsyncIterator[AuthApp]:
-    async with running_app(base_settings, clock) as running:
+async def auth_app(
+    base_settings: Settings, clock: MovableClock, events: EventLog
+) -> AsyncIterator[AuthApp]:
+    async with running_app(base_settings, clock, events=events) as running:
         yield running
+
+
+@pytest.fixture
+async def seeded(auth_app: AuthApp) -> AuthApp:
+    """The app, with the demo accounts of the local environment."""
+    services = auth_app.app.state.services
+    await seed_demo_accounts(
+        unit_of_work=services.unit_of_work, clock=services.clock, hasher=services.hasher
+    )
+    return auth_app
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from auth_test_support import (
     AuthApp,
     EventLog,
     MovableClock,
+    as_published,
     browser_headers,
     member_form,
     outbox_events,
@@ -83,6 +84,7 @@ async def test_activation_codes_allow_five_tries_and_expire(
             for e in await outbox_events(auth_app, "ActivationCodeIssued")
             if e["email"] == form["email"]
         ]
+        event = await as_published(auth_app, event)
         wrong = "000000" if event["code"] != "000000" else "111111"
         for _ in range(5):
             refused = await browser.post(
@@ -108,8 +110,9 @@ async def test_activation_codes_allow_five_tries_and_expire(
         ]
         assert len(codes) == 2
         clock.advance(timedelta(hours=24, seconds=1))
+        latest = await as_published(auth_app, codes[-1])
         expired = await browser.post(
-            "/members/activation", json={"nir": form["nir"][:13], "code": codes[-1]["code"]}
+            "/members/activation", json={"nir": form["nir"][:13], "code": latest["code"]}
         )
         assert expired.status_code == 400
 
@@ -132,6 +135,7 @@ async def test_password_reset_is_single_use_revokes_sessions_and_does_not_enumer
             for e in await outbox_events(auth_app, "PasswordResetRequested")
             if e["member_id"] == me["id"]
         ]
+        reset = await as_published(auth_app, reset)
         assert len(reset["reset_token"]) >= 32
         weak = await browser.post(
             "/password/reset", json={"token": reset["reset_token"], "password": "faible"}
@@ -159,6 +163,7 @@ async def test_password_reset_is_single_use_revokes_sessions_and_does_not_enumer
             for e in await outbox_events(auth_app, "PasswordResetRequested")
             if e["member_id"] == me["id"]
         ][-1]
+        latest = await as_published(auth_app, latest)
         clock.advance(timedelta(minutes=31))
         late = await browser.post(
             "/password/reset",

@@ -6,55 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
-from auth_test_support import AuthApp, registered_member
+from auth_test_support import DEMO_AGENTS, AuthApp, agent_bearer, new_agent, registered_member
 
 from auth.seed import seed_demo_accounts
 
 pytestmark = pytest.mark.integration
-
-DEMO = {
-    "admin": ("admin@msa.example", "Gouverne-Reseau-2026"),
-    "supervisor": ("superviseur.npc@msa.example", "Pilote-Nord-2026"),
-    "agent": ("agent.npc@msa.example", "Conseil-Nord-2026"),
-    "cno": ("agent.cno@msa.example", "Conseil-Manche-2026"),
-}
-
-
-@pytest.fixture
-async def seeded(auth_app: AuthApp) -> AsyncIterator[AuthApp]:
-    services = auth_app.app.state.services
-    await seed_demo_accounts(
-        unit_of_work=services.unit_of_work, clock=services.clock, hasher=services.hasher
-    )
-    return auth_app
-
-
-async def bearer(auth_app: AuthApp, who: str) -> dict[str, str]:
-    email, password = DEMO[who]
-    async with auth_app.client() as tool:
-        response = await tool.post(
-            "/agents/session", json={"email": email, "password": password, "bearer": True}
-        )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def new_agent(**overrides: Any) -> dict[str, Any]:
-    import secrets
-
-    return {
-        "email": f"conseiller.{secrets.token_hex(4)}@msa.example",
-        "given_name": "Hugo",
-        "family_name": "MOREL",
-        "role": "agent",
-        "fund": "NPC",
-        "skills": ["famille"],
-        "password": "Accueil-Caisse-2026",
-    } | overrides
 
 
 async def test_the_seed_is_idempotent_and_prints_the_demo_credentials(seeded: AuthApp) -> None:
@@ -71,7 +29,8 @@ async def test_the_seed_is_idempotent_and_prints_the_demo_credentials(seeded: Au
 async def test_agent_login_gives_role_fund_and_skills(seeded: AuthApp) -> None:
     async with seeded.client() as backoffice:
         response = await backoffice.post(
-            "/agents/session", json={"email": "Agent.NPC@msa.example", "password": DEMO["agent"][1]}
+            "/agents/session",
+            json={"email": "Agent.NPC@msa.example", "password": DEMO_AGENTS["agent"][1]},
         )
         assert response.status_code == 200, response.text
         profile = response.json()["profile"]
@@ -83,7 +42,7 @@ async def test_agent_login_gives_role_fund_and_skills(seeded: AuthApp) -> None:
 
 
 async def test_an_admin_manages_agents_of_every_fund(seeded: AuthApp) -> None:
-    admin = await bearer(seeded, "admin")
+    admin = await agent_bearer(seeded, "admin")
     async with seeded.client() as tool:
         created = await tool.post(
             "/agents", json=new_agent(fund="CNO", role="supervisor"), headers=admin
@@ -102,7 +61,7 @@ async def test_an_admin_manages_agents_of_every_fund(seeded: AuthApp) -> None:
 
 
 async def test_a_supervisor_manages_only_their_fund(seeded: AuthApp) -> None:
-    supervisor = await bearer(seeded, "supervisor")
+    supervisor = await agent_bearer(seeded, "supervisor")
     async with seeded.client() as tool:
         own = await tool.post("/agents", json=new_agent(), headers=supervisor)
         assert own.status_code == 201
@@ -113,7 +72,7 @@ async def test_a_supervisor_manages_only_their_fund(seeded: AuthApp) -> None:
         listed = await tool.get("/agents", headers=supervisor, params={"fund": "CNO"})
         assert {a["fund"] for a in listed.json()["data"]} == {"NPC"}
 
-        admin = await bearer(seeded, "admin")
+        admin = await agent_bearer(seeded, "admin")
         elsewhere = (await tool.post("/agents", json=new_agent(fund="CNO"), headers=admin)).json()
         hidden = await tool.get(f"/agents/{elsewhere['id']}", headers=supervisor)
         assert hidden.status_code == 404, "another fund's agent does not exist for a supervisor"
@@ -124,7 +83,7 @@ async def test_a_supervisor_manages_only_their_fund(seeded: AuthApp) -> None:
 
 
 async def test_agents_and_members_cannot_manage_agents(seeded: AuthApp) -> None:
-    agent = await bearer(seeded, "agent")
+    agent = await agent_bearer(seeded, "agent")
     nir, password = await registered_member(seeded)
     async with seeded.client() as tool:
         assert (await tool.get("/agents", headers=agent)).status_code == 403
@@ -137,7 +96,7 @@ async def test_agents_and_members_cannot_manage_agents(seeded: AuthApp) -> None:
 
 
 async def test_a_deactivated_agent_is_logged_out_and_cannot_log_in(seeded: AuthApp) -> None:
-    admin = await bearer(seeded, "admin")
+    admin = await agent_bearer(seeded, "admin")
     form = new_agent()
     async with seeded.client() as tool:
         agent = (await tool.post("/agents", json=form, headers=admin)).json()

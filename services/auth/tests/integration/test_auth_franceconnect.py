@@ -10,7 +10,6 @@ import html
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
@@ -29,21 +28,11 @@ from franceconnect_support import (
 )
 
 from auth.config import Settings
-from auth.seed import seed_demo_accounts
 from servicekit.security import ACCESS_COOKIE
 
 pytestmark = pytest.mark.integration
 
 PASSWORDS = {"paul": ("1800359350123", "Betterave-Lin-2026")}
-
-
-@pytest.fixture
-async def seeded(auth_app: AuthApp) -> AsyncIterator[AuthApp]:
-    services = auth_app.app.state.services
-    await seed_demo_accounts(
-        unit_of_work=services.unit_of_work, clock=services.clock, hasher=services.hasher
-    )
-    return auth_app
 
 
 async def test_the_authorization_request_is_franceconnects(seeded: AuthApp) -> None:

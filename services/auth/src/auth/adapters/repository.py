@@ -39,6 +39,10 @@ from auth.domain.nir import Nir
 from auth.domain.throttling import ThrottleState
 
 
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in after.items() if before.get(name) != value}
+
+
 class MemberRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -107,6 +111,14 @@ class MemberRepository:
             )
         )
 
+    async def save_changes(self, before: Member, after: Member) -> None:
+        """Write what differs between ``before`` (as read, the row locked) and ``after``."""
+        changes = _changes(self._values(before), self._values(after))
+        if changes:
+            await self._session.execute(
+                update(MEMBERS).where(MEMBERS.c.id == before.id).values(changes)
+            )
+
     async def delete(self, member_id: uuid.UUID) -> None:
         await self._session.execute(delete(MEMBERS).where(MEMBERS.c.id == member_id))
 
@@ -130,8 +142,26 @@ class AgentRepository:
             created_at=row.created_at,
         )
 
-    async def get(self, agent_id: uuid.UUID) -> Agent | None:
-        row = (await self._session.execute(select(AGENTS).where(AGENTS.c.id == agent_id))).first()
+    @staticmethod
+    def _values(agent: Agent) -> dict[str, Any]:
+        return {
+            "id": agent.id,
+            "email": agent.email.lower(),
+            "given_name": agent.given_name,
+            "family_name": agent.family_name,
+            "role": agent.role,
+            "fund": agent.fund,
+            "skills": list(agent.skills),
+            "password_hash": agent.password_hash,
+            "active": agent.active,
+            "created_at": agent.created_at,
+        }
+
+    async def get(self, agent_id: uuid.UUID, *, for_update: bool = False) -> Agent | None:
+        query = select(AGENTS).where(AGENTS.c.id == agent_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).first()
         return self._from_row(row) if row else None
 
     async def get_by_email(self, email: str) -> Agent | None:
@@ -146,31 +176,25 @@ class AgentRepository:
             query = query.where(AGENTS.c.fund == fund)
         return [self._from_row(row) for row in await self._session.execute(query)]
 
-    async def save(self, agent: Agent, *, now: datetime) -> None:
-        values = {
-            "id": agent.id,
-            "email": agent.email.lower(),
-            "given_name": agent.given_name,
-            "family_name": agent.family_name,
-            "role": agent.role,
-            "fund": agent.fund,
-            "skills": list(agent.skills),
-            "password_hash": agent.password_hash,
-            "active": agent.active,
-            "created_at": agent.created_at,
-            "updated_at": now,
-        }
-        statement = insert(AGENTS).values(values)
-        await self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[AGENTS.c.id],
-                set_={
-                    name: statement.excluded[name]
-                    for name in values
-                    if name not in ("id", "created_at")
-                },
-            )
+    async def add(self, agent: Agent, *, now: datetime) -> bool:
+        """Create the agent; False when an agent already has the address (a double
+        submission: the unique address decides, not a read before the insert)."""
+        created = await self._session.scalar(
+            insert(AGENTS)
+            .values(self._values(agent) | {"updated_at": now})
+            .on_conflict_do_nothing(index_elements=[AGENTS.c.email])
+            .returning(AGENTS.c.id)
         )
+        return created is not None
+
+    async def save_changes(self, before: Agent, after: Agent, *, now: datetime) -> None:
+        """Write what differs between ``before`` (as read, the row locked) and ``after``,
+        and nothing else: a column another request changed is never written back."""
+        changes = _changes(self._values(before), self._values(after))
+        if changes:
+            await self._session.execute(
+                update(AGENTS).where(AGENTS.c.id == before.id).values(changes | {"updated_at": now})
+            )
 
 
 class CodeRepository:

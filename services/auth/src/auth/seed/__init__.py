@@ -83,12 +83,12 @@ async def seed_demo_accounts(
                     active=True,
                     created_at=now,
                 )
-                await uow.agents.save(agent, now=now)
+                await uow.agents.add(agent, now=now)
             elif not agent.active or not await hasher.verify(agent.password_hash, row["password"]):
-                agent = replace(
+                reset = replace(
                     agent, active=True, password_hash=await hasher.hash(row["password"])
                 )
-                await uow.agents.save(agent, now=now)
+                await uow.agents.save_changes(agent, reset, now=now)
             lines.append(
                 f"DEMO {row['role']} {row['given_name']} {row['family_name']}  fund {row['fund']}  "
                 f"email {row['email']}  password {row['password']}"

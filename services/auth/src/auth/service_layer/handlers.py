@@ -566,6 +566,14 @@ async def reset_password(
         await uow.commit()
 
 
+async def _account(
+    uow: AuthUnitOfWork, kind: str, subject_id: uuid.UUID, *, for_update: bool = False
+) -> Member | Agent | None:
+    if kind == "member":
+        return await uow.members.get(subject_id, for_update=for_update)
+    return await uow.agents.get(subject_id, for_update=for_update)
+
+
 async def change_password(
     cmd: commands.ChangePassword,
     *,
@@ -573,24 +581,34 @@ async def change_password(
     clock: Clock,
     hasher: PasswordHasher,
 ) -> None:
-    """Change one's password, knowing the current one; other sessions are revoked."""
+    """Change one's password, knowing the current one; other sessions are revoked.
+
+    The current password is checked and the new one hashed before the account is locked,
+    and only the password is written: whatever changed meanwhile (an agent deactivated by
+    a supervisor) stays changed."""
+    async with unit_of_work() as uow:
+        seen = await _account(uow, cmd.kind, cmd.subject_id)
+    if seen is None:
+        raise NotFound()
+    if not await hasher.verify(seen.password_hash, cmd.current_password):
+        raise InvalidCredentials()
+    _password_problems(cmd.new_password, seen.personal_words(), "new_password")
+    new_hash = await hasher.hash(cmd.new_password)
     now = clock.now()
     async with unit_of_work() as uow:
-        subject: Member | Agent | None = (
-            await uow.members.get(cmd.subject_id, for_update=True)
-            if cmd.kind == "member"
-            else await uow.agents.get(cmd.subject_id)
-        )
+        subject = await _account(uow, cmd.kind, cmd.subject_id, for_update=True)
         if subject is None:
             raise NotFound()
-        if not await hasher.verify(subject.password_hash, cmd.current_password):
+        if subject.password_hash != seen.password_hash:
+            # Changed meanwhile (another tab, a reset link): what was typed as the current
+            # password was checked against the one before.
             raise InvalidCredentials()
-        _password_problems(cmd.new_password, subject.personal_words(), "new_password")
-        new_hash = await hasher.hash(cmd.new_password)
         if isinstance(subject, Agent):
-            await uow.agents.save(replace(subject, password_hash=new_hash), now=now)
+            await uow.agents.save_changes(
+                subject, replace(subject, password_hash=new_hash), now=now
+            )
         else:
-            await uow.members.save(replace(subject, password_hash=new_hash))
+            await uow.members.save_changes(subject, replace(subject, password_hash=new_hash))
         await uow.sessions.revoke_all(subject.id, now, keep=cmd.session_id)
         await uow.commit()
 
@@ -756,9 +774,8 @@ async def create_agent(
     _password_problems(cmd.password, agent.personal_words())
     agent = replace(agent, password_hash=await hasher.hash(cmd.password))
     async with unit_of_work() as uow:
-        if await uow.agents.get_by_email(agent.email) is not None:
+        if not await uow.agents.add(agent, now=now):
             raise Conflict()
-        await uow.agents.save(agent, now=now)
         await uow.commit()
     return agent
 
@@ -784,6 +801,17 @@ async def list_agents(
     return [a for a in agents if manager is None or may_manage(manager, a.fund, a.role)]
 
 
+def _updated(agent: Agent, cmd: commands.UpdateAgent) -> Agent:
+    return replace(
+        agent,
+        given_name=cmd.given_name if cmd.given_name is not None else agent.given_name,
+        family_name=cmd.family_name if cmd.family_name is not None else agent.family_name,
+        role=cmd.role if cmd.role is not None else agent.role,
+        skills=tuple(dict.fromkeys(cmd.skills)) if cmd.skills is not None else agent.skills,
+        active=cmd.active if cmd.active is not None else agent.active,
+    )
+
+
 async def update_agent(
     cmd: commands.UpdateAgent,
     *,
@@ -792,23 +820,27 @@ async def update_agent(
     clock: Clock,
     hasher: PasswordHasher,
 ) -> Agent:
-    now = clock.now()
-    agent = await get_agent(cmd.agent_id, manager=manager, unit_of_work=unit_of_work)
-    if cmd.role is not None:
-        _check_manager(manager, agent.fund, cmd.role)
-    updated = replace(
-        agent,
-        given_name=cmd.given_name if cmd.given_name is not None else agent.given_name,
-        family_name=cmd.family_name if cmd.family_name is not None else agent.family_name,
-        role=cmd.role if cmd.role is not None else agent.role,
-        skills=tuple(dict.fromkeys(cmd.skills)) if cmd.skills is not None else agent.skills,
-        active=cmd.active if cmd.active is not None else agent.active,
-    )
+    """Change what the command names, and only that, on the agent's locked row: a change
+    made meanwhile by someone else (a deactivation) is never written back."""
+    password_hash: str | None = None
     if cmd.password is not None:
-        _password_problems(cmd.password, updated.personal_words())
-        updated = replace(updated, password_hash=await hasher.hash(cmd.password))
+        # Checked and hashed before the row is locked: argon2 takes its time on purpose.
+        seen = await get_agent(cmd.agent_id, manager=manager, unit_of_work=unit_of_work)
+        _password_problems(cmd.password, _updated(seen, cmd).personal_words())
+        password_hash = await hasher.hash(cmd.password)
+    now = clock.now()
     async with unit_of_work() as uow:
-        await uow.agents.save(updated, now=now)
+        agent = await uow.agents.get(cmd.agent_id, for_update=True)
+        if agent is None or (
+            manager is not None and not may_manage(manager, agent.fund, agent.role)
+        ):
+            raise NotFound()
+        if cmd.role is not None:
+            _check_manager(manager, agent.fund, cmd.role)
+        updated = _updated(agent, cmd)
+        if password_hash is not None:
+            updated = replace(updated, password_hash=password_hash)
+        await uow.agents.save_changes(agent, updated, now=now)
         if not updated.active or cmd.password is not None or cmd.role is not None:
             # A deactivated agent, a new password or a new role: old sessions must go.
             await uow.sessions.revoke_all(updated.id, now)
