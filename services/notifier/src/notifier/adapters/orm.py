@@ -98,6 +98,15 @@ DELIVERIES = Table(
     Column("dead_at", DateTime(timezone=True), nullable=True),
     Column("replayed_at", DateTime(timezone=True), nullable=True),
     Column("replayed_by", Uuid, nullable=True),
+    Column(
+        "forgotten_at",
+        DateTime(timezone=True),
+        nullable=True,
+        comment=(
+            "When the member's account was deleted: recipient, names, codes and addresses "
+            "erased, never sent again"
+        ),
+    ),
     UniqueConstraint("event_id", "kind", name="deliveries_event_kind_key"),
     CheckConstraint(
         "status IN ('waiting_contact', 'pending', 'sending', 'sent', 'dead', 'skipped_opted_out')",
@@ -117,5 +126,6 @@ DELIVERIES = Table(
     Index("deliveries_sending_idx", "claimed_at", postgresql_where=text("status = 'sending'")),
     Index("deliveries_thread_idx", "fund", "thread_id", "created_at"),
     Index("deliveries_member_idx", "fund", "member_id", "created_at"),
+    Index("deliveries_member_id_idx", "member_id"),
     Index("deliveries_dead_idx", "fund", "dead_at", postgresql_where=text("status = 'dead'")),
 )

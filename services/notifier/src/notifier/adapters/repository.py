@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     and_,
     bindparam,
+    case,
     delete,
     func,
     literal_column,
@@ -20,11 +22,12 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events.auth import MemberContactChanged
+from contracts.topics import NOTIFIER_DEAD_LETTER
 from notifier.adapters.orm import CONTACTS, DELIVERIES, PREFERENCES
 from notifier.domain.model import (
     SECRET_FIELDS,
@@ -33,15 +36,30 @@ from notifier.domain.model import (
     DeliveryStatus,
     Recipient,
 )
+from notifier.domain.personal_data import (
+    ACCOUNT_DELETED_EXPLANATION,
+    erase_addresses,
+    forgotten_payload,
+)
 from notifier.domain.preferences import (
     DEFAULT_PREFERENCES,
     SKIPPED_OPTED_OUT_EXPLANATION,
     ChangedThrough,
     Preferences,
 )
+from servicekit.outbox import OUTBOX
 
 #: A PostgreSQL array literal of the secret field names (constants, not input).
 _SECRETS_ARRAY = "{" + ",".join(sorted(SECRET_FIELDS)) + "}"
+
+#: Not sent yet, and sendable.
+UNSENT_STATUSES = frozenset(
+    {DeliveryStatus.WAITING_CONTACT, DeliveryStatus.PENDING, DeliveryStatus.SENDING}
+)
+
+#: A delivery whose member was not forgotten: the worker records outcomes of those only, so
+#: that an email in flight when the account is deleted cannot bring its address back.
+_NOT_FORGOTTEN = DELIVERIES.c.forgotten_at.is_(None)
 
 
 async def lock_member(session: AsyncSession, member_id: uuid.UUID) -> None:
@@ -52,6 +70,42 @@ async def lock_member(session: AsyncSession, member_id: uuid.UUID) -> None:
         text("SELECT pg_advisory_xact_lock(hashtext('notifier.member'), hashtext(:member))"),
         {"member": str(member_id)},
     )
+
+
+async def forget_member_in_dead_letters(session: AsyncSession, member_id: uuid.UUID) -> int:
+    """The notifier's dead letters about the member still in the outbox (published ones stay
+    there a few days): their event reduced as a forgotten delivery's is, the addresses
+    erased from their reason. Returns how many were changed."""
+    rows = (
+        await session.execute(
+            select(OUTBOX.c.id, OUTBOX.c.payload)
+            .where(
+                OUTBOX.c.topic == NOTIFIER_DEAD_LETTER.name,
+                OUTBOX.c.payload["source"]["member_id"].astext == str(member_id),
+            )
+            .with_for_update()
+        )
+    ).all()
+    if not rows:
+        return 0
+    await session.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == bindparam("row_id"))
+        .values(payload=bindparam("erased", type_=JSONB))
+        .execution_options(synchronize_session=False),
+        [
+            {
+                "row_id": row.id,
+                "erased": row.payload
+                | {
+                    "source": forgotten_payload(row.payload["source"]),
+                    "reason": erase_addresses(row.payload.get("reason")),
+                },
+            }
+            for row in rows
+        ],
+    )
+    return len(rows)
 
 
 class ContactRepository:
@@ -227,6 +281,57 @@ class DeliveryRepository:
         )
         return len(result.all())
 
+    async def forget_member(self, member_id: uuid.UUID) -> int:
+        """The member's account was deleted: erase the personal data of their deliveries
+        (recipient, names, addresses, one-time codes and reset tokens; identifiers and dates
+        stay) and give up on those not sent yet, without publishing anything. Returns how
+        many deliveries were forgotten."""
+        rows = (
+            await self.session.execute(
+                select(
+                    DELIVERIES.c.id,
+                    DELIVERIES.c.status,
+                    DELIVERIES.c.payload,
+                    DELIVERIES.c.last_error,
+                )
+                .where(DELIVERIES.c.member_id == member_id, _NOT_FORGOTTEN)
+                .with_for_update()
+            )
+        ).all()
+        if not rows:
+            return 0
+        unsent = {status.value for status in UNSENT_STATUSES}
+        given_up = bindparam("given_up", type_=Boolean)
+        await self.session.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id == bindparam("delivery_id"))
+            .values(
+                status=case((given_up, DeliveryStatus.DEAD.value), else_=DELIVERIES.c.status),
+                dead_at=case((given_up, func.now()), else_=DELIVERIES.c.dead_at),
+                payload=bindparam("kept", type_=JSONB),
+                recipient=None,
+                last_error=bindparam("error"),
+                next_attempt_at=None,
+                wait_until=None,
+                forgotten_at=func.now(),
+            )
+            .execution_options(synchronize_session=False),
+            [
+                {
+                    "delivery_id": row.id,
+                    "given_up": row.status in unsent,
+                    "kept": forgotten_payload(row.payload),
+                    "error": (
+                        ACCOUNT_DELETED_EXPLANATION
+                        if row.status in unsent
+                        else erase_addresses(row.last_error)
+                    ),
+                }
+                for row in rows
+            ],
+        )
+        return len(rows)
+
     # --- the delivery worker
 
     async def claim_due(self, limit: int) -> list[Delivery]:
@@ -271,12 +376,15 @@ class DeliveryRepository:
         )
 
     async def mark_sent(self, sent: Sequence[tuple[Delivery, str]]) -> None:
-        """Record that these deliveries were accepted, each by the address it went to."""
+        """Record that these deliveries were accepted, each by the address it went to.
+
+        Like every outcome the worker records, not for a delivery whose member was forgotten
+        while it was being sent: it stays as the tombstone left it."""
         if not sent:
             return
         await self.session.execute(
             update(DELIVERIES)
-            .where(DELIVERIES.c.id == bindparam("delivery_id"))
+            .where(DELIVERIES.c.id == bindparam("delivery_id"), _NOT_FORGOTTEN)
             .values(
                 status=DeliveryStatus.SENT.value,
                 recipient=bindparam("sent_to"),
@@ -303,7 +411,7 @@ class DeliveryRepository:
     ) -> None:
         await self.session.execute(
             update(DELIVERIES)
-            .where(DELIVERIES.c.id == delivery_id)
+            .where(DELIVERIES.c.id == delivery_id, _NOT_FORGOTTEN)
             .values(
                 status=DeliveryStatus.PENDING.value,
                 recipient=recipient if recipient is not None else DELIVERIES.c.recipient,
@@ -321,10 +429,12 @@ class DeliveryRepository:
         error: str,
         attempted: bool,
         recipient: str | None = None,
-    ) -> Delivery:
+    ) -> Delivery | None:
+        """The delivery now dead; None if its member was forgotten meanwhile (it is already
+        dead, for that reason)."""
         result = await self.session.execute(
             update(DELIVERIES)
-            .where(DELIVERIES.c.id == delivery_id)
+            .where(DELIVERIES.c.id == delivery_id, _NOT_FORGOTTEN)
             .values(
                 status=DeliveryStatus.DEAD.value,
                 recipient=recipient if recipient is not None else DELIVERIES.c.recipient,
@@ -336,7 +446,8 @@ class DeliveryRepository:
             )
             .returning(*DELIVERIES.c)
         )
-        return _delivery(result.mappings().one())
+        row = result.mappings().first()
+        return _delivery(row) if row else None
 
     async def mark_waiting_unless_known(
         self, delivery: Delivery, *, wait: timedelta
@@ -349,17 +460,18 @@ class DeliveryRepository:
             .where(CONTACTS.c.member_id == delivery.member_id)
         )
         status = DeliveryStatus.PENDING if known else DeliveryStatus.WAITING_CONTACT
-        await self.session.execute(
+        result = await self.session.execute(
             update(DELIVERIES)
-            .where(DELIVERIES.c.id == delivery.id)
+            .where(DELIVERIES.c.id == delivery.id, _NOT_FORGOTTEN)
             .values(
                 status=status.value,
                 next_attempt_at=func.now() if known else None,
                 wait_until=func.coalesce(DELIVERIES.c.wait_until, func.now() + wait),
                 last_error=None if known else "Adresse e-mail de l'adhérent pas encore connue",
             )
+            .returning(DELIVERIES.c.id)
         )
-        return status
+        return status if result.first() is not None else DeliveryStatus.DEAD
 
     async def expired_waiting(self, limit: int) -> list[Delivery]:
         """Waiting deliveries whose contact did not arrive in time, locked for this process."""
@@ -514,4 +626,5 @@ def _delivery(row: RowMapping) -> Delivery:
         sent_at=row["sent_at"],
         dead_at=row["dead_at"],
         replayed_at=row["replayed_at"],
+        forgotten_at=row["forgotten_at"],
     )

@@ -31,3 +31,7 @@ class TemplateFailure(PermanentFailure):
 
 class DeliveryNotFound(LookupError):
     """No such delivery in the caller's fund."""
+
+
+class MemberForgotten(Exception):
+    """The delivery's member deleted their account: it can never be sent."""

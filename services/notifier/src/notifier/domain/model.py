@@ -155,6 +155,8 @@ class Delivery:
     sent_at: datetime | None
     dead_at: datetime | None
     replayed_at: datetime | None
+    #: When the member's account was deleted and this delivery's personal data erased.
+    forgotten_at: datetime | None = None
 
     @property
     def event(self) -> Event:

@@ -403,6 +403,13 @@ class DeliveryWorker:
         dead = await uow.deliveries.mark_dead(
             delivery.id, error=reason, attempted=attempted, recipient=recipient
         )
+        if dead is None:
+            logger.info(
+                "email not recorded dead: the member's account was deleted meanwhile",
+                delivery_id=str(delivery.id),
+                kind=delivery.kind.value,
+            )
+            return
         uow.publish(
             EventDeadLettered.new(
                 producer=self.settings.service_name,

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from contracts import Event
 from contracts.events.auth import MemberContactChanged
 from contracts.events.messages import MessageSubmitted, ReplyPosted
-from notifier.adapters.repository import Page, lock_member
+from notifier.adapters.repository import Page, forget_member_in_dead_letters, lock_member
 from notifier.domain.commands import ChangePreferences, ReplayDeadLetter
-from notifier.domain.errors import DeliveryNotFound
+from notifier.domain.errors import DeliveryNotFound, MemberForgotten
 from notifier.domain.model import (
     AccountEvent,
     Delivery,
@@ -81,7 +81,11 @@ async def save_contact(event: MemberContactChanged, uow: NotifierUnitOfWork) -> 
 
 
 async def forget_contact(key: str, uow: NotifierUnitOfWork) -> None:
-    """A tombstone on the contact topic: the member is gone, and so are their choices."""
+    """A tombstone on the contact topic: the member deleted their account. Their contact and
+    choices go; their deliveries keep identifiers and dates only (no address, name, code or
+    token), and those not sent yet never will be: they are dead, "compte supprimé", with no
+    dead letter (there is nothing to fix or replay). The notifier's dead letters about them
+    still in the outbox are reduced the same way. Applying it twice changes nothing more."""
     try:
         member_id = uuid.UUID(key)
     except ValueError:
@@ -89,6 +93,8 @@ async def forget_contact(key: str, uow: NotifierUnitOfWork) -> None:
     await lock_member(uow.session, member_id)
     await uow.contacts.remove(member_id)
     await uow.preferences.remove(member_id)
+    await uow.deliveries.forget_member(member_id)
+    await forget_member_in_dead_letters(uow.session, member_id)
 
 
 async def get_preferences(uow: NotifierUnitOfWork, *, member_id: uuid.UUID) -> Preferences:
@@ -115,6 +121,8 @@ async def replay_dead_letter(cmd: ReplayDeadLetter, uow: NotifierUnitOfWork) -> 
         delivery = await uow.deliveries.get(cmd.delivery_id, fund=cmd.fund, lock=True)
         if delivery is None or (delivery.dead_at is None and delivery.replayed_at is None):
             raise DeliveryNotFound(cmd.delivery_id)
+        if delivery.forgotten_at is not None:
+            raise MemberForgotten(cmd.delivery_id)
         if delivery.status is not DeliveryStatus.DEAD:
             return delivery
         replayed = await uow.deliveries.replay(cmd.delivery_id, replayed_by=cmd.requested_by)

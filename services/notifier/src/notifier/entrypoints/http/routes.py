@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from notifier.adapters.repository import Page
 from notifier.domain.commands import ChangePreferences, ReplayDeadLetter
-from notifier.domain.errors import DeliveryNotFound
+from notifier.domain.errors import DeliveryNotFound, MemberForgotten
 from notifier.domain.preferences import ChangedThrough
 from notifier.entrypoints.http.deps import (
     Cursor,
@@ -100,10 +100,11 @@ async def list_dead_letters(
     summary="Send a dead-lettered email again, now that its cause is fixed",
     description=(
         "The delivery becomes `pending` and is tried at once. Replaying again while it is "
-        "pending, sending or sent changes nothing and returns it as it is."
+        "pending, sending or sent changes nothing and returns it as it is. An email of a "
+        "member who deleted their account answers 409: it can never be sent."
     ),
     response_model=DeliveryPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def replay_dead_letter(
     supervisor: CurrentSupervisor,
@@ -122,6 +123,13 @@ async def replay_dead_letter(
             404,
             "dead-letter-not-found",
             "Cet e-mail en échec est introuvable : vérifiez son identifiant dans la liste.",
+        ) from None
+    except MemberForgotten:
+        raise Problem(
+            409,
+            "member-account-deleted",
+            "L'adhérent a supprimé son compte : cet e-mail ne peut plus être envoyé, et ses "
+            "coordonnées ont été effacées.",
         ) from None
     return DeliveryPublic.of(delivery, unmasked=supervisor.role == "admin")
 
