@@ -1,6 +1,7 @@
 """The back office beyond the journey: a supervisor writes a canned reply, an agent answers
 with it (placeholders filled with the thread's values) and adds an internal note the member
-never sees; the thread's emails show in its delivery log."""
+never sees; the thread's emails show in its delivery log. Routing by skill: the queue's
+« Mes compétences » / « Toutes » filter, and a thread taken outside one's skills."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
+
+THEME_FAMILLE = "Famille, Allocations familiales, aides au logement"
 
 
 def test_a_reply_from_a_canned_reply_and_an_internal_note(
@@ -81,3 +84,66 @@ def test_a_reply_from_a_canned_reply_and_an_internal_note(
     ).to_be_visible()
     expect(member.get_by_text("Attestation vérifiée au dossier.")).to_have_count(0)
     shots(member, "reponse-lue-sans-note")
+
+
+def test_routing_by_skill_for_an_agent_without_skills(
+    browsing, portal, backoffice, accounts, shots, axe_check
+):
+    """The admin of the demo has no skill: her queue opens on « Toutes » and « Mes
+    compétences » says why it is empty; she takes a « famille » thread all the same, is told
+    it is outside her skills, and the thread then shows in her « Mes compétences »."""
+    paul = accounts.member("Paul")
+    admin = accounts.agent("admin")
+    admin_name = f"{admin.given_name} {admin.family_name}"
+    member = browsing.new_page()
+    portal.open_messages(member, paul)
+    portal.to_message_step(member)
+    portal.message_box(member).fill("Bonjour, ma fille entre au lycée en septembre, que faire ?")
+    member.get_by_role("button", name="Valider", exact=True).click()
+    member.get_by_role("button", name="Envoyer", exact=True).click()
+    heading = member.get_by_role("heading", name=re.compile("Référence de votre demande"))
+    expect(heading).to_be_visible()
+    reference = re.search(r"[A-Z]{3}-\d{4}-\d{6}", heading.inner_text()).group(0)
+    member.goto("/messages")
+    member.get_by_role("link", name=reference).click()
+    thread_id = re.search(r"/messages/([0-9a-f-]{36})", member.url).group(1)
+
+    nadia = browsing.new_page()
+    backoffice.login(nadia, admin)
+    skills = nadia.get_by_role("combobox", name="Compétences")
+    expect(skills).to_have_value("all")
+    skills.select_option(label="Mes compétences")
+    nadia.get_by_role("button", name="Filtrer").click()
+    nadia.wait_for_url("**/backoffice/?competences=miennes")
+    expect(nadia.get_by_text("Votre compte n'a aucune compétence")).to_be_visible()
+    expect(nadia.get_by_role("link", name=reference)).to_have_count(0)
+    shots(nadia, "file-sans-competence")
+
+    nadia.goto(f"/backoffice/demandes/{thread_id}")
+    nadia.get_by_role("heading", name=f"Demande {reference}").wait_for()
+    skill_line = nadia.get_by_role("listitem").filter(has_text=re.compile("^Compétence"))
+    expect(skill_line).to_contain_text(f"{THEME_FAMILLE} (hors de vos compétences)")
+    nadia.get_by_role("button", name="Prendre en charge").click()
+    expect(nadia.get_by_text("Vous avez pris en charge cette demande.")).to_be_visible()
+    expect(
+        nadia.get_by_text(
+            f"Cette demande relève de la compétence « {THEME_FAMILLE} », qui ne fait pas "
+            "partie des vôtres."
+        )
+    ).to_be_visible()
+    shots(nadia, "prise-en-charge-hors-competence")
+    axe_check(nadia, "a thread taken outside one's skills")
+
+    nadia.get_by_role("link", name="Retour à la file").click()
+    nadia.wait_for_url("**/backoffice/")
+    expect(skills).to_have_value("all")
+    nadia.goto("/backoffice/?competences=miennes")
+    row = nadia.locator(f"tr[data-reference='{reference}']")
+    expect(row).to_contain_text(THEME_FAMILLE)
+    expect(row).to_contain_text(admin_name)
+    shots(nadia, "file-prise-hors-competence")
+    axe_check(nadia, "the queue under « Mes compétences »")
+    # Leave the demo queue as it was.
+    row.get_by_role("link", name=reference).click()
+    nadia.get_by_role("button", name="Clore la demande").click()
+    expect(nadia.get_by_text("La demande est close.")).to_be_visible()

@@ -37,7 +37,8 @@ export interface AgentThread {
   due_date: string;
   fund: string;
   member: { id: string; given_name: string; family_name: string };
-  skill: string;
+  /** The motif's skill when the thread was sent; null when it is not known (older threads). */
+  skill: string | null;
   assignee: Person | null;
   assigned_at: string | null;
   closed_at: string | null;
@@ -77,6 +78,17 @@ export interface QueueCounts {
   mine: number;
   unassigned: number;
   overdue: number;
+  /** Open threads of the agent's skills or assigned to them (`skill=mine`). */
+  my_skills: number;
+  /** Open threads whose skill is not known. */
+  without_skill: number;
+}
+
+export interface QueuePage {
+  data: AgentThread[];
+  next_cursor: string | null;
+  /** Why the list may be empty: `skill=mine` for an agent without skills. */
+  hint?: string | null;
 }
 
 export interface CannedReply {

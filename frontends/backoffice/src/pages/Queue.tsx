@@ -18,8 +18,9 @@ import {
   useSearchParams,
 } from '@mes-messages/shared';
 import { APP_TITLE } from '../App';
-import { BASE } from '../session';
-import type { AgentThread, QueueCounts, Status } from '../types';
+import { BASE, useSession } from '../session';
+import { SKILL_FILTERS, type SkillFilter, skillFilterFromParam, skillLabel, skillParam, skillQuery } from '../routing';
+import type { AgentThread, QueueCounts, QueuePage as QueuePageData, Status } from '../types';
 
 interface Tree {
   themes: { code: string; label: string; subjects: { code: string; label: string; motifs: { code: string; label: string }[] }[] }[];
@@ -41,7 +42,9 @@ export function isOverdue(thread: { status: Status; due_date: string }, today: s
 export function QueuePage() {
   useDocumentTitle('File des demandes', APP_TITLE);
   const params = useSearchParams();
+  const agentSkills = useSession().agent?.skills ?? [];
   const filters = {
+    skills: skillFilterFromParam(params.get('competences'), agentSkills),
     status: params.get('statut') ?? 'open',
     assigned: params.get('attribution') ?? 'any',
     overdue: params.get('retard') === '1',
@@ -54,10 +57,12 @@ export function QueuePage() {
   const [threads, setThreads] = useState<AgentThread[] | null>(null);
   const [counts, setCounts] = useState<QueueCounts | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
+  const [hint, setHint] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const key = params.toString();
 
   const query = (after: string | null) => ({
+    skill: skillQuery(filters.skills),
     status: filters.status,
     assigned: filters.assigned,
     overdue: filters.overdue ? 'true' : undefined,
@@ -78,13 +83,14 @@ export function QueuePage() {
     setThreads(null);
     setFailure(null);
     Promise.all([
-      api.get<{ data: AgentThread[]; next_cursor: string | null }>('/api/messages/agent/threads', { query: query(null) }),
+      api.get<QueuePageData>('/api/messages/agent/threads', { query: query(null) }),
       api.get<QueueCounts>('/api/messages/agent/threads/counts', { query: { theme: filters.theme, subject: filters.subject, motif: filters.motif } }),
     ])
       .then(([page, found]) => {
         if (cancelled) return;
         setThreads(page.data);
         setCursor(page.next_cursor);
+        setHint(page.hint ?? null);
         setCounts(found);
       })
       .catch((error) => !cancelled && setFailure(describeError(error)));
@@ -97,6 +103,8 @@ export function QueuePage() {
   function apply(event: FormEvent) {
     event.preventDefault();
     const next = new URLSearchParams();
+    const skills = skillParam(form.skills, agentSkills);
+    if (skills) next.set('competences', skills);
     if (form.status !== 'open') next.set('statut', form.status);
     if (form.assigned !== 'any') next.set('attribution', form.assigned);
     if (form.overdue) next.set('retard', '1');
@@ -110,7 +118,7 @@ export function QueuePage() {
   async function more() {
     if (!cursor) return;
     try {
-      const page = await api.get<{ data: AgentThread[]; next_cursor: string | null }>('/api/messages/agent/threads', { query: query(cursor) });
+      const page = await api.get<QueuePageData>('/api/messages/agent/threads', { query: query(cursor) });
       setThreads((previous) => [...(previous ?? []), ...page.data]);
       setCursor(page.next_cursor);
     } catch (error) {
@@ -126,16 +134,27 @@ export function QueuePage() {
       <PageHeading>File des demandes</PageHeading>
       {counts ? (
         <ul className="mm-counts" aria-label="Nombre de demandes">
+          <li><Badge severity="info" noIcon>Mes compétences : {counts.my_skills}</Badge></li>
           <li><Badge severity="info" noIcon>Ouvertes : {counts.open}</Badge></li>
           <li><Badge severity="new" noIcon>Non attribuées : {counts.unassigned}</Badge></li>
           <li><Badge noIcon>Mes demandes : {counts.mine}</Badge></li>
           <li><Badge severity="error" noIcon>En retard : {counts.overdue}</Badge></li>
           <li><Badge severity="success" noIcon>Répondues : {counts.answered}</Badge></li>
           <li><Badge noIcon>Closes : {counts.closed}</Badge></li>
+          {counts.without_skill > 0 ? (
+            <li><Badge severity="warning" noIcon>Sans compétence : {counts.without_skill}</Badge></li>
+          ) : null}
         </ul>
       ) : null}
       <form onSubmit={apply} className="fr-mb-4w" aria-label="Filtrer la file">
         <div className="mm-filters">
+          <Select
+            id="filtre-competences"
+            label="Compétences"
+            options={SKILL_FILTERS}
+            value={form.skills}
+            onChange={(event) => setForm({ ...form, skills: event.target.value as SkillFilter })}
+          />
           <Select id="filtre-statut" label="Statut" options={QUEUE_STATUSES} value={form.status} onChange={(event) => setForm({ ...form, status: event.target.value })} />
           <Select
             id="filtre-attribution"
@@ -148,6 +167,8 @@ export function QueuePage() {
             value={form.assigned}
             onChange={(event) => setForm({ ...form, assigned: event.target.value })}
           />
+        </div>
+        <div className="mm-filters fr-mt-2w">
           <Select id="filtre-theme" label="Thème" placeholder="Tous" options={(tree?.themes ?? []).map((item) => ({ value: item.code, label: item.label }))} value={form.theme} onChange={(event) => setForm({ ...form, theme: event.target.value, subject: '', motif: '' })} />
           <Select id="filtre-sujet" label="Sujet" placeholder="Tous" options={(theme?.subjects ?? []).map((item) => ({ value: item.code, label: item.label }))} value={form.subject} onChange={(event) => setForm({ ...form, subject: event.target.value, motif: '' })} disabled={!theme} />
           <Select id="filtre-motif" label="Motif" placeholder="Tous" options={(subject?.motifs ?? []).map((item) => ({ value: item.code, label: item.label }))} value={form.motif} onChange={(event) => setForm({ ...form, motif: event.target.value })} disabled={!subject} />
@@ -165,6 +186,11 @@ export function QueuePage() {
         </Alert>
       ) : null}
       {threads === null && !failure ? <Loading /> : null}
+      {hint ? (
+        <Alert severity="info" small className="fr-mb-3w">
+          {hint}
+        </Alert>
+      ) : null}
       {threads && threads.length === 0 ? <p role="status">Aucune demande ne correspond à ces filtres.</p> : null}
       {threads && threads.length > 0 ? (
         <div className="fr-table" id="file">
@@ -178,6 +204,7 @@ export function QueuePage() {
                       <th scope="col">Référence</th>
                       <th scope="col">Adhérent</th>
                       <th scope="col">Motif</th>
+                      <th scope="col">Compétence</th>
                       <th scope="col">Statut</th>
                       <th scope="col">Échéance</th>
                       <th scope="col">Attribuée à</th>
@@ -198,6 +225,7 @@ export function QueuePage() {
                           <td>
                             {thread.subject.label} - {thread.motif.label}
                           </td>
+                          <td>{skillLabel(thread.skill, tree?.themes ?? [])}</td>
                           <td>{thread.status_label}</td>
                           <td>
                             {formatCalendarDay(thread.due_date)}

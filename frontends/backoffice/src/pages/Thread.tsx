@@ -25,6 +25,7 @@ import { APP_TITLE } from '../App';
 import { BASE, isSupervisor, useSession } from '../session';
 import { type Access, type Agent, type AgentThreadDetail, type CannedReply, DELIVERY_KINDS, DELIVERY_STATUSES, type Delivery } from '../types';
 import { isOverdue } from './Queue';
+import { type RoutingWarning, type Theme, handles, skillLabel, warningsOf } from '../routing';
 
 function Section({ id, title, children }: { id: string; title: string; children: React.ReactNode }) {
   return (
@@ -115,6 +116,8 @@ export function ThreadPage({ threadId }: { threadId: string }) {
   const [notFound, setNotFound] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [warnings, setWarnings] = useState<RoutingWarning[]>([]);
+  const [themes, setThemes] = useState<Theme[]>([]);
   const [canned, setCanned] = useState<CannedReply[]>([]);
   const [cannedChoice, setCannedChoice] = useState('');
   const [reply, setReply] = useState('');
@@ -139,6 +142,10 @@ export function ThreadPage({ threadId }: { threadId: string }) {
 
   useEffect(() => {
     void load();
+    api
+      .get<{ themes: Theme[] }>('/api/catalog/tree')
+      .then((tree) => setThemes(tree.themes))
+      .catch(() => setThemes([]));
     api.get<{ data: CannedReply[] }>('/api/messages/agent/canned-replies').then((page) => setCanned(page.data)).catch(() => setCanned([]));
     if (isSupervisor(agent)) {
       api
@@ -158,8 +165,10 @@ export function ThreadPage({ threadId }: { threadId: string }) {
     setBusy(true);
     setFailure(null);
     setNotice(null);
+    setWarnings([]);
     try {
-      await what();
+      // A claim or an assignment outside skills is done, with warnings to show.
+      setWarnings(warningsOf(await what()));
       setNotice(done);
       await load();
     } catch (error) {
@@ -250,6 +259,11 @@ export function ThreadPage({ threadId }: { threadId: string }) {
             {notice}
           </Alert>
         ) : null}
+        {warnings.map((warning) => (
+          <Alert key={warning.code} severity="warning" small className="fr-mb-3w">
+            {warning.message}
+          </Alert>
+        ))}
         {failure ? (
           <Alert severity="error" small live="assertive" className="fr-mb-3w">
             {failure}
@@ -268,6 +282,10 @@ export function ThreadPage({ threadId }: { threadId: string }) {
         </li>
         <li>
           <span className="fr-text--bold">{labelled('Motif')}</span> {thread.motif.label}
+        </li>
+        <li>
+          <span className="fr-text--bold">{labelled('Compétence')}</span> {skillLabel(thread.skill, themes)}
+          {thread.skill && !handles(agent?.skills, thread.skill) ? ' (hors de vos compétences)' : null}
         </li>
         <li>
           <span className="fr-text--bold">{labelled('Statut')}</span> {thread.status_label}
@@ -314,12 +332,20 @@ export function ThreadPage({ threadId }: { threadId: string }) {
             const chosen = agents.find((candidate) => candidate.id === assignee);
             if (!chosen) return;
             void act(
-              () => api.post(`/api/messages/agent/threads/${threadId}/assign`, { agent_id: chosen.id, agent_name: `${chosen.given_name} ${chosen.family_name}` }),
+              () =>
+                api.post(`/api/messages/agent/threads/${threadId}/assign`, {
+                  agent_id: chosen.id,
+                  agent_name: `${chosen.given_name} ${chosen.family_name}`,
+                  agent_skills: chosen.skills,
+                }),
               `Demande attribuée à ${chosen.given_name} ${chosen.family_name}.`,
             );
           }}
         >
-          <Select id="attribuer" label="Attribuer à un conseiller" placeholder="Choisir un conseiller" options={agents.map((candidate) => ({ value: candidate.id, label: `${candidate.given_name} ${candidate.family_name}` }))} value={assignee} onChange={(event) => setAssignee(event.target.value)} />
+          <Select id="attribuer" label="Attribuer à un conseiller" placeholder="Choisir un conseiller" options={agents.map((candidate) => ({
+              value: candidate.id,
+              label: `${candidate.given_name} ${candidate.family_name}${handles(candidate.skills, thread.skill) ? '' : ' (hors de ses compétences)'}`,
+            }))} value={assignee} onChange={(event) => setAssignee(event.target.value)} />
           <div className="mm-filters__actions">
             <Button type="submit" priority="secondary" disabled={!assignee || busy}>
               Attribuer

@@ -1,0 +1,71 @@
+/**
+ * Routing by skill in the queue: which threads an agent sees by default, and a skill in French.
+ *
+ * A thread carries the skill of its motif (a theme code such as `famille` by default); an agent
+ * has skills. The queue opens on « Mes compétences » (the API's `skill=mine`: the threads of
+ * the agent's skills and those assigned to them) when the agent has skills, on « Toutes »
+ * otherwise. The choice is kept in the address (`competences=miennes|toutes`) only when it
+ * differs from that default, so a shared link keeps what its author saw.
+ */
+
+export type SkillFilter = 'mine' | 'all';
+
+export const SKILL_FILTERS: { value: SkillFilter; label: string }[] = [
+  { value: 'mine', label: 'Mes compétences' },
+  { value: 'all', label: 'Toutes' },
+];
+
+const PARAM_VALUES: Record<SkillFilter, string> = { mine: 'miennes', all: 'toutes' };
+
+export function defaultSkillFilter(agentSkills: readonly string[]): SkillFilter {
+  return agentSkills.length > 0 ? 'mine' : 'all';
+}
+
+/** The filter the address asks for (`competences`), else the agent's default. */
+export function skillFilterFromParam(param: string | null, agentSkills: readonly string[]): SkillFilter {
+  if (param === PARAM_VALUES.mine) return 'mine';
+  if (param === PARAM_VALUES.all) return 'all';
+  return defaultSkillFilter(agentSkills);
+}
+
+/** What to write in the address for this filter: nothing when it is the agent's default. */
+export function skillParam(filter: SkillFilter, agentSkills: readonly string[]): string | null {
+  return filter === defaultSkillFilter(agentSkills) ? null : PARAM_VALUES[filter];
+}
+
+/** The `skill` query parameter of the messages API. */
+export function skillQuery(filter: SkillFilter): string | undefined {
+  return filter === 'mine' ? 'mine' : undefined;
+}
+
+export interface Theme {
+  code: string;
+  label: string;
+}
+
+/** A skill in French: the label of the theme of the same code, else the code itself. */
+export function skillLabel(skill: string | null | undefined, themes: readonly Theme[]): string {
+  if (!skill) return 'Non renseignée';
+  return themes.find((theme) => theme.code === skill)?.label ?? skill;
+}
+
+export interface RoutingWarning {
+  code: string;
+  message: string;
+}
+
+/** The `warnings` of a claim or an assignment (none when the answer has no such field). */
+export function warningsOf(answer: unknown): RoutingWarning[] {
+  if (typeof answer !== 'object' || answer === null) return [];
+  const warnings = (answer as { warnings?: unknown }).warnings;
+  if (!Array.isArray(warnings)) return [];
+  return warnings.filter(
+    (warning): warning is RoutingWarning =>
+      typeof warning === 'object' && warning !== null && typeof warning.message === 'string' && typeof warning.code === 'string',
+  );
+}
+
+/** Whether an agent's skills include a thread's (a thread without a skill fits anyone). */
+export function handles(agentSkills: readonly string[] | undefined, skill: string | null | undefined): boolean {
+  return !skill || (agentSkills ?? []).includes(skill);
+}
