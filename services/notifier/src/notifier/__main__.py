@@ -1,8 +1,8 @@
-"""``python -m notifier migrate|setup-local|render-samples``."""
+"""``python -m notifier migrate|setup-local|render-samples|purge-expired``."""
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from notifier.config import Settings
@@ -42,6 +42,32 @@ def _render_samples_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fund", default="NPC", help="fund code for the branding (default NPC)")
 
 
+async def purge(settings: ServiceSettings, args: argparse.Namespace) -> int:
+    """Delete the deliveries and processed event ids past their retention, as each replica's
+    background sweep does."""
+    assert isinstance(settings, Settings)
+    from notifier.service_layer.handlers import purge_expired
+    from notifier.service_layer.unit_of_work import NotifierUnitOfWork
+    from servicekit.db import create_engine, session_factory
+
+    engine = create_engine(settings)
+    sessions = session_factory(engine)
+    try:
+        report = await purge_expired(
+            lambda: NotifierUnitOfWork(sessions, producer=settings.service_name),
+            delivery_retention=timedelta(days=settings.delivery_retention_days),
+            processed_event_retention=timedelta(days=settings.processed_event_retention_days),
+        )
+    finally:
+        await engine.dispose()
+    print(
+        f"notifier: removed {report.deliveries} deliveries older than "
+        f"{settings.delivery_retention_days} days and {report.processed_events} processed "
+        f"event ids older than {settings.processed_event_retention_days} days"
+    )
+    return 0
+
+
 cli = ServiceCli(
     service="notifier",
     settings=Settings,
@@ -51,7 +77,12 @@ cli = ServiceCli(
             help="render every email with sample data to files (.html, .txt, .eml)",
             run=render_samples,
             arguments=_render_samples_arguments,
-        )
+        ),
+        "purge-expired": Command(
+            help="delete the deliveries and processed event ids past their retention "
+            "(NOTIFIER_DELIVERY_RETENTION_DAYS, NOTIFIER_PROCESSED_EVENT_RETENTION_DAYS)",
+            run=purge,
+        ),
     },
 )
 

@@ -12,6 +12,7 @@ from email.headerregistry import Address
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from contracts import ALL_TOPICS
 from servicekit.settings import ServiceSettings, local_database_url
 
 
@@ -76,6 +77,15 @@ class Settings(ServiceSettings):
     #: from the beginning of the compacted contact topic (a new consumer group).
     contact_projection_version: int = Field(default=1, ge=1)
 
+    # --- Retention
+    #: Deliveries (sent, dead or skipped) created longer ago than this are deleted.
+    delivery_retention_days: int = Field(default=400, ge=1)
+    #: Ids of the events already handled are forgotten after this many days: longer than
+    #: any consumed topic keeps its records, so a redelivered event is still recognised.
+    processed_event_retention_days: int = Field(default=30, ge=1)
+    #: How often each replica deletes what is past its retention (also once at start).
+    retention_sweep_interval_seconds: float = Field(default=3600.0, gt=0)
+
     @field_validator("mail_sender_address")
     @classmethod
     def _valid_sender(cls, value: str) -> str:
@@ -89,6 +99,22 @@ class Settings(ServiceSettings):
     def _long_enough(cls, value: SecretStr) -> SecretStr:
         if len(value.get_secret_value()) < 32:
             raise ValueError("NOTIFIER_UNSUBSCRIBE_SECRET needs at least 32 characters")
+        return value
+
+    @field_validator("processed_event_retention_days")
+    @classmethod
+    def _outlives_the_topics(cls, value: int) -> int:
+        longest = max(
+            topic.retention_ms
+            for topic in ALL_TOPICS
+            if "notifier" in topic.consumers and topic.cleanup_policy == "delete"
+        )
+        if value * 24 * 3600 * 1000 <= longest:
+            raise ValueError(
+                "NOTIFIER_PROCESSED_EVENT_RETENTION_DAYS must be longer than the retention of "
+                f"the topics the notifier consumes ({longest // (24 * 3600 * 1000)} days), or "
+                "a redelivered event would send its email again"
+            )
         return value
 
     @property

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+
 from fastapi import FastAPI
 
 from notifier.adapters.rendering import EmailRenderer
@@ -11,11 +16,15 @@ from notifier.domain.preferences import UnsubscribeTokens
 from notifier.entrypoints.http import routes
 from notifier.entrypoints.stream.subscribers import register_consumers
 from notifier.service_layer.delivery import AcceptedHook, DeliveryMetrics, DeliveryWorker
+from notifier.service_layer.handlers import purge_expired
 from notifier.service_layer.unit_of_work import NotifierUnitOfWork
 from servicekit.db import asyncpg_dsn
 from servicekit.http import create_service_app
+from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime
 from servicekit.security import KeySet
+
+logger = get_logger(__name__)
 
 DESCRIPTION = """\
 Sends the emails of "Mes messages et mes réponses" from Kafka events, exactly once:
@@ -59,6 +68,27 @@ def create_renderer(settings: Settings) -> EmailRenderer:
     )
 
 
+async def sweep_expired(settings: Settings, unit_of_work: Callable[[], NotifierUnitOfWork]) -> None:
+    """Delete what is past its retention now, then every ``retention_sweep_interval_seconds``.
+    A failed sweep (the database away) is tried again at the next one."""
+    while True:
+        try:
+            report = await purge_expired(
+                unit_of_work,
+                delivery_retention=timedelta(days=settings.delivery_retention_days),
+                processed_event_retention=timedelta(days=settings.processed_event_retention_days),
+            )
+            if report.deliveries or report.processed_events:
+                logger.info(
+                    "expired rows deleted",
+                    deliveries=report.deliveries,
+                    processed_events=report.processed_events,
+                )
+        except Exception as error:
+            logger.warning("retention sweep failed, will try again", error=repr(error))
+        await asyncio.sleep(settings.retention_sweep_interval_seconds)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -90,6 +120,7 @@ def create_app(
             await mailer.close()
 
     runtime.add_background("delivery-worker", deliver)
+    runtime.add_background("retention-sweep", partial(sweep_expired, settings, unit_of_work))
     return create_service_app(
         runtime,
         title="Notifier",

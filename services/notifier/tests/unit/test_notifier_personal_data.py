@@ -1,12 +1,14 @@
 """What the delivery log keeps about members: masked addresses in errors, identifiers only
-once a member is forgotten."""
+once a member is forgotten, and for how long."""
 
 from __future__ import annotations
 
 import aiosmtplib
 import pytest
+from pydantic import ValidationError
 
 from notifier.adapters.smtp import classify
+from notifier.config import Settings
 from notifier.domain.errors import TemplateFailure
 from notifier.domain.personal_data import (
     ERASED_ADDRESS,
@@ -77,3 +79,11 @@ def test_a_forgotten_delivery_keeps_identifiers_and_dates_only() -> None:
             assert kept["reference"] == payload["reference"]
             assert kept["thread_id"] == payload["thread_id"]
             assert "motif" not in kept
+
+
+def test_processed_event_ids_are_kept_longer_than_the_consumed_topics_keep_records() -> None:
+    settings = Settings()
+    assert (settings.delivery_retention_days, settings.processed_event_retention_days) == (400, 30)
+    assert Settings(processed_event_retention_days=8).processed_event_retention_days == 8
+    with pytest.raises(ValidationError, match="redelivered event would send its email again"):
+        Settings(processed_event_retention_days=7)

@@ -127,5 +127,6 @@ DELIVERIES = Table(
     Index("deliveries_thread_idx", "fund", "thread_id", "created_at"),
     Index("deliveries_member_idx", "fund", "member_id", "created_at"),
     Index("deliveries_member_id_idx", "member_id"),
+    Index("deliveries_created_idx", "created_at"),
     Index("deliveries_dead_idx", "fund", "dead_at", postgresql_where=text("status = 'dead'")),
 )

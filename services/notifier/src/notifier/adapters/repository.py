@@ -20,6 +20,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
@@ -47,6 +48,7 @@ from notifier.domain.preferences import (
     ChangedThrough,
     Preferences,
 )
+from servicekit.consumer import PROCESSED_EVENTS
 from servicekit.outbox import OUTBOX
 
 #: A PostgreSQL array literal of the secret field names (constants, not input).
@@ -106,6 +108,26 @@ async def forget_member_in_dead_letters(session: AsyncSession, member_id: uuid.U
         ],
     )
     return len(rows)
+
+
+async def delete_processed_events(
+    session: AsyncSession, *, older_than: timedelta, limit: int
+) -> int:
+    """Forget up to ``limit`` ids of events handled longer than ``older_than`` ago (by any of
+    the notifier's consumers). ``processed_events`` is servicekit's table; this is the one
+    place the notifier deletes from it."""
+    expired = (
+        select(PROCESSED_EVENTS.c.consumer, PROCESSED_EVENTS.c.event_id)
+        .where(PROCESSED_EVENTS.c.processed_at < func.now() - older_than)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(
+        delete(PROCESSED_EVENTS)
+        .where(tuple_(PROCESSED_EVENTS.c.consumer, PROCESSED_EVENTS.c.event_id).in_(expired))
+        .returning(PROCESSED_EVENTS.c.event_id)
+    )
+    return len(result.all())
 
 
 class ContactRepository:
@@ -331,6 +353,24 @@ class DeliveryRepository:
             ],
         )
         return len(rows)
+
+    async def delete_finished(self, *, older_than: timedelta, limit: int) -> int:
+        """Delete up to ``limit`` deliveries created longer than ``older_than`` ago and
+        finished (sent, dead or skipped): one not sent yet stays, whatever its age."""
+        expired = (
+            select(DELIVERIES.c.id)
+            .where(
+                DELIVERIES.c.created_at < func.now() - older_than,
+                DELIVERIES.c.status.not_in([status.value for status in UNSENT_STATUSES]),
+            )
+            .order_by(DELIVERIES.c.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        result = await self.session.execute(
+            delete(DELIVERIES).where(DELIVERIES.c.id.in_(expired)).returning(DELIVERIES.c.id)
+        )
+        return len(result.all())
 
     # --- the delivery worker
 

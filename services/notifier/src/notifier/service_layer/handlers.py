@@ -4,12 +4,19 @@ work; the caller commits (the idempotent consumer, or the route through ``replay
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from contracts import Event
 from contracts.events.auth import MemberContactChanged
 from contracts.events.messages import MessageSubmitted, ReplyPosted
-from notifier.adapters.repository import Page, forget_member_in_dead_letters, lock_member
+from notifier.adapters.repository import (
+    Page,
+    delete_processed_events,
+    forget_member_in_dead_letters,
+    lock_member,
+)
 from notifier.domain.commands import ChangePreferences, ReplayDeadLetter
 from notifier.domain.errors import DeliveryNotFound, MemberForgotten
 from notifier.domain.model import (
@@ -150,3 +157,41 @@ async def list_deliveries(
             after=after,
             limit=limit,
         )
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    deliveries: int
+    processed_events: int
+
+
+async def purge_expired(
+    unit_of_work: Callable[[], NotifierUnitOfWork],
+    *,
+    delivery_retention: timedelta,
+    processed_event_retention: timedelta,
+    batch_size: int = 1000,
+) -> PurgeReport:
+    """Delete the deliveries and the processed event ids past their retention, in batches of
+    one transaction each, so that a large purge never holds locks for long. Several replicas
+    may purge at once: each skips the rows another one holds."""
+
+    async def in_batches(delete_batch: Callable[[NotifierUnitOfWork], Awaitable[int]]) -> int:
+        total = 0
+        while True:
+            async with unit_of_work() as uow:
+                deleted = await delete_batch(uow)
+                await uow.commit()
+            total += deleted
+            if deleted < batch_size:
+                return total
+
+    deliveries = await in_batches(
+        lambda uow: uow.deliveries.delete_finished(older_than=delivery_retention, limit=batch_size)
+    )
+    processed_events = await in_batches(
+        lambda uow: delete_processed_events(
+            uow.session, older_than=processed_event_retention, limit=batch_size
+        )
+    )
+    return PurgeReport(deliveries=deliveries, processed_events=processed_events)
