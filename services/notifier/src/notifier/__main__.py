@@ -62,8 +62,9 @@ async def purge(settings: ServiceSettings, args: argparse.Namespace) -> int:
         await engine.dispose()
     print(
         f"notifier: removed {report.deliveries} deliveries older than "
-        f"{settings.delivery_retention_days} days and {report.processed_events} processed "
-        f"event ids older than {settings.processed_event_retention_days} days"
+        f"{settings.delivery_retention_days} days, and {report.processed_events} processed "
+        f"event ids and {report.forgotten_members} deleted accounts' marks older than "
+        f"{settings.processed_event_retention_days} days"
     )
     return 0
 

@@ -78,11 +78,12 @@ async def sweep_expired(settings: Settings, unit_of_work: Callable[[], NotifierU
                 delivery_retention=timedelta(days=settings.delivery_retention_days),
                 processed_event_retention=timedelta(days=settings.processed_event_retention_days),
             )
-            if report.deliveries or report.processed_events:
+            if report.deliveries or report.processed_events or report.forgotten_members:
                 logger.info(
                     "expired rows deleted",
                     deliveries=report.deliveries,
                     processed_events=report.processed_events,
+                    forgotten_members=report.forgotten_members,
                 )
         except Exception as error:
             logger.warning("retention sweep failed, will try again", error=repr(error))

@@ -19,7 +19,7 @@ from notifier_testkit import (
     reply_posted,
     unique_email,
 )
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from contracts.events.auth import (
     ActivationCodeIssued,
@@ -27,7 +27,7 @@ from contracts.events.auth import (
     PasswordResetRequested,
 )
 from contracts.topics import MEMBER_CONTACT, NOTIFIER_DEAD_LETTER
-from notifier.adapters.orm import DELIVERIES
+from notifier.adapters.orm import DELIVERIES, FORGOTTEN_MEMBERS
 from notifier.domain.model import mask_email
 from notifier.domain.personal_data import ACCOUNT_DELETED_EXPLANATION, KEPT_WHEN_FORGOTTEN
 from servicekit.outbox import OUTBOX
@@ -289,5 +289,65 @@ async def test_an_email_in_flight_when_the_account_is_deleted_does_not_bring_its
         assert row["status"] == "dead"
         assert row["last_error"] == ACCOUNT_DELETED_EXPLANATION
         assert address not in await everything_stored(notifier)
+    finally:
+        await sink.stop()
+
+
+async def test_an_email_asked_for_before_the_deletion_but_read_after_it_is_never_sent(
+    notifier_factory: NotifierFactory,
+) -> None:
+    sink = await SmtpSink().start()
+    try:
+        notifier = await (
+            await notifier_factory(smtp_host="127.0.0.1", smtp_port=sink.port)
+        ).start()
+        member_id, address = uuid.uuid4(), unique_email("tardive")
+        token = f"jeton-{secrets.token_hex(8)}"
+        await notifier.publish(contact_changed(member_id, address, given_name="Ombeline"))
+        # The reset was asked for just before the account was deleted; its topic is read by
+        # another consumer, which is behind: the tombstone is applied first.
+        await notifier.publish_raw(MEMBER_CONTACT, str(member_id), None)
+
+        async def forgotten() -> bool:
+            async with notifier.engine.connect() as connection:
+                return bool(
+                    await connection.scalar(
+                        select(func.count())
+                        .select_from(FORGOTTEN_MEMBERS)
+                        .where(FORGOTTEN_MEMBERS.c.member_id == member_id)
+                    )
+                )
+
+        await eventually(forgotten, timeout=30, message="tombstone applied")
+        assert await notifier.contact(member_id) is None
+        reset = PasswordResetRequested.new(
+            producer="auth",
+            member_id=member_id,
+            fund="NPC",
+            email=address,
+            given_name="Ombeline",
+            reset_token=token,
+            expires_at=datetime.now(UTC) + timedelta(minutes=30),
+        )
+        thread = reply_posted(member_id)
+        await notifier.publish(reset, thread)
+        for event in (reset, thread):
+            row = await notifier.wait_for_status(event.event_id, "dead")
+            assert row["last_error"] == ACCOUNT_DELETED_EXPLANATION
+            assert row["recipient"] is None
+            assert row["forgotten_at"] is not None
+        stored = await everything_stored(notifier)
+        for value in (address, "Ombeline", token):
+            assert value not in stored
+
+        # Other members' emails go out meanwhile; none went to the deleted member.
+        neighbour, neighbour_address = uuid.uuid4(), unique_email("voisin")
+        await notifier.publish(contact_changed(neighbour, neighbour_address))
+        sentinel = message_submitted(neighbour)
+        await notifier.publish(sentinel)
+        await notifier.wait_for_status(sentinel.event_id, "sent")
+        assert [str(message["To"]) for message in sink.messages] == [
+            f"Camille MARTIN <{neighbour_address}>"
+        ]
     finally:
         await sink.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,10 +18,10 @@ from notifier_testkit import (
     reply_posted,
     unique_email,
 )
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from notifier.__main__ import cli
-from notifier.adapters.orm import DELIVERIES
+from notifier.adapters.orm import DELIVERIES, FORGOTTEN_MEMBERS
 from servicekit.consumer import PROCESSED_EVENTS
 from servicekit.testing import eventually
 
@@ -104,15 +104,28 @@ async def test_purge_expired_deletes_old_deliveries_and_processed_ids_and_keeps_
             await notifier_factory(smtp_host="127.0.0.1", smtp_port=sink.port)
         ).start()
         event_ids = await aged_log(notifier, sink)
+        # Members whose account was deleted 31 and 29 days ago.
+        long_ago, lately = uuid.uuid4(), uuid.uuid4()
+        async with notifier.engine.begin() as connection:
+            await connection.execute(
+                insert(FORGOTTEN_MEMBERS),
+                [
+                    {"member_id": long_ago, "forgotten_at": datetime.now(UTC) - timedelta(days=31)},
+                    {"member_id": lately, "forgotten_at": datetime.now(UTC) - timedelta(days=29)},
+                ],
+            )
 
         monkeypatch.setenv("NOTIFIER_DATABASE_URL", database_url)
         monkeypatch.setenv("ENVIRONMENT", "test")
         capsys.readouterr()
         assert await asyncio.to_thread(cli.main, ["purge-expired"]) == 0
         assert capsys.readouterr().out.strip() == (
-            "notifier: removed 2 deliveries older than 400 days and 2 processed event ids "
-            "older than 30 days"
+            "notifier: removed 2 deliveries older than 400 days, and 2 processed event ids "
+            "and 1 deleted accounts' marks older than 30 days"
         )
+        async with notifier.engine.connect() as connection:
+            marks = set(await connection.scalars(select(FORGOTTEN_MEMBERS.c.member_id)))
+        assert marks == {lately}
         assert await remaining(notifier, event_ids) == {
             "deliveries": {"recent_sent", "old_unsent"},
             "processed": {"recent_sent", "old_unsent"},

@@ -1,5 +1,5 @@
-"""Tables of the notifier service: the contact projection, the members' preferences and the
-delivery log."""
+"""Tables of the notifier service: the contact projection (and the members forgotten), the
+members' preferences and the delivery log."""
 
 from __future__ import annotations
 
@@ -35,6 +35,22 @@ CONTACTS = Table(
         "changed_at", DateTime(timezone=True), nullable=False, comment="occurred_at of the event"
     ),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+#: Members whose account was deleted (a tombstone on the contact topic), remembered as long
+#: as processed event ids: an email their events asked for before, read after, is not sent.
+FORGOTTEN_MEMBERS = Table(
+    "forgotten_members",
+    metadata,
+    Column("member_id", Uuid, primary_key=True),
+    Column(
+        "forgotten_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=func.now(),
+        comment="When the tombstone was applied; kept as long as processed event ids",
+    ),
+    Index("forgotten_members_forgotten_at_idx", "forgotten_at"),
 )
 
 #: What each member chose to receive; a member without a row gets every email.

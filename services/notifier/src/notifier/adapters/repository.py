@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events.auth import MemberContactChanged
 from contracts.topics import NOTIFIER_DEAD_LETTER
-from notifier.adapters.orm import CONTACTS, DELIVERIES, PREFERENCES
+from notifier.adapters.orm import CONTACTS, DELIVERIES, FORGOTTEN_MEMBERS, PREFERENCES
 from notifier.domain.model import (
     SECRET_FIELDS,
     Delivery,
@@ -188,9 +188,45 @@ class ContactRepository:
                 },
             )
         )
+        # Later on the partition than a tombstone: the member exists (again).
+        await self.session.execute(
+            delete(FORGOTTEN_MEMBERS).where(FORGOTTEN_MEMBERS.c.member_id == contact.member_id)
+        )
 
-    async def remove(self, member_id: uuid.UUID) -> None:
+    async def forget(self, member_id: uuid.UUID) -> None:
+        """The member's account was deleted: their contact goes, and the notifier remembers
+        that they were forgotten (see ``is_forgotten``)."""
         await self.session.execute(delete(CONTACTS).where(CONTACTS.c.member_id == member_id))
+        await self.session.execute(
+            insert(FORGOTTEN_MEMBERS)
+            .values(member_id=member_id)
+            .on_conflict_do_update(
+                index_elements=[FORGOTTEN_MEMBERS.c.member_id], set_={"forgotten_at": func.now()}
+            )
+        )
+
+    async def is_forgotten(self, member_id: uuid.UUID) -> bool:
+        """Whether the member's account was deleted: an event read after its tombstone (from
+        another topic, whose consumer is behind) must not bring back what was erased."""
+        found = await self.session.scalar(
+            select(FORGOTTEN_MEMBERS.c.member_id).where(FORGOTTEN_MEMBERS.c.member_id == member_id)
+        )
+        return found is not None
+
+    async def delete_forgotten(self, *, older_than: timedelta, limit: int) -> int:
+        """Stop remembering up to ``limit`` members forgotten longer than ``older_than`` ago."""
+        expired = (
+            select(FORGOTTEN_MEMBERS.c.member_id)
+            .where(FORGOTTEN_MEMBERS.c.forgotten_at < func.now() - older_than)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        result = await self.session.execute(
+            delete(FORGOTTEN_MEMBERS)
+            .where(FORGOTTEN_MEMBERS.c.member_id.in_(expired))
+            .returning(FORGOTTEN_MEMBERS.c.member_id)
+        )
+        return len(result.all())
 
 
 class PreferenceRepository:

@@ -37,11 +37,13 @@ async def request_email(
 
     Thread notifications go to the member's contact; when it is not known yet (its event is
     late) the email waits for it, unless the member turned these emails off: the delivery
-    worker then records it as skipped at once. Account emails carry their own address."""
+    worker then records it as skipped at once. Account emails carry their own address. The
+    email of a member whose account was deleted is recorded forgotten, and never sent."""
     kind = kind_of(event)
     payload = event.model_dump(mode="json")
     if isinstance(event, MessageSubmitted | ReplyPosted):
-        await lock_member(uow.session, event.member_id)
+        member_id = event.member_id
+        await lock_member(uow.session, member_id)
         ready = (
             await uow.contacts.get(event.member_id) is not None
             or not (await uow.preferences.get(event.member_id)).thread_emails
@@ -61,6 +63,9 @@ async def request_email(
         )
     else:
         account: AccountEvent = event  # type: ignore[assignment]  # kind_of checked it
+        member_id = account.member_id
+        # Taken for account emails too: a tombstone applied at the same moment is seen.
+        await lock_member(uow.session, member_id)
         added = await uow.deliveries.add(
             event_id=event.event_id,
             kind=kind,
@@ -74,7 +79,11 @@ async def request_email(
             message_id=message_id(event.event_id, kind, mail_domain),
             wait=None,
         )
-    if added:
+    if added and await uow.contacts.is_forgotten(member_id):
+        # Asked for before the account was deleted, read after its tombstone: forgotten at
+        # once, as the tombstone would have done, and never sent.
+        await uow.deliveries.forget_member(member_id)
+    elif added:
         uow.wake_worker()
 
 
@@ -92,13 +101,15 @@ async def forget_contact(key: str, uow: NotifierUnitOfWork) -> None:
     choices go; their deliveries keep identifiers and dates only (no address, name, code or
     token), and those not sent yet never will be: they are dead, "compte supprimé", with no
     dead letter (there is nothing to fix or replay). The notifier's dead letters about them
-    still in the outbox are reduced the same way. Applying it twice changes nothing more."""
+    still in the outbox are reduced the same way. The member is remembered as forgotten for a
+    while, so that an email asked for before the deletion and read after it is forgotten as
+    it arrives. Applying it twice changes nothing more."""
     try:
         member_id = uuid.UUID(key)
     except ValueError:
         return
     await lock_member(uow.session, member_id)
-    await uow.contacts.remove(member_id)
+    await uow.contacts.forget(member_id)
     await uow.preferences.remove(member_id)
     await uow.deliveries.forget_member(member_id)
     await forget_member_in_dead_letters(uow.session, member_id)
@@ -163,6 +174,7 @@ async def list_deliveries(
 class PurgeReport:
     deliveries: int
     processed_events: int
+    forgotten_members: int
 
 
 async def purge_expired(
@@ -194,4 +206,15 @@ async def purge_expired(
             uow.session, older_than=processed_event_retention, limit=batch_size
         )
     )
-    return PurgeReport(deliveries=deliveries, processed_events=processed_events)
+    # An event asked for before a deletion is read after it within the topics' retention:
+    # the forgotten members need remembering no longer than the processed event ids.
+    forgotten_members = await in_batches(
+        lambda uow: uow.contacts.delete_forgotten(
+            older_than=processed_event_retention, limit=batch_size
+        )
+    )
+    return PurgeReport(
+        deliveries=deliveries,
+        processed_events=processed_events,
+        forgotten_members=forgotten_members,
+    )
