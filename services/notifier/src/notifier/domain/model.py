@@ -60,9 +60,9 @@ _ACCOUNT_KINDS: dict[type[Event], DeliveryKind] = {
 
 AccountEvent = ActivationCodeIssued | PasswordResetRequested | AccountLocked | EmailChangeCodeIssued
 
-#: Fields of account events that are one-time secrets: never in a dead letter, and wiped
-#: from the delivery once the email is sent.
-SECRET_FIELDS = frozenset({"code", "reset_token"})
+#: Fields of account events that are one-time secrets (as contracts declares them): never in
+#: a dead letter, and wiped from the delivery once the email is sent.
+SECRET_FIELDS = frozenset(ACCOUNT_NOTIFICATION.secret_fields)
 
 
 def kind_of(event: Event) -> DeliveryKind:
@@ -114,9 +114,7 @@ def mask_email(address: str) -> str:
 
 def redacted(payload: dict[str, Any]) -> dict[str, Any]:
     """The event without its one-time secrets."""
-    return {
-        name: ("[supprimé]" if name in SECRET_FIELDS else value) for name, value in payload.items()
-    }
+    return ACCOUNT_NOTIFICATION.redacted(payload)
 
 
 @dataclass(frozen=True)
