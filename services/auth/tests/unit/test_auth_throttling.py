@@ -33,6 +33,13 @@ def test_the_first_failures_cost_nothing() -> None:
     assert state.retry_at(POLICY, START) is None
 
 
+def test_a_free_try_never_waits_for_a_failure_stamped_a_moment_later() -> None:
+    """Two requests at once: the one that read the clock first may commit second."""
+    state = fail(ThrottleState("registration-address:x"), 1, START + timedelta(milliseconds=3))
+    assert state.retry_at(POLICY, START) is None
+    assert refusal([(state, POLICY)], START) is None
+
+
 def test_delays_double_with_each_failure() -> None:
     state = ThrottleState("member:x")
     waits = []

@@ -101,6 +101,24 @@ class MemberRepository:
         )
         return [self._from_row(row) for row in rows]
 
+    async def register(self, member: Member) -> uuid.UUID | None:
+        """Create the pending account ``member`` describes, or replace the pending account
+        its number has (keeping that account's id): the id of the account, or None when the
+        number has an active account (left untouched). One statement, so that a double
+        submission replaces the first one's account instead of meeting the unique number."""
+        values = self._values(member)
+        statement = insert(MEMBERS).values(values)
+        account_id: uuid.UUID | None = await self._session.scalar(
+            statement.on_conflict_do_update(
+                index_elements=[MEMBERS.c.nir],
+                set_={
+                    name: statement.excluded[name] for name in values if name not in ("id", "nir")
+                },
+                where=MEMBERS.c.status == MemberStatus.PENDING.value,
+            ).returning(MEMBERS.c.id)
+        )
+        return account_id
+
     async def save(self, member: Member) -> None:
         values = self._values(member)
         statement = insert(MEMBERS).values(values)
@@ -401,26 +419,31 @@ class ThrottleRepository:
         """The states of ``keys``, locked until the transaction ends (tries of one account
         are checked one after the other, never in parallel)."""
         ordered = sorted(set(keys))
-        await self._session.execute(
-            insert(LOGIN_THROTTLES)
-            .values([{"key": key} for key in ordered])
-            .on_conflict_do_nothing()
-        )
-        rows = await self._session.execute(
-            select(LOGIN_THROTTLES)
-            .where(LOGIN_THROTTLES.c.key.in_(ordered))
-            .order_by(LOGIN_THROTTLES.c.key)
-            .with_for_update()
-        )
-        return {
-            row.key: ThrottleState(
-                key=row.key,
-                failures=row.failures,
-                last_failure_at=row.last_failure_at,
-                locked_until=row.locked_until,
+        states: dict[str, ThrottleState] = {}
+        while len(states) < len(ordered):
+            # A row we waited for may be gone when our turn comes (a success cleared the
+            # account's failures, the prune dropped it): it is created again.
+            await self._session.execute(
+                insert(LOGIN_THROTTLES)
+                .values([{"key": key} for key in ordered])
+                .on_conflict_do_nothing()
             )
-            for row in rows
-        }
+            rows = await self._session.execute(
+                select(LOGIN_THROTTLES)
+                .where(LOGIN_THROTTLES.c.key.in_(ordered))
+                .order_by(LOGIN_THROTTLES.c.key)
+                .with_for_update()
+            )
+            states = {
+                row.key: ThrottleState(
+                    key=row.key,
+                    failures=row.failures,
+                    last_failure_at=row.last_failure_at,
+                    locked_until=row.locked_until,
+                )
+                for row in rows
+            }
+        return states
 
     async def save(self, state: ThrottleState) -> None:
         await self._session.execute(

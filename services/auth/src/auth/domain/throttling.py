@@ -56,9 +56,12 @@ class ThrottleState:
         state = self.current(policy, now)
         if state.locked_until is not None:
             return state.locked_until
-        if state.last_failure_at is None:
+        delay = policy.delay_after(state.failures)
+        if state.last_failure_at is None or not delay:
+            # Free tries never wait, even when the last one is stamped a moment after ``now``
+            # (a request sent at the same time that committed first, another replica's clock).
             return None
-        allowed = state.last_failure_at + policy.delay_after(state.failures)
+        allowed = state.last_failure_at + delay
         return allowed if allowed > now else None
 
     def after_failure(self, policy: ThrottlePolicy, now: datetime) -> ThrottleState:

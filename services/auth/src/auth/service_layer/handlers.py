@@ -257,14 +257,11 @@ async def register_member(
         await uow.commit()
     password_hash = await hasher.hash(cmd.password)
     async with unit_of_work() as uow:
-        existing = await uow.members.get_by_nir(member_nir, for_update=True)
-        if existing is not None and existing.active:
+        account_id = await uow.members.register(replace(draft, password_hash=password_hash))
+        if account_id is None:
             logger.info("registration for an existing account ignored")
             return
-        member = replace(
-            draft, id=existing.id if existing else draft.id, password_hash=password_hash
-        )
-        await uow.members.save(member)
+        member = replace(draft, id=account_id, password_hash=password_hash)
         code, secret = OneTimeCode.issue(
             member.id,
             CodePurpose.ACTIVATION,
