@@ -89,6 +89,11 @@ async def measure(
                 )
             )
         ).scalar_one_or_none() or uuid.uuid4()
+        reference = (
+            await session.execute(
+                text("SELECT reference FROM threads WHERE fund = 'NPC' ORDER BY id LIMIT 1")
+            )
+        ).scalar_one()
     results: dict[str, tuple[float, float]] = {}
 
     async def member_page(member_id: uuid.UUID, after: Any = None) -> Any:
@@ -134,6 +139,23 @@ async def measure(
     my_skills_closed = QueueFilter(
         fund="NPC", statuses=(Status.CLOSED,), skills=TWO_SKILLS, or_assigned_to=agent
     )
+
+    # The search by reference (what an agent types, made whole): alone, every status, and
+    # within « Mes compétences ».
+    for name, queue in (
+        ("reference alone", QueueFilter(fund="NPC", statuses=(), reference=reference)),
+        (
+            "reference, skill=mine (5), open",
+            QueueFilter(
+                fund="NPC",
+                statuses=OPEN_STATUSES,
+                skills=FIVE_SKILLS,
+                or_assigned_to=agent,
+                reference=reference,
+            ),
+        ),
+    ):
+        results[name] = await timed(lambda q=queue: queue_page(q), repeat)
 
     for name, member in (
         ("member (typical)", typical_member),
@@ -208,6 +230,13 @@ async def plans(dsn: str, agent: uuid.UUID) -> list[str]:
                         fund="NPC", statuses=OPEN_STATUSES, skills=TWO_SKILLS, or_assigned_to=agent
                     ),
                     after=deep,
+                    limit=21,
+                )
+            ),
+            "reference alone": _sql(
+                queue_statement(
+                    QueueFilter(fund="NPC", statuses=(), reference="NPC-2026-000123"),
+                    after=None,
                     limit=21,
                 )
             ),

@@ -546,6 +546,9 @@ def _queue_conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
         conditions.append(THREADS.c.assignee_id.is_(None))
     if queue.overdue_on is not None:
         conditions.append(THREADS.c.due_date < queue.overdue_on)
+    if queue.reference is not None:
+        # Equality on the stored reference: read from the unique index threads_reference_key.
+        conditions.append(THREADS.c.reference == queue.reference)
     return conditions
 
 
@@ -571,11 +574,13 @@ def _queue_branches(queue: QueueFilter) -> list[list[ColumnElement[bool]]]:
     (``threads_assignee_open_queue_idx``; these may also be in a skill's branch). Each branch
     reads at most a page, in index order, and PostgreSQL merges them (Merge Append, then
     Unique): a page costs the same with a thousand threads or a million. Elsewhere the skill
-    filter is one condition on the status indexes, read in order."""
+    filter is one condition on the status indexes, read in order. A reference names one
+    thread: one branch, read from the reference's unique index, the other filters checked on
+    that row."""
     conditions = _queue_conditions(queue)
     skills = queue.skills
     open_only = set(queue.statuses) == set(OPEN_STATUSES)
-    if queue.without_skill or skills is None or not open_only:
+    if queue.without_skill or skills is None or not open_only or queue.reference is not None:
         skill_filter = _skill_condition(queue)
         return [conditions + ([skill_filter] if skill_filter is not None else [])]
     branches = [[*conditions, THREADS.c.skill == skill] for skill in skills]

@@ -78,7 +78,9 @@ class QueueFilter:
 
     Skills: ``skills`` None means any skill; a tuple keeps the threads of these skills, plus,
     with ``or_assigned_to``, the threads assigned to that agent whatever their skill (what
-    ``skill=mine`` asks). ``without_skill`` keeps the threads whose skill is not known."""
+    ``skill=mine`` asks). ``without_skill`` keeps the threads whose skill is not known.
+    ``reference``: only the thread of that whole reference (see ``domain/references.py``),
+    within the other filters."""
 
     fund: str
     statuses: tuple[Status, ...]
@@ -91,6 +93,7 @@ class QueueFilter:
     skills: tuple[str, ...] | None = None
     or_assigned_to: uuid.UUID | None = None
     without_skill: bool = False
+    reference: str | None = None
 
 
 @dataclass(frozen=True)

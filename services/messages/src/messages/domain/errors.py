@@ -55,3 +55,7 @@ class CannedReplyNotFound(DomainError):
 
 class InvalidCursor(DomainError):
     status = 400
+
+
+class InvalidReference(DomainError):
+    """What was typed as a thread's reference is neither a reference nor its number."""

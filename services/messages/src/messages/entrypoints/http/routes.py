@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from messages.domain import calendar, routing
+from messages.domain import calendar, references, routing
 from messages.domain.commands import (
     AddNote,
     Agent,
@@ -60,6 +60,20 @@ SkillFilter = Annotated[
             "Routing: ``mine`` = the threads of the caller's skills (from their token) and those "
             "assigned to them; ``none`` = threads whose skill is not known; any other value = "
             "that skill. Absent: every skill."
+        ),
+    ),
+]
+ReferenceFilter = Annotated[
+    str | None,
+    Query(
+        max_length=references.MAX_LENGTH,
+        description=(
+            "Only the thread of this reference, among the caller's fund's: exact, case and "
+            "surrounding spaces ignored, spaces or dashes between its parts "
+            "(``NPC-2026-000123``); ``2026-000123`` = the caller's fund; ``000123`` (or "
+            "``123``) = the caller's fund and the current year (Europe/Paris). Another "
+            "fund's reference finds nothing. Combines with the other filters; without "
+            "``status``, every status. 422 ``invalid-reference`` when it is none of these."
         ),
     ),
 ]
@@ -214,6 +228,7 @@ def _queue(
     assigned: str,
     overdue: bool,
     clock: ClockDep,
+    reference: str | None = None,
 ) -> QueueFilter:
     statuses: tuple[Status, ...]
     if status == "open":
@@ -228,6 +243,7 @@ def _queue(
         skills = agent.skills
     elif skill and skill != routing.WITHOUT_SKILL:
         skills = (skill,)
+    reference = plain_query(reference, field="reference")
     return QueueFilter(
         fund=agent.fund,
         statuses=statuses,
@@ -240,12 +256,19 @@ def _queue(
         skills=skills,
         or_assigned_to=agent.id if skill == routing.MINE else None,
         without_skill=skill == routing.WITHOUT_SKILL,
+        reference=(
+            references.typed_reference(
+                reference, fund=agent.fund, year=calendar.paris_date(clock()).year
+            )
+            if reference and reference.strip()
+            else None
+        ),
     )
 
 
 @agent_router.get(
     "/threads",
-    summary="The queue: threads of the agent's fund, by due date",
+    summary="The queue: threads of the agent's fund, by due date; or the thread of a reference",
     response_model=schemas.AgentThreadsPublic,
     responses=problem_responses(400, 401, 403, 422),
 )
@@ -254,20 +277,27 @@ async def list_queue(
     uow: UnitOfWorkDep,
     clock: ClockDep,
     status: Annotated[
-        QueueStatus, Query(description="open (default) = submitted + in_progress")
-    ] = "open",
+        QueueStatus | None,
+        Query(
+            description=(
+                "open (default) = submitted + in_progress; with ``reference``, all by default"
+            )
+        ),
+    ] = None,
     theme: CodeFilter = None,
     subject: CodeFilter = None,
     motif: CodeFilter = None,
     skill: SkillFilter = None,
     assigned: Literal["me", "unassigned", "any"] = "any",
     overdue: Annotated[bool, Query(description="Only threads past their due date")] = False,
+    reference: ReferenceFilter = None,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> dict[str, Any]:
+    searching = bool(reference and reference.strip())
     queue = _queue(
         agent,
-        status=status,
+        status=status or ("all" if searching else "open"),
         theme=theme,
         subject=subject,
         motif=motif,
@@ -275,6 +305,7 @@ async def list_queue(
         assigned=assigned,
         overdue=overdue,
         clock=clock,
+        reference=reference,
     )
     page = await handlers.list_queue(queue, cursor=cursor, limit=limit, uow=uow)
     hint = routing.NO_SKILLS_HINT if skill == routing.MINE and not agent.skills else None
