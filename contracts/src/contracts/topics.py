@@ -16,6 +16,7 @@ from contracts.events.auth import (
     AccountLocked,
     ActivationCodeIssued,
     EmailChangeCodeIssued,
+    FranceConnectLinked,
     MemberContactChanged,
     PasswordResetRequested,
 )
@@ -88,10 +89,17 @@ ACCOUNT_NOTIFICATION = TopicSpec(
     name="auth.account-notification.v1",
     description=(
         "Account emails to send: activation code, password reset link, lock warning, "
-        "email-change code. Short retention: these carry one-time secrets."
+        "email-change code, FranceConnect link notice. Short retention: these carry one-time "
+        "secrets."
     ),
     key="member_id",
-    events=(ActivationCodeIssued, PasswordResetRequested, AccountLocked, EmailChangeCodeIssued),
+    events=(
+        ActivationCodeIssued,
+        PasswordResetRequested,
+        AccountLocked,
+        EmailChangeCodeIssued,
+        FranceConnectLinked,
+    ),
     producer="auth",
     consumers=("notifier",),
     partitions=6,

@@ -10,6 +10,7 @@ hence the topic's short retention; never log their payload.
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from pydantic import AwareDatetime, EmailStr, Field
 
@@ -77,3 +78,22 @@ class EmailChangeCodeIssued(Event):
     given_name: str = _GIVEN_NAME
     code: str = Field(description="One-time confirmation code.", examples=["730114"])
     expires_at: AwareDatetime
+
+
+class FranceConnectLinked(Event):
+    """A FranceConnect identity was linked to the member's account: from now on it opens the
+    account. Tell the account's own address, so that a link the member did not make does
+    not go unnoticed."""
+
+    member_id: uuid.UUID = _MEMBER_ID
+    fund: FundCode
+    email: EmailStr = Field(
+        description="The account's address (verified by its activation or email-change code)."
+    )
+    given_name: str = _GIVEN_NAME
+    linked_at: AwareDatetime
+    confirmed_by: Literal["identity", "password"] = Field(
+        description="`identity`: the identity FranceConnect gave, its verified email included, "
+        "matched the account's; `password`: the person typed the account's number and password.",
+        examples=["identity"],
+    )

@@ -11,6 +11,7 @@ from contracts.events.auth import (
     AccountLocked,
     ActivationCodeIssued,
     EmailChangeCodeIssued,
+    FranceConnectLinked,
     PasswordResetRequested,
 )
 from contracts.events.common import CatalogNode
@@ -87,5 +88,8 @@ def sample_events(
         ),
         DeliveryKind.EMAIL_CHANGE_CODE: EmailChangeCodeIssued.new(
             producer="auth", code="730114", expires_at=now + timedelta(minutes=30), **account
+        ),
+        DeliveryKind.FRANCECONNECT_LINKED: FranceConnectLinked.new(
+            producer="auth", linked_at=now, confirmed_by="identity", **account
         ),
     }

@@ -27,6 +27,7 @@ from contracts.events.auth import (
     AccountLocked,
     ActivationCodeIssued,
     EmailChangeCodeIssued,
+    FranceConnectLinked,
     PasswordResetRequested,
 )
 from contracts.events.messages import MessageSubmitted, ReplyPosted
@@ -187,6 +188,12 @@ class EmailRenderer:
                 "code": event.code,
                 "expires_at": event.expires_at,
                 "account_url": f"{base}/compte",
+            }
+        elif isinstance(event, FranceConnectLinked):
+            context |= {
+                "linked_at": event.linked_at,
+                "confirmed_by": event.confirmed_by,
+                "forgotten_password_url": f"{base}/mot-de-passe/oubli",
             }
         return context
 

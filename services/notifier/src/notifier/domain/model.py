@@ -14,6 +14,7 @@ from contracts.events.auth import (
     AccountLocked,
     ActivationCodeIssued,
     EmailChangeCodeIssued,
+    FranceConnectLinked,
     MemberContactChanged,
     PasswordResetRequested,
 )
@@ -31,6 +32,7 @@ class DeliveryKind(enum.StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind of email, not a password
     ACCOUNT_LOCKED = "account_locked"
     EMAIL_CHANGE_CODE = "email_change_code"
+    FRANCECONNECT_LINKED = "franceconnect_linked"
 
     @property
     def about_a_thread(self) -> bool:
@@ -56,9 +58,16 @@ _ACCOUNT_KINDS: dict[type[Event], DeliveryKind] = {
     PasswordResetRequested: DeliveryKind.PASSWORD_RESET,
     AccountLocked: DeliveryKind.ACCOUNT_LOCKED,
     EmailChangeCodeIssued: DeliveryKind.EMAIL_CHANGE_CODE,
+    FranceConnectLinked: DeliveryKind.FRANCECONNECT_LINKED,
 }
 
-AccountEvent = ActivationCodeIssued | PasswordResetRequested | AccountLocked | EmailChangeCodeIssued
+AccountEvent = (
+    ActivationCodeIssued
+    | PasswordResetRequested
+    | AccountLocked
+    | EmailChangeCodeIssued
+    | FranceConnectLinked
+)
 
 #: Fields of account events that are one-time secrets (as contracts declares them): never in
 #: a dead letter, and wiped from the delivery once the email is sent.
