@@ -8,6 +8,7 @@ discovery, JWKS, tokens and userinfo from the provider over real HTTP.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
@@ -111,6 +112,8 @@ class IdentityTransport(httpx.AsyncBaseTransport):
         self._key = ec.generate_private_key(ec.SECP256R1())
         self._kid = f"test-{secrets.token_hex(6)}"
         self.identity: dict[str, str] | None = None
+        #: When set, each userinfo answer waits there: logins that meet go on together.
+        self.meet: asyncio.Barrier | None = None
 
     def _public_jwk(self) -> dict[str, Any]:
         jwk: dict[str, Any] = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self._key.public_key()))
@@ -137,6 +140,9 @@ class IdentityTransport(httpx.AsyncBaseTransport):
             tokens["id_token"] = self._signed(claims | {"sub": self.identity["sub"]})
             return httpx.Response(200, json=tokens)
         claims = jwt.decode(body.decode().strip(), options={"verify_signature": False})
+        if self.meet is not None:
+            async with asyncio.timeout(30):
+                await self.meet.wait()
         return httpx.Response(
             200,
             content=self._signed(claims | self.identity).encode(),

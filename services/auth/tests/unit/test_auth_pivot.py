@@ -56,6 +56,8 @@ def test_demo_identities_match_their_accounts_except_pauls_family_name() -> None
         matched = [name for name, member in accounts.items() if pivot.matches(member, person)]
         expected = [] if row["login"] == "paul" else [row["given_name"]]
         assert matched == expected, row["login"]
+        # The demo accounts' emails are their identities': the ones that match link at once.
+        assert all(pivot.same_verified_email(accounts[name], person) for name in matched)
 
 
 def test_a_different_birth_date_or_place_does_not_match() -> None:
@@ -75,3 +77,14 @@ def test_accents_case_and_hyphens_do_not_matter() -> None:
     )
     assert pivot.birth_date_of(identity(row | {"birthdate": "1953-00-00"})) is None
     assert date(1953, 7, 21) == marie.birth_date
+
+
+def test_only_the_address_franceconnect_verified_makes_the_account_the_persons() -> None:
+    camille = members()["Camille"]
+    row = json.loads(IDENTITIES.read_text())[0]
+    assert pivot.same_verified_email(camille, identity(row))
+    assert pivot.same_verified_email(
+        camille, identity(row | {"email": " Camille.MARTIN@example.fr"})
+    )
+    assert not pivot.same_verified_email(camille, identity(row | {"email": "autre@example.fr"}))
+    assert not pivot.same_verified_email(camille, identity(row | {"email": ""}))

@@ -579,12 +579,16 @@ class FranceConnectRepository:
         )
         return found is not None
 
-    async def link(self, *, subject: str, member_id: uuid.UUID, now: datetime, how: str) -> None:
-        await self._session.execute(
-            FRANCECONNECT_LINKS.insert().values(
-                subject=subject, member_id=member_id, linked_at=now, how=how
-            )
+    async def link(self, *, subject: str, member_id: uuid.UUID, now: datetime, how: str) -> bool:
+        """Link ``subject`` to the member; False when the subject or the member has a link
+        already (another request linked them a moment ago: read ``member_of`` again)."""
+        linked = await self._session.scalar(
+            insert(FRANCECONNECT_LINKS)
+            .values(subject=subject, member_id=member_id, linked_at=now, how=how)
+            .on_conflict_do_nothing()
+            .returning(FRANCECONNECT_LINKS.c.subject)
         )
+        return linked is not None
 
     async def add_pending(
         self,
@@ -616,8 +620,3 @@ class FranceConnectRepository:
             )
         ).first()
         return (row.subject, row.id_token) if row else None
-
-    async def drop_pending(self, token_hash: str) -> None:
-        await self._session.execute(
-            delete(FRANCECONNECT_PENDING).where(FRANCECONNECT_PENDING.c.token_hash == token_hash)
-        )

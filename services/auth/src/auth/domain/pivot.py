@@ -4,6 +4,11 @@ The pivot (names, birth date, gender, place of birth) is compared with what the 
 account holds: birth date and names as registered, sex and place of birth as the NIR says
 them. Names are compared without accents, case or hyphen differences; FranceConnect gives
 every given name, the account the first one at least.
+
+A match says the account was opened under this person's identity, not by them: anyone who
+knows a person's number, birth date and names can open an account in their name with an
+address of their own. The account speaks for the person only when its address (verified by
+the activation or email-change code) is also the one FranceConnect verified.
 """
 
 from __future__ import annotations
@@ -44,3 +49,10 @@ def matches(member: Member, identity: FranceConnectIdentity) -> bool:
     if identity.birthcountry == FRANCE:
         return member.nir.place_code == identity.birthplace.upper()
     return member.nir.born_abroad and member.nir.commune == identity.birthcountry[-3:]
+
+
+def same_verified_email(member: Member, identity: FranceConnectIdentity) -> bool:
+    """Whether the account's address is the one FranceConnect verified (case aside)."""
+    if not identity.email:
+        return False
+    return member.email.strip().casefold() == identity.email.strip().casefold()

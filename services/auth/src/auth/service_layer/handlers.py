@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Literal
 
 from auth.adapters.franceconnect import FranceConnectClient
 from auth.adapters.passwords import PasswordHasher
@@ -52,6 +53,7 @@ from contracts.events.auth import (
     AccountLocked,
     ActivationCodeIssued,
     EmailChangeCodeIssued,
+    FranceConnectLinked,
     MemberContactChanged,
     PasswordResetRequested,
 )
@@ -90,6 +92,21 @@ def contact_changed(member: Member) -> MemberContactChanged:
         email=member.email,
         given_name=member.given_name,
         family_name=member.family_name,
+    )
+
+
+def franceconnect_linked(
+    member: Member, *, now: datetime, confirmed_by: Literal["identity", "password"]
+) -> FranceConnectLinked:
+    """Told to the account's address whenever an identity is linked to it."""
+    return FranceConnectLinked.new(
+        producer=PRODUCER,
+        member_id=member.id,
+        fund=member.fund,
+        email=member.email,
+        given_name=member.given_name,
+        linked_at=now,
+        confirmed_by=confirmed_by,
     )
 
 
@@ -872,6 +889,30 @@ async def start_franceconnect(
     return url, binding
 
 
+async def _account_of_identity(
+    uow: AuthUnitOfWork, identity: FranceConnectIdentity
+) -> Member | None:
+    """The account a FranceConnect identity opens without a password, on its first login:
+    the only active account its pivot describes, not linked to another identity yet, whose
+    verified address is the one FranceConnect verified (see ``pivot``). Any other case asks
+    for the account's number and password once."""
+    born = pivot.birth_date_of(identity)
+    candidates = [
+        candidate
+        for candidate in (await uow.members.born_on(born) if born else [])
+        if pivot.matches(candidate, identity)
+    ]
+    if len(candidates) != 1:
+        return None
+    [candidate] = candidates
+    if not pivot.same_verified_email(candidate, identity):
+        logger.info("franceconnect identity matches an account whose address differs")
+        return None
+    if await uow.franceconnect.is_linked(candidate.id):
+        return None
+    return candidate
+
+
 @dataclass(frozen=True)
 class FranceConnectOutcome:
     """Either a session (the identity is linked to a member) or a link to confirm."""
@@ -909,6 +950,7 @@ async def finish_franceconnect(
         id_token, nonce=nonce, access_token=access_token, now=now
     )
     info = await franceconnect.userinfo(access_token, subject=claims["sub"], now=now)
+    email = info.get("email")
     identity = FranceConnectIdentity(
         subject=claims["sub"],
         given_name=str(info.get("given_name", "")),
@@ -917,24 +959,22 @@ async def finish_franceconnect(
         gender=str(info.get("gender", "")),
         birthplace=str(info.get("birthplace", "")),
         birthcountry=str(info.get("birthcountry", "")),
-        email=info.get("email"),
+        email=email if isinstance(email, str) else None,
     )
     async with unit_of_work() as uow:
         member_id = await uow.franceconnect.member_of(identity.subject)
         member = await uow.members.get(member_id) if member_id else None
         how = "linked"
         if member is None:
-            born = pivot.birth_date_of(identity)
-            candidates = [
-                candidate
-                for candidate in (await uow.members.born_on(born) if born else [])
-                if pivot.matches(candidate, identity)
-            ]
-            if len(candidates) == 1 and not await uow.franceconnect.is_linked(candidates[0].id):
-                member, how = candidates[0], "pivot"
-                await uow.franceconnect.link(
-                    subject=identity.subject, member_id=member.id, now=now, how="pivot"
-                )
+            candidate = await _account_of_identity(uow, identity)
+            if candidate is not None:
+                if await uow.franceconnect.link(
+                    subject=identity.subject, member_id=candidate.id, now=now, how="pivot"
+                ):
+                    uow.publish(franceconnect_linked(candidate, now=now, confirmed_by="identity"))
+                    member, how = candidate, "pivot"
+                elif await uow.franceconnect.member_of(identity.subject) == candidate.id:
+                    member = candidate  # linked by the same person's login a moment ago
         if member is None or not member.active:
             token = new_secret()
             await uow.franceconnect.add_pending(
@@ -1000,18 +1040,16 @@ async def link_franceconnect(
         if not member.active:
             await uow.commit()
             raise AccountNotActivated()
-        linked_to = await uow.franceconnect.member_of(subject)
-        if linked_to not in (None, member.id) or (
-            linked_to is None and await uow.franceconnect.is_linked(member.id)
+        if await uow.franceconnect.member_of(subject) is None and await uow.franceconnect.link(
+            subject=subject, member_id=member.id, now=now, how="password"
         ):
+            uow.publish(franceconnect_linked(member, now=now, confirmed_by="password"))
+        if await uow.franceconnect.member_of(subject) != member.id:
             # This identity has another account, or this account another identity.
             await uow.commit()
             raise Conflict()
-        await uow.franceconnect.drop_pending(digest(cmd.pending_token))
-        if linked_to is None:
-            await uow.franceconnect.link(
-                subject=subject, member_id=member.id, now=now, how="password"
-            )
+        # The pending login stays until it expires: a form sent twice (a double click, a
+        # retry after a lost answer) opens the account again, with its password again.
         session, refresh, csrf_token = await _open_session(
             uow,
             member,
