@@ -32,6 +32,14 @@ describe('the skill filter of the queue', () => {
     }
   });
 
+  it('looks through every skill when searching by reference, for every agent', () => {
+    expect(defaultSkillFilter(['famille'], true)).toBe('all');
+    expect(skillFilterFromParam(null, ['famille'], true)).toBe('all');
+    expect(skillFilterFromParam('miennes', ['famille'], true)).toBe('mine');
+    expect(skillParam('all', ['famille'], true)).toBeNull();
+    expect(skillParam('mine', ['famille'], true)).toBe('miennes');
+  });
+
   it('asks the API for skill=mine, or for every skill', () => {
     expect(skillQuery('mine')).toBe('mine');
     expect(skillQuery('all')).toBeUndefined();

@@ -5,7 +5,9 @@
  * has skills. The queue opens on « Mes compétences » (the API's `skill=mine`: the threads of
  * the agent's skills and those assigned to them) when the agent has skills, on « Toutes »
  * otherwise. The choice is kept in the address (`competences=miennes|toutes`) only when it
- * differs from that default, so a shared link keeps what its author saw.
+ * differs from that default, so a shared link keeps what its author saw. A search by reference
+ * looks through every skill by default (« Toutes »): the member on the phone may be calling
+ * about any thread of the fund.
  */
 
 export type SkillFilter = 'mine' | 'all';
@@ -17,20 +19,20 @@ export const SKILL_FILTERS: { value: SkillFilter; label: string }[] = [
 
 const PARAM_VALUES: Record<SkillFilter, string> = { mine: 'miennes', all: 'toutes' };
 
-export function defaultSkillFilter(agentSkills: readonly string[]): SkillFilter {
-  return agentSkills.length > 0 ? 'mine' : 'all';
+export function defaultSkillFilter(agentSkills: readonly string[], searching = false): SkillFilter {
+  return agentSkills.length > 0 && !searching ? 'mine' : 'all';
 }
 
-/** The filter the address asks for (`competences`), else the agent's default. */
-export function skillFilterFromParam(param: string | null, agentSkills: readonly string[]): SkillFilter {
+/** The filter the address asks for (`competences`), else the default (the agent's, or a search's). */
+export function skillFilterFromParam(param: string | null, agentSkills: readonly string[], searching = false): SkillFilter {
   if (param === PARAM_VALUES.mine) return 'mine';
   if (param === PARAM_VALUES.all) return 'all';
-  return defaultSkillFilter(agentSkills);
+  return defaultSkillFilter(agentSkills, searching);
 }
 
-/** What to write in the address for this filter: nothing when it is the agent's default. */
-export function skillParam(filter: SkillFilter, agentSkills: readonly string[]): string | null {
-  return filter === defaultSkillFilter(agentSkills) ? null : PARAM_VALUES[filter];
+/** What to write in the address for this filter: nothing when it is the default. */
+export function skillParam(filter: SkillFilter, agentSkills: readonly string[], searching = false): string | null {
+  return filter === defaultSkillFilter(agentSkills, searching) ? null : PARAM_VALUES[filter];
 }
 
 /** The `skill` query parameter of the messages API. */

@@ -19,7 +19,10 @@ import {
 } from '@mes-messages/shared';
 import { APP_TITLE } from '../App';
 import { BASE, useSession } from '../session';
-import { SKILL_FILTERS, type SkillFilter, skillFilterFromParam, skillLabel, skillParam, skillQuery } from '../routing';
+import { SKILL_FILTERS, type SkillFilter, skillLabel } from '../routing';
+import { apiQuery, narrowsSearch, queueSearch, queueView, referenceSearch } from '../queueAddress';
+import { ReferenceSearchBar } from '../ReferenceSearchBar';
+import { searchOutcome } from '../referenceSearch';
 import type { AgentThread, QueueCounts, QueuePage as QueuePageData, Status } from '../types';
 
 interface Tree {
@@ -40,18 +43,14 @@ export function isOverdue(thread: { status: Status; due_date: string }, today: s
 }
 
 export function QueuePage() {
-  useDocumentTitle('File des demandes', APP_TITLE);
   const params = useSearchParams();
-  const agentSkills = useSession().agent?.skills ?? [];
-  const filters = {
-    skills: skillFilterFromParam(params.get('competences'), agentSkills),
-    status: params.get('statut') ?? 'open',
-    assigned: params.get('attribution') ?? 'any',
-    overdue: params.get('retard') === '1',
-    theme: params.get('theme') ?? '',
-    subject: params.get('sujet') ?? '',
-    motif: params.get('motif') ?? '',
-  };
+  const agent = useSession().agent;
+  const agentSkills = agent?.skills ?? [];
+  const view = queueView(params, agentSkills);
+  const { filters, reference } = view;
+  const searching = reference !== null;
+  const narrowed = searching && narrowsSearch(filters);
+  useDocumentTitle(searching ? `Référence ${reference} - File des demandes` : 'File des demandes', APP_TITLE);
   const [form, setForm] = useState(filters);
   const [tree, setTree] = useState<Tree | null>(null);
   const [threads, setThreads] = useState<AgentThread[] | null>(null);
@@ -61,17 +60,7 @@ export function QueuePage() {
   const [failure, setFailure] = useState<string | null>(null);
   const key = params.toString();
 
-  const query = (after: string | null) => ({
-    skill: skillQuery(filters.skills),
-    status: filters.status,
-    assigned: filters.assigned,
-    overdue: filters.overdue ? 'true' : undefined,
-    theme: filters.theme,
-    subject: filters.subject,
-    motif: filters.motif,
-    cursor: after,
-    limit: 25,
-  });
+  const query = (after: string | null) => apiQuery(view, after);
 
   useEffect(() => {
     api.get<Tree>('/api/catalog/tree').then(setTree).catch(() => setTree({ themes: [] }));
@@ -82,9 +71,13 @@ export function QueuePage() {
     setForm(filters);
     setThreads(null);
     setFailure(null);
+    if (searching) setCounts(null);
     Promise.all([
       api.get<QueuePageData>('/api/messages/agent/threads', { query: query(null) }),
-      api.get<QueueCounts>('/api/messages/agent/threads/counts', { query: { theme: filters.theme, subject: filters.subject, motif: filters.motif } }),
+      // The counts describe the queue; a search shows what it found instead.
+      searching
+        ? Promise.resolve(null)
+        : api.get<QueueCounts>('/api/messages/agent/threads/counts', { query: { theme: filters.theme, subject: filters.subject, motif: filters.motif } }),
     ])
       .then(([page, found]) => {
         if (cancelled) return;
@@ -102,17 +95,12 @@ export function QueuePage() {
 
   function apply(event: FormEvent) {
     event.preventDefault();
-    const next = new URLSearchParams();
-    const skills = skillParam(form.skills, agentSkills);
-    if (skills) next.set('competences', skills);
-    if (form.status !== 'open') next.set('statut', form.status);
-    if (form.assigned !== 'any') next.set('attribution', form.assigned);
-    if (form.overdue) next.set('retard', '1');
-    if (form.theme) next.set('theme', form.theme);
-    if (form.subject) next.set('sujet', form.subject);
-    if (form.motif) next.set('motif', form.motif);
-    const text = next.toString();
-    navigate(`${BASE}/${text ? `?${text}` : ''}`);
+    // While searching, the filters narrow the search; otherwise they are the queue's.
+    navigate(`${BASE}/${queueSearch({ reference, filters: form }, agentSkills)}`);
+  }
+
+  function search(wanted: string) {
+    navigate(`${BASE}/${referenceSearch(wanted, agentSkills)}`);
   }
 
   async function more() {
@@ -132,7 +120,15 @@ export function QueuePage() {
   return (
     <>
       <PageHeading>File des demandes</PageHeading>
-      {counts ? (
+      <ReferenceSearchBar fund={agent?.fund ?? ''} current={reference} onSearch={search} />
+      {searching ? (
+        <p>
+          <Link to={`${BASE}/`} className="fr-link fr-icon-arrow-left-line fr-link--icon-left">
+            Revenir à la file
+          </Link>
+        </p>
+      ) : null}
+      {counts && !searching ? (
         <ul className="mm-counts" aria-label="Nombre de demandes">
           <li><Badge severity="info" noIcon>Mes compétences : {counts.my_skills}</Badge></li>
           <li><Badge severity="info" noIcon>Ouvertes : {counts.open}</Badge></li>
@@ -146,7 +142,7 @@ export function QueuePage() {
           ) : null}
         </ul>
       ) : null}
-      <form onSubmit={apply} className="fr-mb-4w" aria-label="Filtrer la file">
+      <form onSubmit={apply} className="fr-mb-4w" aria-label={searching ? 'Filtrer la recherche' : 'Filtrer la file'}>
         <div className="mm-filters">
           <Select
             id="filtre-competences"
@@ -191,14 +187,27 @@ export function QueuePage() {
           {hint}
         </Alert>
       ) : null}
-      {threads && threads.length === 0 ? <p role="status">Aucune demande ne correspond à ces filtres.</p> : null}
+      <div role="status" id="resultat-recherche">
+        {searching && threads ? (
+          <p className={threads.length ? 'fr-mb-2w' : undefined}>
+            {searchOutcome(threads.length, reference, narrowed)}
+            {threads.length === 0 && narrowed ? (
+              <>
+                {' '}
+                <Link to={`${BASE}/${referenceSearch(reference, agentSkills)}`}>Chercher dans toutes les demandes de votre caisse</Link>
+              </>
+            ) : null}
+          </p>
+        ) : null}
+        {!searching && threads && threads.length === 0 ? <p>Aucune demande ne correspond à ces filtres.</p> : null}
+      </div>
       {threads && threads.length > 0 ? (
         <div className="fr-table" id="file">
           <div className="fr-table__wrapper">
             <div className="fr-table__container">
               <div className="fr-table__content">
                 <table>
-                  <caption>Demandes, par date d’échéance</caption>
+                  <caption>{searching ? `Demande de référence ${reference}` : 'Demandes, par date d’échéance'}</caption>
                   <thead>
                     <tr>
                       <th scope="col">Référence</th>
