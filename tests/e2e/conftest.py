@@ -393,6 +393,30 @@ class Backoffice:
         page.get_by_role("button", name="Se connecter", exact=True).click()
         page.get_by_role("heading", name="File des demandes", level=1).wait_for()
 
+    def search(self, page: Page, typed: str) -> None:
+        """Types ``typed`` in « Référence de la demande » and presses Enter, as an agent does
+        with the member on the phone; waits for the outcome. However long the queue, the
+        thread is found this way, never by its place on the queue's first page."""
+        if not page.url.split("?")[0].endswith("/backoffice/"):
+            page.goto("/backoffice/")
+        box = page.get_by_role("searchbox", name="Référence de la demande")
+        box.fill(typed)
+        box.press("Enter")
+        page.wait_for_url(re.compile(r"/backoffice/\?reference="))
+        page.locator("#resultat-recherche p").wait_for()
+
+    def find(self, page: Page, reference: str) -> Any:
+        """The queue's row of the thread ``reference``, found by searching it."""
+        self.search(page, reference)
+        row = page.locator(f"tr[data-reference='{reference}']")
+        expect(row).to_be_visible()
+        return row
+
+    def open_thread(self, page: Page, reference: str) -> None:
+        """Finds the thread by its reference and opens it."""
+        self.find(page, reference).get_by_role("link", name=reference).click()
+        page.get_by_role("heading", name=f"Demande {reference}").wait_for()
+
 
 @pytest.fixture
 def portal() -> Portal:

@@ -47,10 +47,7 @@ def test_a_reply_from_a_canned_reply_and_an_internal_note(
 
     agent = browsing.new_page()
     backoffice.login(agent, accounts.agent("agent"))
-    agent.get_by_role("combobox", name="Attribution").select_option("unassigned")
-    agent.get_by_role("button", name="Filtrer").click()
-    agent.get_by_role("link", name=reference).click()
-    agent.get_by_role("heading", name=f"Demande {reference}").wait_for()
+    backoffice.open_thread(agent, reference)
     agent.get_by_role("combobox", name="Réponse type").select_option(label=title)
     agent.get_by_role("button", name="Insérer").click()
     answer = agent.get_by_role("textbox", name=re.compile("^Votre réponse"))
@@ -104,9 +101,6 @@ def test_routing_by_skill_for_an_agent_without_skills(
     heading = member.get_by_role("heading", name=re.compile("Référence de votre demande"))
     expect(heading).to_be_visible()
     reference = re.search(r"[A-Z]{3}-\d{4}-\d{6}", heading.inner_text()).group(0)
-    member.goto("/messages")
-    member.get_by_role("link", name=reference).click()
-    thread_id = re.search(r"/messages/([0-9a-f-]{36})", member.url).group(1)
 
     nadia = browsing.new_page()
     backoffice.login(nadia, admin)
@@ -116,10 +110,22 @@ def test_routing_by_skill_for_an_agent_without_skills(
     nadia.get_by_role("button", name="Filtrer").click()
     nadia.wait_for_url("**/backoffice/?competences=miennes")
     expect(nadia.get_by_text("Votre compte n'a aucune compétence")).to_be_visible()
-    expect(nadia.get_by_role("link", name=reference)).to_have_count(0)
     shots(nadia, "file-sans-competence")
-
-    nadia.goto(f"/backoffice/demandes/{thread_id}")
+    # The new thread is not among hers: her search, narrowed to « Mes compétences », says so.
+    backoffice.search(nadia, reference)
+    expect(skills).to_have_value("all")
+    skills.select_option(label="Mes compétences")
+    nadia.get_by_role("button", name="Filtrer").click()
+    nadia.wait_for_url(f"**/backoffice/?reference={reference}&competences=miennes")
+    expect(nadia.locator("#resultat-recherche")).to_contain_text(
+        "Aucune demande ne porte cette référence parmi celles que retiennent vos filtres."
+    )
+    expect(nadia.locator(f"tr[data-reference='{reference}']")).to_have_count(0)
+    shots(nadia, "recherche-hors-de-ses-competences")
+    nadia.get_by_role("link", name="Chercher dans toutes les demandes de votre caisse").click()
+    nadia.wait_for_url(f"**/backoffice/?reference={reference}")
+    found = nadia.locator(f"tr[data-reference='{reference}']")
+    found.get_by_role("link", name=reference).click()
     nadia.get_by_role("heading", name=f"Demande {reference}").wait_for()
     skill_line = nadia.get_by_role("listitem").filter(has_text=re.compile("^Compétence"))
     expect(skill_line).to_contain_text(f"{THEME_FAMILLE} (hors de vos compétences)")
@@ -137,7 +143,8 @@ def test_routing_by_skill_for_an_agent_without_skills(
     nadia.get_by_role("link", name="Retour à la file").click()
     nadia.wait_for_url("**/backoffice/")
     expect(skills).to_have_value("all")
-    nadia.goto("/backoffice/?competences=miennes")
+    # Now hers: her « Mes compétences » holds it (found by its reference however long it is).
+    nadia.goto(f"/backoffice/?reference={reference}&competences=miennes")
     row = nadia.locator(f"tr[data-reference='{reference}']")
     expect(row).to_contain_text(THEME_FAMILLE)
     expect(row).to_contain_text(admin_name)

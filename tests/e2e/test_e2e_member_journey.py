@@ -186,13 +186,15 @@ def test_seed_journey_from_login_to_reading_the_reply(
     )
     assert TEXT not in confirmation_mail["text"], "an email must never quote the message"
 
-    # An agent of the fund finds the thread in the queue and replies.
+    # An agent of the fund finds the thread by its reference and replies.
     agent_page = browsing.new_page()
     backoffice.login(agent_page, accounts.agent("agent"))
     shots(agent_page, "back-office-file")
     axe_check(agent_page, "back office queue")
-    agent_page.get_by_role("link", name=reference).click()
-    agent_page.get_by_role("heading", name=f"Demande {reference}").wait_for()
+    backoffice.find(agent_page, reference)
+    shots(agent_page, "back-office-recherche-reference")
+    axe_check(agent_page, "back office search by reference")
+    backoffice.open_thread(agent_page, reference)
     expect(agent_page.get_by_text(TEXT)).to_be_visible()
     axe_check(agent_page, "back office thread")
     agent_page.get_by_role("button", name="Prendre en charge").click()
