@@ -260,8 +260,11 @@ async def test_the_reference_is_read_from_its_unique_index_whatever_the_other_fi
                     overdue_on=date.today(),
                     reference=reference,
                 ),
-                "another fund": QueueFilter(fund="CNO", statuses=(), reference=reference),
             }
+            # Another fund's reference: not even looked up.
+            for statuses in ((), OPEN_STATUSES):
+                other = QueueFilter(fund="CNO", statuses=statuses, reference=reference)
+                assert queue_statement(other, after=None, limit=26) is None
             for name, queue in queues.items():
                 for after in (None, (date.today() - timedelta(days=30), uuid.UUID(int=0))):
                     statement = queue_statement(queue, after=after, limit=26)

@@ -576,7 +576,11 @@ def _queue_branches(queue: QueueFilter) -> list[list[ColumnElement[bool]]]:
     Unique): a page costs the same with a thousand threads or a million. Elsewhere the skill
     filter is one condition on the status indexes, read in order. A reference names one
     thread: one branch, read from the reference's unique index, the other filters checked on
-    that row."""
+    that row; another fund's reference, none."""
+    if queue.reference is not None and not queue.reference.startswith(f"{queue.fund}-"):
+        # Another fund's reference is never in this queue: nothing is read, so nothing (not
+        # even the time of a lookup) tells whether that fund has such a thread.
+        return []
     conditions = _queue_conditions(queue)
     skills = queue.skills
     open_only = set(queue.statuses) == set(OPEN_STATUSES)
