@@ -24,6 +24,9 @@ class Settings(ServiceSettings):
     session_idle_seconds: int = 30 * 60
     #: ...and after this long in any case.
     session_max_seconds: int = 12 * 3600
+    #: A refresh token presented again this soon after its use, while the token that replaced
+    #: it is unused, is another tab refreshing at the same time (answered 409), not a theft.
+    refresh_reuse_grace_seconds: int = Field(default=30, ge=0, le=120)
     #: Protects the signing keys' private parts stored in the database.
     signing_key_passphrase: SecretStr = SecretStr("local-signing-key-passphrase-not-for-production")
     #: A new key is published this long before it may sign (verifiers cache the JWKS).

@@ -405,6 +405,16 @@ class SessionRepository:
             used_at=row.used_at,
         )
 
+    async def used_after(self, session_id: uuid.UUID, moment: datetime) -> bool:
+        """Whether a refresh token of the session was used after ``moment`` (tokens replace
+        one another: after a token's use, only its successor can be)."""
+        found = await self._session.scalar(
+            select(REFRESH_TOKENS.c.id)
+            .where(REFRESH_TOKENS.c.session_id == session_id, REFRESH_TOKENS.c.used_at > moment)
+            .limit(1)
+        )
+        return found is not None
+
     async def mark_used(self, token_id: uuid.UUID, now: datetime) -> None:
         await self._session.execute(
             update(REFRESH_TOKENS).where(REFRESH_TOKENS.c.id == token_id).values(used_at=now)

@@ -56,6 +56,12 @@ class InvalidRefreshToken(AuthError):
     """Unknown, expired or revoked refresh token, or its session is over."""
 
 
+class AlreadyRefreshed(AuthError):
+    """A refresh token presented again a moment after it was used, its successor not used
+    yet: another tab of the same browser refreshed at the same time. Nothing is issued and
+    nothing revoked; the successor (in the browser's cookie already) goes on."""
+
+
 class NotFound(AuthError):
     pass
 

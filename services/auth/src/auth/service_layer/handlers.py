@@ -18,6 +18,7 @@ from auth.config import Settings
 from auth.domain import commands, nir, passwords, pivot
 from auth.domain.errors import (
     AccountNotActivated,
+    AlreadyRefreshed,
     Conflict,
     Forbidden,
     FranceConnectRefused,
@@ -439,8 +440,12 @@ async def refresh_session(
     settings: Settings,
     issuer: TokenIssuer,
 ) -> IssuedSession:
-    """Swap a refresh token for a new one and a new access token. A refresh token used twice
-    was stolen (or leaked): its whole session is revoked."""
+    """Swap a refresh token for a new one and a new access token.
+
+    A refresh token used twice was stolen (or leaked): its whole session is revoked. Except
+    a moment after its use, while its successor is unused: two tabs of one browser refreshed
+    at once, and the second is told so (``AlreadyRefreshed``); the browser already holds the
+    successor the first one received."""
     now = clock.now()
     async with unit_of_work() as uow:
         token = await uow.sessions.refresh_token(digest(cmd.refresh_token))
@@ -450,6 +455,16 @@ async def refresh_session(
         if session is None:
             raise InvalidRefreshToken()
         if token.used_at is not None:
+            grace = timedelta(seconds=settings.refresh_reuse_grace_seconds)
+            if (
+                session.live(now)
+                and now - token.used_at <= grace
+                # Another tab shares the browser's CSRF token; someone else does not.
+                and (cmd.csrf_token is None or csrf_hash(cmd.csrf_token) == session.csrf_hash)
+                and not await uow.sessions.used_after(session.id, token.used_at)
+            ):
+                logger.info("refresh token presented again at once", session_id=str(session.id))
+                raise AlreadyRefreshed()
             await uow.sessions.revoke(session.id, now)
             await uow.commit()
             logger.warning("refresh token reused: session revoked", session_id=str(session.id))
@@ -892,10 +907,11 @@ async def start_franceconnect(
 async def _account_of_identity(
     uow: AuthUnitOfWork, identity: FranceConnectIdentity
 ) -> Member | None:
-    """The account a FranceConnect identity opens without a password, on its first login:
-    the only active account its pivot describes, not linked to another identity yet, whose
-    verified address is the one FranceConnect verified (see ``pivot``). Any other case asks
-    for the account's number and password once."""
+    """The account a FranceConnect identity may open without a password, on its first login:
+    the only active account its pivot describes, whose verified address is the one
+    FranceConnect verified (see ``pivot``). Any other case asks for the account's number and
+    password once. Linking it may still fail (the account has another identity), or have been
+    done by a login of the same person a moment ago: ``finish_franceconnect`` reads again."""
     born = pivot.birth_date_of(identity)
     candidates = [
         candidate
@@ -907,8 +923,6 @@ async def _account_of_identity(
     [candidate] = candidates
     if not pivot.same_verified_email(candidate, identity):
         logger.info("franceconnect identity matches an account whose address differs")
-        return None
-    if await uow.franceconnect.is_linked(candidate.id):
         return None
     return candidate
 

@@ -18,6 +18,7 @@ from auth.adapters.passwords import PasswordHasher
 from auth.config import Settings
 from auth.domain.errors import (
     AccountNotActivated,
+    AlreadyRefreshed,
     AuthError,
     Conflict,
     Forbidden,
@@ -343,6 +344,12 @@ def problem_of(
         )
     if isinstance(error, InvalidRefreshToken):
         return Problem(401, "session-expired", "Votre session a expiré : reconnectez-vous.")
+    if isinstance(error, AlreadyRefreshed):
+        return Problem(
+            409,
+            "already-refreshed",
+            "La session vient d'être renouvelée par un autre onglet : réessayez votre demande.",
+        )
     if isinstance(error, NotFound):
         return Problem(404, "not-found", "Cette ressource n'existe pas.")
     if isinstance(error, Forbidden):

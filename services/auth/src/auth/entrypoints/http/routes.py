@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from auth.domain import commands
 from auth.domain.errors import (
+    AlreadyRefreshed,
     AuthError,
     Forbidden,
     FranceConnectRefused,
@@ -394,10 +395,14 @@ async def log_in_agent(
 @sessions.post(
     "/session/refresh",
     summary="New access token (and refresh token) for the session",
+    description="A refresh token used twice ends the session (401), except when it comes "
+    "again within `AUTH_REFRESH_REUSE_GRACE_SECONDS` of its use and its successor is still "
+    "unused: another tab refreshed at the same time, the browser holds the new cookies "
+    "already, and the answer is 409 `already-refreshed` (retry the request).",
     dependencies=[SameOrigin],
     response_model=schemas.SessionPublic,
     response_model_exclude_none=True,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 409, 422),
 )
 async def refresh(
     request: Request,
@@ -425,6 +430,9 @@ async def refresh(
         )
     except Forbidden:
         raise csrf_refused() from None
+    except AlreadyRefreshed as error:
+        # No new tokens, and the cookies stay: the other tab's refresh set them already.
+        raise problem_of(error, now=services.clock.now()) from None
     except AuthError as error:
         problem = problem_of(error, now=services.clock.now())
         response = JSONResponse(
