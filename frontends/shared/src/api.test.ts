@@ -1,12 +1,23 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, ServiceUnavailableError, api, configureApi } from './api';
+import { ApiError, REFRESH_LOCK, ServiceUnavailableError, api, configureApi } from './api';
 
 function json(status: number, body: unknown, type = 'application/json'): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': type } });
 }
 
-afterEach(() => {
+const THREADS = '/api/messages/threads';
+const REFRESH = '/api/auth/session/refresh';
+
+function urls(fetch: ReturnType<typeof vi.fn>): string[] {
+  return fetch.mock.calls.map((call) => (call as unknown as [string])[0]);
+}
+
+afterEach(async () => {
   document.cookie = 'mm_csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
+  configureApi({ locks: null, refreshPath: REFRESH });
+  // A finished refresh is forgotten on the next turn of the event loop: let it be, so that
+  // each test starts with no refresh in flight.
+  await new Promise((resolve) => setTimeout(resolve, 0));
 });
 
 describe('api', () => {
@@ -63,6 +74,63 @@ describe('api', () => {
     configureApi({ fetch, onUnauthenticated });
     await expect(api.get('/api/messages/threads')).rejects.toBeInstanceOf(ApiError);
     expect(onUnauthenticated).toHaveBeenCalledOnce();
+  });
+
+  it('takes a 409 already-refreshed as refreshed: another tab just did it, the request is retried', async () => {
+    const alreadyRefreshed = {
+      type: 'https://mes-messages.msa.fr/problems/already-refreshed',
+      status: 409,
+      detail: "La session vient d'être renouvelée par un autre onglet : réessayez votre demande.",
+    };
+    const answers = [json(401, {}), json(409, alreadyRefreshed, 'application/problem+json'), json(200, { data: [1] })];
+    const fetch = vi.fn(async () => answers.shift()!);
+    const onUnauthenticated = vi.fn();
+    configureApi({ fetch, onUnauthenticated, locks: null });
+    await expect(api.get(THREADS)).resolves.toEqual({ data: [1] });
+    expect(urls(fetch)).toEqual([THREADS, REFRESH, THREADS]);
+    expect(onUnauthenticated).not.toHaveBeenCalled();
+  });
+
+  it('takes any other refusal of the refresh as the end of the session', async () => {
+    const conflict = { type: 'https://mes-messages.msa.fr/problems/conflict', status: 409 };
+    const answers = [json(401, {}), json(409, conflict, 'application/problem+json')];
+    const fetch = vi.fn(async () => answers.shift()!);
+    const onUnauthenticated = vi.fn();
+    configureApi({ fetch, onUnauthenticated, locks: null });
+    await expect(api.get(THREADS)).rejects.toBeInstanceOf(ApiError);
+    expect(urls(fetch)).toEqual([THREADS, REFRESH]);
+    expect(onUnauthenticated).toHaveBeenCalledOnce();
+  });
+
+  it('refreshes while holding the browser-wide lock, so that tabs refresh one at a time', async () => {
+    let holding = false;
+    const refreshedWhileHolding: boolean[] = [];
+    const locks = {
+      request: vi.fn(async (_name: string, callback: (lock: Lock | null) => unknown) => {
+        holding = true;
+        try {
+          return await callback(null);
+        } finally {
+          holding = false;
+        }
+      }),
+    };
+    let expired = true;
+    const fetch = vi.fn(async (url: string) => {
+      if (url === REFRESH) {
+        refreshedWhileHolding.push(holding);
+        expired = false;
+        return json(200, { profile: {} });
+      }
+      return expired ? json(401, {}) : json(200, { data: [] });
+    });
+    configureApi({ fetch: fetch as unknown as typeof globalThis.fetch, locks: locks as unknown as LockManager });
+    // Two requests of this tab find the session expired at once: one refresh, in the lock.
+    await Promise.all([api.get(THREADS), api.get('/api/messages/threads?page=2')]);
+    expect(locks.request).toHaveBeenCalledOnce();
+    expect(locks.request.mock.calls[0]![0]).toBe(REFRESH_LOCK);
+    expect(refreshedWhileHolding).toEqual([true]);
+    expect(holding).toBe(false);
   });
 
   it('turns a problem+json answer into an ApiError with the French detail and field errors', async () => {

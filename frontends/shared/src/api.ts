@@ -5,6 +5,9 @@
  *   CSRF token (the readable `mm_csrf` cookie) in `X-CSRF-Token`.
  * - On 401 the session is refreshed once (the refresh token is an HttpOnly cookie scoped to
  *   /api/auth/) and the request retried; if that fails the page goes to its login screen.
+ *   One refresh at a time per tab, and per browser where `navigator.locks` exists; a 409
+ *   `already-refreshed` (another tab refreshed with the same cookie a moment ago, and the
+ *   browser holds the new cookies) counts as refreshed.
  * - Bodies are sent as JSON, except a `URLSearchParams`, sent form-encoded.
  * - Errors come back as `ApiError` with the problem+json body (`detail` in French, `errors`
  *   per field), or as `ServiceUnavailableError` when the service cannot be reached.
@@ -64,13 +67,19 @@ export interface ApiConfig {
   /** Called once a request is refused for want of a session (refresh failed too). */
   onUnauthenticated: () => void;
   fetch: typeof fetch;
+  /** The browser's locks (`navigator.locks`), shared by its tabs; null where there are none. */
+  locks: Pick<LockManager, 'request'> | null;
 }
 
 const config: ApiConfig = {
   refreshPath: '/api/auth/session/refresh',
   onUnauthenticated: () => undefined,
   fetch: (...args) => globalThis.fetch(...args),
+  locks: globalThis.navigator?.locks ?? null,
 };
+
+/** The name of the lock every tab of the browser takes to refresh the session. */
+export const REFRESH_LOCK = 'mes-messages-session-refresh';
 
 export function configureApi(changes: Partial<ApiConfig>): void {
   Object.assign(config, changes);
@@ -89,12 +98,30 @@ export interface RequestOptions {
 
 let refreshing: Promise<boolean> | null = null;
 
+async function refreshOnce(path: string): Promise<boolean> {
+  const response = await send(path, { method: 'POST' });
+  if (response.ok) return true;
+  if (response.status === 409) {
+    // Another tab refreshed with the same cookie a moment ago: its answer set the new
+    // cookies in this browser too, and nothing was revoked. Retrying the request is enough.
+    const problem = (await parse(response)) as Problem | null;
+    return (problem?.type ?? '').endsWith('/already-refreshed');
+  }
+  return false;
+}
+
+/** Run `refresh` while holding the browser-wide refresh lock, when the browser has locks. */
+async function oneTabAtATime(refresh: () => Promise<boolean>): Promise<boolean> {
+  if (!config.locks) return refresh();
+  return await config.locks.request(REFRESH_LOCK, refresh);
+}
+
 async function refreshSession(): Promise<boolean> {
-  if (!config.refreshPath) return false;
+  const path = config.refreshPath;
+  if (!path) return false;
   refreshing ??= (async () => {
     try {
-      const response = await send(config.refreshPath!, { method: 'POST' });
-      return response.ok;
+      return await oneTabAtATime(() => refreshOnce(path));
     } catch {
       return false;
     } finally {
