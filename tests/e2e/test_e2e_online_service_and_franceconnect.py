@@ -51,7 +51,14 @@ def test_franceconnect_login_through_the_local_provider(browsing, e2e_stack, sho
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
     shots(page, "connecte-par-franceconnect")
     axe_check(page, "threads after FranceConnect")
+    # A link to the logout address, on any page of any site, logs nobody out: it is no GET.
+    assert page.request.get("/api/auth/franceconnect/logout").status == 405
+    assert page.request.get("/api/auth/me").status == 200
     # Logging out ends the FranceConnect session too, through the provider, back to the portal.
-    page.get_by_role("button", name="Se déconnecter").click()
+    end_session = re.compile(re.escape(e2e_stack.oidc_origin) + r"/api/v2/session/end\?")
+    with page.expect_request(end_session) as through_provider:
+        page.get_by_role("button", name="Se déconnecter").click()
+    assert "id_token_hint=" in through_provider.value.url
     page.wait_for_url(re.compile(re.escape(e2e_stack.base_url) + r"/(connexion.*)?$"))
     shots(page, "deconnecte")
+    assert page.request.get("/api/auth/me").status == 401

@@ -16,7 +16,14 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 import httpx
 import jwt
 import pytest
-from auth_test_support import AuthApp, MovableClock, running_app
+from auth_test_support import (
+    ORIGIN,
+    AuthApp,
+    MovableClock,
+    browser_headers,
+    registered_member,
+    running_app,
+)
 from cryptography.hazmat.primitives.asymmetric import ec
 from franceconnect_support import (
     LOGGED_OUT_URI,
@@ -66,10 +73,16 @@ async def test_an_identity_matching_one_member_logs_straight_in_then_out(seeded:
         assert me.json()["given_name"] == "Camille"
         assert me.json()["franceconnect_linked"] is True
 
-        # Logging out goes through the provider's end-session endpoint.
-        logout = await browser.get("/franceconnect/logout")
-        assert logout.status_code == 303
-        end_session = logout.headers["location"]
+        # Logging out is a state change: never a GET, which any page could send a browser to.
+        assert (await browser.get("/franceconnect/logout")).status_code == 405
+        without_csrf = await browser.post("/franceconnect/logout", headers={"Origin": ORIGIN})
+        assert without_csrf.status_code == 403
+        assert (await browser.get("/me")).status_code == 200, "still logged in"
+
+        # It answers where the browser goes next: the provider's end-session endpoint.
+        logout = await browser.post("/franceconnect/logout", headers=browser_headers(browser))
+        assert logout.status_code == 200, logout.text
+        end_session = logout.json()["logout_url"]
         parameters = parse_qs(urlsplit(end_session).query)
         assert end_session.startswith(seeded.settings.franceconnect_issuer + "/session/end?")
         assert parameters["post_logout_redirect_uri"] == [LOGGED_OUT_URI]
@@ -96,6 +109,16 @@ async def test_an_identity_matching_one_member_logs_straight_in_then_out(seeded:
         # Later logins go straight in too.
         again = await callback(browser, await through_provider(await start(browser), "camille"))
         assert again.headers["location"] == "http://localhost:8080/messages"
+
+
+async def test_the_franceconnect_logout_of_a_password_session_goes_home(auth_app: AuthApp) -> None:
+    nir, password = await registered_member(auth_app)
+    async with auth_app.client() as browser:
+        assert (await browser.post("/session", json={"nir": nir, "password": password})).is_success
+        logout = await browser.post("/franceconnect/logout", headers=browser_headers(browser))
+        assert logout.status_code == 200, logout.text
+        assert logout.json() == {"logout_url": "http://localhost:8080/"}
+        assert (await browser.get("/me")).status_code == 401
 
 
 async def test_an_ambiguous_identity_is_linked_once_with_number_and_password(

@@ -631,17 +631,23 @@ async def franceconnect_link(
     return response
 
 
-@franceconnect.get(
+@franceconnect.post(
     "/logout",
-    status_code=status.HTTP_303_SEE_OTHER,
-    summary="Log out here and at FranceConnect",
-    response_class=RedirectResponse,
-    responses=problem_responses(401),
+    summary="Log out here and at FranceConnect: the session ends, the browser goes to logout_url",
+    description="A state change, so never a GET (any page could send a browser to it): a "
+    "browser sends the `X-CSRF-Token` header, as for every POST. The session is revoked and "
+    "the cookies cleared; the browser then navigates to `logout_url`.",
+    response_model=schemas.FranceConnectLogout,
+    responses=problem_responses(401, 403),
 )
-async def franceconnect_logout(principal: LivePrincipal, services: ServicesDep) -> RedirectResponse:
+async def franceconnect_logout(principal: LivePrincipal, services: ServicesDep) -> JSONResponse:
     session_id = uuid.UUID(principal.session_id) if principal.session_id else None
     logout_url = await _end_session(session_id, services)
-    response = RedirectResponse(logout_url or _portal(services, "/"), status.HTTP_303_SEE_OTHER)
+    response = JSONResponse(
+        schemas.FranceConnectLogout(logout_url=logout_url or _portal(services, "/")).model_dump(
+            mode="json"
+        )
+    )
     clear_session_cookies(response, services.settings)
     return response
 

@@ -153,6 +153,19 @@ class SessionEnded(BaseModel):
     )
 
 
+class FranceConnectLogout(BaseModel):
+    logout_url: str = Field(
+        description="Where the browser goes next: FranceConnect's end-session endpoint (with "
+        "`id_token_hint`, `post_logout_redirect_uri` and `state`) for a session opened with "
+        "FranceConnect, which sends it back to the portal; the portal's home otherwise.",
+        examples=[
+            "https://fcp.integ01.dev-franceconnect.fr/api/v2/session/end?id_token_hint=eyJ...&"
+            "post_logout_redirect_uri=https%3A%2F%2Fmes-messages.msa.fr%2Fapi%2Fauth%2F"
+            "franceconnect%2Flogged-out&state=0f6c..."
+        ],
+    )
+
+
 class Accepted(BaseModel):
     detail: str
 
