@@ -72,7 +72,9 @@ async def listen(dsn: str, channel: str, wake: asyncio.Event, *, retry_interval:
             logger.debug("listener unavailable", channel=channel, error=repr(error))
         finally:
             if connection is not None and not connection.is_closed():
-                await connection.close()
+                # Dropped at once: a polite close may wait on a busy or vanishing server, and
+                # this runs when the service stops.
+                connection.terminate()
         await asyncio.sleep(retry_interval)
 
 

@@ -93,7 +93,10 @@ class RelayProducer:
                 try:
                     await producer.start()
                 except BaseException:
-                    await producer.stop()
+                    # Bounded: stopping a producer that never connected must not hold up a
+                    # service that is shutting down.
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(producer.stop(), 2)
                     raise
                 self._producer = producer
             return self._producer
