@@ -280,25 +280,7 @@ async def register_member(
             logger.info("registration for an existing account ignored")
             return
         member = replace(draft, id=account_id, password_hash=password_hash)
-        code, secret = OneTimeCode.issue(
-            member.id,
-            CodePurpose.ACTIVATION,
-            now=now,
-            valid_for=timedelta(hours=settings.activation_code_hours),
-            max_attempts=settings.code_max_attempts,
-        )
-        await uow.codes.save(code)
-        uow.publish(
-            ActivationCodeIssued.new(
-                producer=PRODUCER,
-                member_id=member.id,
-                fund=member.fund,
-                email=member.email,
-                given_name=member.given_name,
-                code=secret,
-                expires_at=code.expires_at,
-            )
-        )
+        await _send_activation_code(uow, member, settings=settings, now=now)
         await uow.commit()
 
 
@@ -313,33 +295,39 @@ async def renew_activation_code(
     for how often); the answer is the same whether the number has a pending account or not."""
     member_nir, typed = _typed_number(cmd.nir)
     now = clock.now()
-    valid_for = timedelta(hours=settings.activation_code_hours)
     async with unit_of_work() as uow:
         await _count_code_request(uow, f"activation-renewal:{typed}", settings=settings, now=now)
         member = await uow.members.get_by_nir(member_nir, for_update=True) if member_nir else None
         if member is None or member.active:
             await uow.commit()
             return
-        code, secret = OneTimeCode.issue(
-            member.id,
-            CodePurpose.ACTIVATION,
-            now=now,
-            valid_for=valid_for,
-            max_attempts=settings.code_max_attempts,
-        )
-        await uow.codes.save(code)
-        uow.publish(
-            ActivationCodeIssued.new(
-                producer=PRODUCER,
-                member_id=member.id,
-                fund=member.fund,
-                email=member.email,
-                given_name=member.given_name,
-                code=secret,
-                expires_at=code.expires_at,
-            )
-        )
+        await _send_activation_code(uow, member, settings=settings, now=now)
         await uow.commit()
+
+
+async def _send_activation_code(
+    uow: AuthUnitOfWork, member: Member, *, settings: Settings, now: datetime
+) -> None:
+    """A new activation code for ``member`` (replacing any earlier one), emailed by the notifier."""
+    code, secret = OneTimeCode.issue(
+        member.id,
+        CodePurpose.ACTIVATION,
+        now=now,
+        valid_for=timedelta(hours=settings.activation_code_hours),
+        max_attempts=settings.code_max_attempts,
+    )
+    await uow.codes.save(code)
+    uow.publish(
+        ActivationCodeIssued.new(
+            producer=PRODUCER,
+            member_id=member.id,
+            fund=member.fund,
+            email=member.email,
+            given_name=member.given_name,
+            code=secret,
+            expires_at=code.expires_at,
+        )
+    )
 
 
 async def _check_code(
