@@ -191,6 +191,36 @@ async def _check_password_throttled(
     return False, account
 
 
+async def _check_member_password(
+    uow: AuthUnitOfWork,
+    typed_nir: str,
+    password: str,
+    client_address: str,
+    *,
+    hasher: PasswordHasher,
+    settings: Settings,
+    now: datetime,
+) -> tuple[Member | None, bool, ThrottleState]:
+    """A member's number and password, checked under the brute-force rules (login and the
+    FranceConnect confirmation alike): the member if the number has one, whether the
+    password matched, and the account's throttle state after the try."""
+    member_nir = nir.parse_login(typed_nir)
+    typed = member_nir.value if member_nir else nir.normalize(typed_nir)
+    account_key, address_key = _throttle_keys("member", typed, client_address)
+    member = await uow.members.get_by_nir(member_nir) if member_nir else None
+    matched, account = await _check_password_throttled(
+        uow,
+        account_key=account_key,
+        address_key=address_key,
+        password_hash=member.password_hash if member else None,
+        password=password,
+        hasher=hasher,
+        settings=settings,
+        now=now,
+    )
+    return member, matched, account
+
+
 async def _count_code_request(
     uow: AuthUnitOfWork, key: str, *, settings: Settings, now: datetime
 ) -> None:
@@ -372,18 +402,13 @@ async def log_in_member(
     settings: Settings,
     issuer: TokenIssuer,
 ) -> IssuedSession:
-    member_nir = nir.parse_login(cmd.nir)
-    typed = member_nir.value if member_nir else nir.normalize(cmd.nir)
-    account_key, address_key = _throttle_keys("member", typed, cmd.client_address)
     now = clock.now()
     async with unit_of_work() as uow:
-        member = await uow.members.get_by_nir(member_nir) if member_nir else None
-        matched, account = await _check_password_throttled(
+        member, matched, account = await _check_member_password(
             uow,
-            account_key=account_key,
-            address_key=address_key,
-            password_hash=member.password_hash if member else None,
-            password=cmd.password,
+            cmd.nir,
+            cmd.password,
+            cmd.client_address,
             hasher=hasher,
             settings=settings,
             now=now,
@@ -1020,17 +1045,12 @@ async def link_franceconnect(
     if pending is None:
         raise InvalidLink()
     subject, id_token = pending
-    member_nir = nir.parse_login(cmd.nir)
-    typed = member_nir.value if member_nir else nir.normalize(cmd.nir)
-    account_key, address_key = _throttle_keys("member", typed, cmd.client_address)
     async with unit_of_work() as uow:
-        member = await uow.members.get_by_nir(member_nir) if member_nir else None
-        matched, _ = await _check_password_throttled(
+        member, matched, _ = await _check_member_password(
             uow,
-            account_key=account_key,
-            address_key=address_key,
-            password_hash=member.password_hash if member else None,
-            password=cmd.password,
+            cmd.nir,
+            cmd.password,
+            cmd.client_address,
             hasher=hasher,
             settings=settings,
             now=now,
