@@ -7,9 +7,9 @@ service as an HTML page or a bare 500 with a stack trace.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -177,6 +177,23 @@ def install_problem_handlers(app: FastAPI) -> None:
             ),
             request,
         )
+
+
+DomainError = TypeVar("DomainError", bound=Exception)
+
+
+def install_domain_errors(
+    app: FastAPI, base: type[DomainError], problem_for: Callable[[DomainError], Problem]
+) -> None:
+    """Answers every ``base`` error a route lets through with ``problem_for(error)``.
+
+    Each service keeps its table in ``entrypoints/http/errors.py``: the domain's errors
+    carry no HTTP status, and this one function maps them to problem types."""
+
+    async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+        return problem_response(problem_for(cast(DomainError, error)), request)
+
+    app.add_exception_handler(base, _domain_error)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -17,7 +17,8 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
@@ -255,3 +256,17 @@ def fuzz_for_server_errors(
         if not skip(operation):
             fuzz_one(operation, headers())
     return report
+
+
+@dataclass
+class MovableClock:
+    """A ``servicekit.clock.Clock`` for tests: real time, shifted by ``offset`` (move it on
+    with ``clock.offset += timedelta(...)``)."""
+
+    offset: timedelta = field(default_factory=timedelta)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
