@@ -26,6 +26,7 @@ help:
 	@echo "make test   run every test (unit, integration, end-to-end)"
 	@echo "make lint   ruff and mypy only"
 	@echo "make bench  benchmarks (listings, emails)"
+	@echo "make api-types  regenerate the OpenAPI documents and the web apps' API types"
 	@echo "make down   stop whatever the local stack left running"
 
 # --- installation -----------------------------------------------------------------------
@@ -61,7 +62,17 @@ frontends: node-modules
 		echo "› building $$app"; (cd $$app && npm run build --silent) || exit 1; \
 	done
 
-# Unit tests of the web apps (character counter, draft store, API client), with Vitest.
+# The services' OpenAPI documents (frontends/shared/api/) and the web apps' TypeScript types
+# generated from them (frontends/shared/src/generated/), both committed; a pytest and a Vitest
+# test fail when they are stale. Run after changing a route or a response model.
+.PHONY: api-types
+api-types: python-env node-modules
+	@echo "› OpenAPI documents (frontends/shared/api)"
+	@$(RUN) python frontends/scripts/openapi.py
+	@echo "› TypeScript types (frontends/shared/src/generated)"
+	@cd frontends && npm run --silent api-types
+
+# Unit tests of the web apps (character counter, draft store, API client, generated API types), with Vitest.
 .PHONY: frontend-tests
 frontend-tests: node-modules
 	@if [ -f frontends/package.json ]; then \
