@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit.guard import RequestGuardMiddleware
 from servicekit.logging import configure_logging, get_logger
 from servicekit.problems import Problem, install_problem_handlers
 from servicekit.runtime import ServiceRuntime
@@ -208,6 +209,7 @@ def create_service_app(
         registry=runtime.registry,
         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
     )
+    app.add_middleware(RequestGuardMiddleware)
     app.add_middleware(RequestContextMiddleware, requests=requests, latency=latency)
     install_problem_handlers(app)
 
