@@ -72,7 +72,12 @@ def test_each_service_runs_its_image_on_its_own_database(
     compose: dict[str, Any], service: str
 ) -> None:
     definition = compose["services"][service]
-    assert definition["build"] == {"context": "..", "dockerfile": f"services/{service}/Dockerfile"}
+    assert definition["build"] == {
+        "context": "..",
+        "dockerfile": "services/Dockerfile",
+        "args": {"SERVICE": service},
+    }
+    assert definition["image"] == f"mes-messages/{service}:local"
     environment = definition["environment"]
     assert environment[f"{service.upper()}_DATABASE_URL"] == (
         f"postgresql+asyncpg://{service}:{service}@postgres:5432/{service}"
@@ -103,6 +108,9 @@ def test_our_containers_are_hardened(compose: dict[str, Any]) -> None:
 
 
 def test_topics_come_from_the_contracts(compose: dict[str, Any]) -> None:
+    # The auth image, built as the auth service builds it: it carries the contracts package.
+    assert compose["services"]["kafka-topics"]["build"] == compose["services"]["auth"]["build"]
+    assert compose["services"]["kafka-topics"]["image"] == compose["services"]["auth"]["image"]
     script = "\n".join(compose["services"]["kafka-topics"]["command"])
     assert "from contracts import ALL_TOPICS" in script
     assert "ensure_topics" in script
