@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
+import time
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
@@ -63,6 +65,56 @@ def mask_nir_processor(
 _HANDLER_NAME = "servicekit-stdout"
 
 
+class RepeatedLineFilter(logging.Filter):
+    """Lets a warning or error that repeats through at most once per ``window`` seconds.
+
+    While a dependency is down, libraries and our own loops say the same thing many times a
+    second ("Unable connect to node ..."): the first line goes out, the repeats within the
+    window are counted, and the next line that goes out says how many were held back
+    (``repeated``). Lines below WARNING pass untouched.
+    """
+
+    def __init__(self, window: float = 10.0) -> None:
+        super().__init__()
+        self.window = window
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}
+
+    @staticmethod
+    def _key(record: logging.LogRecord) -> tuple[str, int, str]:
+        message = record.msg
+        if isinstance(message, Mapping):  # a structlog line: its event names it
+            message = message.get("event", "")
+        return record.name, record.levelno, str(message)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        key = self._key(record)
+        now = time.monotonic()
+        with self._lock:
+            last, held = self._seen.get(key, (float("-inf"), 0))
+            if now - last < self.window:
+                self._seen[key] = (last, held + 1)
+                return False
+            self._seen[key] = (now, 0)
+            if len(self._seen) > 1024:  # forget old keys rather than grow without bound
+                self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self.window}
+        if held:
+            record.repeated = held
+        return True
+
+
+def _add_repeated(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    record = event_dict.get("_record")
+    held = getattr(record, "repeated", None)
+    if held:
+        event_dict["repeated"] = held
+    return event_dict
+
+
 def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -> None:
     """Route structlog and standard logging through one pipeline to stdout."""
     timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
@@ -97,6 +149,7 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[
+            _add_repeated,
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             _add_service(service),
             renderer,
@@ -105,6 +158,7 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
     handler.set_name(_HANDLER_NAME)
+    handler.addFilter(RepeatedLineFilter())
     root = logging.getLogger()
     # Replace our own handler from an earlier call (one app per test, say), keep the others
     # (pytest's log capture, a debugger's).

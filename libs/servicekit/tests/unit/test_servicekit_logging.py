@@ -91,3 +91,24 @@ def test_database_errors_name_the_statement_without_its_values() -> None:
         ServiceSettings(database_url=SecretStr("postgresql+asyncpg://kit:kit@127.0.0.1:1/kit"))
     )
     assert engine.sync_engine.hide_parameters
+
+
+def test_a_repeated_warning_goes_out_once_per_window_then_says_how_many_were_held(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moments = iter([0.0, 1.0, 2.0, 3.0, 11.0])
+    monkeypatch.setattr("servicekit.logging.time.monotonic", lambda: next(moments))
+    configure_logging(service="kit", level="INFO", fmt="json")
+    broker = logging.getLogger("aiokafka.conn")
+    for _ in range(4):  # at 0, 1, 2 and 3 s: the first goes out, three are held
+        broker.warning("Unable connect to node with id %s", 1)
+    get_logger("test").info("request")  # below WARNING: never held back
+    broker.warning("Unable connect to node with id %s", 1)  # at 11 s: out, with the count
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert [line["event"] for line in lines] == [
+        "Unable connect to node with id 1",
+        "request",
+        "Unable connect to node with id 1",
+    ]
+    assert "repeated" not in lines[0]
+    assert lines[2]["repeated"] == 3
