@@ -1,12 +1,8 @@
-/** One difference between two catalog versions, as the catalog service describes it. */
-export interface CatalogChange {
-  kind: string;
-  code: string | null;
-  level: 'theme' | 'subject' | 'motif' | null;
-  label: string;
-  before?: unknown;
-  after?: unknown;
-}
+import type { CatalogChange } from './types';
+
+/** One difference between two catalog versions, as the catalog service describes it; a kind
+ * newer than this page is still described (« … modifié »). */
+export type DescribedChange = Omit<CatalogChange, 'kind'> & { kind: CatalogChange['kind'] | (string & {}) };
 
 const LEVEL: Record<string, string> = { theme: 'Thème', subject: 'Sujet', motif: 'Motif' };
 
@@ -19,7 +15,7 @@ function plain(value: unknown): string {
 }
 
 /** The change in a French sentence, for the admins who publish and read the history. */
-export function describeChange(change: CatalogChange): string {
+export function describeChange(change: DescribedChange): string {
   const node = `${LEVEL[change.level ?? ''] ?? 'Élément'} « ${change.label} »`;
   switch (change.kind) {
     case 'added':

@@ -10,6 +10,8 @@
  * about any thread of the fund.
  */
 
+import type { CatalogTheme, RoutingWarning } from './types';
+
 export type SkillFilter = 'mine' | 'all';
 
 export const SKILL_FILTERS: { value: SkillFilter; label: string }[] = [
@@ -40,20 +42,13 @@ export function skillQuery(filter: SkillFilter): string | undefined {
   return filter === 'mine' ? 'mine' : undefined;
 }
 
-export interface Theme {
-  code: string;
-  label: string;
-}
+/** What a skill's label is read from: a theme of the catalog (`GET /api/catalog/tree`). */
+export type Theme = Pick<CatalogTheme, 'code' | 'label'>;
 
 /** A skill in French: the label of the theme of the same code, else the code itself. */
 export function skillLabel(skill: string | null | undefined, themes: readonly Theme[]): string {
   if (!skill) return 'Non renseignée';
   return themes.find((theme) => theme.code === skill)?.label ?? skill;
-}
-
-export interface RoutingWarning {
-  code: string;
-  message: string;
 }
 
 /** The `warnings` of a claim or an assignment (none when the answer has no such field). */

@@ -1,6 +1,6 @@
 import { type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { ApiError, api, configureApi, navigate } from '@mes-messages/shared';
-import type { Agent } from './types';
+import type { Agent, Profile } from './types';
 
 interface SessionValue {
   agent: Agent | null | undefined;
@@ -20,8 +20,8 @@ export function loginPath(): string {
 
 async function fetchAgent(): Promise<Agent | null> {
   try {
-    const me = await api.get<Agent | { kind: 'member' }>('/api/auth/me');
-    return me.kind === 'agent' ? (me as Agent) : null;
+    const me = await api.get<Profile>('/api/auth/me');
+    return me.kind === 'agent' ? me : null;
   } catch (error) {
     if (error instanceof ApiError) return null;
     throw error;

@@ -1,132 +1,51 @@
-/** What the back office reads from the APIs (services' schemas.py). */
+/**
+ * What the back office reads from the APIs: the services' own schemas, generated from their
+ * OpenAPI documents (`make api-types`), under readable names; and the labels shown on screen.
+ */
+import type { AuthApi, CatalogApi, MessagesApi, NotifierApi } from '@mes-messages/shared';
 
-export interface Agent {
-  kind: 'agent';
-  id: string;
-  email: string;
-  given_name: string;
-  family_name: string;
-  role: 'agent' | 'supervisor' | 'admin';
-  fund: string;
-  skills: string[];
-  active: boolean;
-}
+type Auth = AuthApi.components['schemas'];
+type Catalog = CatalogApi.components['schemas'];
+type Messages = MessagesApi.components['schemas'];
+type Notifier = NotifierApi.components['schemas'];
 
-export interface Node {
-  code: string;
-  label: string;
-}
+// auth
+export type Agent = Auth['AgentPublic'];
+export type Agents = Auth['AgentsPublic'];
+/** What `GET /api/auth/me` answers: the back office keeps agents only. */
+export type Profile = Auth['MemberPublic'] | Agent;
 
-export interface Person {
-  id: string;
-  name: string | null;
-}
+// catalog
+export type CatalogTree = Catalog['TreePublic'];
+export type CatalogTheme = Catalog['ThemePublic'];
+export type CatalogDraft = Catalog['DraftPublic'];
+/** A node of the draft, at any level (a theme has subjects, a subject motifs). */
+export type CatalogNode = Catalog['Theme'] | Catalog['Subject'] | Catalog['Motif'];
+export type CatalogChange = Catalog['ChangePublic'];
+export type CatalogChanges = Catalog['ChangesPublic'];
+export type CatalogVersion = Catalog['VersionPublic'];
+export type CatalogVersions = Catalog['VersionsPublic'];
+/** What the editor sets of a node's online service (the fund addresses are kept). */
+export type OnlineServiceChange = Pick<Catalog['OnlineServiceIn'], 'title' | 'description' | 'url'>;
 
-export type Status = 'submitted' | 'in_progress' | 'answered' | 'closed';
+// messages
+export type Status = Messages['Status'];
+export type AgentThread = Messages['AgentThreadPublic'];
+export type AgentThreadDetail = Messages['AgentThreadDetail'];
+export type QueueCounts = Messages['QueueCounts'];
+export type QueuePage = Messages['AgentThreadsPublic'];
+export type RoutingWarning = Messages['WarningPublic'];
+export type CannedReply = Messages['CannedReplyPublic'];
+export type CannedReplies = Messages['CannedRepliesPublic'];
+export type CannedReplyRendered = Messages['CannedReplyRendered'];
+export type Access = Messages['AccessPublic'];
+export type Accesses = Messages['AccessesPublic'];
 
-export interface AgentThread {
-  id: string;
-  reference: string;
-  theme: Node;
-  subject: Node;
-  motif: Node;
-  status: Status;
-  status_label: string;
-  created_at: string;
-  last_activity_at: string;
-  due_date: string;
-  fund: string;
-  member: { id: string; given_name: string; family_name: string };
-  /** The motif's skill when the thread was sent; null when it is not known (older threads). */
-  skill: string | null;
-  assignee: Person | null;
-  assigned_at: string | null;
-  closed_at: string | null;
-  last_consulted_by_fund_at: string | null;
-}
+// notifier
+export type Delivery = Notifier['DeliveryPublic'];
+export type Deliveries = Notifier['DeliveriesPublic'];
 
-export interface AgentMessage {
-  id: string;
-  kind: 'message' | 'reply';
-  text: string;
-  created_at: string;
-  follow_up: boolean;
-  read_at: string | null;
-  author: Person;
-  canned_reply_id: string | null;
-}
-
-export interface Note {
-  id: string;
-  text: string;
-  author: Person;
-  created_at: string;
-}
-
-export interface AgentThreadDetail extends AgentThread {
-  messages: AgentMessage[];
-  notes: Note[];
-}
-
-export interface QueueCounts {
-  submitted: number;
-  in_progress: number;
-  answered: number;
-  closed: number;
-  open: number;
-  all: number;
-  mine: number;
-  unassigned: number;
-  overdue: number;
-  /** Open threads of the agent's skills or assigned to them (`skill=mine`). */
-  my_skills: number;
-  /** Open threads whose skill is not known. */
-  without_skill: number;
-}
-
-export interface QueuePage {
-  data: AgentThread[];
-  next_cursor: string | null;
-  /** Why the list may be empty: `skill=mine` for an agent without skills. */
-  hint?: string | null;
-}
-
-export interface CannedReply {
-  id: string;
-  title: string;
-  body: string;
-  updated_at: string;
-  updated_by: string | null;
-}
-
-export interface Delivery {
-  id: string;
-  kind: string;
-  status: string;
-  recipient: string | null;
-  created_at: string;
-  sent_at: string | null;
-  attempts: number;
-  last_error: string | null;
-  next_attempt_at: string | null;
-  message_id: string;
-}
-
-export interface Access {
-  thread_id: string;
-  reference: string;
-  agent: Person;
-  accessed_at: string;
-}
-
-export const STATUS_LABELS: Record<Status, string> = {
-  submitted: 'envoyé',
-  in_progress: 'en cours de traitement',
-  answered: 'répondu',
-  closed: 'clos',
-};
-
-export const DELIVERY_KINDS: Record<string, string> = {
+export const DELIVERY_KINDS: Record<Delivery['kind'], string> = {
   message_received: 'Confirmation de réception',
   follow_up_received: 'Confirmation de complément',
   reply_available: 'Réponse disponible',
@@ -134,9 +53,10 @@ export const DELIVERY_KINDS: Record<string, string> = {
   password_reset: 'Réinitialisation du mot de passe',
   account_locked: 'Compte verrouillé',
   email_change_code: 'Changement d’adresse',
+  franceconnect_linked: 'Compte relié à FranceConnect',
 };
 
-export const DELIVERY_STATUSES: Record<string, string> = {
+export const DELIVERY_STATUSES: Record<Delivery['status'], string> = {
   waiting_contact: 'en attente de l’adresse',
   pending: 'à envoyer',
   sending: 'en cours d’envoi',

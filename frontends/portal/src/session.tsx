@@ -1,6 +1,6 @@
 import { type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { ApiError, api, configureApi, navigate } from '@mes-messages/shared';
-import type { Fund, Member } from './types';
+import type { Fund, Funds, Member, SessionEnded } from './types';
 import { clearAllDrafts } from './draft';
 
 interface SessionValue {
@@ -22,19 +22,13 @@ let fundsCache: Promise<Fund[]> | null = null;
 
 export function loadFunds(): Promise<Fund[]> {
   fundsCache ??= api
-    .get<Fund[] | { data: Fund[] }>('/api/auth/funds', { refreshOnUnauthorized: false })
-    .then((answer) => (Array.isArray(answer) ? answer : answer.data))
+    .get<Funds>('/api/auth/funds', { refreshOnUnauthorized: false })
+    .then((answer) => answer.data)
     .catch((error) => {
       fundsCache = null;
       throw error;
     });
   return fundsCache;
-}
-
-function unwrapMember(answer: unknown): Member {
-  const value = answer as Record<string, unknown>;
-  const inner = (value.member ?? value.profile ?? value) as Member;
-  return inner;
 }
 
 export function loginPath(): string {
@@ -50,7 +44,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const reload = useCallback(async () => {
     try {
-      const me = unwrapMember(await api.get<unknown>('/api/auth/me'));
+      const me = await api.get<Member>('/api/auth/me');
       setMember(me);
       return me;
     } catch (error) {
@@ -74,7 +68,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     });
     void (async () => {
       try {
-        const me = unwrapMember(await api.get<unknown>('/api/auth/me', { refreshOnUnauthorized: true }));
+        const me = await api.get<Member>('/api/auth/me', { refreshOnUnauthorized: true });
         setMember(me);
       } catch {
         setMember(null);
@@ -96,8 +90,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     clearAllDrafts();
     let franceConnectLogout: string | null = null;
     try {
-      const ended = await api.delete<{ franceconnect_logout_url?: string | null } | null>('/api/auth/session', { refreshOnUnauthorized: false });
-      franceConnectLogout = ended?.franceconnect_logout_url ?? null;
+      const ended = await api.delete<SessionEnded>('/api/auth/session', { refreshOnUnauthorized: false });
+      franceConnectLogout = ended.franceconnect_logout_url;
     } catch {
       // The session may be gone already; the page forgets it anyway.
     }

@@ -1,122 +1,49 @@
-/** What the portal reads from the APIs (see each service's routes and schemas). */
+/**
+ * What the portal reads from the APIs: the services' own schemas, generated from their OpenAPI
+ * documents (`make api-types`), under readable names; and what exists only on screen.
+ */
+import type { AuthApi, CatalogApi, MessagesApi, NotifierApi } from '@mes-messages/shared';
 
-export interface Member {
-  id: string;
-  given_name: string;
-  family_name: string;
-  fund: string;
-  email?: string | null;
-  nir?: string | null;
-  franceconnect_linked?: boolean;
-  nir_masked?: string;
-  [other: string]: unknown;
+type Auth = AuthApi.components['schemas'];
+type Catalog = CatalogApi.components['schemas'];
+type Messages = MessagesApi.components['schemas'];
+type Notifier = NotifierApi.components['schemas'];
+
+// auth
+export type Member = Auth['MemberPublic'];
+export type Fund = Auth['FundPublic'];
+export type Funds = Auth['FundsPublic'];
+/** What `DELETE /api/auth/session` answers. */
+export interface SessionEnded {
+  /** Where the browser ends a FranceConnect session too; null for a password session. */
+  franceconnect_logout_url: string | null;
 }
 
-export interface Fund {
-  code: string;
-  name: string;
-  site: string;
-}
+// catalog
+export type CatalogTree = Catalog['TreePublic'];
+export type CatalogTheme = Catalog['ThemePublic'];
+export type CatalogSubject = Catalog['SubjectPublic'];
+export type CatalogMotif = Catalog['MotifPublic'];
+export type OnlineService = Catalog['OnlineServicePublic'];
 
-export interface OnlineService {
-  title: string;
-  description?: string | null;
-  url: string;
-  call_to_action?: string | null;
-}
+// messages
+export type Prepared = Messages['MessagePrepared'];
+export type Advisory = Messages['AdvisoryPublic'];
+export type ThreadCreated = Messages['ThreadCreated'];
+export type ThreadStatus = Messages['Status'];
+export type ThreadPublic = Messages['ThreadPublic'];
+export type ThreadsPublic = Messages['ThreadsPublic'];
+export type ThreadDetail = Messages['ThreadDetail'];
+export type ThreadMessage = Messages['MessagePublic'];
 
-export interface CatalogMotif {
-  code: string;
-  label: string;
-  online_service?: OnlineService | null;
-  response_time_days?: number;
-}
+// notifier
+/** What the member receives by email. */
+export type EmailPreferences = Notifier['PreferencesPublic'];
 
-export interface CatalogSubject {
-  code: string;
-  label: string;
-  online_service?: OnlineService | null;
-  motifs: CatalogMotif[];
-}
-
-export interface CatalogTheme {
-  code: string;
-  label: string;
-  online_service?: OnlineService | null;
-  subjects: CatalogSubject[];
-}
-
-export interface CatalogTree {
-  version: number;
-  themes: CatalogTheme[];
-}
-
-export interface Advisory {
-  code: string;
-  message: string;
-}
-
-export interface Prepared {
-  recap?: Record<string, unknown>;
-  online_service?: OnlineService | null;
-  advisories?: Advisory[];
-  characters?: number;
-}
-
-export type ThreadStatus = 'submitted' | 'in_progress' | 'answered' | 'closed';
-
-export interface ThreadSummary {
-  id: string;
-  reference: string;
-  theme_label?: string;
-  subject_label?: string;
-  motif_label?: string;
-  status: ThreadStatus;
-  status_label?: string;
-  created_at?: string;
-  last_activity_at?: string;
-  updated_at?: string;
-  unread_replies?: number;
-  due_date?: string | null;
-  [other: string]: unknown;
-}
-
-export interface ThreadsPage {
-  data: ThreadSummary[];
-  next_cursor?: string | null;
-}
-
-export interface ThreadEntry {
-  id: string;
-  kind: 'message' | 'reply';
-  text: string;
-  created_at: string;
-  author_name?: string | null;
-  read_at?: string | null;
-  follow_up?: boolean;
-}
-
-export interface ThreadDetail extends ThreadSummary {
-  entries: ThreadEntry[];
-  last_consulted_by_fund_at?: string | null;
-}
-
-export interface SentThread {
-  thread_id: string;
-  reference: string;
-  status?: ThreadStatus;
-  status_label?: string;
-  due_date?: string | null;
-}
-
-export const STATUS_LABELS: Record<ThreadStatus, string> = {
+/** The statuses offered by the list's filter, as the messages service words them. */
+export const STATUS_LABELS: Record<ThreadStatus, ThreadPublic['status_label']> = {
   submitted: 'envoyé',
   in_progress: 'en cours de traitement',
   answered: 'répondu',
   closed: 'clos',
 };
-
-/** What the member receives by email (the notifier's preferences). */
-export interface EmailPreferences {
-  thread_emails: boolean;
-}

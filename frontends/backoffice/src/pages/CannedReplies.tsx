@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Alert, Button, ErrorSummary, Input, Loading, PageHeading, Textarea, api, describeError, formatDateTime, useDocumentTitle } from '@mes-messages/shared';
 import { APP_TITLE } from '../App';
 import { isSupervisor, useSession } from '../session';
-import type { CannedReply } from '../types';
+import type { CannedReplies, CannedReply } from '../types';
 
 export function CannedRepliesPage() {
   useDocumentTitle('Réponses types', APP_TITLE);
@@ -19,7 +19,7 @@ export function CannedRepliesPage() {
 
   async function load() {
     try {
-      setReplies((await api.get<{ data: CannedReply[] }>('/api/messages/agent/canned-replies')).data);
+      setReplies((await api.get<CannedReplies>('/api/messages/agent/canned-replies')).data);
     } catch (error) {
       setFailure(describeError(error));
     }

@@ -6,43 +6,23 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Alert, Button, Checkbox, ErrorSummary, Input, Loading, PageHeading, Textarea, api, describeError, formatDateTime, useDocumentTitle } from '@mes-messages/shared';
 import { APP_TITLE } from '../App';
-import { type CatalogChange, describeChange } from '../catalogChanges';
-
-interface OnlineService {
-  title: string;
-  description: string;
-  url: string;
-  call_to_action?: string;
-  fund_urls?: Record<string, string>;
-}
-interface DraftNode {
-  code: string;
-  label: string;
-  active: boolean;
-  order: number;
-  online_service?: OnlineService | null;
-  subjects?: DraftNode[];
-  motifs?: DraftNode[];
-  response_time_days?: number;
-  skill?: string;
-}
-interface Draft {
-  revision: number;
-  based_on_version: number | null;
-  changes: CatalogChange[];
-  themes: DraftNode[];
-}
-interface Version {
-  version: number;
-  published_at: string;
-  origin: string;
-  change_count: number;
-}
+import { describeChange } from '../catalogChanges';
+import type {
+  CatalogChange,
+  CatalogChanges,
+  CatalogDraft as Draft,
+  CatalogNode as DraftNode,
+  CatalogVersion as Version,
+  CatalogVersions,
+  OnlineServiceChange,
+} from '../types';
 
 type Level = 'theme' | 'subject' | 'motif';
 
 function children(node: DraftNode): DraftNode[] {
-  return node.subjects ?? node.motifs ?? [];
+  if ('subjects' in node) return node.subjects;
+  if ('motifs' in node) return node.motifs;
+  return [];
 }
 
 export function CatalogPage() {
@@ -58,7 +38,7 @@ export function CatalogPage() {
   async function load() {
     try {
       setDraft(await api.get<Draft>('/api/catalog/admin/draft'));
-      setVersions((await api.get<{ data: Version[] }>('/api/catalog/admin/versions')).data);
+      setVersions((await api.get<CatalogVersions>('/api/catalog/admin/versions')).data);
     } catch (error) {
       setFailure(describeError(error));
     }
@@ -211,7 +191,7 @@ function VersionItem({ version }: { version: Version }) {
   async function loadChanges() {
     try {
       setFailure(null);
-      setChanges((await api.get<{ data: CatalogChange[] }>(`/api/catalog/admin/versions/${version.version}/changes`)).data);
+      setChanges((await api.get<CatalogChanges>(`/api/catalog/admin/versions/${version.version}/changes`)).data);
     } catch (error) {
       setFailure(describeError(error));
     }
@@ -254,13 +234,14 @@ function NodeEditor({
 }: {
   node: DraftNode;
   level: Level;
-  onSave: (changes: Record<string, unknown>, service: OnlineService | null | undefined) => void;
+  onSave: (changes: Record<string, unknown>, service: OnlineServiceChange | null | undefined) => void;
   onCancel: () => void;
   headingRef: React.RefObject<HTMLHeadingElement | null>;
 }) {
   const [label, setLabel] = useState(node.label);
   const [active, setActive] = useState(node.active);
-  const [days, setDays] = useState(String(node.response_time_days ?? ''));
+  const responseTimeDays = 'response_time_days' in node ? node.response_time_days : undefined;
+  const [days, setDays] = useState(String(responseTimeDays ?? ''));
   const [hasService, setHasService] = useState(Boolean(node.online_service));
   const [title, setTitle] = useState(node.online_service?.title ?? '');
   const [description, setDescription] = useState(node.online_service?.description ?? '');
@@ -279,8 +260,8 @@ function NodeEditor({
     const changes: Record<string, unknown> = {};
     if (label.trim() !== node.label) changes.label = label.trim();
     if (active !== node.active) changes.active = active;
-    if (level === 'motif' && Number(days) !== node.response_time_days) changes.response_time_days = Number(days);
-    let service: OnlineService | null | undefined;
+    if (level === 'motif' && Number(days) !== responseTimeDays) changes.response_time_days = Number(days);
+    let service: OnlineServiceChange | null | undefined;
     if (!hasService) service = node.online_service ? null : undefined;
     else if (title !== node.online_service?.title || description !== (node.online_service?.description ?? '') || url !== node.online_service?.url)
       service = { title: title.trim(), description, url: url.trim() };

@@ -23,11 +23,7 @@ import { SKILL_FILTERS, type SkillFilter, skillLabel } from '../routing';
 import { apiQuery, narrowsSearch, queueSearch, queueView, referenceSearch } from '../queueAddress';
 import { ReferenceSearchBar } from '../ReferenceSearchBar';
 import { searchOutcome } from '../referenceSearch';
-import type { AgentThread, QueueCounts, QueuePage as QueuePageData, Status } from '../types';
-
-interface Tree {
-  themes: { code: string; label: string; subjects: { code: string; label: string; motifs: { code: string; label: string }[] }[] }[];
-}
+import type { AgentThread, CatalogTree, QueueCounts, QueuePage as QueuePageData } from '../types';
 
 const QUEUE_STATUSES = [
   { value: 'open', label: 'Ouvertes (envoyé, en cours de traitement)' },
@@ -38,7 +34,7 @@ const QUEUE_STATUSES = [
   { value: 'all', label: 'Toutes' },
 ];
 
-export function isOverdue(thread: { status: Status; due_date: string }, today: string = todayInParis()): boolean {
+export function isOverdue(thread: Pick<AgentThread, 'status' | 'due_date'>, today: string = todayInParis()): boolean {
   return (thread.status === 'submitted' || thread.status === 'in_progress') && thread.due_date < today;
 }
 
@@ -52,7 +48,7 @@ export function QueuePage() {
   const narrowed = searching && narrowsSearch(filters);
   useDocumentTitle(searching ? `Référence ${reference} - File des demandes` : 'File des demandes', APP_TITLE);
   const [form, setForm] = useState(filters);
-  const [tree, setTree] = useState<Tree | null>(null);
+  const [tree, setTree] = useState<Pick<CatalogTree, 'themes'> | null>(null);
   const [threads, setThreads] = useState<AgentThread[] | null>(null);
   const [counts, setCounts] = useState<QueueCounts | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -63,7 +59,7 @@ export function QueuePage() {
   const query = (after: string | null) => apiQuery(view, after);
 
   useEffect(() => {
-    api.get<Tree>('/api/catalog/tree').then(setTree).catch(() => setTree({ themes: [] }));
+    api.get<CatalogTree>('/api/catalog/tree').then(setTree).catch(() => setTree({ themes: [] }));
   }, []);
 
   useEffect(() => {

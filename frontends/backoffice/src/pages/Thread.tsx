@@ -23,9 +23,24 @@ import {
 } from '@mes-messages/shared';
 import { APP_TITLE } from '../App';
 import { BASE, isSupervisor, useSession } from '../session';
-import { type Access, type Agent, type AgentThreadDetail, type CannedReply, DELIVERY_KINDS, DELIVERY_STATUSES, type Delivery } from '../types';
+import {
+  type Access,
+  type Accesses,
+  type Agent,
+  type AgentThreadDetail,
+  type Agents,
+  type CannedReplies,
+  type CannedReply,
+  type CannedReplyRendered,
+  type CatalogTree,
+  DELIVERY_KINDS,
+  DELIVERY_STATUSES,
+  type Deliveries,
+  type Delivery,
+  type RoutingWarning,
+} from '../types';
 import { isOverdue } from './Queue';
-import { type RoutingWarning, type Theme, handles, skillLabel, warningsOf } from '../routing';
+import { type Theme, handles, skillLabel, warningsOf } from '../routing';
 
 function Section({ id, title, children }: { id: string; title: string; children: React.ReactNode }) {
   return (
@@ -41,7 +56,7 @@ function DeliveryLog({ threadId }: { threadId: string }) {
   const [failure, setFailure] = useState<string | null>(null);
   useEffect(() => {
     api
-      .get<{ data: Delivery[] }>('/api/notifier/deliveries', { query: { thread_id: threadId } })
+      .get<Deliveries>('/api/notifier/deliveries', { query: { thread_id: threadId } })
       .then((page) => setDeliveries(page.data))
       .catch((error) => setFailure(describeError(error)));
   }, [threadId]);
@@ -93,7 +108,7 @@ function AccessAudit({ threadId }: { threadId: string }) {
   const [failure, setFailure] = useState<string | null>(null);
   useEffect(() => {
     api
-      .get<{ data: Access[] }>(`/api/messages/agent/threads/${threadId}/audit`)
+      .get<Accesses>(`/api/messages/agent/threads/${threadId}/audit`)
       .then((page) => setAccesses(page.data))
       .catch((error) => setFailure(describeError(error)));
   }, [threadId]);
@@ -143,13 +158,13 @@ export function ThreadPage({ threadId }: { threadId: string }) {
   useEffect(() => {
     void load();
     api
-      .get<{ themes: Theme[] }>('/api/catalog/tree')
+      .get<CatalogTree>('/api/catalog/tree')
       .then((tree) => setThemes(tree.themes))
       .catch(() => setThemes([]));
-    api.get<{ data: CannedReply[] }>('/api/messages/agent/canned-replies').then((page) => setCanned(page.data)).catch(() => setCanned([]));
+    api.get<CannedReplies>('/api/messages/agent/canned-replies').then((page) => setCanned(page.data)).catch(() => setCanned([]));
     if (isSupervisor(agent)) {
       api
-        .get<{ data: Agent[] }>('/api/auth/agents')
+        .get<Agents>('/api/auth/agents')
         .then((page) => setAgents(page.data.filter((candidate) => candidate.active && candidate.fund === agent?.fund)))
         .catch(() => setAgents([]));
     }
@@ -181,7 +196,7 @@ export function ThreadPage({ threadId }: { threadId: string }) {
   async function insertCanned() {
     if (!cannedChoice) return;
     try {
-      const rendered = await api.get<{ text: string }>(`/api/messages/agent/threads/${threadId}/canned-replies/${cannedChoice}`);
+      const rendered = await api.get<CannedReplyRendered>(`/api/messages/agent/threads/${threadId}/canned-replies/${cannedChoice}`);
       setReply(rendered.text);
       document.getElementById('reponse')?.focus();
     } catch (error) {

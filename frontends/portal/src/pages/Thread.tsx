@@ -22,7 +22,6 @@ import {
 } from '@mes-messages/shared';
 import { SERVICE_TITLE } from '../App';
 import { clearFollowUp, followUpWithSendKey, loadFollowUp, saveFollowUp, type FollowUpDraft } from '../draft';
-import { toDetail } from '../normalize';
 import { useSession } from '../session';
 import type { ThreadDetail } from '../types';
 import { StatusBadge } from './Threads';
@@ -50,7 +49,7 @@ export function ThreadPage({ threadId }: { threadId: string }) {
   async function load() {
     try {
       // Opening the thread marks its replies as read (the messages service does it).
-      setThread(toDetail(await api.get<Record<string, unknown>>(`/api/messages/threads/${encodeURIComponent(threadId)}`)));
+      setThread(await api.get<ThreadDetail>(`/api/messages/threads/${encodeURIComponent(threadId)}`));
     } catch (error) {
       if (error instanceof ApiError && (error.status === 404 || error.status === 422)) setNotFound(true);
       else setLoadError(describeError(error));
@@ -122,18 +121,16 @@ export function ThreadPage({ threadId }: { threadId: string }) {
       <PageHeading>Demande {thread.reference}</PageHeading>
       <StatusBadge thread={thread} />
       <ul className="fr-raw-list fr-mt-2w fr-mb-4w">
-        {thread.theme_label ? (
-          <li>
-            <span className="fr-text--bold">{labelled('Thème')}</span> {thread.theme_label}
-          </li>
-        ) : null}
         <li>
-          <span className="fr-text--bold">{labelled('Sujet')}</span> {thread.subject_label}
+          <span className="fr-text--bold">{labelled('Thème')}</span> {thread.theme.label}
         </li>
         <li>
-          <span className="fr-text--bold">{labelled('Motif')}</span> {thread.motif_label}
+          <span className="fr-text--bold">{labelled('Sujet')}</span> {thread.subject.label}
         </li>
-        {thread.due_date && thread.status !== 'closed' && thread.status !== 'answered' ? (
+        <li>
+          <span className="fr-text--bold">{labelled('Motif')}</span> {thread.motif.label}
+        </li>
+        {thread.status !== 'closed' && thread.status !== 'answered' ? (
           <li>
             <span className="fr-text--bold">{labelled('Réponse attendue au plus tard le')}</span> {formatCalendarDay(thread.due_date)}
           </li>
@@ -145,9 +142,9 @@ export function ThreadPage({ threadId }: { threadId: string }) {
       </ul>
       <h2>Échanges</h2>
       <ol className="fr-raw-list" aria-label="Messages et réponses, du plus ancien au plus récent">
-        {thread.entries.map((entry) => (
+        {thread.messages.map((entry) => (
           <li key={entry.id} className={`mm-entry${entry.kind === 'reply' ? ' mm-entry--reply' : ''}`}>
-            <h3 className="fr-h6 fr-mb-1v">{entry.kind === 'reply' ? `Réponse de votre MSA${entry.author_name ? ` (${entry.author_name})` : ''}` : 'Votre message'}</h3>
+            <h3 className="fr-h6 fr-mb-1v">{entry.kind === 'reply' ? 'Réponse de votre MSA' : 'Votre message'}</h3>
             <p className="mm-entry__meta">{formatDateTime(entry.created_at)}</p>
             <p className="mm-prewrap fr-mb-0">{entry.text}</p>
           </li>

@@ -17,8 +17,7 @@ import {
   useSearchParams,
 } from '@mes-messages/shared';
 import { SERVICE_TITLE } from '../App';
-import { statusLabel, toSummary } from '../normalize';
-import { STATUS_LABELS, type ThreadSummary, type ThreadStatus } from '../types';
+import { STATUS_LABELS, type ThreadPublic, type ThreadStatus, type ThreadsPublic } from '../types';
 
 const STATUS_SEVERITY: Record<ThreadStatus, 'info' | 'new' | 'success' | undefined> = {
   submitted: 'info',
@@ -27,11 +26,11 @@ const STATUS_SEVERITY: Record<ThreadStatus, 'info' | 'new' | 'success' | undefin
   closed: undefined,
 };
 
-export function StatusBadge({ thread }: { thread: { status: ThreadStatus; status_label?: string } }) {
+export function StatusBadge({ thread }: { thread: Pick<ThreadPublic, 'status' | 'status_label'> }) {
   const severity = STATUS_SEVERITY[thread.status];
   return (
     <Badge severity={severity} small noIcon>
-      {statusLabel(thread)}
+      {thread.status_label}
     </Badge>
   );
 }
@@ -43,16 +42,16 @@ export function ThreadsPage() {
   const status = params.get('statut') ?? '';
   const [search, setSearch] = useState(query);
   const [statusFilter, setStatusFilter] = useState(status);
-  const [threads, setThreads] = useState<ThreadSummary[] | null>(null);
+  const [threads, setThreads] = useState<ThreadPublic[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
 
   async function load(after: string | null) {
-    const page = await api.get<{ data: Record<string, unknown>[]; next_cursor?: string | null }>('/api/messages/threads', {
+    const page = await api.get<ThreadsPublic>('/api/messages/threads', {
       query: { q: query, status, cursor: after, limit: 20 },
     });
-    return { data: page.data.map(toSummary), next: page.next_cursor ?? null };
+    return { data: page.data, next: page.next_cursor };
   }
 
   useEffect(() => {
@@ -162,8 +161,7 @@ export function ThreadsPage() {
                           ) : null}
                         </td>
                         <td>
-                          {thread.subject_label}
-                          {thread.motif_label ? ` - ${thread.motif_label}` : ''}
+                          {thread.subject.label} - {thread.motif.label}
                         </td>
                         <td>
                           <StatusBadge thread={thread} />

@@ -34,9 +34,8 @@ import {
 } from '@mes-messages/shared';
 import { SERVICE_TITLE } from '../App';
 import { type Draft, type WizardStep, clearDraft, emptyDraft, fingerprint, loadDraft, saveDraft, withSendKey } from '../draft';
-import { toSent } from '../normalize';
 import { useSession } from '../session';
-import type { Advisory, CatalogMotif, CatalogSubject, CatalogTheme, CatalogTree, OnlineService, Prepared, SentThread } from '../types';
+import type { Advisory, CatalogMotif, CatalogSubject, CatalogTheme, CatalogTree, OnlineService, Prepared, ThreadCreated } from '../types';
 
 export const STEP_TITLES: Record<1 | 2 | 3 | 4 | 5 | 6, string> = {
   1: 'Mon message concerne ...',
@@ -103,7 +102,7 @@ export function WizardPage() {
   const [acknowledged, setAcknowledged] = useState<string | null>(null);
   const [checking, setChecking] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
-  const [sent, setSent] = useState<SentThread | null>(null);
+  const [sent, setSent] = useState<ThreadCreated | null>(null);
   const sendingRef = useRef(false);
   const [sending, setSending] = useState(false);
   const failureRef = useRef<HTMLDivElement>(null);
@@ -210,7 +209,7 @@ export function WizardPage() {
         motif: draft.motif,
         text: draft.text,
       });
-      const found = prepared.advisories ?? [];
+      const found = prepared.advisories;
       if (found.length) {
         setAdvisories(found);
         setAcknowledged(current);
@@ -242,14 +241,14 @@ export function WizardPage() {
     const keyed = withSendKey(draft);
     setDraft(() => keyed);
     try {
-      const answer = await api.post<Record<string, unknown>>(
+      const answer = await api.post<ThreadCreated>(
         '/api/messages/threads',
         { theme: keyed.theme, subject: keyed.subject, motif: keyed.motif, text: keyed.text },
         { idempotencyKey: keyed.sendKey! },
       );
       clearDraft(memberId);
       setFocusStep(true);
-      setSent(toSent(answer));
+      setSent(answer);
     } catch (error) {
       if (error instanceof ServiceUnavailableError) {
         setFailure(
@@ -286,9 +285,7 @@ export function WizardPage() {
         </PageHeading>
         <Alert severity="success" title={`Référence de votre demande : ${sent.reference}`} headingLevel={3}>
           <p>
-            {sent.due_date
-              ? `Votre MSA vous répondra au plus tard le ${formatCalendarDay(sent.due_date)}.`
-              : 'Votre MSA vous répondra dans les meilleurs délais.'}{' '}
+            {`Votre MSA vous répondra au plus tard le ${formatCalendarDay(sent.due_date)}.`}{' '}
             Un courriel de confirmation vous a été envoyé. Vous serez prévenu par courriel lorsque la réponse sera disponible dans
             « Mes messages et mes réponses ».
           </p>
