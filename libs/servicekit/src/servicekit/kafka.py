@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import Awaitable, Iterable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -21,44 +23,77 @@ from servicekit.settings import ServiceSettings
 logger = get_logger(__name__)
 
 
+_SASL_MECHANISMS: dict[str, type[SASLPlaintext | SASLScram256 | SASLScram512]] = {
+    "PLAIN": SASLPlaintext,
+    "SCRAM-SHA-256": SASLScram256,
+    "SCRAM-SHA-512": SASLScram512,
+}
+
+
+@dataclass(frozen=True)
+class KafkaSecurity:
+    """How a service reaches Kafka (TLS, SASL), read once from the settings; the one place
+    that knows them. aiokafka's clients and FastStream's broker take it in their own forms."""
+
+    protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+    #: Verifies the brokers' certificates; None without TLS.
+    ssl_context: ssl.SSLContext | None = None
+    #: None without SASL.
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str = ""
+    sasl_password: str = field(default="", repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> KafkaSecurity:
+        protocol = settings.kafka_security_protocol
+        sasl = protocol.startswith("SASL")
+        return cls(
+            protocol=protocol,
+            ssl_context=(
+                create_ssl_context(cafile=settings.kafka_ssl_cafile or None)
+                if protocol in ("SSL", "SASL_SSL")
+                else None
+            ),
+            sasl_mechanism=settings.kafka_sasl_mechanism if sasl else None,
+            sasl_username=settings.kafka_sasl_username if sasl else "",
+            sasl_password=settings.kafka_sasl_password.get_secret_value() if sasl else "",
+        )
+
+    def client_options(self) -> dict[str, Any]:
+        """As aiokafka's producers, consumers and admin client take it (keyword arguments)."""
+        options: dict[str, Any] = {"security_protocol": self.protocol}
+        if self.ssl_context is not None:
+            options["ssl_context"] = self.ssl_context
+        if self.sasl_mechanism is not None:
+            options |= {
+                "sasl_mechanism": self.sasl_mechanism,
+                "sasl_plain_username": self.sasl_username,
+                "sasl_plain_password": self.sasl_password,
+            }
+        return options
+
+    def broker_security(self) -> BaseSecurity | None:
+        """As FastStream's broker takes it; None for plain Kafka."""
+        if self.sasl_mechanism is not None:
+            return _SASL_MECHANISMS[self.sasl_mechanism](
+                username=self.sasl_username,
+                password=self.sasl_password,
+                ssl_context=self.ssl_context,
+                use_ssl=self.ssl_context is not None,
+            )
+        if self.ssl_context is not None:
+            return BaseSecurity(ssl_context=self.ssl_context, use_ssl=True)
+        return None
+
+
 def client_options(settings: ServiceSettings) -> dict[str, Any]:
     """aiokafka keyword arguments for TLS and SASL, from the settings."""
-    protocol = settings.kafka_security_protocol
-    options: dict[str, Any] = {"security_protocol": protocol}
-    if protocol in ("SSL", "SASL_SSL"):
-        options["ssl_context"] = create_ssl_context(cafile=settings.kafka_ssl_cafile or None)
-    if protocol.startswith("SASL"):
-        options |= {
-            "sasl_mechanism": settings.kafka_sasl_mechanism,
-            "sasl_plain_username": settings.kafka_sasl_username,
-            "sasl_plain_password": settings.kafka_sasl_password.get_secret_value(),
-        }
-    return options
+    return KafkaSecurity.from_settings(settings).client_options()
 
 
 def broker_security(settings: ServiceSettings) -> BaseSecurity | None:
     """The same, as FastStream's broker takes it."""
-    protocol = settings.kafka_security_protocol
-    if protocol == "PLAINTEXT":
-        return None
-    ssl_context = (
-        create_ssl_context(cafile=settings.kafka_ssl_cafile or None)
-        if protocol in ("SSL", "SASL_SSL")
-        else None
-    )
-    if protocol == "SSL":
-        return BaseSecurity(ssl_context=ssl_context, use_ssl=True)
-    mechanism = {
-        "PLAIN": SASLPlaintext,
-        "SCRAM-SHA-256": SASLScram256,
-        "SCRAM-SHA-512": SASLScram512,
-    }[settings.kafka_sasl_mechanism]
-    return mechanism(
-        username=settings.kafka_sasl_username,
-        password=settings.kafka_sasl_password.get_secret_value(),
-        ssl_context=ssl_context,
-        use_ssl=protocol == "SASL_SSL",
-    )
+    return KafkaSecurity.from_settings(settings).broker_security()
 
 
 def topic_name(settings: ServiceSettings, topic: TopicSpec) -> str:
