@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import random
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from contracts import Event, TopicSpec, UndecodableEvent, decode
 from contracts.events.dead_letter import EventDeadLettered
+from servicekit import backoff
 from servicekit.db import UnitOfWork
 from servicekit.logging import get_logger
 from servicekit.outbox import metadata as servicekit_metadata
@@ -107,11 +107,6 @@ async def claim_event(
         .returning(PROCESSED_EVENTS.c.event_id)
     )
     return result.first() is not None
-
-
-def backoff_delay(attempt: int, *, base: float, cap: float) -> float:
-    """Exponential backoff with full jitter: up to base·2^(attempt-1), never above cap."""
-    return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))  # noqa: S311
 
 
 class ConsumerMetrics:
@@ -206,7 +201,7 @@ class IdempotentConsumer(Generic[UoW]):
                         functools.partial(give_up, error, attempt), what=f"giving up {what}"
                     )
                     return
-                delay = backoff_delay(min(attempt, 8), base=self.backoff_base, cap=self.backoff_cap)
+                delay = backoff.delay(attempt, base=self.backoff_base, cap=self.backoff_cap)
                 logger.warning(
                     "event handling failed, will retry",
                     consumer=self.name,

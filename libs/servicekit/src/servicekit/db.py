@@ -7,11 +7,9 @@ announces are committed together or not at all.
 
 from __future__ import annotations
 
-import asyncio
 from types import TracebackType
 from typing import Any, Self
 
-import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -22,11 +20,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from contracts import Event, TopicSpec, topic_for
-from servicekit.logging import get_logger
 from servicekit.outbox import OUTBOX, OUTBOX_CHANNEL, outbox_row
 from servicekit.settings import ServiceSettings
-
-logger = get_logger(__name__)
 
 
 def create_engine(settings: ServiceSettings) -> AsyncEngine:
@@ -49,33 +44,6 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 def asyncpg_dsn(url: str) -> str:
     """The same database as a plain ``postgresql://`` DSN, for a raw asyncpg connection."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def listen(dsn: str, channel: str, wake: asyncio.Event, *, retry_interval: float) -> None:
-    """Set ``wake`` on every ``NOTIFY channel`` until cancelled.
-
-    Also set once on each (re)connection, for whatever was committed while nobody listened.
-    On any trouble the connection is dropped and opened again after ``retry_interval``; the
-    worker relying on it polls meanwhile, so a lost listener only costs latency."""
-    while True:
-        connection: asyncpg.Connection | None = None
-        try:
-            connection = await asyncpg.connect(dsn)
-            await connection.add_listener(channel, lambda *_: wake.set())
-            wake.set()
-            closed = asyncio.Event()
-            connection.add_termination_listener(lambda *_, done=closed: done.set())
-            await closed.wait()
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            logger.debug("listener unavailable", channel=channel, error=repr(error))
-        finally:
-            if connection is not None and not connection.is_closed():
-                # Dropped at once: a polite close may wait on a busy or vanishing server, and
-                # this runs when the service stops.
-                connection.terminate()
-        await asyncio.sleep(retry_interval)
 
 
 class UnitOfWork:

@@ -15,9 +15,7 @@ backoff: rows may then be published twice, never lost; consumers drop duplicates
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -50,8 +48,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts import ALL_TOPICS, Event, TopicSpec
+from servicekit import backoff
+from servicekit.clock import Clock, SystemClock
 from servicekit.logging import get_logger
 from servicekit.tracing import current_traceparent
+from servicekit.worker import WorkLoop
 
 logger = get_logger(__name__)
 
@@ -158,58 +159,52 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         retention: timedelta = timedelta(days=7),
         registry: CollectorRegistry | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        clock = clock or SystemClock()
         self._engine = engine
         self._send = send
-        self._listen_dsn = listen_dsn
         self._topic_prefix = topic_prefix
         self._batch_size = batch_size
-        self._poll_interval = poll_interval
         self._retention = retention
-        self._wakeup = asyncio.Event()
+        self._clock = clock
         self._metrics = RelayMetrics(registry or CollectorRegistry())
-        self._last_cleanup = datetime.now(UTC)
+        self._last_cleanup = clock.now()
         self._last_gauges = datetime.min.replace(tzinfo=UTC)
         #: Keys whose oldest row failed on its own (too large, topic missing or not allowed):
         #: they rest until the given time while the other keys go on.
         self._resting: dict[str, float] = {}
-        self.healthy = False
+        self._loop = WorkLoop(
+            name="outbox",
+            claim=self._publish_and_tidy,
+            process=self._more_due,
+            listen_dsn=listen_dsn,
+            channel=OUTBOX_CHANNEL,
+            poll_interval=poll_interval,
+            failure_message="outbox publish failed, will retry",
+            on_failure=lambda _error: self._metrics.failures.inc(),
+            backoff_base=0.4,
+            backoff_cap=30.0,
+        )
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self._loop.wake()
+
+    @property
+    def healthy(self) -> bool:
+        return self._loop.healthy
 
     async def run(self) -> None:
-        listener = asyncio.create_task(self._listen(), name="outbox-listen")
-        failures = 0
-        try:
-            while True:
-                self._wakeup.clear()
-                try:
-                    published = await self.publish_batch()
-                    failures = 0
-                    self.healthy = True
-                    await self._housekeeping()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as error:
-                    failures += 1
-                    self.healthy = False
-                    self._metrics.failures.inc()
-                    delay = min(30.0, 0.2 * 2 ** min(failures, 8)) * random.uniform(0.5, 1.0)  # noqa: S311
-                    logger.warning(
-                        "outbox publish failed, will retry",
-                        error=repr(error),
-                        retry_in_seconds=round(delay, 2),
-                    )
-                    await asyncio.sleep(delay)
-                    continue
-                if published >= self._batch_size:
-                    continue
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
-        finally:
-            listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
+        await self._loop.run()
+
+    async def _publish_and_tidy(self) -> int:
+        published = await self.publish_batch()
+        await self._housekeeping()
+        return published
+
+    async def _more_due(self, published: int) -> bool:
+        """A full batch: there may be more right now."""
+        return published >= self._batch_size
 
     async def publish_batch(self) -> int:
         """Publish what this replica may publish now; return how many rows it published."""
@@ -309,7 +304,7 @@ class OutboxRelay:
         now = time.monotonic()
         for record, error in failures:
             attempts = record.attempts + 1
-            self._resting[record.key] = now + min(300.0, 2.0 * 2 ** min(attempts, 8))
+            self._resting[record.key] = now + backoff.delay(attempts, base=4.0, cap=300.0)
             logger.warning(
                 "outbox row not published, its key rests",
                 outbox_id=record.id,
@@ -404,7 +399,7 @@ class OutboxRelay:
 
     async def _housekeeping(self) -> None:
         """Refresh the backlog gauges every few seconds and drop old published rows."""
-        now = datetime.now(UTC)
+        now = self._clock.now()
         if now - self._last_gauges < timedelta(seconds=5):
             return
         self._last_gauges = now
@@ -424,13 +419,3 @@ class OutboxRelay:
                     delete(OUTBOX).where(OUTBOX.c.published_at < now - self._retention)
                 )
                 await connection.commit()
-
-    async def _listen(self) -> None:
-        """Wake the relay on NOTIFY; on any trouble, fall back to polling and reconnect."""
-        if self._listen_dsn is None:
-            return
-        from servicekit.db import listen
-
-        await listen(
-            self._listen_dsn, OUTBOX_CHANNEL, self._wakeup, retry_interval=self._poll_interval
-        )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
@@ -21,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts import TopicSpec
+from servicekit import backoff
 from servicekit.consumer import (
     ConsumerMetrics,
     Handler,
@@ -139,7 +139,7 @@ class ServiceRuntime:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                delay = min(30.0, 0.5 * 2 ** min(attempt, 6)) * random.uniform(0.5, 1.0)  # noqa: S311
+                delay = backoff.delay(attempt, base=1.0, cap=30.0)
                 logger.warning(
                     "kafka consumers cannot start yet",
                     error=repr(error),

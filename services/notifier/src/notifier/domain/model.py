@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ from contracts.events.auth import (
 )
 from contracts.events.messages import MessageSubmitted, ReplyPosted
 from contracts.topics import ACCOUNT_NOTIFICATION, MESSAGE_SUBMITTED, REPLY_POSTED
+from servicekit import backoff
 
 
 class DeliveryKind(enum.StrEnum):
@@ -106,8 +106,9 @@ def message_id(event_id: uuid.UUID, kind: DeliveryKind, domain: str) -> str:
 
 
 def retry_delay(failures: int, *, base: float, cap: float) -> float:
-    """Exponential backoff with full jitter: a random delay up to base·2^(failures-1), capped."""
-    return random.uniform(0, min(cap, base * 2 ** min(failures - 1, 60)))  # noqa: S311
+    """How long a delivery waits after its ``failures``-th transient failure in a row: the
+    services' one backoff (full jitter, up to base·2^(failures-1), never above ``cap``)."""
+    return backoff.delay(failures, base=base, cap=cap)
 
 
 def mask_email(address: str) -> str:

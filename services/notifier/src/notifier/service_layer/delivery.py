@@ -12,6 +12,8 @@ For each due delivery:
    ``notifier.dead-letter.v1`` through the outbox in the same transaction).
 
 Each delivery runs on its own: one member's failing or slow email never holds up the others.
+The loop around it (listen for NOTIFY or poll, claim, back off while the database is away)
+is servicekit's ``WorkLoop``, the outbox relay's too.
 
 The remaining at-least-once window: if the process dies after the SMTP server accepted an
 email and before its outcome is committed, the delivery stays "sending" (visible in the
@@ -25,9 +27,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
-
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from typing import TYPE_CHECKING, NamedTuple
 
 from contracts import Event
 from contracts.events.dead_letter import EventDeadLettered
@@ -36,14 +36,19 @@ from notifier.adapters.rendering import EmailRenderer
 from notifier.adapters.smtp import SmtpMailer
 from notifier.domain.errors import DeliveryFailure, TemplateFailure, TransientFailure
 from notifier.domain.model import Delivery, DeliveryStatus, Recipient, retry_delay
+from notifier.service_layer.delivery_metrics import DeliveryMetrics
 from notifier.service_layer.unit_of_work import DELIVERIES_CHANNEL, NotifierUnitOfWork
-from servicekit.db import listen
+from servicekit import backoff
+from servicekit.clock import Clock, SystemClock
 from servicekit.logging import get_logger
+from servicekit.worker import WorkLoop
 
 if TYPE_CHECKING:
     from notifier.config import Settings
 
 logger = get_logger(__name__)
+
+__all__ = ["DEAD_LETTER_CONSUMER", "AcceptedHook", "DeliveryMetrics", "DeliveryWorker"]
 
 #: Name under which the worker signs its dead letters.
 DEAD_LETTER_CONSUMER = "notifier.delivery"
@@ -53,55 +58,12 @@ DEAD_LETTER_CONSUMER = "notifier.delivery"
 AcceptedHook = Callable[[Delivery], Awaitable[None]]
 
 
-class DeliveryMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.sent = Counter(
-            "notifier_emails_sent",
-            "Emails accepted by the SMTP server",
-            ["kind"],
-            registry=registry,
-        )
-        self.failed = Counter(
-            "notifier_email_failures",
-            "Emails the SMTP server did not accept, by kind of failure",
-            ["kind", "failure"],
-            registry=registry,
-        )
-        self.retried = Counter(
-            "notifier_emails_retried",
-            "Transient failures scheduled for another attempt",
-            ["kind"],
-            registry=registry,
-        )
-        self.dead_lettered = Counter(
-            "notifier_emails_dead_lettered",
-            "Emails given up on and published to the dead-letter topic",
-            ["kind", "cause"],
-            registry=registry,
-        )
-        self.skipped = Counter(
-            "notifier_emails_skipped",
-            "Thread emails not sent because the member turned them off",
-            ["kind"],
-            registry=registry,
-        )
-        self.send_seconds = Histogram(
-            "notifier_smtp_send_seconds",
-            "Time to hand one email to the SMTP server",
-            registry=registry,
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15),
-        )
-        self.backlog = Gauge(
-            "notifier_deliveries",
-            "Deliveries not sent yet, by status",
-            ["status"],
-            registry=registry,
-        )
-        self.oldest_age = Gauge(
-            "notifier_oldest_unsent_delivery_age_seconds",
-            "Age of the oldest delivery not sent yet (waiting, pending or sending)",
-            registry=registry,
-        )
+class _Claimed(NamedTuple):
+    """Deliveries claimed in one go, each with its member's contact if known."""
+
+    deliveries: list[tuple[Delivery, Recipient | None]]
+    #: The free capacity they were claimed for.
+    free: int
 
 
 class DeliveryWorker:
@@ -115,82 +77,73 @@ class DeliveryWorker:
         metrics: DeliveryMetrics,
         listen_dsn: str | None,
         after_accepted: AcceptedHook | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._uow = unit_of_work
         self.renderer = renderer
         self.mailer = mailer
         self.settings = settings
         self.metrics = metrics
-        self._listen_dsn = listen_dsn
         self._after_accepted = after_accepted
+        self._clock = clock or SystemClock()
         self._sender = settings.mail_sender_address
-        self._wakeup = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._last_maintenance = datetime.min.replace(tzinfo=UTC)
         self._sent = _GroupCommit(unit_of_work)
-        self.healthy = False
+        self._loop: WorkLoop[_Claimed] = WorkLoop(
+            name="deliveries",
+            claim=self._claim_due,
+            process=self._start,
+            listen_dsn=listen_dsn,
+            channel=DELIVERIES_CHANNEL,
+            poll_interval=settings.delivery_poll_interval_seconds,
+            failure_message="delivery worker cannot reach the database, will retry",
+            also_waking=lambda: self._inflight,
+            backoff_base=0.4,
+            backoff_cap=30.0,
+        )
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self._loop.wake()
+
+    @property
+    def healthy(self) -> bool:
+        return self._loop.healthy
 
     # --- the loop
 
     async def run(self) -> None:
-        listener = asyncio.create_task(self._listen(), name="deliveries-listen")
-        capacity = self.settings.delivery_concurrency
-        failures = 0
         try:
-            while True:
-                self._wakeup.clear()
-                claimed: list[tuple[Delivery, Recipient | None]] = []
-                try:
-                    await self._maintenance()
-                    free = capacity - len(self._inflight)
-                    # Claim in batches rather than one row per finished email.
-                    if free >= max(1, capacity // 4) or not self._inflight:
-                        claimed = await self._claim(free)
-                    failures = 0
-                    self.healthy = True
-                except asyncio.CancelledError:
-                    raise
-                except Exception as error:
-                    failures += 1
-                    self.healthy = False
-                    delay = min(30.0, 0.2 * 2 ** min(failures, 8))
-                    logger.warning(
-                        "delivery worker cannot reach the database, will retry",
-                        error=repr(error),
-                        retry_in_seconds=delay,
-                    )
-                    await asyncio.sleep(delay)
-                    continue
-                for delivery, contact in claimed:
-                    task = asyncio.create_task(
-                        self._deliver(delivery, contact), name=f"deliver-{delivery.id}"
-                    )
-                    self._inflight.add(task)
-                    task.add_done_callback(self._inflight.discard)
-                if claimed and len(claimed) >= free:
-                    # Full: go on as soon as one finishes.
-                    await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
-                    continue
-                if claimed:
-                    continue  # there may be more due right now
-                await self._idle(timeout=self.settings.delivery_poll_interval_seconds)
+            await self._loop.run()
         finally:
-            listener.cancel()
             await self._drain()
-            await asyncio.gather(listener, return_exceptions=True)
 
-    async def _idle(self, *, timeout: float) -> None:
-        """Wait for a wake-up, a finished email or the poll interval."""
-        waiter = asyncio.create_task(self._wakeup.wait())
-        try:
-            await asyncio.wait(
-                {waiter, *self._inflight}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+    async def _claim_due(self) -> _Claimed:
+        """Chores, then due deliveries up to the free capacity; with that free capacity."""
+        await self._maintenance()
+        capacity = self.settings.delivery_concurrency
+        free = capacity - len(self._inflight)
+        # Claim in batches rather than one row per finished email.
+        if free >= max(1, capacity // 4) or not self._inflight:
+            return _Claimed(await self._claim(free), free)
+        return _Claimed([], free)
+
+    async def _start(self, batch: _Claimed) -> bool:
+        """Send each claimed delivery on its own; say whether to claim again at once."""
+        claimed, free = batch.deliveries, batch.free
+        for delivery, contact in claimed:
+            task = asyncio.create_task(
+                self._deliver(delivery, contact), name=f"deliver-{delivery.id}"
             )
-        finally:
-            waiter.cancel()
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        if claimed and len(claimed) >= free:
+            # Full: go on as soon as one finishes.
+            await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
+            return True
+        # Something claimed: there may be more due right now. Nothing: wait for a wake-up,
+        # a finished email or the poll interval.
+        return bool(claimed)
 
     async def _drain(self) -> None:
         """On shutdown, let the emails in flight finish and be recorded, for a while."""
@@ -269,7 +222,7 @@ class DeliveryWorker:
                 event=event,
                 recipient=recipient,
                 message_id=delivery.message_id,
-                now=datetime.now(UTC),
+                now=self._clock.now(),
             )
             started = asyncio.get_running_loop().time()
             # An attempt must end well within the lease, or another replica could take the
@@ -315,7 +268,7 @@ class DeliveryWorker:
                 if attempt == 5:
                     raise
                 logger.warning("recording a delivery outcome failed", error=repr(error))
-                await asyncio.sleep(0.2 * 2**attempt)
+                await asyncio.sleep(backoff.delay(attempt, base=0.4, cap=3.2))
 
     async def _record_sent(self, delivery: Delivery, recipient: str) -> None:
         await self._sent.record(delivery, recipient)
@@ -437,7 +390,7 @@ class DeliveryWorker:
     async def _maintenance(self) -> None:
         """Every few seconds: give up on emails whose contact never came, take back the
         deliveries a dead process left "sending", refresh the backlog gauges."""
-        now = datetime.now(UTC)
+        now = self._clock.now()
         interval = min(5.0, max(1.0, 5 * self.settings.delivery_poll_interval_seconds))
         if (now - self._last_maintenance).total_seconds() < interval:
             return
@@ -473,17 +426,6 @@ class DeliveryWorker:
         ):
             self.metrics.backlog.labels(status.value).set(counts.get(status.value, 0))
         self.metrics.oldest_age.set(oldest)
-
-    async def _listen(self) -> None:
-        """Wake on NOTIFY from a commit that made deliveries due; on trouble, poll and reconnect."""
-        if self._listen_dsn is None:
-            return
-        await listen(
-            self._listen_dsn,
-            DELIVERIES_CHANNEL,
-            self._wakeup,
-            retry_interval=self.settings.delivery_poll_interval_seconds,
-        )
 
 
 class _GroupCommit:
