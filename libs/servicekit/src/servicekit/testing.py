@@ -29,6 +29,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.engine import make_url
 
+from servicekit.db import asyncpg_dsn
 from servicekit.security import ALGORITHM, audience_of, csrf_hash
 
 T = TypeVar("T")
@@ -111,7 +112,7 @@ async def fresh_database(admin_url: str, name_prefix: str) -> AsyncIterator[str]
     Yields its SQLAlchemy asyncpg URL."""
     name = f"{name_prefix}_{secrets.token_hex(4)}"
     admin = make_url(admin_url)
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = asyncpg_dsn(admin_url)
     connection = await asyncpg.connect(dsn)
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')
