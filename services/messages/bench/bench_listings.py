@@ -29,7 +29,8 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from messages.adapters.repository import Repository, queue_statement
+from messages.adapters.queue import queue_statement
+from messages.adapters.threads import ThreadRepository
 from messages.domain.commands import QueueFilter
 from messages.domain.model import OPEN_STATUSES, Status
 from servicekit.db import asyncpg_dsn
@@ -98,13 +99,13 @@ async def measure(
 
     async def member_page(member_id: uuid.UUID, after: Any = None) -> Any:
         async with sessions() as session:
-            return await Repository(session).list_member_threads(
+            return await ThreadRepository(session).list_member_threads(
                 member_id, status=None, search=None, after=after, limit=21
             )
 
     async def queue_page(queue: QueueFilter, after: Any = None) -> Any:
         async with sessions() as session:
-            return await Repository(session).list_queue(queue, after=after, limit=21)
+            return await ThreadRepository(session).list_queue(queue, after=after, limit=21)
 
     async def deep(fetch: Callable[[Any], Awaitable[list[Any]]], key: Callable[[Any], Any]) -> Any:
         """The cursor of the ``depth``-th page (or the last one)."""
@@ -186,7 +187,7 @@ async def measure(
 
     async def counts() -> Any:
         async with sessions() as session:
-            return await Repository(session).queue_counts(
+            return await ThreadRepository(session).queue_counts(
                 QueueFilter(fund="NPC", statuses=()),
                 agent_id=agent,
                 agent_skills=TWO_SKILLS,

@@ -25,8 +25,9 @@ import asyncpg
 
 from contracts import all_funds
 from messages.config import Settings
-from messages.domain.calendar import add_working_days, paris_date
+from messages.domain.calendar import add_working_days
 from messages.domain.model import STATUS_LABELS, Status, format_reference
+from servicekit.clock import paris_date
 from servicekit.db import asyncpg_dsn
 
 MOTIFS = [

@@ -13,16 +13,15 @@ from fastapi import FastAPI
 
 from contracts.events.catalog import CatalogPublished
 from messages.main import create_app
-from messages.testing import (
+from servicekit.migrations import upgrade_async
+from servicekit.testing import MovableClock, TokenMinter, eventually, fresh_database
+from services.messages.tests.support import (
     MIGRATIONS,
-    MovableClock,
     People,
     catalog_snapshot,
     publish_catalog,
     service_settings,
 )
-from servicekit.migrations import upgrade_async
-from servicekit.testing import TokenMinter, eventually, fresh_database
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 
 from messages.config import Settings
+from messages.domain.commands import PurgeClosedThreads
 from messages.local import setup_demo_canned_replies
-from messages.service_layer.handlers import purge_closed_threads
+from messages.service_layer.handlers.housekeeping import purge_closed_threads
 from messages.service_layer.unit_of_work import MessagesUnitOfWork
 from servicekit.cli import Command, ServiceCli
+from servicekit.clock import SystemClock
 from servicekit.db import create_engine, session_factory
 from servicekit.settings import ServiceSettings
 
@@ -34,13 +36,10 @@ async def _purge(settings: ServiceSettings, args: argparse.Namespace) -> int:
     engine = create_engine(settings)
     sessions = session_factory(engine)
     try:
-        from messages.domain.calendar import utc_now
-
         report = await purge_closed_threads(
-            older_than_years=years,
-            dry_run=args.dry_run,
-            uow_factory=lambda: MessagesUnitOfWork(sessions, producer=settings.service_name),
-            clock=utc_now,
+            PurgeClosedThreads(older_than_years=years, dry_run=args.dry_run),
+            uow=lambda: MessagesUnitOfWork(sessions, producer=settings.service_name),
+            clock=SystemClock(),
         )
     finally:
         await engine.dispose()

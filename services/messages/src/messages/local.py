@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import func, select
 
 from messages.adapters.orm import CANNED_REPLIES
-from messages.domain.calendar import utc_now
+from servicekit.clock import SystemClock
 from servicekit.db import create_engine
 from servicekit.settings import ServiceSettings
 
@@ -46,7 +46,7 @@ async def setup_demo_canned_replies(settings: ServiceSettings) -> None:
                 )
                 if existing:
                     continue
-                now = utc_now()
+                now = SystemClock().now()
                 await connection.execute(
                     CANNED_REPLIES.insert(),
                     [

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from contracts.topics import CATALOG_SNAPSHOT, MESSAGES_DEAD_LETTER
 from messages.config import Settings
-from messages.domain.calendar import utc_now
-from messages.domain.errors import DomainError
+from messages.domain.commands import ForgetIdempotencyKeys
+from messages.domain.errors import MessagesError
 from messages.entrypoints.http import routes
-from messages.service_layer import handlers
+from messages.entrypoints.http.errors import problem_for
 from messages.service_layer.catalog import CatalogHolder, store_catalog_snapshot
+from messages.service_layer.handlers import HANDLERS
 from messages.service_layer.unit_of_work import MessagesUnitOfWork
+from servicekit.bus import bootstrap
+from servicekit.clock import Clock, SystemClock
 from servicekit.http import create_service_app
 from servicekit.logging import get_logger
-from servicekit.problems import Problem, problem_response
+from servicekit.problems import install_domain_errors
 from servicekit.runtime import ServiceRuntime
 from servicekit.security import KeySet
 
@@ -38,10 +39,11 @@ French `detail` saying what to do. Sending (`POST /threads`, `POST /threads/{id}
 def create_app(
     settings: Settings | None = None,
     *,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock | None = None,
     keys: KeySet | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
+    clock = clock or SystemClock()
     runtime = ServiceRuntime(settings, keys=keys)
 
     def unit_of_work() -> MessagesUnitOfWork:
@@ -59,13 +61,12 @@ def create_app(
     runtime.add_background(
         "catalog-refresh", partial(catalog.keep_fresh, settings.catalog_refresh_seconds)
     )
+    bus = bootstrap(HANDLERS, uow=unit_of_work, clock=clock, catalog=catalog)
 
     async def forget_idempotency_keys() -> None:
-        retention = timedelta(hours=settings.idempotency_retention_hours)
+        forget = ForgetIdempotencyKeys(timedelta(hours=settings.idempotency_retention_hours))
         while True:
-            removed = await handlers.forget_old_idempotency_keys(
-                uow=unit_of_work(), clock=clock, retention=retention
-            )
+            removed = await bus.handle(forget)
             if removed:
                 logger.info("idempotency keys forgotten", count=removed)
             await asyncio.sleep(3600)
@@ -82,15 +83,7 @@ def create_app(
             {"name": "agent", "description": "The back office: agents and supervisors."},
             {"name": "operations", "description": "Health, readiness."},
         ],
-        extra_state={"unit_of_work": unit_of_work, "clock": clock, "catalog": catalog},
+        extra_state={"bus": bus, "catalog": catalog},
     )
-
-    @app.exception_handler(DomainError)
-    async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
-        headers = {"Retry-After": "5"} if error.status == 503 else None
-        return problem_response(
-            Problem(error.status, error.code, error.detail, headers=headers, **error.extensions),
-            request,
-        )
-
+    install_domain_errors(app, MessagesError, problem_for)
     return app

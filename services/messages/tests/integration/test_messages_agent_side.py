@@ -10,7 +10,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from messages.testing import Caller, MovableClock, People, send
+from servicekit.testing import MovableClock
+from services.messages.tests.support import Caller, People, send
 
 pytestmark = pytest.mark.integration
 

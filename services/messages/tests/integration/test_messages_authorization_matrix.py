@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from messages.testing import Caller, People, send
 from servicekit.security import ACCESS_COOKIE, CSRF_HEADER
 from servicekit.testing import TokenMinter
+from services.messages.tests.support import Caller, People, send
 
 pytestmark = pytest.mark.integration
 

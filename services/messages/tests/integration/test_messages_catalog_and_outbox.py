@@ -14,7 +14,11 @@ from sqlalchemy import func, select
 
 from contracts.topics import MESSAGE_SUBMITTED
 from messages.main import create_app
-from messages.testing import (
+from servicekit.consumer import PROCESSED_EVENTS
+from servicekit.migrations import upgrade_async
+from servicekit.outbox import OUTBOX
+from servicekit.testing import eventually, fresh_database
+from services.messages.tests.support import (
     MIGRATIONS,
     People,
     catalog_snapshot,
@@ -24,10 +28,6 @@ from messages.testing import (
     service_settings,
     topics_with_leaders,
 )
-from servicekit.consumer import PROCESSED_EVENTS
-from servicekit.migrations import upgrade_async
-from servicekit.outbox import OUTBOX
-from servicekit.testing import eventually, fresh_database
 
 pytestmark = pytest.mark.integration
 
@@ -127,6 +127,9 @@ async def test_a_send_while_the_broker_is_down_is_accepted_and_its_event_arrives
     empty_database: str, disposable_kafka: Any, jwks_url: str, people: People
 ) -> None:
     bootstrap = disposable_kafka.bootstrap
+    # The broker's topics are made here: the fixture makes them on KAFKA_BOOTSTRAP_SERVERS
+    # when that variable names a shared broker.
+    await topics_with_leaders(bootstrap, "")
     await publish_catalog(bootstrap, "", catalog_snapshot(version=1))
     app = create_app(service_settings(empty_database, bootstrap, "", jwks_url))
     member = people.member()

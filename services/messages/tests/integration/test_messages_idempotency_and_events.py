@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from contracts.topics import MESSAGE_SUBMITTED, REPLY_POSTED
 from messages.adapters.orm import THREADS
-from messages.testing import People, new_message, send
 from servicekit.testing import eventually
+from services.messages.tests.support import People, new_message, send
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ from datetime import date
 import httpx
 import pytest
 
-from messages.testing import People, new_message, send
+from services.messages.tests.support import People, new_message, send
 
 pytestmark = pytest.mark.integration
 

@@ -12,10 +12,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from messages.adapters.orm import metadata
-from messages.testing import MIGRATIONS
 from servicekit.migrations import alembic_config, upgrade_async
 from servicekit.outbox import metadata as servicekit_metadata
 from servicekit.testing import fresh_database
+from services.messages.tests.support import MIGRATIONS
 
 pytestmark = pytest.mark.integration
 

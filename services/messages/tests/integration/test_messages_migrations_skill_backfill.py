@@ -13,9 +13,9 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from messages.testing import MIGRATIONS, catalog_snapshot
 from servicekit.migrations import alembic_config, upgrade_async
 from servicekit.testing import fresh_database
+from services.messages.tests.support import MIGRATIONS, catalog_snapshot
 
 pytestmark = pytest.mark.integration
 

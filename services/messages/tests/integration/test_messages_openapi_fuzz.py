@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import schemathesis
 
-from messages.testing import People
 from servicekit.testing import fuzz_for_server_errors, running_service
+from services.messages.tests.support import People
 
 pytestmark = pytest.mark.integration
 

@@ -17,13 +17,13 @@ import httpx
 import pytest
 from sqlalchemy.dialects import postgresql
 
-from messages.adapters.repository import queue_statement
+from messages.adapters.queue import queue_statement
 from messages.domain.commands import QueueFilter
 from messages.domain.model import OPEN_STATUSES, Status
-from messages.testing import MIGRATIONS, Caller, MovableClock, People, send
 from servicekit.db import asyncpg_dsn
 from servicekit.migrations import upgrade_async
-from servicekit.testing import fresh_database
+from servicekit.testing import MovableClock, fresh_database
+from services.messages.tests.support import MIGRATIONS, Caller, People, send
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from messages.__main__ import cli
 from messages.adapters.orm import ACCESS_AUDIT, MESSAGES, NOTES, THREADS
-from messages.testing import MovableClock, People, send
+from servicekit.testing import MovableClock
+from services.messages.tests.support import People, send
 
 pytestmark = pytest.mark.integration
 

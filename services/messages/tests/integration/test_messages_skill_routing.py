@@ -17,9 +17,10 @@ from sqlalchemy import update
 
 from messages.adapters.orm import THREADS
 from messages.main import create_app
-from messages.testing import (
+from servicekit.migrations import upgrade_async
+from servicekit.testing import MovableClock, eventually, fresh_database
+from services.messages.tests.support import (
     MIGRATIONS,
-    MovableClock,
     People,
     catalog_snapshot,
     publish_catalog,
@@ -27,8 +28,6 @@ from messages.testing import (
     service_settings,
     topics_with_leaders,
 )
-from servicekit.migrations import upgrade_async
-from servicekit.testing import eventually, fresh_database
 
 pytestmark = pytest.mark.integration
 

@@ -6,11 +6,10 @@ Europe/Paris): Saturdays, Sundays and French public holidays are not working day
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from servicekit.clock import paris_date
 
 
 def easter_sunday(year: int) -> date:
@@ -66,14 +65,5 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
-def paris_date(moment: datetime) -> date:
-    """The calendar day in Europe/Paris of an aware ``moment``."""
-    return moment.astimezone(PARIS).date()
-
-
 def due_date(submitted_at: datetime, response_time_days: int) -> date:
     return add_working_days(paris_date(submitted_at), response_time_days)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

@@ -1,12 +1,33 @@
-"""What callers ask the service to do: small immutable commands."""
+"""What callers ask the service: small immutable commands and queries, each a
+``Command[R]`` whose ``R`` is what handling it returns (``messages.domain.views``)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Literal
 
-from messages.domain.model import Status
+from messages.domain.model import CannedReply, Note, Status, Thread
+from messages.domain.views import (
+    AccessPage,
+    AgentThreadView,
+    CannedReplies,
+    MemberThreadView,
+    Preparation,
+    PurgeReport,
+    QueuePage,
+    RenderedCannedReply,
+    Sent,
+    ThreadChange,
+    ThreadsPage,
+)
+from servicekit.bus import Command
+
+#: The queue's ``status`` filter: ``open`` = submitted + in_progress, ``all`` = every status.
+QueueStatus = Literal["open", "submitted", "in_progress", "answered", "closed", "all"]
+#: The queue's ``assigned`` filter.
+Assigned = Literal["me", "unassigned", "any"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +58,7 @@ class Idempotency:
 
 
 @dataclass(frozen=True)
-class PrepareMessage:
+class PrepareMessage(Command[Preparation]):
     member: Member
     theme: str
     subject: str
@@ -46,7 +67,7 @@ class PrepareMessage:
 
 
 @dataclass(frozen=True)
-class SubmitMessage:
+class SubmitMessage(Command[Sent]):
     member: Member
     theme: str
     subject: str
@@ -56,7 +77,7 @@ class SubmitMessage:
 
 
 @dataclass(frozen=True)
-class SubmitFollowUp:
+class SubmitFollowUp(Command[Sent]):
     member: Member
     thread_id: uuid.UUID
     text: str
@@ -64,7 +85,7 @@ class SubmitFollowUp:
 
 
 @dataclass(frozen=True)
-class ListMemberThreads:
+class ListMemberThreads(Command[ThreadsPage]):
     member: Member
     status: Status | None
     query: str | None
@@ -97,13 +118,13 @@ class QueueFilter:
 
 
 @dataclass(frozen=True)
-class ClaimThread:
+class ClaimThread(Command[ThreadChange]):
     agent: Agent
     thread_id: uuid.UUID
 
 
 @dataclass(frozen=True)
-class AssignThread:
+class AssignThread(Command[ThreadChange]):
     supervisor: Agent
     thread_id: uuid.UUID
     assignee_id: uuid.UUID
@@ -112,7 +133,7 @@ class AssignThread:
 
 
 @dataclass(frozen=True)
-class PostReply:
+class PostReply(Command[Sent]):
     agent: Agent
     thread_id: uuid.UUID
     text: str | None
@@ -121,27 +142,119 @@ class PostReply:
 
 
 @dataclass(frozen=True)
-class AddNote:
+class AddNote(Command[Note]):
     agent: Agent
     thread_id: uuid.UUID
     text: str
 
 
 @dataclass(frozen=True)
-class CloseThread:
+class CloseThread(Command[Thread]):
     agent: Agent
     thread_id: uuid.UUID
 
 
 @dataclass(frozen=True)
-class ReopenThread:
+class ReopenThread(Command[Thread]):
     agent: Agent
     thread_id: uuid.UUID
 
 
 @dataclass(frozen=True)
-class SaveCannedReply:
+class SaveCannedReply(Command[CannedReply]):
     supervisor: Agent
     title: str
     body: str
     canned_reply_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class OpenMemberThread(Command[MemberThreadView]):
+    """The member reads one of their threads: its replies become read."""
+
+    member: Member
+    thread_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class ListQueue(Command[QueuePage]):
+    """The agents' queue, as the request filters it (``None`` status: open, or every status
+    when searching a ``reference``)."""
+
+    agent: Agent
+    status: QueueStatus | None = None
+    theme: str | None = None
+    subject: str | None = None
+    motif: str | None = None
+    skill: str | None = None
+    assigned: Assigned = "any"
+    overdue: bool = False
+    reference: str | None = None
+    cursor: str | None = None
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class CountQueue(Command[dict[str, int]]):
+    """How many threads of the agent's fund, by status and among open ones."""
+
+    agent: Agent
+    theme: str | None = None
+    subject: str | None = None
+    motif: str | None = None
+    skill: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenAgentThread(Command[AgentThreadView]):
+    """An agent reads a thread of their fund: the opening is recorded in the access audit."""
+
+    agent: Agent
+    thread_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class RenderCannedReply(Command[RenderedCannedReply]):
+    """A canned reply filled in with a thread's values, for the agent to review."""
+
+    agent: Agent
+    thread_id: uuid.UUID
+    canned_reply_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class ListAccesses(Command[AccessPage]):
+    """The access audit of the supervisor's fund, of one thread or one agent if given."""
+
+    supervisor: Agent
+    thread_id: uuid.UUID | None = None
+    agent_id: uuid.UUID | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class ListCannedReplies(Command[CannedReplies]):
+    agent: Agent
+
+
+@dataclass(frozen=True)
+class DeleteCannedReply(Command[None]):
+    supervisor: Agent
+    canned_reply_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class PurgeClosedThreads(Command[PurgeReport]):
+    """Remove the threads closed more than ``older_than_years`` years ago, in batches."""
+
+    older_than_years: int
+    dry_run: bool = False
+    batch_size: int = 1000
+
+
+@dataclass(frozen=True)
+class ForgetIdempotencyKeys(Command[int]):
+    """Forget the Idempotency-Keys older than ``retention``; returns how many."""
+
+    retention: timedelta

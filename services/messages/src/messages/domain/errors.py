@@ -1,14 +1,14 @@
-"""Domain errors. Each carries a stable code and a French message saying what to do."""
+"""Domain errors. Each carries a stable code and a French message saying what to do.
+
+They say nothing of HTTP: ``entrypoints/http/errors.py`` maps them to problem types."""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-class DomainError(Exception):
+class MessagesError(Exception):
     """Something the caller asked cannot be done; ``detail`` is for the person who asked."""
-
-    status = 422
 
     def __init__(self, code: str, detail: str, **extensions: Any) -> None:
         super().__init__(detail)
@@ -17,45 +17,41 @@ class DomainError(Exception):
         self.extensions = extensions
 
 
-class InvalidText(DomainError):
+class InvalidText(MessagesError):
     """A message, reply, note or canned reply does not follow the text rules."""
 
 
-class InvalidChoice(DomainError):
+class InvalidChoice(MessagesError):
     """Theme, subject or motif unknown or no longer offered."""
 
 
-class CatalogNotLoaded(DomainError):
-    status = 503
+class CatalogNotLoaded(MessagesError):
+    """No catalog snapshot has arrived yet: choices cannot be checked."""
 
 
-class ThreadNotFound(DomainError):
-    status = 404
+class ThreadNotFound(MessagesError):
+    """No such thread, or not the caller's (never a hint that it exists)."""
 
 
-class InvalidTransition(DomainError):
+class InvalidTransition(MessagesError):
     """The thread is not in a state that allows this action."""
 
-    status = 409
 
-
-class AlreadyAssigned(DomainError):
+class AlreadyAssigned(MessagesError):
     """Another agent already has the thread."""
 
-    status = 409
+
+class IdempotencyConflict(MessagesError):
+    """An Idempotency-Key already used for another request."""
 
 
-class IdempotencyConflict(DomainError):
-    status = 409
+class CannedReplyNotFound(MessagesError):
+    """No such canned reply in the caller's fund."""
 
 
-class CannedReplyNotFound(DomainError):
-    status = 404
+class InvalidCursor(MessagesError):
+    """A page cursor the service did not give (or no longer understands)."""
 
 
-class InvalidCursor(DomainError):
-    status = 400
-
-
-class InvalidReference(DomainError):
+class InvalidReference(MessagesError):
     """What was typed as a thread's reference is neither a reference nor its number."""

@@ -126,6 +126,10 @@ class Thread:
     unread_replies: int = 0
     last_consulted_by_fund_at: datetime | None = None
 
+    @property
+    def status_label(self) -> str:
+        return self.status.label
+
     def _refuse_if_closed(self, detail: str) -> None:
         if self.status is Status.CLOSED:
             raise InvalidTransition("thread-closed", detail)
@@ -206,3 +210,41 @@ class Message:
     follow_up: bool = False
     canned_reply_id: uuid.UUID | None = None
     read_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """An agent's internal note on a thread: for the fund only, never shown to the member."""
+
+    id: uuid.UUID
+    thread_id: uuid.UUID
+    author_id: uuid.UUID
+    author_name: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Access:
+    """An agent opened a thread (the access audit)."""
+
+    id: int
+    thread_id: uuid.UUID
+    reference: str
+    agent_id: uuid.UUID
+    agent_name: str
+    accessed_at: datetime
+
+
+@dataclass(frozen=True)
+class CannedReply:
+    """A fund's reply template; ``body`` may hold ``PLACEHOLDERS``."""
+
+    id: uuid.UUID
+    fund: str
+    title: str
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    updated_by_id: uuid.UUID | None
+    updated_by_name: str | None

@@ -7,12 +7,11 @@ reads the stored snapshot from the database, on first use and whenever its versi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from contracts.events.catalog import CatalogPublished
 from messages.domain.catalog import Catalog
 from messages.domain.errors import CatalogNotLoaded
-from messages.service_layer.unit_of_work import MessagesUnitOfWork
+from messages.service_layer.unit_of_work import MessagesUnitOfWork, UnitOfWorkFactory
 from servicekit.logging import get_logger
 
 logger = get_logger(__name__)
@@ -24,7 +23,7 @@ NOT_LOADED = (
 
 
 class CatalogHolder:
-    def __init__(self, unit_of_work: Callable[[], MessagesUnitOfWork]) -> None:
+    def __init__(self, unit_of_work: UnitOfWorkFactory) -> None:
         self._unit_of_work = unit_of_work
         self._catalog: Catalog | None = None
         self._lock = asyncio.Lock()
@@ -55,10 +54,10 @@ class CatalogHolder:
         """Read the stored snapshot if its version differs from the one in memory."""
         async with self._lock:
             async with self._unit_of_work() as uow:
-                version = await uow.repository.catalog_version()
+                version = await uow.catalog_snapshot.version()
                 if version is None or version == self.version:
                     return
-                stored = await uow.repository.catalog_snapshot()
+                stored = await uow.catalog_snapshot.get()
             if stored is not None:
                 self.offer(CatalogPublished.model_validate(stored["payload"]))
 
@@ -76,7 +75,7 @@ async def store_catalog_snapshot(
     event: CatalogPublished, uow: MessagesUnitOfWork, *, holder: CatalogHolder
 ) -> None:
     """Consumer of ``catalog.snapshot.v1``: keep the snapshot unless a newer one is held."""
-    kept = await uow.repository.save_catalog_snapshot(
+    kept = await uow.catalog_snapshot.save(
         version=event.version,
         published_at=event.published_at,
         payload=event.model_dump(mode="json"),

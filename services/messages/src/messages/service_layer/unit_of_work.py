@@ -1,13 +1,31 @@
-"""The messages service's unit of work: one transaction, its repository and its outbox."""
+"""The messages service's unit of work: one transaction, its repositories and its outbox."""
 
 from __future__ import annotations
 
-from messages.adapters.repository import Repository
+from collections.abc import Callable
+
+from messages.adapters.canned_replies import CannedReplyRepository
+from messages.adapters.catalog_snapshot import CatalogSnapshotRepository
+from messages.adapters.idempotency import IdempotencyKeyRepository
+from messages.adapters.retention import RetentionRepository
+from messages.adapters.threads import ThreadRepository
 from servicekit.db import UnitOfWork
 
 
 class MessagesUnitOfWork(UnitOfWork):
-    repository: Repository
+    threads: ThreadRepository
+    canned_replies: CannedReplyRepository
+    idempotency_keys: IdempotencyKeyRepository
+    catalog_snapshot: CatalogSnapshotRepository
+    retention: RetentionRepository
 
     def on_enter(self) -> None:
-        self.repository = Repository(self.session)
+        self.threads = ThreadRepository(self.session)
+        self.canned_replies = CannedReplyRepository(self.session)
+        self.idempotency_keys = IdempotencyKeyRepository(self.session)
+        self.catalog_snapshot = CatalogSnapshotRepository(self.session)
+        self.retention = RetentionRepository(self.session)
+
+
+#: What handlers take as ``uow``: each call opens a new unit of work.
+UnitOfWorkFactory = Callable[[], MessagesUnitOfWork]

@@ -1,46 +1,34 @@
-"""Dependencies of the routes: the unit of work, the clock, who calls, the idempotency key."""
+"""Dependencies of the routes: the message bus, who calls, the idempotency key."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request, Response
 
 from contracts import all_funds
 from messages.domain.commands import Agent, Idempotency, Member
 from messages.domain.routing import normalised_skills
 from messages.domain.text import has_control_characters
-from messages.service_layer.catalog import CatalogHolder
-from messages.service_layer.unit_of_work import MessagesUnitOfWork
+from messages.domain.views import Sent
+from servicekit.bus import MessageBus
 from servicekit.problems import Problem
 from servicekit.security import CurrentAgent, CurrentMember, CurrentSupervisor, Principal
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
-def get_uow(request: Request) -> MessagesUnitOfWork:
-    factory: Callable[[], MessagesUnitOfWork] = request.app.state.unit_of_work
-    return factory()
+def get_bus(request: Request) -> MessageBus:
+    """The service's handlers, bound to their dependencies once in ``create_app``."""
+    bus: MessageBus = request.app.state.bus
+    return bus
 
 
-def get_clock(request: Request) -> Callable[[], datetime]:
-    clock: Callable[[], datetime] = request.app.state.clock
-    return clock
-
-
-def get_catalog_holder(request: Request) -> CatalogHolder:
-    holder: CatalogHolder = request.app.state.catalog
-    return holder
-
-
-UnitOfWorkDep = Annotated[MessagesUnitOfWork, Depends(get_uow)]
-ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
-CatalogDep = Annotated[CatalogHolder, Depends(get_catalog_holder)]
+BusDep = Annotated[MessageBus, Depends(get_bus)]
 
 
 def _known_fund(principal: Principal) -> str:
@@ -142,3 +130,19 @@ def plain_query(value: str | None, *, field: str) -> str | None:
             errors=[{"field": field, "message": "Caractères non autorisés."}],
         )
     return value
+
+
+def idempotent_answer(sent: Sent, response: Response) -> Mapping[str, Any]:
+    """The body of a sending request's answer, with its status; a repeat's answer is the
+    first one's, with ``Idempotent-Replayed: true``."""
+    response.status_code = sent.status_code
+    if sent.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return sent.body
+
+
+Limit = Annotated[int, Query(ge=1, le=100, description="Page size.")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=500, description="``next_cursor`` of the previous page."),
+]

@@ -1,13 +1,14 @@
-"""Helpers for the messages service's tests: a catalog snapshot, tokens, a movable clock.
+"""Helpers for the messages service's tests: a catalog snapshot, callers' tokens, requests,
+settings and topics. The movable clock is ``servicekit.testing.MovableClock``.
 
-Only for tests; nothing in the running service imports this module."""
+Imported as ``from services.messages.tests.support import ...``."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,14 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from pydantic import SecretStr
 
+import messages
 from contracts.events.catalog import CatalogPublished, Motif, OnlineService, Subject, Theme
 from contracts.topics import CATALOG_SNAPSHOT
 from messages.config import Settings
+from messages.domain.model import Node, Status, Thread
 from servicekit.testing import TokenMinter
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(messages.__file__).parent / "migrations"
 
 
 def catalog_snapshot(
@@ -122,16 +125,6 @@ async def publish_catalog(bootstrap: str, prefix: str, snapshot: CatalogPublishe
         )
     finally:
         await producer.stop()
-
-
-@dataclass
-class MovableClock:
-    """The service's clock in tests: real time, shifted by ``offset``."""
-
-    offset: timedelta = field(default_factory=timedelta)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
 
 
 @dataclass(frozen=True)
@@ -247,3 +240,36 @@ async def topics_with_leaders(bootstrap: str, prefix: str) -> None:
                 await asyncio.sleep(0.1)
     finally:
         await producer.stop()
+
+
+def a_thread(
+    status: Status = Status.SUBMITTED,
+    *,
+    assignee: tuple[uuid.UUID, str] | None = None,
+    **overrides: Any,
+) -> Thread:
+    """A thread as the domain holds it, sent on Monday 2 February 2026 (due five working days
+    later), in ``status``, assigned to ``(id, name)`` if given."""
+    sent = datetime(2026, 2, 2, 9, 30, tzinfo=UTC)
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "reference": "NPC-2026-000123",
+        "fund": "NPC",
+        "member_id": uuid.uuid4(),
+        "member_given_name": "Camille",
+        "member_family_name": "MARTIN",
+        "theme": Node("famille", "Famille, Allocations familiales, aides au logement"),
+        "subject": Node("famille-allocations", "Allocations familiales"),
+        "motif": Node("af-changement-situation", "Mon changement de situation"),
+        "skill": "famille",
+        "response_time_days": 5,
+        "status": status,
+        "created_at": sent,
+        "last_activity_at": sent,
+        "due_date": date(2026, 2, 9),
+    }
+    if assignee is not None:
+        values |= {"assignee_id": assignee[0], "assignee_name": assignee[1], "assigned_at": sent}
+    if status is Status.CLOSED:
+        values["closed_at"] = sent
+    return Thread(**(values | overrides))

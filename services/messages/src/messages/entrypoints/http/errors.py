@@ -1,0 +1,45 @@
+"""The service's domain errors as problem+json answers: one table, installed once on the app."""
+
+from __future__ import annotations
+
+from messages.domain.errors import (
+    AlreadyAssigned,
+    CannedReplyNotFound,
+    CatalogNotLoaded,
+    IdempotencyConflict,
+    InvalidChoice,
+    InvalidCursor,
+    InvalidReference,
+    InvalidText,
+    InvalidTransition,
+    MessagesError,
+    ThreadNotFound,
+)
+from servicekit.problems import Problem
+
+#: How long a caller waits before asking again while no catalog has arrived.
+CATALOG_RETRY_AFTER_SECONDS = 5
+
+
+def problem_for(error: MessagesError) -> Problem:
+    """The problem type is the error's ``code``; its class decides the status."""
+    match error:
+        case ThreadNotFound() | CannedReplyNotFound():
+            status = 404
+        case InvalidTransition() | AlreadyAssigned() | IdempotencyConflict():
+            status = 409
+        case InvalidCursor():
+            status = 400
+        case CatalogNotLoaded():
+            return Problem(
+                503,
+                error.code,
+                error.detail,
+                headers={"Retry-After": str(CATALOG_RETRY_AFTER_SECONDS)},
+                **error.extensions,
+            )
+        case InvalidText() | InvalidChoice() | InvalidReference():
+            status = 422
+        case _:
+            status = 422
+    return Problem(status, error.code, error.detail, **error.extensions)

@@ -1,0 +1,15 @@
+"""HTTP routes of the messages service: the member's side, then the agents' side.
+
+The gateway serves them under ``/api/messages``; they are declared without that prefix.
+Each route turns the request into a command and returns what the bus answers; the route's
+``response_model`` (``schemas``) describes, and writes, the answer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from messages.entrypoints.http.routes import agent, member
+
+router = APIRouter()
+router.include_router(member.router)
+router.include_router(agent.router)

@@ -1,0 +1,61 @@
+"""Use cases, by side: each takes its command and, keyword-only, what it needs (``uow`` the
+unit-of-work factory, ``clock``, ``catalog``), and commits at most once per unit of work.
+
+``HANDLERS`` is every handler, for ``servicekit.bus.bootstrap`` in ``create_app``."""
+
+from __future__ import annotations
+
+from messages.service_layer.handlers.agent import (
+    add_note,
+    assign_thread,
+    claim_thread,
+    close_thread,
+    count_queue,
+    list_accesses,
+    list_queue,
+    open_agent_thread,
+    post_reply,
+    render_canned_reply_for_thread,
+    reopen_thread,
+)
+from messages.service_layer.handlers.canned_replies import (
+    delete_canned_reply,
+    list_canned_replies,
+    save_canned_reply,
+)
+from messages.service_layer.handlers.housekeeping import (
+    forget_idempotency_keys,
+    purge_closed_threads,
+)
+from messages.service_layer.handlers.member import (
+    list_member_threads,
+    open_member_thread,
+    prepare_message,
+    submit_follow_up,
+    submit_message,
+)
+from servicekit.bus import Handler
+
+HANDLERS: tuple[Handler, ...] = (
+    prepare_message,
+    submit_message,
+    submit_follow_up,
+    list_member_threads,
+    open_member_thread,
+    list_queue,
+    count_queue,
+    open_agent_thread,
+    claim_thread,
+    assign_thread,
+    close_thread,
+    reopen_thread,
+    post_reply,
+    render_canned_reply_for_thread,
+    add_note,
+    list_accesses,
+    list_canned_replies,
+    save_canned_reply,
+    delete_canned_reply,
+    purge_closed_threads,
+    forget_idempotency_keys,
+)
