@@ -26,6 +26,7 @@ help:
 	@echo "make test   run every test (unit, integration, end-to-end)"
 	@echo "make lint   ruff and mypy only"
 	@echo "make bench  benchmarks (listings, emails)"
+	@echo "make bench-e2e  the submission-to-email path against a bare baseline"
 	@echo "make api-types  regenerate the OpenAPI documents and the web apps' API types"
 	@echo "make down   stop whatever the local stack left running"
 
@@ -47,6 +48,12 @@ python-env: uv
 .PHONY: kafka-jars
 kafka-jars: python-env
 	@$(RUN) python -c "from devstack.config import StackConfig as C; from devstack.install import ensure_kafka_jars as e; c=C(); c.ensure_folders(); e(c, log=c.logs/'install.log')"
+
+# Mailpit, the local mail catcher, built once by `go install` into .cache/bin; its version is
+# pinned in deploy/local/src/devstack/install.py (deploy/compose.yaml's image is checked against it).
+.PHONY: mailpit
+mailpit: python-env
+	@$(RUN) python -c "from devstack.config import StackConfig as C; from devstack.install import ensure_mailpit as e; c=C(); c.ensure_folders(); e(c, log=c.logs/'install.log')"
 
 .PHONY: node-modules
 node-modules:
@@ -92,7 +99,7 @@ browser:
 	fi
 
 .PHONY: install
-install: python-env kafka-jars node-modules
+install: python-env kafka-jars mailpit node-modules
 
 # --- the two commands -------------------------------------------------------------------
 
@@ -122,6 +129,12 @@ test-tools: $(if $(wildcard deploy/tools.mk),deploy-tools,)
 .PHONY: bench
 bench: install
 	@for script in $(wildcard libs/*/bench/*.py services/*/bench/*.py); do echo "› $$script"; $(RUN) python $$script || exit 1; done
+
+# The submission-to-email path end to end, against a bare baseline, in one run (about 12 min;
+# `make bench-e2e ARGS=--quick` for a smoke run). Results in bench/results/.
+.PHONY: bench-e2e
+bench-e2e: install
+	@$(RUN) python -m bench.e2e $(ARGS)
 
 .PHONY: down
 down: python-env

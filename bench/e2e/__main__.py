@@ -1,0 +1,404 @@
+"""``make bench-e2e``: the submission-to-email path, end to end, on this machine, in one run.
+
+It starts the whole stack in a state folder of its own (``.bench/stack``, its own ports, so a
+``make run`` beside it is left alone), with the notifier sending to an SMTP sink in another
+process, and a bare baseline (FastAPI + asyncpg, one INSERT) behind a second gateway run from
+the same Caddyfile. Then, side by side:
+
+1. closed loops, 16 connections: the bare baseline, then the real submission path (as the
+   portal sends it: session cookie, CSRF header, Idempotency-Key); their ratio; CPU
+   milliseconds per submission for every process (its confirmation email included);
+2. open loops at 20, 50, 100 and 200 submissions/s, 30 s each, then 100/s for 5 minutes:
+   HTTP p50/p95/p99, submit → SMTP-accepted p50/p95/p99, emails expected / arrived /
+   duplicated, outbox commit → consumer p50/p95/p99;
+3. the notifier's drain rate: with the notifier stopped, a backlog of submissions, then the
+   time the restarted notifier takes to send them all.
+
+Results: ``bench/results/e2e.json``, ``e2e.md`` (the table) and ``e2e.png`` (latency against
+rate). ``--quick`` runs every phase briefly (a smoke run, not a measurement).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.e2e import report
+from bench.e2e.load import Sample, client, closed_loop, open_loop, submission
+from bench.e2e.measure import CpuMeter, Mailbox, SubmissionEvents, summary
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results"
+HOME = ROOT / ".bench" / "stack"
+#: The stack's ports, moved out of ``make run``'s way.
+OFFSET = 10000
+MEMBER = {"nir": "2951099126111", "password": "Bleuet-Colza-2026"}  # Camille, demo account
+PROCESSES = ("gateway", "auth", "catalog", "messages", "notifier", "postgres", "kafka")
+
+
+@dataclass
+class Phase:
+    name: str
+    rate: float | None  # submissions per second (None: closed loop)
+    seconds: float
+
+
+def stack_environment(sink_port: int) -> dict[str, str]:
+    from devstack.config import DEFAULT_PORTS
+
+    env = {
+        f"DEVSTACK_{name.upper()}_PORT": str(port + OFFSET) for name, port in DEFAULT_PORTS.items()
+    }
+    env |= {"DEVSTACK_HOME": str(HOME), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink_port)}
+    for name in ("KAFKA_BOOTSTRAP_SERVERS", "DEVSTACK_POSTGRES_URL", "FRANCECONNECT_ISSUER"):
+        env[name] = ""  # always this run's own parts
+    return env
+
+
+def spawn(
+    command: list[str], log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        command,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+
+
+async def wait_http(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            try:
+                if (await http.get(url)).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
+
+
+class Bench:
+    def __init__(self, quick: bool) -> None:
+        self.quick = quick
+        self.sink_port = 1025 + OFFSET + 1
+        self.bare_port = 8110 + OFFSET
+        self.bare_gateway_port = 8090 + OFFSET
+        self.children: list[subprocess.Popen[bytes]] = []
+        self.results: dict[str, Any] = {
+            "started_at": datetime.now(UTC).isoformat(),
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "quick": quick,
+            "phases": [],
+        }
+
+    def seconds(self, full: float) -> float:
+        return min(full, 5.0) if self.quick else full
+
+    # ----------------------------------------------------------------------- set-up
+
+    def start(self) -> None:
+        for name, value in stack_environment(self.sink_port).items():
+            if value:
+                os.environ[name] = value
+            else:
+                os.environ.pop(name, None)
+        from devstack.config import StackConfig
+        from devstack.stack import Stack
+
+        shutil.rmtree(HOME, ignore_errors=True)  # a fresh database each run: no cache flattery
+        mails = HOME / "sink.jsonl"
+        HOME.mkdir(parents=True, exist_ok=True)
+        self.children.append(
+            spawn(
+                [sys.executable, "-m", "bench.e2e.sink", str(self.sink_port), str(mails)],
+                HOME / "logs" / "sink.log",
+            )
+        )
+        self.mailbox = Mailbox(mails)
+        self.config = StackConfig()
+        self.stack = Stack(self.config)
+        wanted = [name for name in self.stack.parts if name not in ("mailbox",)]
+        states = self.stack.up(wanted)
+        failed = {name: state.detail for name, state in states.items() if state.status == "failed"}
+        if failed:
+            raise SystemExit(f"the stack did not start: {failed} (logs in {HOME / 'logs'})")
+        from devstack.process import read_record
+
+        self.pids: dict[str, int] = {}
+        for name in PROCESSES:
+            record = read_record(self.stack.parts[name].pidfile)
+            if record:
+                self.pids[name] = record.pid
+        dsn = self.config.postgres_admin_url.replace("postgresql+asyncpg://", "postgresql://")
+        self.bare = spawn(
+            [sys.executable, "-m", "bench.e2e.bare", str(self.bare_port), dsn],
+            HOME / "logs" / "bare.log",
+        )
+        gateway = self.stack.parts["gateway"]
+        bare_gateway_env = gateway.env() | {
+            "GATEWAY_ADDRESS": f":{self.bare_gateway_port}",
+            "GATEWAY_ADMIN": f"127.0.0.1:{self.bare_gateway_port + 1}",
+            "MESSAGES_UPSTREAM": f"127.0.0.1:{self.bare_port}",
+        }
+        self.bare_gateway = spawn(
+            gateway.command(), HOME / "logs" / "bare-gateway.log", bare_gateway_env
+        )
+        self.children += [self.bare, self.bare_gateway]
+
+    def stop(self) -> None:
+        for child in self.children:
+            child.terminate()
+        for child in self.children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if hasattr(self, "stack"):
+            self.stack.down()
+
+    @property
+    def gateway(self) -> str:
+        return f"http://localhost:{self.config.ports['gateway']}"
+
+    @property
+    def bare_gateway_url(self) -> str:
+        return f"http://localhost:{self.bare_gateway_port}"
+
+    async def login(self) -> tuple[httpx.Cookies, dict[str, str]]:
+        async with httpx.AsyncClient(base_url=self.gateway) as http:
+            response = await http.post("/api/auth/session", json=MEMBER)
+            response.raise_for_status()
+            csrf = http.cookies.get("mm_csrf") or ""
+            return http.cookies, {"X-CSRF-Token": csrf, "Origin": self.config.gateway_url}
+
+    async def catalog_codes(self) -> tuple[str, str, str]:
+        async with httpx.AsyncClient(base_url=self.gateway) as http:
+            tree = (await http.get("/api/catalog/tree")).json()
+        for theme in tree["themes"]:
+            for subject in theme["subjects"]:
+                for motif in subject["motifs"]:
+                    if motif.get("active", True):
+                        return theme["code"], subject["code"], motif["code"]
+        raise SystemExit("the catalog offers no motif")
+
+    async def stack_sender(self) -> Callable[[httpx.AsyncClient], Any]:
+        cookies, headers = await self.login()
+        self.cookies = cookies
+        return submission("/api/messages/threads", self.codes, headers)
+
+    # ----------------------------------------------------------------------- phases
+
+    async def run(self) -> None:
+        await wait_http(f"{self.bare_gateway_url}/api/messages/readyz")
+        self.codes = await self.catalog_codes()
+        self.events = SubmissionEvents(self.config.kafka_bootstrap, "messages.message-submitted.v1")
+        await self.events.start()
+        try:
+            await self.warm_up()
+            await self.closed_loops()
+            for rate in (20, 50, 100, 200):
+                await self.open(Phase(f"open {rate}/s", rate, self.seconds(30)))
+            await self.open(Phase("open 100/s, 5 min", 100, 30 if self.quick else 300))
+            await self.drain()
+        finally:
+            await self.events.stop()
+
+    async def warm_up(self) -> None:
+        """Until the messages service has its catalog and every connection pool is warm."""
+        send = await self.stack_sender()
+        deadline = time.monotonic() + 120
+        async with client(self.gateway, 4, self.cookies) as http:
+            while True:
+                sample = await send(http)
+                if sample.status in (200, 201):
+                    break
+                if time.monotonic() > deadline:
+                    raise SystemExit(
+                        f"submissions still fail after 2 minutes (status {sample.status})"
+                    )
+                await asyncio.sleep(0.5)
+            warm = await closed_loop(http, send, connections=8, seconds=self.seconds(10))
+        await self.mailbox.wait_for({s.reference for s in warm if s.reference}, timeout=120)
+        bare = submission("/api/messages/threads", self.codes)
+        async with client(self.bare_gateway_url, 8) as http:
+            await closed_loop(http, bare, connections=8, seconds=self.seconds(5))
+
+    async def closed_loops(self) -> None:
+        seconds = self.seconds(30)
+        bare_meter = CpuMeter(
+            {
+                "bare app": self.bare.pid,
+                "bare gateway": self.bare_gateway.pid,
+                "postgres": self.pids["postgres"],
+                "load generator": os.getpid(),
+            }
+        )
+        bare_meter.start()
+        async with client(self.bare_gateway_url, 16) as http:
+            bare = await closed_loop(
+                http,
+                submission("/api/messages/threads", self.codes),
+                connections=16,
+                seconds=seconds,
+            )
+        bare_cpu = bare_meter.stop()
+
+        send = await self.stack_sender()
+        meter = CpuMeter({**self.pids, "load generator": os.getpid()})
+        meter.start()
+        async with client(self.gateway, 16, self.cookies) as http:
+            real = await closed_loop(http, send, connections=16, seconds=seconds)
+        references = {s.reference for s in real if s.reference}
+        await self.mailbox.wait_for(references, timeout=300)
+        real_cpu = meter.stop()
+
+        def rate(samples: list[Sample]) -> float:
+            ok = [s for s in samples if 200 <= s.status < 300]
+            return len(ok) / seconds
+
+        def per_submission(cpu: dict[str, float], samples: list[Sample]) -> dict[str, float]:
+            count = max(1, sum(1 for s in samples if 200 <= s.status < 300))
+            return {name: round(value * 1000 / count, 2) for name, value in cpu.items()}
+
+        bare_cpu_per = per_submission(bare_cpu, bare)
+        real_cpu_per = per_submission(real_cpu, real)
+        self.results["closed_loop"] = {
+            "connections": 16,
+            "seconds": seconds,
+            "bare": {
+                "rate": round(rate(bare), 1),
+                "http_ms": summary(s.latency for s in bare),
+                "statuses": statuses(bare),
+            },
+            "stack": {
+                "rate": round(rate(real), 1),
+                "http_ms": summary(s.latency for s in real),
+                "statuses": statuses(real),
+            },
+            "ratio": round(rate(real) / rate(bare), 3) if rate(bare) else None,
+            "cpu_ms_per_submission": {
+                "bare": bare_cpu_per,
+                "bare_total": round(
+                    sum(v for k, v in bare_cpu_per.items() if k != "load generator"), 2
+                ),
+                "stack": real_cpu_per,
+                "stack_total": round(
+                    sum(v for k, v in real_cpu_per.items() if k != "load generator"), 2
+                ),
+            },
+        }
+        report.progress("closed loop", self.results["closed_loop"])
+
+    async def open(self, phase: Phase) -> None:
+        assert phase.rate is not None
+        send = await self.stack_sender()
+        async with client(self.gateway, 1024, self.cookies) as http:
+            samples = await open_loop(http, send, rate=phase.rate, seconds=phase.seconds)
+        accepted = [s for s in samples if 200 <= s.status < 300 and s.reference]
+        references = {s.reference for s in accepted if s.reference}
+        last = await self.mailbox.wait_for(references, timeout=120)
+        confirmations = self.mailbox.confirmations()
+        to_email = [
+            min(confirmations[s.reference]) - s.sent_at
+            for s in accepted
+            if s.reference in confirmations
+        ]
+        outbox = [self.events.latency[ref] for ref in references if ref in self.events.latency]
+        end_of_sending = max((s.sent_at + s.latency for s in samples), default=time.time())
+        result = {
+            "phase": phase.name,
+            "rate": phase.rate,
+            "seconds": phase.seconds,
+            "sent": len(samples),
+            "statuses": statuses(samples),
+            "http_ms": summary(s.latency for s in samples),
+            "submit_to_smtp_ms": summary(to_email),
+            "outbox_to_consumer_ms": summary(outbox),
+            "emails_expected": len(references),
+            "emails_arrived": sum(1 for ref in references if ref in confirmations),
+            "emails_duplicated": sum(
+                1 for ref in references if len(confirmations.get(ref, [])) > 1
+            ),
+            "drained_after_last_response_s": round(max(0.0, last - end_of_sending), 2),
+        }
+        self.results["phases"].append(result)
+        report.progress(phase.name, result)
+
+    async def drain(self) -> None:
+        """The notifier's own pace: a backlog built while it is stopped, then sent."""
+        count = 300 if self.quick else 3000
+        self.stack.down(["notifier"])
+        send = await self.stack_sender()
+        samples: list[Sample] = []
+        async with client(self.gateway, 16, self.cookies) as http:
+            while sum(1 for s in samples if s.reference) < count:
+                samples += await closed_loop(http, send, connections=16, seconds=2)
+        references = {s.reference for s in samples if s.reference}
+        restarted = time.time()
+        self.stack.up(["notifier"])
+        ready = time.time()
+        last = await self.mailbox.wait_for(references, timeout=600)
+        arrived = sum(1 for ref in references if ref in self.mailbox.confirmations())
+        self.results["drain"] = {
+            "backlog": len(references),
+            "arrived": arrived,
+            "notifier_start_s": round(ready - restarted, 2),
+            "seconds_after_ready": round(last - ready, 2),
+            "emails_per_second": round(arrived / max(0.001, last - ready), 1),
+        }
+        report.progress("drain", self.results["drain"])
+
+
+def statuses(samples: list[Sample]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for sample in samples:
+        key = str(sample.status) if sample.status else "no answer"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="make bench-e2e", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="every phase briefly: a smoke run")
+    arguments = parser.parse_args()
+    # Stopped from outside (a timeout, Ctrl-C): leave nothing running behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    bench = Bench(quick=arguments.quick)
+    try:
+        bench.start()
+        asyncio.run(bench.run())
+    finally:
+        bench.stop()
+    bench.results["finished_at"] = datetime.now(UTC).isoformat()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = "e2e-quick" if arguments.quick else "e2e"
+    (RESULTS / f"{name}.json").write_text(
+        json.dumps(bench.results, indent=2, ensure_ascii=False) + "\n"
+    )
+    (RESULTS / f"{name}.md").write_text(report.markdown(bench.results))
+    report.chart(bench.results, RESULTS / f"{name}.png")
+    print(report.markdown(bench.results))
+    print(f"results: {RESULTS / name}.json, .md, .png")
+
+
+if __name__ == "__main__":
+    main()

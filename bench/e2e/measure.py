@@ -1,0 +1,165 @@
+"""What the benchmark reads off the machine: CPU time per process tree, percentiles, the
+emails the sink accepted, and the submission events as a Kafka consumer sees them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+from aiokafka import AIOKafkaConsumer
+
+
+def percentile(values: Iterable[float], q: float) -> float | None:
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    rank = max(0, math.ceil(q / 100 * len(ordered)) - 1)
+    return ordered[rank]
+
+
+def summary(values: Iterable[float], scale: float = 1000.0) -> dict[str, float | None]:
+    """p50/p95/p99 (and max), in milliseconds by default."""
+    data = [value * scale for value in values]
+    return {
+        "p50": _round(percentile(data, 50)),
+        "p95": _round(percentile(data, 95)),
+        "p99": _round(percentile(data, 99)),
+        "max": _round(max(data) if data else None),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def tree_cpu_seconds(pid: int, *, descendants: bool = True) -> float:
+    """User + system CPU of a process and all its descendants, including the children it
+    already reaped (PostgreSQL's backends come and go); of the process alone otherwise."""
+    try:
+        root = psutil.Process(pid)
+        if not descendants:
+            times = root.cpu_times()
+            return times.user + times.system
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds of named process trees between ``start`` and ``stop``."""
+
+    pids: Mapping[str, int]
+    _start: dict[str, float] = field(default_factory=dict)
+
+    def _read(self) -> dict[str, float]:
+        # This process started every other one: counted alone, as the load generator.
+        return {
+            name: tree_cpu_seconds(pid, descendants=pid != os.getpid())
+            for name, pid in self.pids.items()
+        }
+
+    def start(self) -> None:
+        self._start = self._read()
+
+    def stop(self) -> dict[str, float]:
+        return {name: value - self._start.get(name, 0.0) for name, value in self._read().items()}
+
+
+@dataclass
+class Email:
+    accepted_at: float
+    reference: str | None
+    subject: str
+
+
+class Mailbox:
+    """The sink's record, read as it grows."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._offset = 0
+        self.emails: list[Email] = []
+
+    def refresh(self) -> list[Email]:
+        if not self.path.exists():
+            return self.emails
+        with self.path.open("rb") as file:
+            file.seek(self._offset)
+            data = file.read()
+        complete = data[: data.rfind(b"\n") + 1]
+        self._offset += len(complete)
+        for line in complete.splitlines():
+            record = json.loads(line)
+            self.emails.append(Email(record["accepted_at"], record["reference"], record["subject"]))
+        return self.emails
+
+    def confirmations(self) -> dict[str, list[float]]:
+        """Acceptance times of the "message received" emails, by thread reference."""
+        found: dict[str, list[float]] = {}
+        for email in self.refresh():
+            if email.reference and email.subject.startswith("Votre message a bien été reçu"):
+                found.setdefault(email.reference, []).append(email.accepted_at)
+        return found
+
+    async def wait_for(self, references: set[str], *, timeout: float) -> float:
+        """Waits until every reference has its confirmation (or the timeout); returns when the
+        last one arrived (``time.time()``), or the moment it gave up."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if references <= set(self.confirmations()):
+                break
+            await asyncio.sleep(0.2)
+        arrived = self.confirmations()
+        times = [min(arrived[ref]) for ref in references if ref in arrived]
+        return max(times) if times else time.time()
+
+
+class SubmissionEvents:
+    """Reads ``messages.message-submitted.v1`` as a consumer would, noting for each event
+    when it was read: with the event's ``submitted_at`` (set inside the transaction that
+    wrote the outbox row) it gives the outbox's commit → consumer latency."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.consumer = AIOKafkaConsumer(
+            topic, bootstrap_servers=bootstrap, auto_offset_reset="latest", enable_auto_commit=False
+        )
+        self.latency: dict[str, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.consumer.start()
+        # Without a group every partition is assigned at start: position at the end now, so
+        # that nothing older is mistaken for this run's.
+        await self.consumer.seek_to_end()
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for record in self.consumer:
+            read_at = time.time()
+            event: dict[str, Any] = json.loads(record.value)
+            submitted = datetime.fromisoformat(event["submitted_at"]).timestamp()
+            self.latency[event["reference"]] = read_at - submitted
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.consumer.stop()
