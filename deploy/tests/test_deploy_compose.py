@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from contracts import ALL_TOPICS
+from devstack.install import MAILPIT_VERSION
 
 pytestmark = pytest.mark.unit
 
@@ -58,7 +59,8 @@ def test_the_whole_stack_is_there(compose: dict[str, Any]) -> None:
     )
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    assert services["mailpit"]["image"].startswith("axllent/mailpit:")
+    # The mail catcher of `make run` and of the tests, at the same version.
+    assert services["mailpit"]["image"] == f"axllent/mailpit:{MAILPIT_VERSION}"
     assert services["oidc"]["build"]["dockerfile"] == "deploy/local/oidc/Dockerfile"
     assert services["gateway"]["build"]["dockerfile"] == "deploy/gateway/Dockerfile"
     # What a person opens: the portal, the mailbox and the provider's login page, on this

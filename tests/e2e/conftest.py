@@ -1,5 +1,5 @@
 """Browser tests: Debian's Chromium, driven by Playwright, through the gateway, against the
-whole local stack (four services, Kafka, PostgreSQL, the SMTP server and the FranceConnect-like
+whole local stack (four services, Kafka, PostgreSQL, Mailpit and the FranceConnect-like
 provider), started by the devstack fixtures when it is not running.
 
 Every test gets fresh browser contexts that:
@@ -12,18 +12,19 @@ Every test gets fresh browser contexts that:
 
 from __future__ import annotations
 
+import asyncio
+import builtins
 import os
 import re
 import shutil
 import subprocess
-import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import httpx
 import pytest
 import yaml
 from axe_playwright_python.sync_playwright import Axe
@@ -38,6 +39,7 @@ from playwright.sync_api import (
 )
 
 from devstack.config import StackConfig
+from devstack.mailpit import MailpitClient, Message
 from devstack.pytest_plugin import IN_CI, LocalStack, unavailable
 from devstack.stack import Stack
 
@@ -52,6 +54,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+T = TypeVar("T")
 LOCAL_ORIGIN = re.compile(r"^https?://(localhost|127\.0\.0\.1)(:\d+)?(/|$)")
 
 
@@ -155,32 +158,40 @@ def accounts() -> DemoAccounts:
 
 
 class Mailbox:
-    """The local SMTP server's HTTP API (the same as devstack.mailbox_client, synchronous)."""
+    """Mailpit's API for these synchronous tests: devstack's client, run on a thread of its own
+    (Playwright's synchronous API owns this thread's event loop)."""
 
     def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=10)
+        self.base_url = base_url
+        self._worker = ThreadPoolExecutor(max_workers=1)
+
+    def _ask(self, question: Callable[[MailpitClient], Awaitable[T]]) -> T:
+        async def ask() -> T:
+            async with MailpitClient(self.base_url) as client:
+                return await question(client)
+
+        return self._worker.submit(asyncio.run, ask()).result()
+
+    def list(self, to: str) -> builtins.list[Message]:
+        """Summaries of the emails to ``to``, newest first (``subject``, ``message_id``...)."""
+        return self._ask(lambda client: client.list(to=to))
 
     def wait_for(
-        self, to: str, predicate: Callable[[dict[str, Any]], bool], timeout: float = 60
-    ) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        seen: list[str] = []
-        while time.monotonic() < deadline:
-            entries = self.http.get("/api/messages", params={"to": to}).json()
-            seen = [entry.get("subject", "") for entry in entries]
-            for entry in entries:
-                message: dict[str, Any] = self.http.get(f"/api/messages/{entry['id']}").json()
-                if predicate(message):
-                    return message
-            time.sleep(0.25)
-        raise AssertionError(f"no matching email to {to} within {timeout}s; subjects: {seen}")
+        self, to: str, predicate: Callable[[Message], bool], timeout: float = 60
+    ) -> Message:
+        """The newest email to ``to`` that matches (``subject``, ``text``, ``html``...)."""
+        found = self._ask(lambda client: client.wait_for(predicate, to=to, timeout=timeout))
+        return found[-1]
+
+    def close(self) -> None:
+        self._worker.shutdown()
 
 
 @pytest.fixture(scope="session")
 def mailbox(e2e_stack: E2EStack) -> Iterator[Mailbox]:
     box = Mailbox(e2e_stack.mailbox_url)
     yield box
-    box.http.close()
+    box.close()
 
 
 # --------------------------------------------------------------------------- browser

@@ -141,7 +141,7 @@ def delivery_of(
 
 
 def emails_about(mailbox: Any, member: Member, reference: str) -> list[str]:
-    entries = mailbox.http.get("/api/messages", params={"to": member.email}).json()
+    entries = mailbox.list(member.email)
     return [entry["subject"] for entry in entries if reference in entry.get("subject", "")]
 
 

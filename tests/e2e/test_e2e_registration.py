@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from auth.domain import nir as nir_rules
-from devstack.mailbox_client import MailboxClient, Message
+from devstack.mailpit import MailpitClient, Message
 
 pytestmark = pytest.mark.e2e
 
@@ -90,11 +90,11 @@ def wait_for_mail(
 ) -> Message:
     """The latest of the first ``count`` emails to ``to`` that match, from the local mailbox.
 
-    ``MailboxClient`` is asynchronous and Playwright's synchronous API owns this thread's
+    ``MailpitClient`` is asynchronous and Playwright's synchronous API owns this thread's
     event loop, so the client runs in a thread of its own."""
 
     async def wait() -> Message:
-        async with MailboxClient(mailbox_url) as mailbox:
+        async with MailpitClient(mailbox_url) as mailbox:
             found = await mailbox.wait_for(predicate, to=to, count=count, timeout=timeout)
             return found[count - 1]
 

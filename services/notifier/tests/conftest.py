@@ -14,6 +14,8 @@ from aiokafka import AIOKafkaProducer
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from devstack.mailpit import MailpitClient
+from devstack.pytest_plugin import RunningMailpit
 from notifier.config import Settings
 from servicekit.kafka import ensure_topics
 from servicekit.migrations import upgrade_async
@@ -97,18 +99,15 @@ async def notifier_factory(
 
 
 @pytest.fixture
-async def mailbox_client(mailbox: Any) -> AsyncIterator[Any]:
-    from devstack.mailbox_client import MailboxClient
-
-    async with MailboxClient(mailbox.base_url) as client:
-        await client.set_faults("none")
+async def mailbox_client(mailbox: RunningMailpit) -> AsyncIterator[MailpitClient]:
+    """Reads what the session's Mailpit received (each test writes to addresses of its own)."""
+    async with MailpitClient(mailbox.base_url) as client:
         yield client
-        await client.set_faults("none")
 
 
 @pytest.fixture
-def smtp_to_mailbox(mailbox: Any) -> dict[str, Any]:
-    """Settings overrides that send to the session's mailbox."""
+def smtp_to_mailbox(mailbox: RunningMailpit) -> dict[str, Any]:
+    """Settings overrides that send to the session's Mailpit."""
     return {"smtp_host": mailbox.smtp_host, "smtp_port": mailbox.smtp_port}
 
 

@@ -1,4 +1,4 @@
-"""Session fixtures that give tests real Kafka, PostgreSQL, SMTP and OIDC servers.
+"""Session fixtures that give tests real Kafka, PostgreSQL, Mailpit (SMTP) and OIDC servers.
 
 Each comes, in this order, from:
 1. environment variables naming an existing one (``KAFKA_BOOTSTRAP_SERVERS``,
@@ -6,6 +6,9 @@ Each comes, in this order, from:
 2. testcontainers, when a Docker engine answers;
 3. the local stack (``deploy/local``), reusing what already runs and stopping, at the end of
    the session, what this session started.
+
+Mailpit is the session's own (``MAILPIT_URL`` names an existing one instead), so that no
+test reads another run's emails.
 
 When none can be had the test fails under ``CI=true`` and is skipped otherwise, with the
 reason. Every session works in its own Kafka topics (a random prefix) and its own databases,
@@ -17,13 +20,14 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from devstack.config import StackConfig
+from devstack.config import DEFAULT_PORTS, StackConfig
 from devstack.parts import IdentityProvider
 from devstack.stack import Stack
 from devstack.topics import create_topics, delete_topics
@@ -147,23 +151,50 @@ def oidc_issuer(local_stack: LocalStack) -> str:
     return part.issuer()
 
 
-@pytest.fixture(scope="session")
-async def mailbox(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
-    """A real SMTP server (with its HTTP API) of this session, on free ports."""
-    from devstack.mailbox import running_mailbox
+@dataclass(frozen=True)
+class RunningMailpit:
+    """Where a Mailpit takes emails (SMTP) and tells what it holds (``base_url``, its API)."""
 
-    store: Path = tmp_path_factory.mktemp("mailbox")
-    async with running_mailbox(store) as running:
-        yield running
+    smtp_host: str
+    smtp_port: int
+    base_url: str
+
+
+@pytest.fixture(scope="session")
+def mailbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMailpit]:
+    """A Mailpit of this session's own on free ports, stopped at the end; or the one named by
+    ``MAILPIT_URL`` (its web and API address), taking mail at ``SMTP_HOST``:``SMTP_PORT``
+    (by default the same host, port 1025)."""
+    if url := os.environ.get("MAILPIT_URL"):
+        host = os.environ.get("SMTP_HOST") or urlsplit(url).hostname or "127.0.0.1"
+        yield RunningMailpit(host, int(os.environ.get("SMTP_PORT") or 1025), url.rstrip("/"))
+        return
+    from devstack.parts import Mailbox, StartFailure, wait_ready
+
+    config = replace(
+        StackConfig(),
+        home=tmp_path_factory.mktemp("mailpit"),
+        ports=dict(DEFAULT_PORTS) | {"smtp": free_port(), "mailbox": free_port()},
+    )
+    config.ensure_folders()
+    part = Mailbox(config)
+    try:
+        part.prepare()
+        part.start()
+        wait_ready(part)
+    except StartFailure as failure:
+        part.stop()
+        unavailable("Mailpit", f"{failure.reason} (log: {failure.log})")
+    try:
+        yield RunningMailpit(config.host, config.ports["smtp"], config.mailbox_url)
+    finally:
+        part.stop()
 
 
 class DisposableKafka:
     """A Kafka broker of one test's own, which the test may stop and start again."""
 
     def __init__(self, home: Path) -> None:
-        from dataclasses import replace
-
-        from devstack.config import DEFAULT_PORTS
         from devstack.parts import Kafka
 
         base = StackConfig()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -19,6 +21,25 @@ from notifier_testkit import (
 )
 
 pytestmark = pytest.mark.integration
+
+TEMPORARY_REFUSAL = "451 4.3.0 Temporary failure, try again later"
+PERMANENT_REFUSAL = "550 5.1.1 Mailbox unavailable"
+
+
+@pytest.fixture
+async def smtp_stub() -> AsyncIterator[SmtpSink]:
+    """An SMTP server that refuses whom the test says (Mailpit takes every email)."""
+    sink = await SmtpSink().start()
+    yield sink
+    await sink.stop()
+
+
+def received_by(sink: SmtpSink, address: str) -> list[EmailMessage]:
+    return [
+        message
+        for message in sink.messages
+        if address in {recipient.addr_spec for recipient in message["To"].addresses}
+    ]
 
 
 async def test_while_smtp_is_down_emails_wait_and_all_go_out_once_it_is_back(
@@ -61,37 +82,41 @@ async def test_while_smtp_is_down_emails_wait_and_all_go_out_once_it_is_back(
 
 
 async def test_a_temporary_refusal_for_one_member_does_not_hold_up_the_others(
-    notifier_factory: NotifierFactory, mailbox_client: Any, smtp_to_mailbox: dict[str, Any]
+    notifier_factory: NotifierFactory, smtp_stub: SmtpSink
 ) -> None:
-    notifier = await (await notifier_factory(**smtp_to_mailbox)).start()
+    notifier = await notifier_factory(smtp_host="127.0.0.1", smtp_port=smtp_stub.port)
+    await notifier.start()
     unlucky, unlucky_address = uuid.uuid4(), unique_email("refuse")
     others = [(uuid.uuid4(), unique_email()) for _ in range(3)]
-    await mailbox_client.set_faults("tempfail", recipient=unlucky_address)
+    smtp_stub.refusals = {unlucky_address: TEMPORARY_REFUSAL}
     for member_id, address in [(unlucky, unlucky_address), *others]:
         await notifier.publish(contact_changed(member_id, address))
     stuck = message_submitted(unlucky)
     await notifier.publish(stuck)
     await notifier.wait_until(lambda row: row["attempts"] >= 1, stuck.event_id)
     for member_id, address in others:
-        await notifier.publish(message_submitted(member_id))
-        await mailbox_client.wait_for(to=address, timeout=30)
+        event = message_submitted(member_id)
+        await notifier.publish(event)
+        await notifier.wait_for_status(event.event_id, "sent", timeout=30)
+        assert len(received_by(smtp_stub, address)) == 1
 
     row = await notifier.wait_until(lambda row: row["attempts"] >= 2, stuck.event_id)
     assert row["status"] in ("pending", "sending")
     assert (row["last_error"] or "").startswith("451")
 
-    await mailbox_client.set_faults("none")
+    smtp_stub.refusals = {}
     await notifier.wait_for_status(stuck.event_id, "sent", timeout=60)
-    assert len(await mailbox_client.list(to=unlucky_address)) == 1
+    assert len(received_by(smtp_stub, unlucky_address)) == 1
 
 
 async def test_a_permanent_refusal_is_dead_lettered_logged_and_can_be_replayed(
-    notifier_factory: NotifierFactory, mailbox_client: Any, smtp_to_mailbox: dict[str, Any]
+    notifier_factory: NotifierFactory, smtp_stub: SmtpSink
 ) -> None:
-    notifier = await (await notifier_factory(**smtp_to_mailbox)).start()
+    notifier = await notifier_factory(smtp_host="127.0.0.1", smtp_port=smtp_stub.port)
+    await notifier.start()
     member_id, address = uuid.uuid4(), unique_email("inconnu")
     thread_id = uuid.uuid4()
-    await mailbox_client.set_faults("permfail", recipient=address)
+    smtp_stub.refusals = {address: PERMANENT_REFUSAL}
     await notifier.publish(contact_changed(member_id, address))
     reply = reply_posted(member_id, thread_id=thread_id)
     await notifier.publish(reply)
@@ -136,20 +161,20 @@ async def test_a_permanent_refusal_is_dead_lettered_logged_and_can_be_replayed(
     assert response.headers["content-type"] == "application/problem+json"
 
     # The cause is fixed; the supervisor replays it; it goes out once.
-    await mailbox_client.set_faults("none")
+    smtp_stub.refusals = {}
     response = await notifier.client.post(replay_url, headers=supervisor)
     assert response.status_code == 200
     assert response.json()["status"] in ("pending", "sending", "sent")
-    [message] = await mailbox_client.wait_for(to=address, timeout=30)
-    assert message["message_id"].strip() == logged["message_id"]
     await notifier.wait_for_status(reply.event_id, "sent")
+    [message] = received_by(smtp_stub, address)
+    assert str(message["Message-ID"]).strip() == logged["message_id"]
     again = await notifier.client.post(replay_url, headers=supervisor)
     assert again.status_code == 200
     assert again.json()["status"] == "sent", "replaying twice is replaying once"
     sentinel = reply_posted(member_id, thread_id=thread_id)
     await notifier.publish(sentinel)
     await notifier.wait_for_status(sentinel.event_id, "sent")
-    assert len(await mailbox_client.list(to=address)) == 2
+    assert len(received_by(smtp_stub, address)) == 2
 
 
 async def test_an_email_waits_for_a_late_contact_and_goes_out_when_it_arrives(

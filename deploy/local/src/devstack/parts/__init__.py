@@ -1,0 +1,37 @@
+"""The parts of the local stack and how each is prepared, started, probed and stopped."""
+
+from __future__ import annotations
+
+from devstack.config import StackConfig
+from devstack.parts.applications import Gateway, IdentityProvider, Service
+from devstack.parts.base import Part, StartFailure, wait_ready
+from devstack.parts.infrastructure import Kafka, Postgres
+from devstack.parts.mailbox import Mailbox
+
+__all__ = [
+    "Gateway",
+    "IdentityProvider",
+    "Kafka",
+    "Mailbox",
+    "Part",
+    "Postgres",
+    "Service",
+    "StartFailure",
+    "build_parts",
+    "wait_ready",
+]
+
+
+def build_parts(config: StackConfig) -> dict[str, Part]:
+    parts: list[Part] = [
+        Postgres(config),
+        Kafka(config),
+        Mailbox(config),
+        IdentityProvider(config),
+        Service(config, "auth", ("postgres", "kafka")),
+        Service(config, "catalog", ("postgres", "kafka")),
+        Service(config, "messages", ("postgres", "kafka")),
+        Service(config, "notifier", ("postgres", "kafka", "mailbox")),
+        Gateway(config),
+    ]
+    return {part.name: part for part in parts}

