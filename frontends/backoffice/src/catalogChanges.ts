@@ -1,8 +1,10 @@
 import type { CatalogChange } from './types';
 
-/** One difference between two catalog versions, as the catalog service describes it; a kind
- * newer than this page is still described (« … modifié »). */
-export type DescribedChange = Omit<CatalogChange, 'kind'> & { kind: CatalogChange['kind'] | (string & {}) };
+/** One difference between two catalog versions, as the catalog service describes it: a kind
+ * newer than this page is still described (« … modifié »), and `before`/`after` are read only
+ * for the kinds that have them. */
+export type DescribedChange = Omit<CatalogChange, 'kind' | 'before' | 'after'> &
+  Partial<Pick<CatalogChange, 'before' | 'after'>> & { kind: CatalogChange['kind'] | (string & {}) };
 
 const LEVEL: Record<string, string> = { theme: 'Thème', subject: 'Sujet', motif: 'Motif' };
 

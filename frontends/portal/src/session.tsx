@@ -91,7 +91,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     let franceConnectLogout: string | null = null;
     try {
       const ended = await api.delete<SessionEnded>('/api/auth/session', { refreshOnUnauthorized: false });
-      franceConnectLogout = ended.franceconnect_logout_url;
+      franceConnectLogout = ended.franceconnect_logout_url ?? null;
     } catch {
       // The session may be gone already; the page forgets it anyway.
     }

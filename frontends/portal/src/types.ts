@@ -13,11 +13,7 @@ type Notifier = NotifierApi.components['schemas'];
 export type Member = Auth['MemberPublic'];
 export type Fund = Auth['FundPublic'];
 export type Funds = Auth['FundsPublic'];
-/** What `DELETE /api/auth/session` answers. */
-export interface SessionEnded {
-  /** Where the browser ends a FranceConnect session too; null for a password session. */
-  franceconnect_logout_url: string | null;
-}
+export type SessionEnded = Auth['SessionEnded'];
 
 // catalog
 export type CatalogTree = Catalog['TreePublic'];

@@ -616,12 +616,44 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * Jwk
+         * @description A public key that verifies access tokens (RFC 7517).
+         */
+        Jwk: {
+            /**
+             * Kty
+             * @constant
+             */
+            kty: "EC";
+            /**
+             * Crv
+             * @constant
+             */
+            crv: "P-256";
+            /** X */
+            x: string;
+            /** Y */
+            y: string;
+            /** Kid */
+            kid: string;
+            /**
+             * Use
+             * @constant
+             */
+            use: "sig";
+            /**
+             * Alg
+             * @constant
+             */
+            alg: "ES256";
+        } & {
+            [key: string]: unknown;
+        };
         /** Jwks */
         Jwks: {
             /** Keys */
-            keys: {
-                [key: string]: string;
-            }[];
+            keys: components["schemas"]["Jwk"][];
         };
         /** MemberCreate */
         MemberCreate: {
@@ -731,7 +763,19 @@ export interface components {
              */
             bearer: boolean;
         };
-        /** SessionPublic */
+        /** SessionEnded */
+        SessionEnded: {
+            /**
+             * Franceconnect Logout Url
+             * @description For a FranceConnect session: where to send the browser to log out of FranceConnect too.
+             */
+            franceconnect_logout_url: string | null;
+        };
+        /**
+         * SessionPublic
+         * @description Sent without the fields that do not apply (never as null): the CSRF token on a new
+         *     session only, the tokens only when ``bearer`` was asked.
+         */
         SessionPublic: {
             /** Profile */
             profile: components["schemas"]["MemberPublic"] | components["schemas"]["AgentPublic"];
@@ -739,7 +783,7 @@ export interface components {
              * Csrf Token
              * @description Send it back in the X-CSRF-Token header of every state-changing request (also in the readable mm_csrf cookie). Absent on refresh: it does not change.
              */
-            csrf_token?: string | null;
+            csrf_token?: string;
             /**
              * Expires In
              * @description Seconds the access token lives.
@@ -749,14 +793,18 @@ export interface components {
              * Access Token
              * @description Only when `bearer` was asked.
              */
-            access_token?: string | null;
+            access_token?: string;
             /**
              * Refresh Token
              * @description Only when `bearer` was asked.
              */
-            refresh_token?: string | null;
-            /** Token Type */
-            token_type?: "Bearer" | null;
+            refresh_token?: string;
+            /**
+             * Token Type
+             * @description Only when `bearer` was asked.
+             * @constant
+             */
+            token_type?: "Bearer";
         };
         /** SessionRefresh */
         SessionRefresh: {
@@ -1461,7 +1509,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SessionEnded"];
                 };
             };
             /** @description Accès refusé */

@@ -272,7 +272,7 @@ export interface components {
              * Fund
              * @description As in TreePublic.
              */
-            fund?: string | null;
+            fund?: string;
             /**
              * Level
              * @enum {string}
@@ -283,7 +283,10 @@ export interface components {
              * @description The nodes above it, theme first.
              */
             path: components["schemas"]["PathItem"][];
-            /** Node */
+            /**
+             * Node
+             * @description Shaped as in TreePublic, by its level.
+             */
             node: components["schemas"]["ThemePublic"] | components["schemas"]["SubjectPublic"] | components["schemas"]["MotifPublic"];
         };
         /**
@@ -308,13 +311,9 @@ export interface components {
             /** Label */
             label: string;
             /** Before */
-            before?: string | number | string[] | {
-                [key: string]: unknown;
-            } | null;
+            before: string | number | string[] | components["schemas"]["DraftOnlineService"] | null;
             /** After */
-            after?: string | number | string[] | {
-                [key: string]: unknown;
-            } | null;
+            after: string | number | string[] | components["schemas"]["DraftOnlineService"] | null;
         };
         /** ChangesPublic */
         ChangesPublic: {
@@ -342,17 +341,38 @@ export interface components {
             order: number;
             /** Active */
             active: boolean;
-            /** Skill */
-            skill: string | null;
-            /** Response Time Days */
-            response_time_days: number | null;
             /**
-             * Online Service
-             * @description {title, description, url, call_to_action, fund_urls} or null.
+             * Skill
+             * @description Motifs: which agents answer it; null otherwise.
              */
-            online_service: {
-                [key: string]: unknown;
-            } | null;
+            skill: string | null;
+            /**
+             * Response Time Days
+             * @description Motifs: target, in working days.
+             */
+            response_time_days: number | null;
+            online_service: components["schemas"]["DraftOnlineService"] | null;
+        };
+        /**
+         * DraftOnlineService
+         * @description An online service as the draft holds it: the default address and the funds' own.
+         */
+        DraftOnlineService: {
+            /** Title */
+            title: string;
+            /** Description */
+            description: string;
+            /** Url */
+            url: string;
+            /** Call To Action */
+            call_to_action: string;
+            /**
+             * Fund Urls
+             * @description Addresses on funds' own sites, by fund code.
+             */
+            fund_urls: {
+                [key: string]: string;
+            };
         };
         /** DraftPublic */
         DraftPublic: {
@@ -440,7 +460,8 @@ export interface components {
             label: string;
             /** Response Time Days */
             response_time_days: number;
-            online_service?: components["schemas"]["OnlineServicePublic"] | null;
+            /** Online Service */
+            online_service?: components["schemas"]["OnlineServicePublic"];
         };
         /** NodeCreate */
         NodeCreate: {
@@ -520,22 +541,23 @@ export interface components {
              * @description The nodes above it, theme first.
              */
             path: components["schemas"]["PathItem"][];
-            online_service?: components["schemas"]["OnlineServicePublic"] | null;
+            /** Online Service */
+            online_service?: components["schemas"]["OnlineServicePublic"];
             /**
              * Skill
-             * @description Motifs: which agents answer it.
+             * @description Motifs only: which agents answer it.
              */
-            skill?: string | null;
+            skill?: string;
             /**
              * Response Time Days
-             * @description Motifs: target time to answer, in working days.
+             * @description Motifs only: target time to answer, in working days.
              */
-            response_time_days?: number | null;
+            response_time_days?: number;
             /**
              * Children
-             * @description Themes and subjects: the nodes below, all of them.
+             * @description Themes and subjects: the nodes below, all of them (motifs: none).
              */
-            children?: components["schemas"]["PathItem"][];
+            children: components["schemas"]["PathItem"][];
         };
         /**
          * NodeUpdate
@@ -709,8 +731,12 @@ export interface components {
             code: string;
             /** Label */
             label: string;
-            online_service?: components["schemas"]["OnlineServicePublic"] | null;
-            /** Motifs */
+            /** Online Service */
+            online_service?: components["schemas"]["OnlineServicePublic"];
+            /**
+             * Motifs
+             * @description Its active motifs, in display order.
+             */
             motifs: components["schemas"]["MotifPublic"][];
         };
         /** Theme */
@@ -751,8 +777,12 @@ export interface components {
             code: string;
             /** Label */
             label: string;
-            online_service?: components["schemas"]["OnlineServicePublic"] | null;
-            /** Subjects */
+            /** Online Service */
+            online_service?: components["schemas"]["OnlineServicePublic"];
+            /**
+             * Subjects
+             * @description Its active subjects, in display order.
+             */
             subjects: components["schemas"]["SubjectPublic"][];
         };
         /**
@@ -769,7 +799,7 @@ export interface components {
              * Fund
              * @description The fund online-service addresses were resolved for (absent: defaults).
              */
-            fund?: string | null;
+            fund?: string;
             /** Themes */
             themes: components["schemas"]["ThemePublic"][];
         };

@@ -597,7 +597,7 @@ export interface components {
              * Hint
              * @description Why the list may be empty: with ``skill=mine``, the caller has no skill.
              */
-            hint?: string | null;
+            hint: string | null;
         };
         /** AssignmentCreate */
         AssignmentCreate: {
@@ -657,7 +657,10 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
-            /** Updated By */
+            /**
+             * Updated By
+             * @description Name of who last changed it.
+             */
             updated_by: string | null;
         };
         /** CannedReplyRendered */
