@@ -19,7 +19,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         "--stdout", action="store_true", help="print {service: document} as JSON, write nothing"
     )
     arguments = parser.parse_args(argv)
-    documents = build_documents()
+    # Whatever an application prints while it is built goes to stderr: stdout is the JSON.
+    with redirect_stdout(sys.stderr):
+        documents = build_documents()
     if arguments.stdout:
         sys.stdout.write(json.dumps(documents, ensure_ascii=False))
         return 0
