@@ -64,9 +64,15 @@ node-modules:
 	done
 
 .PHONY: frontends
+# A web app is rebuilt only when a file it is built from (its own, the shared package's, the
+# lock file) is newer than its last build: a warm `make run` skips both builds.
 frontends: node-modules
 	@for app in $(FRONTEND_APPS); do \
-		echo "› building $$app"; (cd $$app && npm run build --silent) || exit 1; \
+		if [ -f $$app/dist/index.html ] && [ -z "$$(find $$app frontends/shared frontends/package-lock.json frontends/tsconfig.base.json -type f -newer $$app/dist/index.html -not -path '*/node_modules/*' -not -path '*/dist/*' -print -quit)" ]; then \
+			echo "› $$app is up to date"; \
+		else \
+			echo "› building $$app"; (cd $$app && npm run build --silent) || exit 1; \
+		fi; \
 	done
 
 # The services' OpenAPI documents (frontends/shared/api/) and the web apps' TypeScript types
