@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from contracts.events.common import CatalogNode
-from notifier.adapters.rendering import TEMPLATES, EmailRenderer, date_fr, datetime_fr
+from notifier.adapters.rendering import TEMPLATES, EmailRenderer
 from notifier.domain.errors import TemplateFailure
 from notifier.domain.model import DeliveryKind, Recipient, message_id
 from notifier.domain.preferences import UnsubscribeTokens
 from notifier.samples import SAMPLE_MEMBER, SAMPLE_RECIPIENT, SAMPLE_THREAD, sample_events
+from servicekit.clock import date_fr, datetime_fr
 
 pytestmark = pytest.mark.unit
 

@@ -8,17 +8,23 @@ Each kind has three templates in ``notifier/templates``: ``<kind>.subject.j2``,
 
 from __future__ import annotations
 
-import base64
-import binascii
+import email.policy
+import functools
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
-from email.headerregistry import Address
-from email.utils import format_datetime, formataddr
+from datetime import datetime
+from email.headerregistry import (
+    Address,
+    BaseHeader,
+    HeaderRegistry,
+    UniqueAddressHeader,
+    UnstructuredHeader,
+)
+from email.message import EmailMessage
+from email.policy import Policy
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 
@@ -34,53 +40,63 @@ from contracts.events.messages import MessageSubmitted, ReplyPosted
 from notifier.domain.errors import PermanentFailure, TemplateFailure
 from notifier.domain.model import DeliveryKind, Recipient
 from notifier.domain.preferences import UnsubscribeTokens
+from servicekit.clock import date_fr, datetime_fr, time_fr
 
-PARIS = ZoneInfo("Europe/Paris")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-#: Bytes of text per encoded word: 45 bytes make 60 in base64, and the whole word
-#: ``=?utf-8?b?...?=`` stays within the 75 characters RFC 2047 allows.
-_WORD_BYTES = 45
-#: A word that may appear as it is in a display name (RFC 5322 atext).
-_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 #: What an envelope address may look like: no spaces, no controls, one @ (events validate
 #: addresses already; this keeps a bad one from reaching the SMTP command line).
 _ADDRESS = re.compile(r"[^\s@<>\x00-\x1f\x7f]+@[^\s@<>\x00-\x1f\x7f]+")
 
 
-def date_fr(value: date | datetime) -> str:
-    """``mercredi 10 décembre 2026``; a date and time is shown as the day in Paris."""
-    if isinstance(value, datetime):
-        value = value.astimezone(PARIS).date()
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{_DAYS[value.weekday()]} {day} {_MONTHS[value.month - 1]} {value.year}"
+class _LinkHeader(UnstructuredHeader, BaseHeader):
+    """``List-Unsubscribe``: one ``<URL>`` kept whole on its line. Folded as ordinary text, a
+    URL longer than a line would become RFC 2047 encoded words, which no mail provider reads
+    as a link (RFC 2369 headers are ASCII; the line stays well under the 998 allowed)."""
+
+    max_count = 1
+
+    def fold(self, *, policy: Policy) -> str:
+        value = str(self)
+        if not value.isascii():
+            return super().fold(policy=policy)
+        return f"{self.name}: {value}{policy.linesep}"
 
 
-def time_fr(value: datetime) -> str:
-    """``14 h 05``, in Paris."""
-    local = value.astimezone(PARIS)
-    return f"{local.hour} h {local.minute:02d}"
+# The registry mixes each header class with BaseHeader, as this does; typeshed types the
+# mixin's ``init`` with its own keywords.
+class _SenderHeader(UniqueAddressHeader, BaseHeader):  # type: ignore[misc]
+    """``From``: the same sender on every email, so folded once. The standard library takes
+    milliseconds to fold a display name that is not ASCII ("MSA — Mes messages et mes
+    réponses"), more than the rest of the email."""
+
+    def fold(self, *, policy: Policy) -> str:
+        return _fold_once(self, policy)
 
 
-def datetime_fr(value: datetime) -> str:
-    """``mercredi 10 décembre 2026 à 14 h 05``, in Paris."""
-    return f"{date_fr(value)} à {time_fr(value)}"
+@functools.lru_cache(maxsize=8)
+def _fold_once(header: _SenderHeader, policy: Policy) -> str:
+    return BaseHeader.fold(header, policy=policy)
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The standard registry builds a new class for every header it parses; once per name
+    is enough."""
+
+    @functools.cache  # noqa: B019 - one registry, alive as long as the module
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        header_class: type[BaseHeader] = super().__getitem__(name)
+        return header_class
+
+
+_HEADERS = _HeaderClasses()
+_HEADERS.map_to_type("from", _SenderHeader)
+_HEADERS.map_to_type("list-unsubscribe", _LinkHeader)
+
+#: CRLF line endings; headers folded and encoded (RFC 2047) where they are not ASCII; text
+#: parts quoted-printable in UTF-8, in lines of 76 characters at most (RFC 2045).
+POLICY = email.policy.SMTP.clone(max_line_length=76, header_factory=_HEADERS)
 
 
 @dataclass(frozen=True)
@@ -112,7 +128,6 @@ class EmailRenderer:
         self.public_base_url = public_base_url.rstrip("/")
         self.sender = sender
         self.unsubscribe_tokens = unsubscribe_tokens
-        self._from = _mailbox(sender.display_name, sender.addr_spec)
         self.environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates),
             autoescape=jinja2.select_autoescape(
@@ -224,99 +239,38 @@ class EmailRenderer:
         now: datetime,
     ) -> OutgoingEmail:
         """The whole email, ready for the SMTP DATA command: headers, then the text and HTML
-        parts as ``multipart/alternative``, quoted-printable, CRLF line endings.
-
-        Written out directly rather than through ``email.message.EmailMessage``, whose
-        header parsing and folding cost twenty times the rendering itself."""
+        parts as ``multipart/alternative``, quoted-printable, CRLF line endings."""
         parts = self.render_parts(kind, event, recipient)
         address = recipient.email
         if not _ADDRESS.fullmatch(address):
             raise PermanentFailure(f"Adresse du destinataire invalide : {address!r}")
         name = _CONTROL.sub(" ", f"{recipient.given_name} {recipient.family_name}").strip()[:200]
-        boundary = f"=_{uuid.uuid4().hex}"
-        headers = [
-            ("From", self._from),
-            ("To", _mailbox(name, address)),
-            ("Subject", _encoded(parts.subject)),
-            ("Date", format_datetime(now)),
-            ("Message-ID", message_id),
-            ("MIME-Version", "1.0"),
-            ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
-            ("Content-Language", "fr"),
-            # Automatic messages: no out-of-office replies, please (RFC 3834).
-            ("Auto-Submitted", "auto-generated"),
-            ("X-Auto-Response-Suppress", "All"),
-        ]
+        try:
+            to = Address(display_name=name, addr_spec=address)
+        except (ValueError, IndexError) as error:  # the parser's errors are ValueErrors too
+            raise PermanentFailure(f"Adresse du destinataire invalide : {address!r}") from error
+        message = EmailMessage(policy=POLICY)
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = parts.subject
+        message["Date"] = now
+        message["Message-ID"] = message_id
+        message["MIME-Version"] = "1.0"
+        # Automatic messages: no out-of-office replies, please (RFC 3834).
+        message["Auto-Submitted"] = "auto-generated"
+        message["X-Auto-Response-Suppress"] = "All"
         if kind.about_a_thread:
             # Only notifications may be turned off; account-security emails never carry this.
             member_id: uuid.UUID = getattr(event, "member_id")  # noqa: B009 - thread events have one
-            headers += [
-                ("List-Unsubscribe", f"<{self.one_click_unsubscribe_url(member_id)}>"),
-                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-            ]
-        lines = [f"{header}: {value}" for header, value in headers]
-        for subtype, content in (("plain", parts.text), ("html", parts.html)):
-            lines += [
-                "",
-                f"--{boundary}",
-                f'Content-Type: text/{subtype}; charset="utf-8"',
-                "Content-Transfer-Encoding: quoted-printable",
-                "",
-                _quoted_printable(content),
-            ]
-        lines += [f"--{boundary}--", ""]
+            message["List-Unsubscribe"] = f"<{self.one_click_unsubscribe_url(member_id)}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(parts.text, cte="quoted-printable")
+        message.add_alternative(parts.html, subtype="html", cte="quoted-printable")
+        # After the content, which replaces every Content-* header of the message.
+        message["Content-Language"] = "fr"
         return OutgoingEmail(
             message_id=message_id,
             subject=parts.subject,
             recipient=address,
-            data="\r\n".join(lines).encode("ascii"),
+            data=message.as_bytes(),
         )
-
-
-def _encoded(value: str) -> str:
-    """Text as RFC 2047 encoded words (base64), one per folded line; a character is never
-    split across two words. Plain ASCII stays as it is."""
-    if value.isascii() and "=?" not in value:
-        return value
-    words: list[str] = []
-    chunk: list[str] = []
-    size = 0
-    for character in value:
-        width = len(character.encode("utf-8"))
-        if size + width > _WORD_BYTES:
-            words.append("".join(chunk))
-            chunk, size = [], 0
-        chunk.append(character)
-        size += width
-    words.append("".join(chunk))
-    return "\r\n ".join(
-        f"=?utf-8?b?{base64.b64encode(word.encode('utf-8')).decode('ascii')}?=" for word in words
-    )
-
-
-def _mailbox(name: str, address: str) -> str:
-    """``Name <address>``, the name quoted or encoded as it needs."""
-    if not name:
-        return address
-    if name.isascii():
-        return formataddr((name, address))
-    # Plain words stay as they are and runs of the others become encoded words: readers
-    # show "Marie-Ange SANTONI-ÇÀ" whether or not they keep the space between two words.
-    words: list[str] = []
-    run: list[str] = []
-    for word in name.split():
-        if _ATOM.fullmatch(word):
-            if run:
-                words.append(_encoded(" ".join(run)))
-                run = []
-            words.append(word)
-        else:
-            run.append(word)
-    if run:
-        words.append(_encoded(" ".join(run)))
-    return f"{' '.join(words)} <{address}>"
-
-
-def _quoted_printable(text: str) -> str:
-    crlf = "\r\n".join(text.splitlines())
-    return binascii.b2a_qp(crlf.encode("utf-8"), istext=True).decode("ascii")
