@@ -4,9 +4,7 @@ running in-process on the real broker, PostgreSQL and an SMTP server, and access
 from __future__ import annotations
 
 import secrets
-import sys
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +18,7 @@ from notifier.config import Settings
 from servicekit.kafka import ensure_topics
 from servicekit.migrations import upgrade_async
 from servicekit.testing import TokenMinter, fresh_database
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from notifier_testkit import MIGRATIONS, NOTIFIER_TOPICS, Notifier, NotifierFactory
+from services.notifier.tests.support import MIGRATIONS, NOTIFIER_TOPICS, Notifier, NotifierFactory
 
 # --------------------------------------------------------------------------- session fixtures
 

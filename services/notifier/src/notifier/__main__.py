@@ -2,13 +2,13 @@
 
 import argparse
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from notifier.config import Settings
 from notifier.main import create_renderer
 from notifier.samples import SAMPLE_RECIPIENT, sample_events
 from servicekit.cli import Command, ServiceCli
+from servicekit.clock import SystemClock
 from servicekit.settings import ServiceSettings
 
 
@@ -27,7 +27,7 @@ def render_samples(settings: ServiceSettings, args: argparse.Namespace) -> int:
             event=event,
             recipient=SAMPLE_RECIPIENT,
             message_id=message_id(event.event_id, kind, settings.message_id_domain),
-            now=datetime.now(UTC),
+            now=SystemClock().now(),
         )
         (out / f"{kind.value}.html").write_text(parts.html, encoding="utf-8")
         (out / f"{kind.value}.txt").write_text(parts.text, encoding="utf-8")
@@ -46,7 +46,8 @@ async def purge(settings: ServiceSettings, args: argparse.Namespace) -> int:
     """Delete the deliveries and processed event ids past their retention, as each replica's
     background sweep does."""
     assert isinstance(settings, Settings)
-    from notifier.service_layer.handlers import purge_expired
+    from notifier.domain.commands import PurgeExpired
+    from notifier.service_layer.handlers.retention import purge_expired
     from notifier.service_layer.unit_of_work import NotifierUnitOfWork
     from servicekit.db import create_engine, session_factory
 
@@ -54,9 +55,9 @@ async def purge(settings: ServiceSettings, args: argparse.Namespace) -> int:
     sessions = session_factory(engine)
     try:
         report = await purge_expired(
-            lambda: NotifierUnitOfWork(sessions, producer=settings.service_name),
-            delivery_retention=timedelta(days=settings.delivery_retention_days),
-            processed_event_retention=timedelta(days=settings.processed_event_retention_days),
+            PurgeExpired(),
+            uow=lambda: NotifierUnitOfWork(sessions, producer=settings.service_name),
+            settings=settings,
         )
     finally:
         await engine.dispose()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import timedelta
 from functools import partial
 
 from fastapi import FastAPI
@@ -12,12 +10,16 @@ from fastapi import FastAPI
 from notifier.adapters.rendering import EmailRenderer
 from notifier.adapters.smtp import SmtpMailer
 from notifier.config import Settings
+from notifier.domain.commands import PurgeExpired
 from notifier.domain.preferences import UnsubscribeTokens
 from notifier.entrypoints.http import routes
+from notifier.entrypoints.http.errors import install_notifier_errors
 from notifier.entrypoints.stream.subscribers import register_consumers
 from notifier.service_layer.delivery import AcceptedHook, DeliveryMetrics, DeliveryWorker
-from notifier.service_layer.handlers import purge_expired
+from notifier.service_layer.handlers import HANDLERS
 from notifier.service_layer.unit_of_work import NotifierUnitOfWork
+from servicekit.bus import MessageBus, bootstrap
+from servicekit.clock import Clock, SystemClock
 from servicekit.db import asyncpg_dsn
 from servicekit.http import create_service_app
 from servicekit.logging import get_logger
@@ -68,16 +70,12 @@ def create_renderer(settings: Settings) -> EmailRenderer:
     )
 
 
-async def sweep_expired(settings: Settings, unit_of_work: Callable[[], NotifierUnitOfWork]) -> None:
+async def sweep_expired(settings: Settings, bus: MessageBus) -> None:
     """Delete what is past its retention now, then every ``retention_sweep_interval_seconds``.
     A failed sweep (the database away) is tried again at the next one."""
     while True:
         try:
-            report = await purge_expired(
-                unit_of_work,
-                delivery_retention=timedelta(days=settings.delivery_retention_days),
-                processed_event_retention=timedelta(days=settings.processed_event_retention_days),
-            )
+            report = await bus.handle(PurgeExpired())
             if report.deliveries or report.processed_events or report.forgotten_members:
                 logger.info(
                     "expired rows deleted",
@@ -95,13 +93,22 @@ def create_app(
     *,
     keys: KeySet | None = None,
     after_accepted: AcceptedHook | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
+    clock = clock or SystemClock()
     runtime = ServiceRuntime(settings, keys=keys)
 
     def unit_of_work() -> NotifierUnitOfWork:
         return NotifierUnitOfWork(runtime.sessions, producer=settings.service_name)
 
+    bus = bootstrap(
+        HANDLERS,
+        uow=unit_of_work,
+        clock=clock,
+        settings=settings,
+        unsubscribe_tokens=create_unsubscribe_tokens(settings),
+    )
     register_consumers(runtime, settings, unit_of_work)
     mailer = create_mailer(settings)
     worker = DeliveryWorker(
@@ -112,6 +119,7 @@ def create_app(
         metrics=DeliveryMetrics(runtime.registry),
         listen_dsn=asyncpg_dsn(settings.database_url.get_secret_value()),
         after_accepted=after_accepted,
+        clock=clock,
     )
 
     async def deliver() -> None:
@@ -121,8 +129,8 @@ def create_app(
             await mailer.close()
 
     runtime.add_background("delivery-worker", deliver)
-    runtime.add_background("retention-sweep", partial(sweep_expired, settings, unit_of_work))
-    return create_service_app(
+    runtime.add_background("retention-sweep", partial(sweep_expired, settings, bus))
+    app = create_service_app(
         runtime,
         title="Notifier",
         description=DESCRIPTION,
@@ -135,9 +143,7 @@ def create_app(
                 "description": "What members receive: their account, and one-click unsubscribe.",
             },
         ],
-        extra_state={
-            "unit_of_work": unit_of_work,
-            "worker": worker,
-            "unsubscribe_tokens": create_unsubscribe_tokens(settings),
-        },
+        extra_state={"bus": bus, "worker": worker},
     )
+    install_notifier_errors(app)
+    return app

@@ -8,7 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from notifier_testkit import NotifierFactory, contact_changed, message_submitted, unique_email
+
+from services.notifier.tests.support import (
+    NotifierFactory,
+    contact_changed,
+    message_submitted,
+    unique_email,
+)
 
 pytestmark = pytest.mark.integration
 

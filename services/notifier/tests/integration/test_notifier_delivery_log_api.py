@@ -12,15 +12,6 @@ import hypothesis.errors
 import pytest
 import schemathesis
 import uvicorn
-from notifier_testkit import (
-    Notifier,
-    NotifierFactory,
-    account_events,
-    contact_changed,
-    free_port,
-    message_submitted,
-    unique_email,
-)
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -30,6 +21,15 @@ from schemathesis.specs.openapi.checks import (
 
 from notifier.main import create_app
 from servicekit.testing import eventually
+from services.notifier.tests.support import (
+    Notifier,
+    NotifierFactory,
+    account_events,
+    contact_changed,
+    free_port,
+    message_submitted,
+    unique_email,
+)
 
 pytestmark = pytest.mark.integration
 

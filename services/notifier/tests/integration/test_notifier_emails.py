@@ -9,7 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from notifier_testkit import (
+
+from contracts.events.common import CatalogNode
+from notifier.domain.model import DeliveryKind
+from services.notifier.tests.support import (
     NotifierFactory,
     account_events,
     contact_changed,
@@ -17,9 +20,6 @@ from notifier_testkit import (
     reply_posted,
     unique_email,
 )
-
-from contracts.events.common import CatalogNode
-from notifier.domain.model import DeliveryKind
 
 pytestmark = pytest.mark.integration
 

@@ -8,10 +8,15 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from notifier_testkit import NotifierFactory, contact_changed, message_submitted, unique_email
 
 from contracts.topics import MESSAGE_SUBMITTED
 from notifier.domain.model import Delivery
+from services.notifier.tests.support import (
+    NotifierFactory,
+    contact_changed,
+    message_submitted,
+    unique_email,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,8 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from notifier_testkit import (
+
+from services.notifier.tests.support import (
     NotifierFactory,
     SmtpSink,
     account_events,

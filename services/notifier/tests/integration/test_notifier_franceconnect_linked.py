@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from notifier_testkit import NotifierFactory, unique_email
 
 from contracts.events.auth import FranceConnectLinked
 from notifier.domain.model import DeliveryKind
+from services.notifier.tests.support import NotifierFactory, unique_email
 
 pytestmark = pytest.mark.integration
 

@@ -10,15 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from notifier_testkit import (
-    Notifier,
-    NotifierFactory,
-    SmtpSink,
-    contact_changed,
-    message_submitted,
-    reply_posted,
-    unique_email,
-)
 from sqlalchemy import func, select, text, update
 
 from contracts.events.auth import (
@@ -32,6 +23,15 @@ from notifier.domain.model import mask_email
 from notifier.domain.personal_data import ACCOUNT_DELETED_EXPLANATION, KEPT_WHEN_FORGOTTEN
 from servicekit.outbox import OUTBOX
 from servicekit.testing import eventually
+from services.notifier.tests.support import (
+    Notifier,
+    NotifierFactory,
+    SmtpSink,
+    contact_changed,
+    message_submitted,
+    reply_posted,
+    unique_email,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from notifier_testkit import (
+
+from notifier.domain.preferences import SKIPPED_OPTED_OUT_EXPLANATION, UnsubscribeTokens
+from services.notifier.tests.support import (
     Notifier,
     NotifierFactory,
     account_events,
@@ -19,8 +21,6 @@ from notifier_testkit import (
     reply_posted,
     unique_email,
 )
-
-from notifier.domain.preferences import SKIPPED_OPTED_OUT_EXPLANATION, UnsubscribeTokens
 
 pytestmark = pytest.mark.integration
 

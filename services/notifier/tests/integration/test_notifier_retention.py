@@ -9,7 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from notifier_testkit import (
+from sqlalchemy import func, insert, select, update
+
+from notifier.__main__ import cli
+from notifier.adapters.orm import DELIVERIES, FORGOTTEN_MEMBERS
+from servicekit.consumer import PROCESSED_EVENTS
+from servicekit.testing import eventually
+from services.notifier.tests.support import (
     Notifier,
     NotifierFactory,
     SmtpSink,
@@ -18,12 +24,6 @@ from notifier_testkit import (
     reply_posted,
     unique_email,
 )
-from sqlalchemy import func, insert, select, update
-
-from notifier.__main__ import cli
-from notifier.adapters.orm import DELIVERIES, FORGOTTEN_MEMBERS
-from servicekit.consumer import PROCESSED_EVENTS
-from servicekit.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -115,6 +115,9 @@ async def test_purge_expired_deletes_old_deliveries_and_processed_ids_and_keeps_
                 ],
             )
 
+        # The command runs on its own, as an operator runs it: the replica's lines (its SMTP
+        # retries, the test server's chatter) would otherwise mix with the output read below.
+        await notifier.stop()
         monkeypatch.setenv("NOTIFIER_DATABASE_URL", database_url)
         monkeypatch.setenv("ENVIRONMENT", "test")
         capsys.readouterr()

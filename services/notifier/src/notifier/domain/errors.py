@@ -1,4 +1,8 @@
-"""Why a delivery did not go out, and what the notifier does about it."""
+"""Why a delivery did not go out, what the notifier refuses to do, and why.
+
+Errors carry no HTTP status: the HTTP API maps the ``NotifierError``s to problem types in one
+table (``entrypoints/http/errors.py``).
+"""
 
 from __future__ import annotations
 
@@ -29,9 +33,25 @@ class TemplateFailure(PermanentFailure):
     """The email could not be rendered: a template (or the event it reads) is at fault."""
 
 
-class DeliveryNotFound(LookupError):
-    """No such delivery in the caller's fund."""
+class NotifierError(Exception):
+    """A request the notifier refuses."""
 
 
-class MemberForgotten(Exception):
+class DeliveryNotFound(NotifierError, LookupError):
+    """No such dead letter in the caller's fund."""
+
+
+class MemberForgotten(NotifierError):
     """The delivery's member deleted their account: it can never be sent."""
+
+
+class UnsubscribeLinkNotFound(NotifierError):
+    """The token of an unsubscribe link is not one the notifier signed."""
+
+
+class DeliveryFilterInvalid(NotifierError):
+    """The delivery log is read for one thread or one member: exactly one of them."""
+
+
+class InvalidCursor(NotifierError):
+    """A page cursor the notifier did not hand out."""

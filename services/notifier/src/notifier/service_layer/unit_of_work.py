@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+
 from sqlalchemy import text
 
-from notifier.adapters.repository import (
-    ContactRepository,
-    DeliveryRepository,
-    PreferenceRepository,
-)
+from notifier.adapters.repository.contacts import ContactRepository
+from notifier.adapters.repository.dead_letters import DeadLetterRepository
+from notifier.adapters.repository.deliveries import DeliveryRepository
+from notifier.adapters.repository.members import lock_member
+from notifier.adapters.repository.preferences import PreferenceRepository
+from notifier.adapters.repository.processed_events import ProcessedEventRepository
 from servicekit.db import UnitOfWork
 
 #: NOTIFY channel a commit that made deliveries due signals, so the worker sends at once.
@@ -19,12 +23,21 @@ class NotifierUnitOfWork(UnitOfWork):
     contacts: ContactRepository
     deliveries: DeliveryRepository
     preferences: PreferenceRepository
+    dead_letters: DeadLetterRepository
+    processed_events: ProcessedEventRepository
 
     def on_enter(self) -> None:
         self.contacts = ContactRepository(self.session)
         self.deliveries = DeliveryRepository(self.session)
         self.preferences = PreferenceRepository(self.session)
+        self.dead_letters = DeadLetterRepository(self.session)
+        self.processed_events = ProcessedEventRepository(self.session)
         self._wake_worker = False
+
+    async def lock_member(self, member_id: uuid.UUID) -> None:
+        """Until this transaction ends, nothing else touches the member's contact or their
+        waiting emails (see ``repository.members.lock_member``)."""
+        await lock_member(self.session, member_id)
 
     def wake_worker(self) -> None:
         """Tell the delivery workers, once this commits, that something is due."""
@@ -36,3 +49,7 @@ class NotifierUnitOfWork(UnitOfWork):
             await self.session.execute(text(f"NOTIFY {DELIVERIES_CHANNEL}"))
             self._wake_worker = False
         await super().commit()
+
+
+#: What handlers take as ``uow``: each call opens a new unit of work.
+UnitOfWorkFactory = Callable[[], NotifierUnitOfWork]

@@ -1,46 +1,38 @@
 """HTTP routes of the notifier service: the delivery log, the dead letters, and what members
-choose to receive."""
+choose to receive. Each turns the request into a command for the bus; refusals are mapped to
+problems once (``errors.py``)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import RedirectResponse
 
-from notifier.adapters.repository import Page
-from notifier.domain.commands import ChangePreferences, ReplayDeadLetter
-from notifier.domain.errors import DeliveryNotFound, MemberForgotten
-from notifier.domain.preferences import ChangedThrough
-from notifier.entrypoints.http.deps import (
-    Cursor,
-    Limit,
-    UnitOfWorkDep,
-    UnsubscribeToken,
-    UnsubscribeTokensDep,
-    decode_cursor,
-    encode_cursor,
+from notifier.domain.commands import (
+    ChangePreferences,
+    GetPreferences,
+    ListDeadLetters,
+    ListDeliveries,
+    OpenUnsubscribeLink,
+    ReplayDeadLetter,
+    Unsubscribe,
 )
+from notifier.domain.delivery_log import DeliveriesPage
+from notifier.domain.model import Delivery
+from notifier.domain.preferences import Preferences
+from notifier.entrypoints.http.deps import BusDep, Cursor, Limit, UnsubscribeToken
 from notifier.entrypoints.http.schemas import (
     DeliveriesPublic,
     DeliveryPublic,
     PreferencesPublic,
     PreferencesUpdate,
 )
-from notifier.service_layer import handlers
-from servicekit.problems import Problem, problem_responses
-from servicekit.security import CurrentAgent, CurrentMember, CurrentSupervisor, Principal
+from servicekit.problems import problem_responses
+from servicekit.security import CurrentAgent, CurrentMember, CurrentSupervisor
 
 router = APIRouter()
-
-
-def _page(page: Page, principal: Principal) -> DeliveriesPublic:
-    unmasked = principal.role == "admin"
-    return DeliveriesPublic(
-        data=[DeliveryPublic.of(delivery, unmasked=unmasked) for delivery in page.deliveries],
-        next_cursor=encode_cursor(page.next_cursor),
-    )
 
 
 @router.get(
@@ -52,27 +44,22 @@ def _page(page: Page, principal: Principal) -> DeliveriesPublic:
 )
 async def list_deliveries(
     agent: CurrentAgent,
-    uow: UnitOfWorkDep,
+    bus: BusDep,
     thread_id: Annotated[uuid.UUID | None, Query(description="A thread of your fund.")] = None,
     member_id: Annotated[uuid.UUID | None, Query(description="A member of your fund.")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> DeliveriesPublic:
-    if (thread_id is None) == (member_id is None):
-        raise Problem(
-            422,
-            "deliveries-filter",
-            "Précisez soit une demande (thread_id), soit un adhérent (member_id).",
+) -> DeliveriesPage:
+    return await bus.handle(
+        ListDeliveries(
+            fund=agent.fund,
+            viewer_role=agent.role,
+            thread_id=thread_id,
+            member_id=member_id,
+            cursor=cursor,
+            limit=limit,
         )
-    page = await handlers.list_deliveries(
-        uow,
-        fund=agent.fund,
-        thread_id=thread_id,
-        member_id=member_id,
-        after=decode_cursor(cursor),
-        limit=limit,
     )
-    return _page(page, agent)
 
 
 @router.get(
@@ -83,15 +70,13 @@ async def list_deliveries(
     responses=problem_responses(401, 403, 422),
 )
 async def list_dead_letters(
-    supervisor: CurrentSupervisor,
-    uow: UnitOfWorkDep,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> DeliveriesPublic:
-    page = await handlers.list_deliveries(
-        uow, fund=supervisor.fund, dead_only=True, after=decode_cursor(cursor), limit=limit
+    supervisor: CurrentSupervisor, bus: BusDep, limit: Limit = 50, cursor: Cursor = None
+) -> DeliveriesPage:
+    return await bus.handle(
+        ListDeadLetters(
+            fund=supervisor.fund, viewer_role=supervisor.role, cursor=cursor, limit=limit
+        )
     )
-    return _page(page, supervisor)
 
 
 @router.post(
@@ -108,30 +93,17 @@ async def list_dead_letters(
 )
 async def replay_dead_letter(
     supervisor: CurrentSupervisor,
-    uow: UnitOfWorkDep,
+    bus: BusDep,
     delivery_id: Annotated[uuid.UUID, Path(description="`id` of the dead-lettered delivery.")],
-) -> DeliveryPublic:
-    try:
-        delivery = await handlers.replay_dead_letter(
-            ReplayDeadLetter(
-                delivery_id=delivery_id, fund=supervisor.fund, requested_by=supervisor.subject
-            ),
-            uow,
+) -> Delivery:
+    return await bus.handle(
+        ReplayDeadLetter(
+            delivery_id=delivery_id,
+            fund=supervisor.fund,
+            requested_by=supervisor.subject,
+            viewer_role=supervisor.role,
         )
-    except DeliveryNotFound:
-        raise Problem(
-            404,
-            "dead-letter-not-found",
-            "Cet e-mail en échec est introuvable : vérifiez son identifiant dans la liste.",
-        ) from None
-    except MemberForgotten:
-        raise Problem(
-            409,
-            "member-account-deleted",
-            "L'adhérent a supprimé son compte : cet e-mail ne peut plus être envoyé, et ses "
-            "coordonnées ont été effacées.",
-        ) from None
-    return DeliveryPublic.of(delivery, unmasked=supervisor.role == "admin")
+    )
 
 
 # --------------------------------------------------------------------------- preferences
@@ -144,8 +116,8 @@ async def replay_dead_letter(
     response_model=PreferencesPublic,
     responses=problem_responses(401, 403),
 )
-async def get_preferences(member: CurrentMember, uow: UnitOfWorkDep) -> PreferencesPublic:
-    return PreferencesPublic.of(await handlers.get_preferences(uow, member_id=member.subject))
+async def get_preferences(member: CurrentMember, bus: BusDep) -> Preferences:
+    return await bus.handle(GetPreferences(member_id=member.subject))
 
 
 @router.put(
@@ -160,29 +132,11 @@ async def get_preferences(member: CurrentMember, uow: UnitOfWorkDep) -> Preferen
     responses=problem_responses(400, 401, 403, 422),
 )
 async def change_preferences(
-    member: CurrentMember, uow: UnitOfWorkDep, update: PreferencesUpdate
-) -> PreferencesPublic:
-    preferences = await handlers.change_preferences(
-        ChangePreferences(
-            member_id=member.subject,
-            thread_emails=update.thread_emails,
-            through=ChangedThrough.ACCOUNT,
-        ),
-        uow,
+    member: CurrentMember, bus: BusDep, update: PreferencesUpdate
+) -> Preferences:
+    return await bus.handle(
+        ChangePreferences(member_id=member.subject, thread_emails=update.thread_emails)
     )
-    return PreferencesPublic.of(preferences)
-
-
-def _member_of_link(tokens: UnsubscribeTokensDep, token: UnsubscribeToken) -> uuid.UUID:
-    member_id = tokens.verify(token)
-    if member_id is None:
-        raise Problem(
-            404,
-            "unsubscribe-link-not-found",
-            "Ce lien de désabonnement n'est pas valide : ouvrez le lien complet reçu par "
-            "e-mail, ou choisissez les e-mails que vous recevez dans votre compte.",
-        )
-    return member_id
 
 
 @router.post(
@@ -213,18 +167,8 @@ def _member_of_link(tokens: UnsubscribeTokensDep, token: UnsubscribeToken) -> uu
         }
     },
 )
-async def unsubscribe(
-    uow: UnitOfWorkDep, tokens: UnsubscribeTokensDep, token: UnsubscribeToken
-) -> PreferencesPublic:
-    preferences = await handlers.change_preferences(
-        ChangePreferences(
-            member_id=_member_of_link(tokens, token),
-            thread_emails=False,
-            through=ChangedThrough.UNSUBSCRIBE_LINK,
-        ),
-        uow,
-    )
-    return PreferencesPublic.of(preferences)
+async def unsubscribe(bus: BusDep, token: UnsubscribeToken) -> Preferences:
+    return await bus.handle(Unsubscribe(token=token))
 
 
 @router.get(
@@ -240,9 +184,6 @@ async def unsubscribe(
     status_code=303,
     responses=problem_responses(404, 422),
 )
-async def unsubscribe_page(
-    request: Request, tokens: UnsubscribeTokensDep, token: UnsubscribeToken
-) -> RedirectResponse:
-    _member_of_link(tokens, token)
-    base = request.app.state.settings.public_base_url.rstrip("/")
-    return RedirectResponse(f"{base}/desabonnement#jeton={token}", status_code=303)
+async def unsubscribe_page(bus: BusDep, token: UnsubscribeToken) -> RedirectResponse:
+    # A redirect, not a body: the browser goes on to the portal's page.
+    return RedirectResponse(await bus.handle(OpenUnsubscribeLink(token=token)), status_code=303)

@@ -7,15 +7,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from notifier.domain.model import Delivery, DeliveryKind, DeliveryStatus, mask_email
-from notifier.domain.personal_data import mask_addresses
-from notifier.domain.preferences import Preferences
+from notifier.domain.model import DeliveryKind, DeliveryStatus
 
 
 class DeliveryPublic(BaseModel):
     """One email and what became of it. Never its content."""
 
-    model_config = ConfigDict(frozen=True)
+    # Read from a ``Delivery`` as its reader may see it (``domain.delivery_log.seen_by``).
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     id: uuid.UUID
     kind: DeliveryKind = Field(description="Which email.", examples=["reply_available"])
@@ -55,35 +54,12 @@ class DeliveryPublic(BaseModel):
         examples=["<0b0f8a53-3a57-4cf5-9c1c-3b1c0e2b5a41.reply_available@msa.example>"],
     )
 
-    @classmethod
-    def of(cls, delivery: Delivery, *, unmasked: bool = False) -> DeliveryPublic:
-        recipient = delivery.recipient
-        if recipient is not None and not unmasked:
-            recipient = mask_email(recipient)
-        return cls(
-            id=delivery.id,
-            kind=delivery.kind,
-            status=delivery.status,
-            member_id=delivery.member_id,
-            thread_id=delivery.thread_id,
-            reference=delivery.reference,
-            recipient=recipient,
-            created_at=delivery.created_at,
-            sent_at=delivery.sent_at,
-            attempts=delivery.attempts,
-            # Masked when stored since; rows stored before are masked here.
-            last_error=mask_addresses(delivery.last_error),
-            next_attempt_at=(
-                delivery.next_attempt_at if delivery.status is DeliveryStatus.PENDING else None
-            ),
-            dead_at=delivery.dead_at,
-            replayed_at=delivery.replayed_at,
-            message_id=delivery.message_id,
-        )
-
 
 class DeliveriesPublic(BaseModel):
     """A page of deliveries, newest first."""
+
+    # Read from a ``DeliveriesPage``.
+    model_config = ConfigDict(from_attributes=True)
 
     data: list[DeliveryPublic]
     next_cursor: str | None = Field(
@@ -94,6 +70,9 @@ class DeliveriesPublic(BaseModel):
 class PreferencesPublic(BaseModel):
     """What the member receives."""
 
+    # Read from the member's ``Preferences``.
+    model_config = ConfigDict(from_attributes=True)
+
     thread_emails: bool = Field(
         description=(
             "Emails about the member's threads: the confirmation that a message or a follow-up "
@@ -102,10 +81,6 @@ class PreferencesPublic(BaseModel):
         ),
         examples=[True],
     )
-
-    @classmethod
-    def of(cls, preferences: Preferences) -> PreferencesPublic:
-        return cls(thread_emails=preferences.thread_emails)
 
 
 class PreferencesUpdate(BaseModel):

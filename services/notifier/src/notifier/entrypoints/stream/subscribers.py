@@ -1,15 +1,14 @@
 """The notifier's Kafka consumers: one consumer group per kind of event.
 
-Each turns an event into a recorded delivery (or a contact) in the same transaction as the
-event id (``servicekit``'s idempotent consumer); the offset is committed after that.
+Each turns an event into a command, handled in the same transaction as the event id
+(``servicekit``'s idempotent consumer opens it and commits; the offset is committed after
+that).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
-
+from contracts import Event
+from contracts.events.auth import MemberContactChanged
 from contracts.topics import (
     ACCOUNT_NOTIFICATION,
     MEMBER_CONTACT,
@@ -18,8 +17,9 @@ from contracts.topics import (
     REPLY_POSTED,
 )
 from notifier.config import Settings
-from notifier.service_layer import handlers
-from notifier.service_layer.unit_of_work import NotifierUnitOfWork
+from notifier.domain.commands import ForgetMember, RequestEmail, SaveContact
+from notifier.service_layer.handlers import events
+from notifier.service_layer.unit_of_work import NotifierUnitOfWork, UnitOfWorkFactory
 from servicekit.runtime import ServiceRuntime
 
 
@@ -29,14 +29,16 @@ def contact_consumer_name(settings: Settings) -> str:
 
 
 def register_consumers(
-    runtime: ServiceRuntime, settings: Settings, unit_of_work: Callable[[], NotifierUnitOfWork]
+    runtime: ServiceRuntime, settings: Settings, unit_of_work: UnitOfWorkFactory
 ) -> None:
-    contact_wait = timedelta(seconds=settings.contact_wait_seconds)
+    async def request_email(event: Event, transaction: NotifierUnitOfWork) -> None:
+        await events.request_email(RequestEmail(event), transaction=transaction, settings=settings)
 
-    async def request_email(event: Any, uow: NotifierUnitOfWork) -> None:
-        await handlers.request_email(
-            event, uow, contact_wait=contact_wait, mail_domain=settings.message_id_domain
-        )
+    async def save_contact(event: MemberContactChanged, transaction: NotifierUnitOfWork) -> None:
+        await events.save_contact(SaveContact(event), transaction=transaction)
+
+    async def forget_member(key: str, transaction: NotifierUnitOfWork) -> None:
+        await events.forget_member(ForgetMember(key), transaction=transaction)
 
     for name, topic, description in (
         (
@@ -66,10 +68,10 @@ def register_consumers(
     runtime.add_consumer(
         contact_consumer_name(settings),
         MEMBER_CONTACT,
-        handlers.save_contact,
+        save_contact,
         unit_of_work=unit_of_work,
         dead_letter_topic=NOTIFIER_DEAD_LETTER,
-        on_tombstone=handlers.forget_contact,
+        on_tombstone=forget_member,
         auto_offset_reset="earliest",
         description="Contact projection: where to write to each member (compacted topic).",
     )

@@ -1,4 +1,5 @@
-"""Reading and writing the contact projection, the members' preferences and the delivery log."""
+"""The delivery log: every email the notifier was asked for and what became of it, written
+by the consumers, the delivery worker and the replays, read by the delivery log API."""
 
 from __future__ import annotations
 
@@ -19,37 +20,22 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.events.auth import MemberContactChanged
-from contracts.topics import NOTIFIER_DEAD_LETTER
-from notifier.adapters.orm import CONTACTS, DELIVERIES, FORGOTTEN_MEMBERS, PREFERENCES
-from notifier.domain.model import (
-    SECRET_FIELDS,
-    Delivery,
-    DeliveryKind,
-    DeliveryStatus,
-    Recipient,
-)
+from notifier.adapters.orm import CONTACTS, DELIVERIES
+from notifier.adapters.repository.members import lock_member
+from notifier.domain.delivery_log import Position
+from notifier.domain.model import SECRET_FIELDS, Delivery, DeliveryKind, DeliveryStatus
 from notifier.domain.personal_data import (
     ACCOUNT_DELETED_EXPLANATION,
     erase_addresses,
     forgotten_payload,
 )
-from notifier.domain.preferences import (
-    DEFAULT_PREFERENCES,
-    SKIPPED_OPTED_OUT_EXPLANATION,
-    ChangedThrough,
-    Preferences,
-)
-from servicekit.consumer import PROCESSED_EVENTS
-from servicekit.outbox import OUTBOX
+from notifier.domain.preferences import SKIPPED_OPTED_OUT_EXPLANATION
 
 #: A PostgreSQL array literal of the secret field names (constants, not input).
 _SECRETS_ARRAY = "{" + ",".join(sorted(SECRET_FIELDS)) + "}"
@@ -64,222 +50,12 @@ UNSENT_STATUSES = frozenset(
 _NOT_FORGOTTEN = DELIVERIES.c.forgotten_at.is_(None)
 
 
-async def lock_member(session: AsyncSession, member_id: uuid.UUID) -> None:
-    """Serialise, until the transaction ends, what touches one member's contact and their
-    waiting emails: an email found without contact and the contact arriving at the same
-    moment cannot miss each other."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext('notifier.member'), hashtext(:member))"),
-        {"member": str(member_id)},
-    )
-
-
-async def forget_member_in_dead_letters(session: AsyncSession, member_id: uuid.UUID) -> int:
-    """The notifier's dead letters about the member still in the outbox (published ones stay
-    there a few days): their event reduced as a forgotten delivery's is, the addresses
-    erased from their reason. Returns how many were changed."""
-    rows = (
-        await session.execute(
-            select(OUTBOX.c.id, OUTBOX.c.payload)
-            .where(
-                OUTBOX.c.topic == NOTIFIER_DEAD_LETTER.name,
-                OUTBOX.c.payload["source"]["member_id"].astext == str(member_id),
-            )
-            .with_for_update()
-        )
-    ).all()
-    if not rows:
-        return 0
-    await session.execute(
-        update(OUTBOX)
-        .where(OUTBOX.c.id == bindparam("row_id"))
-        .values(payload=bindparam("erased", type_=JSONB))
-        .execution_options(synchronize_session=False),
-        [
-            {
-                "row_id": row.id,
-                "erased": row.payload
-                | {
-                    "source": forgotten_payload(row.payload["source"]),
-                    "reason": erase_addresses(row.payload.get("reason")),
-                },
-            }
-            for row in rows
-        ],
-    )
-    return len(rows)
-
-
-async def delete_processed_events(
-    session: AsyncSession, *, older_than: timedelta, limit: int
-) -> int:
-    """Forget up to ``limit`` ids of events handled longer than ``older_than`` ago (by any of
-    the notifier's consumers). ``processed_events`` is servicekit's table; this is the one
-    place the notifier deletes from it."""
-    expired = (
-        select(PROCESSED_EVENTS.c.consumer, PROCESSED_EVENTS.c.event_id)
-        .where(PROCESSED_EVENTS.c.processed_at < func.now() - older_than)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    result = await session.execute(
-        delete(PROCESSED_EVENTS)
-        .where(tuple_(PROCESSED_EVENTS.c.consumer, PROCESSED_EVENTS.c.event_id).in_(expired))
-        .returning(PROCESSED_EVENTS.c.event_id)
-    )
-    return len(result.all())
-
-
-class ContactRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, member_id: uuid.UUID) -> Recipient | None:
-        row = (
-            await self.session.execute(
-                select(CONTACTS.c.email, CONTACTS.c.given_name, CONTACTS.c.family_name).where(
-                    CONTACTS.c.member_id == member_id
-                )
-            )
-        ).first()
-        return Recipient(row.email, row.given_name, row.family_name) if row else None
-
-    async def get_many(self, member_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Recipient]:
-        if not member_ids:
-            return {}
-        rows = await self.session.execute(
-            select(
-                CONTACTS.c.member_id,
-                CONTACTS.c.email,
-                CONTACTS.c.given_name,
-                CONTACTS.c.family_name,
-            ).where(CONTACTS.c.member_id.in_(set(member_ids)))
-        )
-        return {
-            row.member_id: Recipient(row.email, row.given_name, row.family_name) for row in rows
-        }
-
-    async def save(self, contact: MemberContactChanged) -> None:
-        """Keep ``contact`` as the member's contact, replacing the one known.
-
-        The last event applied wins, whatever its ``occurred_at``: one member's contact
-        events come in order on their partition (the auth service changes a member under
-        that member's row lock, and its outbox relay publishes each key's events in order),
-        whereas ``occurred_at`` is the clock of whichever auth replica wrote the event, and
-        a replica whose clock is behind would make a genuine change look older than the one
-        it replaces. A redelivered event is never applied twice (the consumer records event
-        ids), so an old event can only come back in a rebuild from the start of the topic,
-        which replays the events in order too."""
-        values = {
-            "member_id": contact.member_id,
-            "fund": contact.fund,
-            "email": contact.email,
-            "given_name": contact.given_name,
-            "family_name": contact.family_name,
-            "changed_at": contact.occurred_at,
-        }
-        statement = insert(CONTACTS).values(values)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[CONTACTS.c.member_id],
-                set_={
-                    **{name: statement.excluded[name] for name in values},
-                    "updated_at": func.now(),
-                },
-            )
-        )
-        # Later on the partition than a tombstone: the member exists (again).
-        await self.session.execute(
-            delete(FORGOTTEN_MEMBERS).where(FORGOTTEN_MEMBERS.c.member_id == contact.member_id)
-        )
-
-    async def forget(self, member_id: uuid.UUID) -> None:
-        """The member's account was deleted: their contact goes, and the notifier remembers
-        that they were forgotten (see ``is_forgotten``)."""
-        await self.session.execute(delete(CONTACTS).where(CONTACTS.c.member_id == member_id))
-        await self.session.execute(
-            insert(FORGOTTEN_MEMBERS)
-            .values(member_id=member_id)
-            .on_conflict_do_update(
-                index_elements=[FORGOTTEN_MEMBERS.c.member_id], set_={"forgotten_at": func.now()}
-            )
-        )
-
-    async def is_forgotten(self, member_id: uuid.UUID) -> bool:
-        """Whether the member's account was deleted: an event read after its tombstone (from
-        another topic, whose consumer is behind) must not bring back what was erased."""
-        found = await self.session.scalar(
-            select(FORGOTTEN_MEMBERS.c.member_id).where(FORGOTTEN_MEMBERS.c.member_id == member_id)
-        )
-        return found is not None
-
-    async def delete_forgotten(self, *, older_than: timedelta, limit: int) -> int:
-        """Stop remembering up to ``limit`` members forgotten longer than ``older_than`` ago."""
-        expired = (
-            select(FORGOTTEN_MEMBERS.c.member_id)
-            .where(FORGOTTEN_MEMBERS.c.forgotten_at < func.now() - older_than)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        result = await self.session.execute(
-            delete(FORGOTTEN_MEMBERS)
-            .where(FORGOTTEN_MEMBERS.c.member_id.in_(expired))
-            .returning(FORGOTTEN_MEMBERS.c.member_id)
-        )
-        return len(result.all())
-
-
-class PreferenceRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, member_id: uuid.UUID) -> Preferences:
-        thread_emails = await self.session.scalar(
-            select(PREFERENCES.c.thread_emails).where(PREFERENCES.c.member_id == member_id)
-        )
-        return DEFAULT_PREFERENCES if thread_emails is None else Preferences(thread_emails)
-
-    async def without_thread_emails(self, member_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-        """Those of ``member_ids`` who turned thread emails off."""
-        if not member_ids:
-            return set()
-        rows = await self.session.scalars(
-            select(PREFERENCES.c.member_id).where(
-                PREFERENCES.c.member_id.in_(set(member_ids)),
-                PREFERENCES.c.thread_emails.is_(False),
-            )
-        )
-        return set(rows)
-
-    async def save(
-        self, member_id: uuid.UUID, preferences: Preferences, *, through: ChangedThrough
-    ) -> Preferences:
-        values = {
-            "member_id": member_id,
-            "thread_emails": preferences.thread_emails,
-            "changed_through": through.value,
-        }
-        statement = insert(PREFERENCES).values(values)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[PREFERENCES.c.member_id],
-                set_={
-                    "thread_emails": statement.excluded.thread_emails,
-                    "changed_through": statement.excluded.changed_through,
-                    "changed_at": func.now(),
-                },
-            )
-        )
-        return preferences
-
-    async def remove(self, member_id: uuid.UUID) -> None:
-        await self.session.execute(delete(PREFERENCES).where(PREFERENCES.c.member_id == member_id))
-
-
 @dataclass(frozen=True)
 class Page:
+    """Deliveries, newest first, and where the next page starts (None on the last one)."""
+
     deliveries: list[Delivery]
-    next_cursor: tuple[datetime, uuid.UUID] | None
+    next_position: Position | None
 
 
 class DeliveryRepository:
@@ -647,7 +423,7 @@ class DeliveryRepository:
         thread_id: uuid.UUID | None = None,
         member_id: uuid.UUID | None = None,
         dead_only: bool = False,
-        after: tuple[datetime, uuid.UUID] | None = None,
+        after: Position | None = None,
         limit: int,
     ) -> Page:
         """Newest first."""

@@ -1,0 +1,101 @@
+"""What the notifier does with the events of other services, inside the idempotent
+consumer's transaction (the event id is recorded in the same one; the consumer commits)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from contracts.events.messages import MessageSubmitted, ReplyPosted
+from notifier.config import Settings
+from notifier.domain.commands import ForgetMember, RequestEmail, SaveContact
+from notifier.domain.model import AccountEvent, DeliveryStatus, kind_of, message_id
+from notifier.service_layer.unit_of_work import NotifierUnitOfWork
+
+
+async def request_email(
+    cmd: RequestEmail, *, transaction: NotifierUnitOfWork, settings: Settings
+) -> None:
+    """Record the email the event asks for, in the same transaction as the event id.
+
+    Thread notifications go to the member's contact; when it is not known yet (its event is
+    late) the email waits for it, unless the member turned these emails off: the delivery
+    worker then records it as skipped at once. Account emails carry their own address. The
+    email of a member whose account was deleted is recorded forgotten, and never sent."""
+    event = cmd.event
+    kind = kind_of(event)
+    payload = event.model_dump(mode="json")
+    contact_wait = timedelta(seconds=settings.contact_wait_seconds)
+    mail_domain = settings.message_id_domain
+    if isinstance(event, MessageSubmitted | ReplyPosted):
+        member_id = event.member_id
+        await transaction.lock_member(member_id)
+        ready = (
+            await transaction.contacts.get(event.member_id) is not None
+            or not (await transaction.preferences.get(event.member_id)).thread_emails
+        )
+        added = await transaction.deliveries.add(
+            event_id=event.event_id,
+            kind=kind,
+            status=DeliveryStatus.PENDING if ready else DeliveryStatus.WAITING_CONTACT,
+            fund=event.fund,
+            member_id=event.member_id,
+            thread_id=event.thread_id,
+            reference=event.reference,
+            payload=payload,
+            recipient=None,
+            message_id=message_id(event.event_id, kind, mail_domain),
+            wait=contact_wait,
+        )
+    else:
+        account: AccountEvent = event  # type: ignore[assignment]  # kind_of checked it
+        member_id = account.member_id
+        # Taken for account emails too: a tombstone applied at the same moment is seen.
+        await transaction.lock_member(member_id)
+        added = await transaction.deliveries.add(
+            event_id=event.event_id,
+            kind=kind,
+            status=DeliveryStatus.PENDING,
+            fund=account.fund,
+            member_id=account.member_id,
+            thread_id=None,
+            reference=None,
+            payload=payload,
+            recipient=account.email,
+            message_id=message_id(event.event_id, kind, mail_domain),
+            wait=None,
+        )
+    if added and await transaction.contacts.is_forgotten(member_id):
+        # Asked for before the account was deleted, read after its tombstone: forgotten at
+        # once, as the tombstone would have done, and never sent.
+        await transaction.deliveries.forget_member(member_id)
+    elif added:
+        transaction.wake_worker()
+
+
+async def save_contact(cmd: SaveContact, *, transaction: NotifierUnitOfWork) -> None:
+    """Keep the member's contact as this event says (the last on the partition wins: see
+    ``ContactRepository.save``), and send what was waiting for it."""
+    await transaction.lock_member(cmd.contact.member_id)
+    await transaction.contacts.save(cmd.contact)
+    if await transaction.deliveries.wake_waiting(cmd.contact.member_id):
+        transaction.wake_worker()
+
+
+async def forget_member(cmd: ForgetMember, *, transaction: NotifierUnitOfWork) -> None:
+    """A tombstone on the contact topic: the member deleted their account. Their contact and
+    choices go; their deliveries keep identifiers and dates only (no address, name, code or
+    token), and those not sent yet never will be: they are dead, "compte supprimé", with no
+    dead letter (there is nothing to fix or replay). The notifier's dead letters about them
+    still in the outbox are reduced the same way. The member is remembered as forgotten for a
+    while, so that an email asked for before the deletion and read after it is forgotten as
+    it arrives. Applying it twice changes nothing more."""
+    try:
+        member_id = uuid.UUID(cmd.key)
+    except ValueError:
+        return
+    await transaction.lock_member(member_id)
+    await transaction.contacts.forget(member_id)
+    await transaction.preferences.remove(member_id)
+    await transaction.deliveries.forget_member(member_id)
+    await transaction.dead_letters.forget_member(member_id)
