@@ -7,8 +7,12 @@ from fastapi import FastAPI
 from catalog.config import Settings
 from catalog.entrypoints.http import routes
 from catalog.entrypoints.http.errors import install_catalog_errors
+from catalog.entrypoints.http.routes.public import RenderedTrees
+from catalog.service_layer.handlers import HANDLERS
 from catalog.service_layer.published import LatestVersion
 from catalog.service_layer.unit_of_work import CatalogUnitOfWork
+from servicekit.bus import bootstrap
+from servicekit.clock import Clock, SystemClock
 from servicekit.http import create_service_app
 from servicekit.runtime import ServiceRuntime
 
@@ -26,13 +30,24 @@ OPENAPI_TAGS = [
 ]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
+    clock = clock or SystemClock()
     runtime = ServiceRuntime(settings)
 
     def unit_of_work() -> CatalogUnitOfWork:
         return CatalogUnitOfWork(runtime.sessions, producer=settings.service_name)
 
+    bus = bootstrap(
+        HANDLERS,
+        uow=unit_of_work,
+        clock=clock,
+        latest_version=LatestVersion(
+            runtime.sessions,
+            clock=clock,
+            recheck_seconds=settings.latest_version_recheck_seconds,
+        ),
+    )
     app = create_service_app(
         runtime,
         title="Catalog",
@@ -40,13 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "as events (`catalog.snapshot.v1`).",
         routers=routes.routers,
         openapi_tags=OPENAPI_TAGS,
-        extra_state={
-            "unit_of_work": unit_of_work,
-            "latest_version": LatestVersion(
-                runtime.sessions, recheck_seconds=settings.latest_version_recheck_seconds
-            ),
-            "rendered_trees": {},
-        },
+        extra_state={"bus": bus, "rendered_trees": RenderedTrees()},
     )
     install_catalog_errors(app)
     return app

@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from catalog.domain.model import Version
+from catalog.domain.versions import Version
+from services.catalog.tests.support import find
 
 pytestmark = pytest.mark.integration
 
@@ -20,10 +21,6 @@ SEED_THEMES = [
 ]
 DEFAULT_CHANGE_URL = "https://www.msa.fr/lfp/famille/changement-de-situation"
 NPC_CHANGE_URL = "https://nord-pasdecalais.msa.fr/lfp/famille/changement-de-situation"
-
-
-def find(nodes: list[dict[str, Any]], code: str) -> dict[str, Any]:
-    return next(node for node in nodes if node["code"] == code)
 
 
 def change_motif(tree: dict[str, Any]) -> dict[str, Any]:

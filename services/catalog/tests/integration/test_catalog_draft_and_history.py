@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from asgi_lifespan import LifespanManager
 
+from catalog.config import Settings
 from catalog.domain import commands
-from catalog.domain.model import Version
+from catalog.domain.versions import Version
+from catalog.main import create_app
 from catalog.service_layer import handlers
 from catalog.service_layer.published import LatestVersion
 from catalog.service_layer.unit_of_work import CatalogUnitOfWork
+from servicekit.bus import bootstrap
+from servicekit.clock import SystemClock
+from servicekit.testing import MovableClock
+from services.catalog.tests.support import PUBLIC_BASE_URL, find
 
 pytestmark = pytest.mark.integration
-
-
-def find(nodes: list[dict[str, Any]], code: str) -> dict[str, Any]:
-    return next(node for node in nodes if node["code"] == code)
 
 
 async def test_edits_stay_in_the_draft_until_published_as_the_next_version(
@@ -236,33 +238,40 @@ async def test_an_edit_based_on_a_stale_draft_is_refused(
 
 
 async def test_a_version_published_elsewhere_is_served_within_the_recheck_delay(
-    app: FastAPI, client: httpx.AsyncClient, reference_published: Version, tokens: Any
+    settings: Settings, reference_published: Version, tokens: Any
 ) -> None:
-    now = [1000.0]
-    app.state.latest_version = LatestVersion(
-        app.state.runtime.sessions, recheck_seconds=1.0, clock=lambda: now[0]
+    # A minute between rechecks, and a clock the test moves: no real delay can fall inside.
+    clock = MovableClock()
+    app = create_app(
+        settings.model_copy(update={"latest_version_recheck_seconds": 60.0}), clock=clock
     )
-    assert (await client.get("/tree")).json()["version"] == 1
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=PUBLIC_BASE_URL
+        ) as client,
+    ):
+        assert (await client.get("/tree")).json()["version"] == 1
 
-    # Another replica (or the load-reference command) publishes version 2.
-    def other_replica() -> CatalogUnitOfWork:
-        return CatalogUnitOfWork(app.state.runtime.sessions, producer="catalog")
+        # Another replica (or the load-reference command) publishes version 2.
+        other_replica = bootstrap(
+            [handlers.edit_draft, handlers.publish],
+            uow=lambda: CatalogUnitOfWork(app.state.runtime.sessions, producer="catalog"),
+            clock=SystemClock(),
+            latest_version=LatestVersion(app.state.runtime.sessions, clock=SystemClock()),
+        )
+        await other_replica.handle(
+            commands.EditDraft(commands.ChangeNode(code="af-autre", label="Autre sujet"), by=None)
+        )
+        await other_replica.handle(commands.Publish(published_by=None))
 
-    await handlers.edit_draft(
-        commands.ChangeNode(code="af-autre", label="Autre sujet"),
-        uow=other_replica(),
-        clock=lambda: datetime.now(UTC),
-        by=None,
-    )
-    await handlers.publish(
-        commands.Publish(published_by=None), uow=other_replica(), clock=lambda: datetime.now(UTC)
-    )
+        assert (await client.get("/tree")).json()["version"] == 1
+        clock.advance(timedelta(seconds=61))
+        assert (await client.get("/tree")).json()["version"] == 2
 
-    assert (await client.get("/tree")).json()["version"] == 1
-    now[0] += 1.5
-    assert (await client.get("/tree")).json()["version"] == 2
-
-    # What this replica publishes is served at once.
-    await client.patch("/admin/nodes/af-autre", json={"label": "Autre"}, headers=tokens.as_admin())
-    assert (await client.post("/admin/publish", headers=tokens.as_admin())).status_code == 201
-    assert (await client.get("/tree")).json()["version"] == 3
+        # What this replica publishes is served at once.
+        await client.patch(
+            "/admin/nodes/af-autre", json={"label": "Autre"}, headers=tokens.as_admin()
+        )
+        assert (await client.post("/admin/publish", headers=tokens.as_admin())).status_code == 201
+        assert (await client.get("/tree")).json()["version"] == 3

@@ -23,7 +23,7 @@ from schemathesis.checks import (
 )
 
 from catalog.config import Settings
-from catalog.domain.model import Version
+from catalog.domain.versions import Version
 from catalog.main import create_app
 from servicekit.testing import free_port
 

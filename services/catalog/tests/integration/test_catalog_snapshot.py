@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from catalog.domain.model import Version
+from catalog.domain.versions import Version
 from contracts import decode
 from contracts.events.catalog import CatalogPublished
 from contracts.topics import CATALOG_SNAPSHOT

@@ -13,7 +13,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.adapters.orm import DRAFT, DRAFT_NODES, DRAFT_ONLINE_SERVICES, VERSIONS
-from catalog.domain.model import Catalog, Node, OnlineService, Version, themes_json
+from catalog.domain.model import Catalog, Node, OnlineService
+from catalog.domain.versions import Version, themes_json
 from contracts.events import catalog as events
 
 _THEMES = TypeAdapter(tuple[events.Theme, ...])

@@ -70,3 +70,33 @@ class DraftChanged(CatalogError):
         )
         self.expected = expected
         self.actual = actual
+
+
+class NotPublishedYet(CatalogError):
+    """No version is published yet: the wizard has nothing to show (a fresh deployment)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Le catalogue n'est pas encore disponible. Réessayez dans quelques instants."
+        )
+
+
+class NodeNotOffered(CatalogError):
+    """The node exists but a member can no longer choose it (it or a node above is inactive)."""
+
+    def __init__(self, code: str, label: str) -> None:
+        super().__init__(
+            f"« {label} » n'est plus proposé : choisissez un autre élément dans la liste."
+        )
+        self.code = code
+
+
+class UnknownFund(CatalogError):
+    """A fund code that names none of the MSA funds."""
+
+    def __init__(self, fund: str) -> None:
+        super().__init__(
+            f"« {fund} » n'est pas le code d'une caisse MSA : utilisez un code à trois lettres "
+            "comme « NPC », ou n'indiquez pas de caisse."
+        )
+        self.fund = fund

@@ -10,13 +10,13 @@ the gateway may keep an answer 60 s anyway, so a second here changes nothing for
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.adapters.repository import VersionRepository
-from catalog.domain.model import Version
+from catalog.domain.versions import Version
+from servicekit.clock import Clock
 
 
 class LatestVersion:
@@ -24,29 +24,34 @@ class LatestVersion:
         self,
         sessions: async_sessionmaker[AsyncSession],
         *,
+        clock: Clock,
         recheck_seconds: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessions = sessions
         self._recheck_seconds = recheck_seconds
         self._clock = clock
         self._cached: Version | None = None
-        self._checked_at = float("-inf")
+        self._checked_at: datetime | None = None
         self._lock = asyncio.Lock()
 
     def forget(self) -> None:
         """Ask the database again on the next request (this replica just published)."""
-        self._checked_at = float("-inf")
+        self._checked_at = None
+
+    def _fresh(self) -> bool:
+        if self._cached is None or self._checked_at is None:
+            return False
+        elapsed = (self._clock.now() - self._checked_at).total_seconds()
+        # A clock set back (elapsed < 0) counts as stale rather than fresh for that long.
+        return 0 <= elapsed < self._recheck_seconds
 
     async def get(self) -> Version | None:
-        if self._cached is not None and self._clock() - self._checked_at < self._recheck_seconds:
+        if self._fresh():
             return self._cached
         async with self._lock:
-            if self._cached is not None and (
-                self._clock() - self._checked_at < self._recheck_seconds
-            ):
+            if self._fresh():
                 return self._cached  # another request refreshed it while this one waited
-            checked_at = self._clock()
+            checked_at = self._clock.now()
             async with self._sessions() as session:
                 versions = VersionRepository(session)
                 number = await versions.latest_number()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 from catalog.adapters.reference_file import InvalidReferenceData, read_reference
 from catalog.config import Settings
 from catalog.domain import commands
 from catalog.domain.errors import CatalogError
-from catalog.service_layer import handlers
+from catalog.service_layer.handlers import load_reference
 from catalog.service_layer.unit_of_work import CatalogUnitOfWork
+from servicekit.bus import bootstrap
+from servicekit.clock import SystemClock
 from servicekit.db import create_engine, session_factory
 
 
@@ -27,11 +28,14 @@ async def load_reference_data(
         return 1
     engine = create_engine(settings)
     try:
-        uow = CatalogUnitOfWork(session_factory(engine), producer=settings.service_name)
-        version = await handlers.load_reference(
-            commands.LoadReference(catalog=reference, only_if_unpublished=only_if_unpublished),
-            uow=uow,
-            clock=lambda: datetime.now(UTC),
+        sessions = session_factory(engine)
+        bus = bootstrap(
+            [load_reference],
+            uow=lambda: CatalogUnitOfWork(sessions, producer=settings.service_name),
+            clock=SystemClock(),
+        )
+        version = await bus.handle(
+            commands.LoadReference(catalog=reference, only_if_unpublished=only_if_unpublished)
         )
     except CatalogError as error:
         print(f"catalog: the reference data cannot be loaded: {error}", file=sys.stderr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from catalog.adapters.repository import DraftRepository, VersionRepository
 from servicekit.db import UnitOfWork
 
@@ -13,3 +15,7 @@ class CatalogUnitOfWork(UnitOfWork):
     def on_enter(self) -> None:
         self.drafts = DraftRepository(self.session)
         self.versions = VersionRepository(self.session)
+
+
+#: What handlers receive as ``uow``: each call opens a new unit of work.
+UnitOfWorkFactory = Callable[[], CatalogUnitOfWork]

@@ -1,54 +1,31 @@
-"""Dependencies of the catalog routes."""
+"""Dependencies of the catalog routes: the message bus, and the request's headers and path
+parameters as the routes read them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 
-from catalog.domain.model import Version
-from catalog.service_layer.handlers import Clock
-from catalog.service_layer.published import LatestVersion
-from catalog.service_layer.unit_of_work import CatalogUnitOfWork
-from servicekit.logging import get_logger
+from servicekit.bus import MessageBus
 from servicekit.problems import Problem
 
-logger = get_logger(__name__)
+
+def get_bus(request: Request) -> MessageBus:
+    bus: MessageBus = request.app.state.bus
+    return bus
 
 
-def get_uow(request: Request) -> CatalogUnitOfWork:
-    factory: Callable[[], CatalogUnitOfWork] = request.app.state.unit_of_work
-    return factory()
+#: The service's handlers, bound once in ``create_app``.
+BusDep = Annotated[MessageBus, Depends(get_bus)]
+
+CodePath = Annotated[str, Path(max_length=200, description="Code of a theme, subject or motif.")]
+FundPath = Annotated[str, Path(max_length=3, description="Fund code.", examples=["NPC"])]
+VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="Version number.")]
 
 
-UnitOfWorkDep = Annotated[CatalogUnitOfWork, Depends(get_uow)]
-
-
-def get_clock(request: Request) -> Clock:
-    clock: Clock = getattr(request.app.state, "clock", lambda: datetime.now(UTC))
-    return clock
-
-
-ClockDep = Annotated[Clock, Depends(get_clock)]
-
-
-async def get_latest_version(request: Request) -> Version:
-    """The latest published version; 503 while none is published yet."""
-    latest: LatestVersion = request.app.state.latest_version
-    version = await latest.get()
-    if version is None:
-        raise Problem(
-            503,
-            "catalog-not-published",
-            "Le catalogue n'est pas encore disponible. Réessayez dans quelques instants.",
-            headers={"Retry-After": "30"},
-        )
-    return version
-
-
-LatestVersionDep = Annotated[Version, Depends(get_latest_version)]
+def draft_etag(revision: int) -> str:
+    return f'"draft-{revision}"'
 
 
 def draft_revision(if_match: str | None) -> int | None:

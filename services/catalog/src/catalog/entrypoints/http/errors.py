@@ -1,9 +1,13 @@
-"""Domain errors as problem+json answers, registered once on the app."""
+"""The catalog's one table from domain errors to problem+json answers.
+
+Domain errors carry no HTTP status: this module alone decides what each one is on the wire
+(status, stable ``type`` slug, extension fields); ``install_catalog_errors`` registers it once
+for every route. The ``detail`` is the error's own French sentence.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from catalog.domain.errors import (
     CatalogError,
@@ -11,12 +15,18 @@ from catalog.domain.errors import (
     DraftChanged,
     InvalidEdit,
     NodeNotFound,
+    NodeNotOffered,
     NoOnlineService,
     NothingToPublish,
     NotPublishable,
+    NotPublishedYet,
+    UnknownFund,
     VersionNotFound,
 )
-from servicekit.problems import Problem, problem_response
+from servicekit.problems import Problem, install_domain_errors
+
+#: How long a client should wait before asking again for a catalog not yet published.
+NOT_PUBLISHED_RETRY_AFTER_SECONDS = 30
 
 
 def problem_for(error: CatalogError) -> Problem:
@@ -24,6 +34,8 @@ def problem_for(error: CatalogError) -> Problem:
     match error:
         case NodeNotFound():
             return Problem(404, "catalog-node-not-found", detail, code=error.code)
+        case NodeNotOffered():
+            return Problem(404, "catalog-node-not-offered", detail, code=error.code)
         case VersionNotFound():
             return Problem(404, "catalog-version-not-found", detail, version=error.version)
         case CodeAlreadyUsed():
@@ -36,12 +48,25 @@ def problem_for(error: CatalogError) -> Problem:
             return Problem(409, "catalog-draft-not-publishable", detail, problems=error.problems)
         case DraftChanged():
             return Problem(412, "catalog-draft-changed", detail, revision=error.actual)
+        case UnknownFund():
+            return Problem(
+                422,
+                "unknown-fund",
+                detail,
+                errors=[{"field": "fund", "message": "Cette caisse n'existe pas."}],
+            )
         case InvalidEdit():
             return Problem(422, "catalog-invalid-edit", detail)
+        case NotPublishedYet():
+            return Problem(
+                503,
+                "catalog-not-published",
+                detail,
+                headers={"Retry-After": str(NOT_PUBLISHED_RETRY_AFTER_SECONDS)},
+            )
+    # A new error class reaches members as an invalid edit until it gets its own line here.
     return Problem(422, "catalog-invalid-edit", detail)
 
 
 def install_catalog_errors(app: FastAPI) -> None:
-    @app.exception_handler(CatalogError)
-    async def _catalog_error(request: Request, error: CatalogError) -> JSONResponse:
-        return problem_response(problem_for(error), request)
+    install_domain_errors(app, CatalogError, problem_for)

@@ -1,4 +1,5 @@
-"""The catalog's use cases. Each runs in one unit of work and commits once.
+"""Editing the draft and publishing it. Each use case runs in one unit of work and commits
+once.
 
 Edits take the draft's lock, so concurrent admins queue rather than overwrite each other;
 publishing takes it too, so a version is exactly the draft at one moment.
@@ -7,43 +8,23 @@ publishing takes it too, so a version is exactly the draft at one moment.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from catalog.domain import commands
-from catalog.domain.changes import Change, diff
-from catalog.domain.errors import (
-    DraftChanged,
-    NothingToPublish,
-    NotPublishable,
-    VersionNotFound,
-)
-from catalog.domain.model import Catalog, Node, OnlineService, Origin, Version
-from catalog.service_layer.unit_of_work import CatalogUnitOfWork
+from catalog.domain.changes import diff
+from catalog.domain.errors import DraftChanged, NothingToPublish, NotPublishable
+from catalog.domain.model import Catalog, Node, OnlineService
+from catalog.domain.versions import Origin, Version
+from catalog.domain.views import DraftView, EditedNode
+from catalog.service_layer.published import LatestVersion
+from catalog.service_layer.unit_of_work import CatalogUnitOfWork, UnitOfWorkFactory
 from contracts.events.catalog import CatalogPublished
+from servicekit.clock import Clock
 from servicekit.logging import get_logger
 
 logger = get_logger(__name__)
 
-Clock = Callable[[], datetime]
-
 PRODUCER = "catalog"
-
-
-@dataclass(frozen=True)
-class EditResult:
-    node: Node
-    revision: int
-
-
-@dataclass(frozen=True)
-class DraftView:
-    catalog: Catalog
-    revision: int
-    updated_at: datetime | None
-    latest: Version | None
-    changes: list[Change]
 
 
 def _online_service(
@@ -102,64 +83,76 @@ def apply_edit(catalog: Catalog, edit: commands.DraftEdit) -> Node:
 
 
 async def edit_draft(
-    edit: commands.DraftEdit,
-    *,
-    uow: CatalogUnitOfWork,
-    clock: Clock,
-    by: uuid.UUID | None,
-    expected_revision: int | None = None,
-) -> EditResult:
+    cmd: commands.EditDraft, *, uow: UnitOfWorkFactory, clock: Clock
+) -> EditedNode:
     """Change the draft; with ``expected_revision``, only if nobody changed it since."""
-    async with uow:
-        state = await uow.drafts.lock()
-        if expected_revision is not None and expected_revision != state.revision:
-            raise DraftChanged(expected_revision, state.revision)
-        catalog = await uow.drafts.load()
-        node = apply_edit(catalog, edit)
-        revision = await uow.drafts.save(catalog, at=clock(), by=by)
-        await uow.commit()
-    return EditResult(node=node, revision=revision or state.revision)
+    async with uow() as unit:
+        state = await unit.drafts.lock()
+        if cmd.expected_revision is not None and cmd.expected_revision != state.revision:
+            raise DraftChanged(cmd.expected_revision, state.revision)
+        catalog = await unit.drafts.load()
+        node = apply_edit(catalog, cmd.edit)
+        revision = await unit.drafts.save(catalog, at=clock.now(), by=cmd.by)
+        await unit.commit()
+    return EditedNode(node=node, revision=revision or state.revision)
 
 
 async def publish(
     cmd: commands.Publish,
     *,
-    uow: CatalogUnitOfWork,
+    uow: UnitOfWorkFactory,
     clock: Clock,
-    expected_revision: int | None = None,
+    latest_version: LatestVersion,
 ) -> Version:
-    """Make the draft the next version and announce it with a snapshot event."""
-    async with uow:
-        state = await uow.drafts.lock()
-        if expected_revision is not None and expected_revision != state.revision:
-            raise DraftChanged(expected_revision, state.revision)
-        draft = await uow.drafts.load()
+    """Make the draft the next version and announce it with a snapshot event; this replica
+    serves it to members at once."""
+    async with uow() as unit:
+        state = await unit.drafts.lock()
+        if cmd.expected_revision is not None and cmd.expected_revision != state.revision:
+            raise DraftChanged(cmd.expected_revision, state.revision)
+        draft = await unit.drafts.load()
         version = await _publish(
-            uow, draft, origin="admin", by=cmd.published_by, at=clock(), if_changed=False
+            unit, draft, origin="admin", by=cmd.published_by, at=clock.now(), if_changed=False
         )
         assert version is not None
-        await uow.commit()
+        await unit.commit()
+    latest_version.forget()
     _log_published(version)
     return version
 
 
 async def load_reference(
-    cmd: commands.LoadReference, *, uow: CatalogUnitOfWork, clock: Clock
+    cmd: commands.LoadReference, *, uow: UnitOfWorkFactory, clock: Clock
 ) -> Version | None:
     """Make the draft the reference data; publish it if it differs from the latest version
     (``None``: it did not, or a version exists and ``only_if_unpublished`` was asked)."""
-    async with uow:
-        await uow.drafts.lock()
-        if cmd.only_if_unpublished and await uow.versions.latest_number() is not None:
+    async with uow() as unit:
+        await unit.drafts.lock()
+        if cmd.only_if_unpublished and await unit.versions.latest_number() is not None:
             return None
-        draft = (await uow.drafts.load()).replaced_by(cmd.catalog)
-        now = clock()
-        await uow.drafts.save(draft, at=now, by=None)
-        version = await _publish(uow, draft, origin="reference", by=None, at=now, if_changed=True)
-        await uow.commit()
+        draft = (await unit.drafts.load()).replaced_by(cmd.catalog)
+        now = clock.now()
+        await unit.drafts.save(draft, at=now, by=None)
+        version = await _publish(unit, draft, origin="reference", by=None, at=now, if_changed=True)
+        await unit.commit()
     if version is not None:
         _log_published(version)
     return version
+
+
+async def get_draft(cmd: commands.GetDraft, *, uow: UnitOfWorkFactory) -> DraftView:
+    """The draft, and what publishing it would change."""
+    async with uow() as unit:
+        state = await unit.drafts.state()
+        catalog = await unit.drafts.load()
+        latest = await unit.versions.latest()
+    return DraftView(
+        catalog=catalog,
+        revision=state.revision,
+        updated_at=state.updated_at,
+        latest=latest,
+        changes=diff(latest.catalog if latest else Catalog(), catalog),
+    )
 
 
 def _log_published(version: Version) -> None:
@@ -172,7 +165,7 @@ def _log_published(version: Version) -> None:
 
 
 async def _publish(
-    uow: CatalogUnitOfWork,
+    unit: CatalogUnitOfWork,
     draft: Catalog,
     *,
     origin: Origin,
@@ -183,7 +176,7 @@ async def _publish(
     problems = draft.publishing_problems()
     if problems:
         raise NotPublishable(problems)
-    latest = await uow.versions.latest()
+    latest = await unit.versions.latest()
     themes = draft.to_themes()
     if latest is not None and latest.same_content_as(themes):
         if if_changed:
@@ -197,8 +190,8 @@ async def _publish(
         change_count=len(diff(latest.catalog if latest else Catalog(), draft)),
         themes=themes,
     )
-    await uow.versions.add(version)
-    uow.publish(
+    await unit.versions.add(version)
+    unit.publish(
         CatalogPublished.new(
             producer=PRODUCER,
             occurred_at=at,
@@ -208,50 +201,3 @@ async def _publish(
         )
     )
     return version
-
-
-# ---- queries (no commit) -------------------------------------------------------------------
-
-
-async def get_draft(*, uow: CatalogUnitOfWork) -> DraftView:
-    """The draft, and what publishing it would change."""
-    async with uow:
-        state = await uow.drafts.state()
-        catalog = await uow.drafts.load()
-        latest = await uow.versions.latest()
-    return DraftView(
-        catalog=catalog,
-        revision=state.revision,
-        updated_at=state.updated_at,
-        latest=latest,
-        changes=diff(latest.catalog if latest else Catalog(), catalog),
-    )
-
-
-async def list_versions(*, uow: CatalogUnitOfWork, before: int | None, limit: int) -> list[Version]:
-    async with uow:
-        return await uow.versions.list(before=before, limit=limit)
-
-
-async def get_version(number: int, *, uow: CatalogUnitOfWork) -> Version:
-    async with uow:
-        version = await uow.versions.get(number)
-    if version is None:
-        raise VersionNotFound(number)
-    return version
-
-
-async def changes_between(old: int, new: int, *, uow: CatalogUnitOfWork) -> list[Change]:
-    """What changed from version ``old`` to version ``new`` (either may be the older; 0 is
-    the empty catalog before the first version)."""
-    async with uow:
-        before = await uow.versions.get(old) if old else None
-        after = await uow.versions.get(new) if new else None
-    if old and before is None:
-        raise VersionNotFound(old)
-    if new and after is None:
-        raise VersionNotFound(new)
-    return diff(
-        before.catalog if before else Catalog(),
-        after.catalog if after else Catalog(),
-    )

@@ -1,6 +1,6 @@
 """How fast the public endpoints answer, in process (no network, no gateway).
 
-    uv run python services/catalog/benchmarks/bench_public_tree.py [--requests 2000]
+    uv run python services/catalog/bench/bench_public_tree.py [--requests 2000]
 
 Creates a throw-away database on the local stack's PostgreSQL (or DEVSTACK_POSTGRES_URL),
 loads the reference catalog, then times sequential and concurrent requests: the whole tree
@@ -15,7 +15,6 @@ import asyncio
 import os
 import statistics
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -27,8 +26,6 @@ from catalog.adapters.reference_file import read_reference
 from catalog.config import Settings
 from catalog.domain import commands
 from catalog.main import create_app
-from catalog.service_layer import handlers
-from catalog.service_layer.unit_of_work import CatalogUnitOfWork
 from devstack.config import StackConfig
 from servicekit.migrations import upgrade_async
 from servicekit.testing import fresh_database
@@ -65,12 +62,7 @@ async def main(requests: int) -> None:
         await upgrade_async(url, Path(catalog.__file__).parent / "migrations")
         settings = Settings(database_url=SecretStr(url), environment="test", log_level="WARNING")
         app = create_app(settings)
-        uow = CatalogUnitOfWork(app.state.runtime.sessions, producer="catalog")
-        await handlers.load_reference(
-            commands.LoadReference(catalog=read_reference()),
-            uow=uow,
-            clock=lambda: datetime.now(UTC),
-        )
+        await app.state.bus.handle(commands.LoadReference(catalog=read_reference()))
         async with (
             LifespanManager(app),
             httpx.AsyncClient(
