@@ -1,4 +1,5 @@
-"""The HTTP edges without a server: the one table from domain errors to problem types."""
+"""The HTTP edges without a server: If-Match parsing, and the one table from domain errors to
+problem types."""
 
 from __future__ import annotations
 
@@ -18,9 +19,39 @@ from catalog.domain.errors import (
     UnknownFund,
     VersionNotFound,
 )
+from catalog.entrypoints.http.deps import draft_revision
 from catalog.entrypoints.http.errors import problem_for
+from catalog.entrypoints.http.schemas.fields import storable_text
+from servicekit.problems import Problem
 
 pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("header", "revision"),
+    [
+        (None, None),
+        ("", None),
+        ("*", None),
+        ('"draft-12"', 12),
+        ('W/"draft-12"', 12),
+        ("draft-7", 7),
+        (' "draft-123456789" ', 123456789),
+    ],
+)
+def test_an_if_match_names_a_draft_revision_or_none(header: str | None, revision: int) -> None:
+    assert draft_revision(header) == revision
+
+
+@pytest.mark.parametrize(
+    "header",
+    ['"draft-²"', '"draft-Â²"', '"draft-١٢"', '"draft-12a"', '"draft-1234567890"', '"v-1"'],
+)
+def test_an_if_match_that_names_no_revision_is_a_412(header: str) -> None:
+    with pytest.raises(Problem) as refused:
+        draft_revision(header)
+    assert refused.value.status == 412
+    assert refused.value.slug == "precondition-failed"
 
 
 @pytest.mark.parametrize(
@@ -50,3 +81,13 @@ def test_each_domain_error_has_its_problem_type(
 
 def test_a_catalog_not_yet_published_says_when_to_come_back() -> None:
     assert problem_for(NotPublishedYet()).headers == {"Retry-After": "30"}
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b", "\udfff"])
+def test_texts_postgresql_cannot_store_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="caractère"):
+        storable_text(text)
+
+
+def test_other_texts_pass_as_they_are() -> None:
+    assert storable_text("Santé, « famille » 👪\n") == "Santé, « famille » 👪\n"

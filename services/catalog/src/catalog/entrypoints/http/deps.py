@@ -3,6 +3,7 @@ parameters as the routes read them."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
@@ -28,29 +29,36 @@ def draft_etag(revision: int) -> str:
     return f'"draft-{revision}"'
 
 
+# ASCII only: ``str.isdigit`` would take "²" or "٣" for digits. Quotes, ``W/`` and the
+# ``draft-`` prefix are tolerated; nine digits at most (a revision is a 32-bit integer).
+_DRAFT_TAG = re.compile(r'(?:W/)?"*(?:draft-)?([0-9]{1,9})"*', re.ASCII)
+
+
 def draft_revision(if_match: str | None) -> int | None:
     """The draft revision an ``If-Match`` names (``"draft-12"``), or ``None`` without one.
 
-    Called in the route body, so a malformed request body is reported (422) first."""
+    Called in the route body, so a malformed request body is reported (422) first; a
+    malformed ``If-Match`` is a 412, as a stale one is, and nothing is written."""
     if if_match is None or not if_match.strip() or if_match.strip() == "*":
         return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    number = tag.removeprefix("draft-")
-    if not number.isdigit() or len(number) > 9:
+    matched = _DRAFT_TAG.fullmatch(if_match.strip())
+    if matched is None:
         raise Problem(
             412,
             "precondition-failed",
             "L'en-tête If-Match ne désigne pas une révision du brouillon : rechargez le "
             'brouillon et renvoyez son ETag (par exemple "draft-12").',
         )
-    return int(number)
+    return int(matched.group(1))
 
 
 IfMatch = Annotated[
     str | None,
     Header(
         description='ETag of the draft the change is based on (e.g. "draft-12"); when it is '
-        "no longer current the change is refused with 412 and nothing is written.",
+        "no longer current the change is refused with 412 and nothing is written. A value "
+        'that names no draft revision (neither `*` nor `"draft-"` followed by ASCII '
+        "digits) is refused with 412 too.",
         examples=['"draft-12"'],
     ),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from catalog.domain.model import (
     CODE_MAX_LENGTH,
@@ -13,6 +13,21 @@ from catalog.domain.model import (
     LABEL_MAX_LENGTH,
     RESPONSE_TIME_RANGE,
 )
+
+
+def storable_text(value: str) -> str:
+    """Refuse what PostgreSQL cannot store in a text column: NUL, and half a UTF-16 pair
+    (a lone surrogate, which JSON's ``\\ud800`` escapes can carry)."""
+    if "\x00" in value:
+        raise ValueError("Ce champ contient un caractère nul (U+0000) : retirez-le.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "Ce champ contient un caractère invalide (moitié de paire UTF-16) : retirez-le."
+        ) from None
+    return value
+
 
 Code = Annotated[
     str,
@@ -29,11 +44,14 @@ Label = Annotated[
     Field(
         min_length=1,
         max_length=LABEL_MAX_LENGTH,
-        description="French label shown to members.",
+        description="French label shown to members (no NUL character).",
         examples=["Mon changement de situation"],
     ),
+    AfterValidator(storable_text),
 ]
-Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH)]
+Description = Annotated[
+    str, Field(max_length=DESCRIPTION_MAX_LENGTH), AfterValidator(storable_text)
+]
 ResponseTimeDays = Annotated[
     int,
     Field(
@@ -52,6 +70,7 @@ Url = Annotated[
         description="An absolute http(s) address.",
         examples=["https://www.msa.fr/lfp/famille/changement-de-situation"],
     ),
+    AfterValidator(storable_text),
 ]
 
 
