@@ -1,32 +1,26 @@
 """Fixtures of the auth service's tests: its own database, Kafka topics, the app in-process.
 
-Helpers the tests import live in ``auth_test_support`` beside this file.
+Helpers the tests import live in ``services.auth.tests.support``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from auth_test_support import (
+from auth.config import Settings
+from contracts.topics import ACCOUNT_NOTIFICATION, MEMBER_CONTACT
+from servicekit.migrations import upgrade_async
+from servicekit.testing import MovableClock, fresh_database
+from services.auth.tests.support import (
     MIGRATIONS,
     AuthApp,
     EventLog,
-    MovableClock,
     running_app,
+    seed_demo_accounts,
 )
-
-from auth.config import Settings
-from auth.seed import seed_demo_accounts
-from contracts.topics import ACCOUNT_NOTIFICATION, MEMBER_CONTACT
-from servicekit.migrations import upgrade_async
-from servicekit.testing import fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -73,10 +67,7 @@ async def auth_app(
 @pytest.fixture
 async def seeded(auth_app: AuthApp) -> AuthApp:
     """The app, with the demo accounts of the local environment."""
-    services = auth_app.app.state.services
-    await seed_demo_accounts(
-        unit_of_work=services.unit_of_work, clock=services.clock, hasher=services.hasher
-    )
+    await seed_demo_accounts(auth_app)
     return auth_app
 
 

@@ -12,16 +12,15 @@ from pathlib import Path
 
 from auth.adapters.passwords import PasswordHasher
 from auth.config import Settings
-from auth.domain import commands
+from auth.domain.commands import CreateAgent, SeedDemoAccounts
 from auth.domain.errors import Conflict, InvalidData
-from auth.seed import seed_demo_accounts
-from auth.service_layer import handlers
-from auth.service_layer.clock import SystemClock
-from auth.service_layer.handlers import UnitOfWorkFactory
+from auth.service_layer.handlers import UnitOfWorkFactory, agents, housekeeping
 from auth.service_layer.tokens import KeyRing
 from auth.service_layer.unit_of_work import AuthUnitOfWork
 from contracts import all_funds
+from servicekit.bus import MessageBus, bootstrap
 from servicekit.cli import Command, ServiceCli
+from servicekit.clock import SystemClock
 from servicekit.db import create_engine, session_factory
 from servicekit.settings import ServiceSettings
 
@@ -41,24 +40,27 @@ async def _unit_of_work(settings: Settings) -> AsyncIterator[UnitOfWorkFactory]:
         await engine.dispose()
 
 
-def _hasher(settings: Settings) -> PasswordHasher:
-    return PasswordHasher(
-        time_cost=settings.argon2_time_cost,
-        memory_kib=settings.argon2_memory_kib,
-        parallelism=settings.argon2_parallelism,
-        max_concurrent=settings.argon2_max_concurrent,
+def _bus(settings: Settings, unit_of_work: UnitOfWorkFactory) -> MessageBus:
+    """The handlers the commands below need, bound as ``create_app`` binds them."""
+    return bootstrap(
+        [agents.create_agent, housekeeping.seed_demo_accounts],
+        uow=unit_of_work,
+        clock=SystemClock(),
+        hasher=PasswordHasher(
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+            max_concurrent=settings.argon2_max_concurrent,
+        ),
     )
 
 
 async def setup_local(base: ServiceSettings) -> None:
     """Signing keys, then the demo accounts (printed as ``DEMO`` lines)."""
     settings = _settings(base)
-    clock = SystemClock()
     async with _unit_of_work(settings) as unit_of_work:
-        await KeyRing(settings, clock, unit_of_work).ensure()
-        lines = await seed_demo_accounts(
-            unit_of_work=unit_of_work, clock=clock, hasher=_hasher(settings)
-        )
+        await KeyRing(settings, SystemClock(), unit_of_work).ensure()
+        lines = await _bus(settings, unit_of_work).handle(SeedDemoAccounts())
     print("\n".join(lines))
 
 
@@ -90,8 +92,8 @@ async def create_agent(base: ServiceSettings, args: argparse.Namespace) -> int:
             password, generated = f"{secrets.token_urlsafe(12)}-A1", True
     async with _unit_of_work(settings) as unit_of_work:
         try:
-            agent = await handlers.create_agent(
-                commands.CreateAgent(
+            agent = await _bus(settings, unit_of_work).handle(
+                CreateAgent(
                     email=args.email,
                     given_name=args.given_name,
                     family_name=args.family_name,
@@ -99,11 +101,7 @@ async def create_agent(base: ServiceSettings, args: argparse.Namespace) -> int:
                     fund=args.fund,
                     skills=tuple(skill for skill in args.skills.split(",") if skill),
                     password=password,
-                ),
-                manager=None,
-                unit_of_work=unit_of_work,
-                clock=SystemClock(),
-                hasher=_hasher(settings),
+                )
             )
         except InvalidData as error:
             print(f"refused: {error}", file=sys.stderr)

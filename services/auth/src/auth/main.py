@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -13,12 +14,13 @@ from fastapi import FastAPI
 from auth.adapters.franceconnect import FranceConnectClient
 from auth.adapters.passwords import PasswordHasher
 from auth.config import Settings
-from auth.entrypoints.http import routes
-from auth.entrypoints.http.deps import Services
-from auth.service_layer import handlers
-from auth.service_layer.clock import Clock, SystemClock
+from auth.domain.commands import PruneExpired
+from auth.entrypoints.http import errors, routes
+from auth.service_layer.handlers import HANDLERS
 from auth.service_layer.tokens import KeyRing, TokenIssuer
 from auth.service_layer.unit_of_work import AuthUnitOfWork
+from servicekit.bus import bootstrap
+from servicekit.clock import Clock, SystemClock
 from servicekit.http import create_service_app
 from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime
@@ -32,6 +34,16 @@ Browsers get three cookies: `mm_access` (the access token), `mm_csrf` (to copy i
 `POST /session/refresh`). Tools may ask for bearer tokens instead (`"bearer": true`).
 Errors are `application/problem+json` with a French `detail` for the person.
 """
+
+
+@dataclass(frozen=True)
+class Adapters:
+    """The adapters with a state of their own that the bus's handlers share, kept on
+    ``app.state.adapters`` for whoever runs the app (the routes only use the bus)."""
+
+    hasher: PasswordHasher
+    keyring: KeyRing
+    franceconnect: FranceConnectClient
 
 
 def create_app(
@@ -51,10 +63,7 @@ def create_app(
     keyring = KeyRing(settings, clock, unit_of_work)
     runtime = ServiceRuntime(settings, keys=keyring)
     http = franceconnect_http or httpx.AsyncClient(timeout=10.0)
-    services = Services(
-        settings=settings,
-        unit_of_work=unit_of_work,
-        clock=clock,
+    adapters = Adapters(
         hasher=PasswordHasher(
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,
@@ -62,7 +71,6 @@ def create_app(
             max_concurrent=settings.argon2_max_concurrent,
         ),
         keyring=keyring,
-        issuer=TokenIssuer(settings, keyring, clock),
         franceconnect=FranceConnectClient(
             issuer=settings.franceconnect_issuer,
             client_id=settings.franceconnect_client_id,
@@ -74,6 +82,16 @@ def create_app(
             http=http,
         ),
     )
+    bus = bootstrap(
+        HANDLERS,
+        uow=unit_of_work,
+        clock=clock,
+        settings=settings,
+        hasher=adapters.hasher,
+        keyring=keyring,
+        issuer=TokenIssuer(settings, keyring, clock),
+        franceconnect=adapters.franceconnect,
+    )
 
     async def keep_keys_fresh() -> None:
         await keyring.ensure()
@@ -83,7 +101,7 @@ def create_app(
 
     async def housekeeping() -> None:
         while True:
-            await handlers.prune(unit_of_work=unit_of_work, clock=clock, settings=settings)
+            await bus.handle(PruneExpired())
             await asyncio.sleep(600)
 
     runtime.add_background("signing-keys", keep_keys_fresh)
@@ -101,8 +119,9 @@ def create_app(
             {"name": "agents", "description": "Agent accounts, managed by admins and supervisors."},
             {"name": "reference", "description": "Funds and the token-verification keys."},
         ],
-        extra_state={"services": services},
+        extra_state={"bus": bus, "adapters": adapters},
     )
+    errors.install(app)
     if franceconnect_http is None:
         _close_when_stopped(app, http)
     return app

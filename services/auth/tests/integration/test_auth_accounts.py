@@ -8,10 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from auth_test_support import (
+
+from servicekit.testing import MovableClock
+from services.auth.tests.support import (
     AuthApp,
     EventLog,
-    MovableClock,
     as_published,
     browser_headers,
     member_form,

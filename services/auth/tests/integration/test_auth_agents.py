@@ -8,18 +8,21 @@ import subprocess
 import sys
 
 import pytest
-from auth_test_support import DEMO_AGENTS, AuthApp, agent_bearer, new_agent, registered_member
 
-from auth.seed import seed_demo_accounts
+from services.auth.tests.support import (
+    DEMO_AGENTS,
+    AuthApp,
+    agent_bearer,
+    new_agent,
+    registered_member,
+    seed_demo_accounts,
+)
 
 pytestmark = pytest.mark.integration
 
 
 async def test_the_seed_is_idempotent_and_prints_the_demo_credentials(seeded: AuthApp) -> None:
-    services = seeded.app.state.services
-    lines = await seed_demo_accounts(
-        unit_of_work=services.unit_of_work, clock=services.clock, hasher=services.hasher
-    )
+    lines = await seed_demo_accounts(seeded)
     assert len(lines) == 8
     assert all(line.startswith("DEMO ") for line in lines)
     assert any("Camille MARTIN" in line and "NIR 2951099126111" in line for line in lines)

@@ -8,7 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from auth_test_support import AuthApp, MovableClock, outbox_events, random_nir, registered_member
+
+from servicekit.testing import MovableClock
+from services.auth.tests.support import AuthApp, outbox_events, random_nir, registered_member
 
 pytestmark = pytest.mark.integration
 

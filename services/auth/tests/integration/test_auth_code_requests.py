@@ -12,9 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from auth_test_support import (
+
+from servicekit.testing import MovableClock
+from services.auth.tests.support import (
     AuthApp,
-    MovableClock,
     browser_headers,
     member_form,
     outbox_events,

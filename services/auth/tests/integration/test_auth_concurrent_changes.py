@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from auth_test_support import AuthApp, HeldHashing, agent_bearer, new_agent
+
+from services.auth.tests.support import AuthApp, HeldHashing, agent_bearer, new_agent
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from auth_test_support import (
+
+from services.auth.tests.support import (
     AuthApp,
     agent_bearer,
     as_published,

@@ -16,16 +16,19 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 import httpx
 import jwt
 import pytest
-from auth_test_support import (
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from auth.config import Settings
+from servicekit.security import ACCESS_COOKIE
+from servicekit.testing import MovableClock
+from services.auth.tests.support import (
     ORIGIN,
     AuthApp,
-    MovableClock,
     browser_headers,
     registered_member,
     running_app,
 )
-from cryptography.hazmat.primitives.asymmetric import ec
-from franceconnect_support import (
+from services.auth.tests.support.franceconnect import (
     LOGGED_OUT_URI,
     REDIRECT_URI,
     callback,
@@ -33,9 +36,6 @@ from franceconnect_support import (
     start,
     through_provider,
 )
-
-from auth.config import Settings
-from servicekit.security import ACCESS_COOKIE
 
 pytestmark = pytest.mark.integration
 

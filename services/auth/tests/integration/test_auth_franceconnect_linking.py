@@ -14,16 +14,18 @@ from typing import Any
 
 import httpx
 import pytest
-from auth_test_support import (
+
+from auth.config import Settings
+from servicekit.testing import MovableClock
+from services.auth.tests.support import (
     AuthApp,
     EventLog,
-    MovableClock,
     as_published,
     outbox_events,
     registered_member,
     running_app,
 )
-from franceconnect_support import (
+from services.auth.tests.support.franceconnect import (
     IdentityTransport,
     callback,
     person,
@@ -31,8 +33,6 @@ from franceconnect_support import (
     start,
     through_provider,
 )
-
-from auth.config import Settings
 
 pytestmark = pytest.mark.integration
 

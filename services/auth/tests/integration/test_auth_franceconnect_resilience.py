@@ -4,15 +4,23 @@ unexpected way sends the browser back to the login page, never to an error 500."
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import httpx
 import pytest
-from auth_test_support import MovableClock, running_app
-from franceconnect_support import callback, refused_with, start, through_provider
 
+from auth import main
 from auth.config import Settings
-from auth.service_layer import handlers
+from auth.domain.commands import PruneExpired
+from auth.service_layer.handlers import HANDLERS, UnitOfWorkFactory, housekeeping
+from servicekit.clock import Clock
+from servicekit.testing import MovableClock
+from services.auth.tests.support import running_app
+from services.auth.tests.support.franceconnect import (
+    callback,
+    refused_with,
+    start,
+    through_provider,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -20,25 +28,31 @@ pytestmark = pytest.mark.integration
 async def test_a_housekeeping_crash_leaves_the_franceconnect_client_open(
     base_settings: Settings, clock: MovableClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_prune = handlers.prune
+    real_prune = housekeeping.prune_expired
     calls = 0
     restarted = asyncio.Event()
 
-    async def prune_after_a_database_blip(**kwargs: Any) -> None:
+    async def prune_after_a_database_blip(
+        cmd: PruneExpired, *, uow: UnitOfWorkFactory, clock: Clock, settings: Settings
+    ) -> None:
         nonlocal calls
         calls += 1
         if calls == 1:
             raise ConnectionResetError("the database went away for a moment")
         restarted.set()
-        await real_prune(**kwargs)
+        await real_prune(cmd, uow=uow, clock=clock, settings=settings)
 
-    monkeypatch.setattr(handlers, "prune", prune_after_a_database_blip)
+    monkeypatch.setattr(
+        main,
+        "HANDLERS",
+        [prune_after_a_database_blip if h is real_prune else h for h in HANDLERS],
+    )
     async with running_app(base_settings, clock) as app, app.client() as browser:
         # servicekit's runtime restarts the crashed task; FranceConnect must still answer.
         await asyncio.wait_for(restarted.wait(), timeout=10)
         location = await start(browser)
         assert location.startswith(base_settings.franceconnect_issuer + "/authorize?")
-        franceconnect_http = app.app.state.services.franceconnect._http
+        franceconnect_http = app.app.state.adapters.franceconnect._http
         assert not franceconnect_http.is_closed
     assert franceconnect_http.is_closed, "the client is closed when the app stops"
 

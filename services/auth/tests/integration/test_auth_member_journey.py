@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from auth_test_support import AuthApp, EventLog, browser_headers, member_form
 
 from servicekit.security import ACCESS_COOKIE, CSRF_COOKIE
+from services.auth.tests.support import AuthApp, EventLog, browser_headers, member_form
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from auth_test_support import AuthApp, MovableClock, browser_headers, registered_member
 
 from servicekit.security import ACCESS_COOKIE, CSRF_COOKIE
+from servicekit.testing import MovableClock
+from services.auth.tests.support import AuthApp, browser_headers, registered_member
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,8 @@ logout by cookie needs the CSRF header."""
 from __future__ import annotations
 
 import pytest
-from auth_test_support import ORIGIN, AuthApp, browser_headers, registered_member
+
+from services.auth.tests.support import ORIGIN, AuthApp, browser_headers, registered_member
 
 pytestmark = pytest.mark.integration
 

@@ -10,10 +10,11 @@ from typing import Any
 
 import jwt
 import pytest
-from auth_test_support import AuthApp, MovableClock, registered_member
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from servicekit.security import JwksClient, TokenVerifier, audience_of
+from servicekit.testing import MovableClock
+from services.auth.tests.support import AuthApp, registered_member
 
 pytestmark = pytest.mark.integration
 
@@ -59,7 +60,7 @@ async def test_a_genuine_token_carries_the_shared_claims(auth_app: AuthApp) -> N
 async def test_forged_tokens_get_401(auth_app: AuthApp) -> None:
     token, claims = await bearer_login(auth_app)
     header = jwt.get_unverified_header(token)
-    kid, private = await auth_app.app.state.services.keyring.signing_key()
+    kid, private = await auth_app.app.state.adapters.keyring.signing_key()
     now = int(time.time())
 
     unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': kid})}.{_b64(claims)}."
@@ -127,7 +128,7 @@ async def test_other_services_verify_tokens_through_the_published_jwks(auth_app:
 async def test_keys_rotate_without_logging_anyone_out(
     auth_app: AuthApp, clock: MovableClock
 ) -> None:
-    keyring = auth_app.app.state.services.keyring
+    keyring = auth_app.app.state.adapters.keyring
     before, _ = await bearer_login(auth_app)
     old_kid = jwt.get_unverified_header(before)["kid"]
     published_before = {key["kid"] for key in (await keyring.jwks())["keys"]}
@@ -146,7 +147,7 @@ async def test_keys_rotate_without_logging_anyone_out(
 
 
 async def test_a_next_key_published_only_now_waits_before_signing(auth_app: AuthApp) -> None:
-    keyring = auth_app.app.state.services.keyring
+    keyring = auth_app.app.state.adapters.keyring
     await keyring.rotate(force=True)  # the next key is brand new now
     report = await keyring.rotate()
     assert report.activated is None

@@ -1,16 +1,34 @@
-"""What callers ask the auth service to do: small immutable commands, named in the imperative."""
+"""What callers ask the auth service: small immutable commands, named in the imperative.
+
+Each is a ``servicekit.bus.Command`` whose type parameter is what handling it returns; the
+questions (``GetAccount``, ``ListAgents``...) are commands too, answered without a change.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from auth.domain.model import AgentRole, Kind
+from auth.domain.model import (
+    Account,
+    Agent,
+    AgentRole,
+    FranceConnectOutcome,
+    FranceConnectStart,
+    IssuedSession,
+    Kind,
+    Manager,
+    Session,
+)
+from servicekit.bus import Command
+
+# --------------------------------------------------------------------------- members
 
 
 @dataclass(frozen=True)
-class RegisterMember:
+class RegisterMember(Command[None]):
     nir_with_key: str
     birth_date: date
     given_name: str
@@ -22,55 +40,97 @@ class RegisterMember:
 
 
 @dataclass(frozen=True)
-class ActivateMember:
+class ActivateMember(Command[None]):
     nir: str
     code: str
 
 
 @dataclass(frozen=True)
-class RenewActivationCode:
+class RenewActivationCode(Command[None]):
     nir: str
 
 
 @dataclass(frozen=True)
-class LogInMember:
+class GetAccount(Command[Account]):
+    """The caller's account (``NotFound`` when it is gone)."""
+
+    kind: Kind
+    subject_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class RequestEmailChange(Command[datetime]):
+    """Answered with the moment the code sent to the new address expires."""
+
+    member_id: uuid.UUID
+    new_email: str
+
+
+@dataclass(frozen=True)
+class ConfirmEmailChange(Command[Account]):
+    member_id: uuid.UUID
+    code: str
+
+
+@dataclass(frozen=True)
+class DeleteMember(Command[None]):
+    member_id: uuid.UUID
+
+
+# --------------------------------------------------------------------------- sessions and passwords
+
+
+@dataclass(frozen=True)
+class LogInMember(Command[IssuedSession]):
     nir: str
     password: str
     client_address: str
 
 
 @dataclass(frozen=True)
-class LogInAgent:
-    email: str
-    password: str
-    client_address: str
-
-
-@dataclass(frozen=True)
-class RefreshSession:
+class RefreshSession(Command[IssuedSession]):
     refresh_token: str
     #: The CSRF token the browser sent, checked against the session's (None for bearer use).
     csrf_token: str | None = None
 
 
 @dataclass(frozen=True)
-class LogOut:
-    session_id: uuid.UUID
+class GetLiveSession(Command[Session | None]):
+    """The session an access token names, if it is still open."""
+
+    session_id: str | None
 
 
 @dataclass(frozen=True)
-class RequestPasswordReset:
+class FindSessionOfRefreshToken(Command[uuid.UUID | None]):
+    """The session a browser's refresh cookie belongs to, once its access token expired;
+    ``CsrfRefused`` when the CSRF token is not the session's."""
+
+    refresh_token: str
+    csrf_token: str
+
+
+@dataclass(frozen=True)
+class LogOut(Command[str | None]):
+    """Revoke the session; answered with FranceConnect's logout address when the session
+    was opened there (the browser goes there next), None otherwise."""
+
+    session_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class RequestPasswordReset(Command[None]):
     nir: str
 
 
 @dataclass(frozen=True)
-class ResetPassword:
+class ResetPassword(Command[None]):
     token: str
     password: str
 
 
 @dataclass(frozen=True)
-class ChangePassword:
+class ChangePassword(Command[None]):
     kind: Kind
     subject_id: uuid.UUID
     session_id: uuid.UUID | None
@@ -78,25 +138,18 @@ class ChangePassword:
     new_password: str
 
 
-@dataclass(frozen=True)
-class RequestEmailChange:
-    member_id: uuid.UUID
-    new_email: str
+# --------------------------------------------------------------------------- agents
 
 
 @dataclass(frozen=True)
-class ConfirmEmailChange:
-    member_id: uuid.UUID
-    code: str
+class LogInAgent(Command[IssuedSession]):
+    email: str
+    password: str
+    client_address: str
 
 
 @dataclass(frozen=True)
-class DeleteMember:
-    member_id: uuid.UUID
-
-
-@dataclass(frozen=True)
-class CreateAgent:
+class CreateAgent(Command[Agent]):
     email: str
     given_name: str
     family_name: str
@@ -104,10 +157,28 @@ class CreateAgent:
     fund: str
     skills: tuple[str, ...]
     password: str
+    #: Who asks (None: the command line, which may create any agent).
+    manager: Manager = None
 
 
 @dataclass(frozen=True)
-class UpdateAgent:
+class GetAgent(Command[Agent]):
+    """An agent the manager may see; any other is ``NotFound`` (no hint it exists)."""
+
+    agent_id: uuid.UUID
+    manager: Manager = None
+
+
+@dataclass(frozen=True)
+class ListAgents(Command[list[Agent]]):
+    """The agents the manager manages, of ``fund`` when an admin names one."""
+
+    fund: str | None = None
+    manager: Manager = None
+
+
+@dataclass(frozen=True)
+class UpdateAgent(Command[Agent]):
     agent_id: uuid.UUID
     given_name: str | None = None
     family_name: str | None = None
@@ -115,15 +186,19 @@ class UpdateAgent:
     skills: tuple[str, ...] | None = None
     active: bool | None = None
     password: str | None = None
+    manager: Manager = None
+
+
+# --------------------------------------------------------------------------- FranceConnect
 
 
 @dataclass(frozen=True)
-class StartFranceConnect:
+class StartFranceConnect(Command[FranceConnectStart]):
     """Begin a FranceConnect login: a state, a nonce and a browser binding."""
 
 
 @dataclass(frozen=True)
-class FinishFranceConnect:
+class FinishFranceConnect(Command[FranceConnectOutcome]):
     code: str | None
     state: str | None
     issuer: str | None
@@ -132,8 +207,28 @@ class FinishFranceConnect:
 
 
 @dataclass(frozen=True)
-class LinkFranceConnect:
-    pending_token: str
+class LinkFranceConnect(Command[IssuedSession]):
+    #: The pending login's cookie (None when the browser has none left: it expired).
+    pending_token: str | None
     nir: str
     password: str
     client_address: str
+
+
+# --------------------------------------------------------------------------- housekeeping
+
+
+@dataclass(frozen=True)
+class GetJwks(Command[dict[str, Any]]):
+    """The public keys that verify access tokens, as a JWK set."""
+
+
+@dataclass(frozen=True)
+class PruneExpired(Command[None]):
+    """Forget old throttling rows and stale FranceConnect requests."""
+
+
+@dataclass(frozen=True)
+class SeedDemoAccounts(Command[list[str]]):
+    """Create (or set back) the demo accounts of the local environment; answered with the
+    ``DEMO`` lines to print."""

@@ -1,6 +1,10 @@
-"""What can go wrong, in domain words; the HTTP layer turns each into a French problem."""
+"""What can go wrong, in domain words. No HTTP here: ``entrypoints/http/errors.py`` maps each
+error to its French problem, with what the error carries (who tried, when to retry)."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
 
 from auth.domain.throttling import Refusal
 
@@ -10,21 +14,35 @@ class AuthError(Exception):
 
 
 class InvalidCredentials(AuthError):
-    """Unknown account or wrong password: the answer never says which."""
+    """Unknown account or wrong password: the answer never says which. ``who`` tried: a
+    member (by their number) or an agent (by their email)."""
+
+    def __init__(self, who: Literal["member", "agent"] = "member") -> None:
+        super().__init__("invalid credentials")
+        self.who = who
+
+
+class WrongCurrentPassword(AuthError):
+    """A password change whose "current password" is not the account's."""
 
 
 class TooManyAttempts(AuthError):
-    def __init__(self, refusal: Refusal) -> None:
+    """A login that comes before ``refusal.retry_at``: it was not checked. ``now`` is when
+    it came, to say how long to wait."""
+
+    def __init__(self, refusal: Refusal, now: datetime) -> None:
         super().__init__("too many attempts")
         self.refusal = refusal
+        self.now = now
 
 
 class TooManyRequests(AuthError):
     """A code or link asked for again too soon: nothing is sent before ``refusal.retry_at``."""
 
-    def __init__(self, refusal: Refusal) -> None:
+    def __init__(self, refusal: Refusal, now: datetime) -> None:
         super().__init__("too many requests")
         self.refusal = refusal
+        self.now = now
 
 
 class AccountNotActivated(AuthError):
@@ -49,7 +67,12 @@ class InvalidCode(AuthError):
 
 
 class InvalidLink(AuthError):
-    """A password-reset link that is unknown, used or expired."""
+    """A password-reset link, or a pending FranceConnect login, that is unknown, used or
+    expired."""
+
+
+class FranceConnectLoginExpired(AuthError):
+    """A FranceConnect confirmation whose browser no longer holds the pending login."""
 
 
 class InvalidRefreshToken(AuthError):
@@ -62,6 +85,10 @@ class AlreadyRefreshed(AuthError):
     nothing revoked; the successor (in the browser's cookie already) goes on."""
 
 
+class CsrfRefused(AuthError):
+    """A browser's refresh cookie sent without the session's CSRF token."""
+
+
 class NotFound(AuthError):
     pass
 
@@ -72,6 +99,14 @@ class Forbidden(AuthError):
 
 class Conflict(AuthError):
     pass
+
+
+class AgentEmailTaken(Conflict):
+    """Another agent has this email already."""
+
+
+class FranceConnectIdentityTaken(Conflict):
+    """This identity has another account, or this account another identity."""
 
 
 class FranceConnectRefused(AuthError):

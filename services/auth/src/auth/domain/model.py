@@ -89,6 +89,10 @@ class Agent:
         return [self.given_name, self.family_name, self.email.split("@")[0]]
 
 
+#: Who manages agents: ``(role, fund)`` of the agent calling, or None for the command line.
+Manager = tuple[AgentRole | None, str] | None
+
+
 def may_manage(manager: tuple[AgentRole | None, str], agent_fund: str, role: AgentRole) -> bool:
     """An admin manages every agent; a supervisor the agents and supervisors of their fund."""
     manager_role, manager_fund = manager
@@ -224,3 +228,43 @@ class FranceConnectIdentity:
     birthplace: str
     birthcountry: str
     email: str | None = None
+
+
+# --------------------------------------------------------------------------- what handlers answer
+
+
+@dataclass(frozen=True)
+class Account:
+    """Someone's account as they see it: the member or agent, and (for a member) whether a
+    FranceConnect identity is linked to it."""
+
+    subject: Member | Agent
+    franceconnect_linked: bool = False
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    """A new or refreshed session: what the browser or the tool is given."""
+
+    session: Session
+    account: Account
+    access_token: str
+    refresh_token: str
+    #: Only when the session is new: the CSRF token the browser sends back in a header.
+    csrf_token: str | None
+
+
+@dataclass(frozen=True)
+class FranceConnectStart:
+    """Where to send the browser, and the binding it keeps in a cookie meanwhile."""
+
+    authorization_url: str
+    browser_binding: str
+
+
+@dataclass(frozen=True)
+class FranceConnectOutcome:
+    """Either a session (the identity is linked to a member) or a link to confirm."""
+
+    issued: IssuedSession | None = None
+    pending_token: str | None = None

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from auth.adapters.keys import generate_key, load_private_key, sign
 from auth.config import Settings
 from auth.domain.model import Agent, KeyStatus, Member, SigningKey
-from auth.service_layer.clock import Clock
 from auth.service_layer.unit_of_work import AuthUnitOfWork
+from servicekit.clock import Clock
 from servicekit.logging import get_logger
 from servicekit.security import InvalidToken, audience_of, csrf_hash
 

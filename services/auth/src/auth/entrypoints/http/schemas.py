@@ -7,8 +7,9 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
-from auth.domain.model import Agent, AgentRole, Member
+from auth.domain.model import Account, Agent, AgentRole, IssuedSession, Member
 from contracts import FundCode
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -28,6 +29,13 @@ Code = Annotated[str, Field(min_length=1, max_length=20, examples=["482913"])]
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class Public(BaseModel):
+    """A response body: every field is sent, those with a default too (so the OpenAPI
+    document says they are required)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
 
 # --------------------------------------------------------------------------- members
@@ -55,7 +63,7 @@ class ActivationRenewal(Body):
     nir: NirText
 
 
-class MemberPublic(BaseModel):
+class MemberPublic(Public):
     kind: Literal["member"] = "member"
     id: uuid.UUID
     given_name: str
@@ -68,7 +76,7 @@ class MemberPublic(BaseModel):
     franceconnect_linked: bool
 
     @classmethod
-    def of(cls, member: Member, *, franceconnect_linked: bool) -> MemberPublic:
+    def from_domain(cls, member: Member, *, franceconnect_linked: bool) -> MemberPublic:
         return cls(
             id=member.id,
             given_name=member.given_name,
@@ -104,7 +112,7 @@ class SessionRefresh(Body):
     )
 
 
-class AgentPublic(BaseModel):
+class AgentPublic(Public):
     kind: Literal["agent"] = "agent"
     id: uuid.UUID
     email: str
@@ -116,7 +124,7 @@ class AgentPublic(BaseModel):
     active: bool
 
     @classmethod
-    def of(cls, agent: Agent) -> AgentPublic:
+    def from_domain(cls, agent: Agent) -> AgentPublic:
         return cls(
             id=agent.id,
             email=agent.email,
@@ -132,20 +140,56 @@ class AgentPublic(BaseModel):
 Profile = Annotated[MemberPublic | AgentPublic, Field(discriminator="kind")]
 
 
+def profile_of(account: Account) -> MemberPublic | AgentPublic:
+    """The ``Profile`` of an account: a member's or an agent's."""
+    if isinstance(account.subject, Agent):
+        return AgentPublic.from_domain(account.subject)
+    return MemberPublic.from_domain(
+        account.subject, franceconnect_linked=account.franceconnect_linked
+    )
+
+
 class SessionPublic(BaseModel):
+    """Sent without the fields that do not apply (never as null): the CSRF token on a new
+    session only, the tokens only when ``bearer`` was asked."""
+
     profile: Profile
-    csrf_token: str | None = Field(
+    csrf_token: str | SkipJsonSchema[None] = Field(
         default=None,
         description="Send it back in the X-CSRF-Token header of every state-changing request "
         "(also in the readable mm_csrf cookie). Absent on refresh: it does not change.",
     )
     expires_in: int = Field(description="Seconds the access token lives.")
-    access_token: str | None = Field(default=None, description="Only when `bearer` was asked.")
-    refresh_token: str | None = Field(default=None, description="Only when `bearer` was asked.")
-    token_type: Literal["Bearer"] | None = None
+    access_token: str | SkipJsonSchema[None] = Field(
+        default=None, description="Only when `bearer` was asked."
+    )
+    refresh_token: str | SkipJsonSchema[None] = Field(
+        default=None, description="Only when `bearer` was asked."
+    )
+    token_type: Literal["Bearer"] | SkipJsonSchema[None] = Field(
+        default=None, description="Only when `bearer` was asked."
+    )
+
+    @classmethod
+    def from_domain(cls, issued: IssuedSession, *, bearer: bool, expires_in: int) -> SessionPublic:
+        """A browser gets the CSRF token of a new session (its tokens go in cookies); a tool
+        that asked for ``bearer`` gets the tokens themselves."""
+        if not bearer:
+            return cls(
+                profile=profile_of(issued.account),
+                csrf_token=issued.csrf_token,
+                expires_in=expires_in,
+            )
+        return cls(
+            profile=profile_of(issued.account),
+            expires_in=expires_in,
+            access_token=issued.access_token,
+            refresh_token=issued.refresh_token,
+            token_type="Bearer",  # noqa: S106 - the OAuth token type, not a secret
+        )
 
 
-class SessionEnded(BaseModel):
+class SessionEnded(Public):
     franceconnect_logout_url: str | None = Field(
         default=None,
         description="For a FranceConnect session: where to send the browser to log out of "
@@ -168,6 +212,13 @@ class FranceConnectLogout(BaseModel):
 
 class Accepted(BaseModel):
     detail: str
+
+
+#: The answer to a request whose outcome must not tell whether an account has the number.
+ACCEPTED = (
+    "Si les informations correspondent à un compte, un courriel vient d'être envoyé : "
+    "suivez ses instructions."
+)
 
 
 # --------------------------------------------------------------------------- passwords and contact
@@ -246,5 +297,19 @@ class FundsPublic(BaseModel):
     data: list[FundPublic]
 
 
+class Jwk(BaseModel):
+    """A public key that verifies access tokens (RFC 7517)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kty: Literal["EC"]
+    crv: Literal["P-256"]
+    x: str
+    y: str
+    kid: str
+    use: Literal["sig"]
+    alg: Literal["ES256"]
+
+
 class Jwks(BaseModel):
-    keys: list[dict[str, str]]
+    keys: list[Jwk]

@@ -1,4 +1,5 @@
-"""Helpers of the auth service's tests: the app in-process, browser-like clients, events.
+"""Helpers of the auth service's tests: the app in-process, browser-like clients, events
+(``from services.auth.tests.support import ...``; FranceConnect's in ``.franceconnect``).
 
 The app is reached as the gateway serves it (``http://localhost:8080/api/auth/...``), so
 cookie paths behave as in a browser. Each client comes from an address of its own (through
@@ -14,7 +15,7 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,28 +25,16 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from auth.config import Settings
+from auth.domain.commands import SeedDemoAccounts
 from auth.domain.nir import key_of
 from auth.main import create_app
 from contracts.topics import TopicSpec
 from servicekit.security import CSRF_COOKIE, CSRF_HEADER
-from servicekit.testing import eventually
+from servicekit.testing import MovableClock, eventually
 
-MIGRATIONS = Path(__file__).parents[1] / "src" / "auth" / "migrations"
+MIGRATIONS = Path(__file__).parents[2] / "src" / "auth" / "migrations"
 API = "http://localhost:8080/api/auth"
 ORIGIN = "http://localhost:8080"
-
-
-class MovableClock:
-    """Real time, plus however far a test moved it forward."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
 
 
 class AuthApp:
@@ -169,6 +158,12 @@ def settings_with(base: Settings, **changes: Any) -> Settings:
     return base.model_copy(update=changes)
 
 
+async def seed_demo_accounts(auth_app: AuthApp) -> list[str]:
+    """The demo accounts of the local environment, as ``python -m auth setup-local`` seeds
+    them: the ``DEMO`` lines it prints."""
+    return await auth_app.app.state.bus.handle(SeedDemoAccounts())
+
+
 async def outbox_events(auth_app: AuthApp, event_type: str) -> list[dict[str, Any]]:
     """Events the app committed to its outbox (whether relayed yet or not)."""
     from sqlalchemy import select
@@ -255,7 +250,7 @@ class HeldHashing:
     request in the middle of a slow one, at the moment argon2 would be computing."""
 
     def __init__(self, auth_app: AuthApp, monkeypatch: Any) -> None:
-        hasher = auth_app.app.state.services.hasher
+        hasher = auth_app.app.state.adapters.hasher
         real_hash = hasher.hash
         self.started = asyncio.Event()
         self._released = asyncio.Event()
@@ -277,7 +272,7 @@ class HeldHashing:
 def hashes_meet(auth_app: AuthApp, monkeypatch: Any, parties: int) -> None:
     """Make ``parties`` requests that hash a password go on together once each has hashed:
     their writes to the database then come at the same moment, as a double click's do."""
-    hasher = auth_app.app.state.services.hasher
+    hasher = auth_app.app.state.adapters.hasher
     real_hash = hasher.hash
     barrier = asyncio.Barrier(parties)
 

@@ -19,8 +19,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 import jwt
-from auth_test_support import random_nir
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from services.auth.tests.support import random_nir
 
 REDIRECT_URI = "http://localhost:8080/api/auth/franceconnect/callback"
 LOGGED_OUT_URI = "http://localhost:8080/api/auth/franceconnect/logged-out"

@@ -1,0 +1,139 @@
+"""Member accounts: registration, activation, the caller's account, contact address."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from auth.domain.commands import (
+    ActivateMember,
+    ConfirmEmailChange,
+    DeleteMember,
+    GetAccount,
+    RegisterMember,
+    RenewActivationCode,
+    RequestEmailChange,
+)
+from auth.entrypoints.http import schemas
+from auth.entrypoints.http.cookies import clear_session_cookies
+from auth.entrypoints.http.deps import (
+    BusDep,
+    ClientAddress,
+    LiveMember,
+    LivePrincipal,
+    SameOrigin,
+    SettingsDep,
+)
+from servicekit.problems import problem_responses
+
+router = APIRouter(tags=["members"])
+
+
+@router.post(
+    "/members",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Create a member account (an activation code is emailed)",
+    response_model=schemas.Accepted,
+    responses=problem_responses(403, 422, 429),
+    dependencies=[SameOrigin],
+)
+async def register(
+    body: schemas.MemberCreate, bus: BusDep, address: ClientAddress
+) -> schemas.Accepted:
+    await bus.handle(
+        RegisterMember(
+            nir_with_key=body.nir,
+            birth_date=body.birth_date,
+            given_name=body.given_name,
+            family_name=body.family_name,
+            email=str(body.email),
+            fund=body.fund,
+            password=body.password,
+            client_address=address,
+        )
+    )
+    return schemas.Accepted(
+        detail="Si ce numéro n'a pas encore de compte actif, un code d'activation vient d'être "
+        "envoyé à l'adresse indiquée : il est valable 24 heures."
+    )
+
+
+@router.post(
+    "/members/activation",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Activate an account with the emailed code",
+    response_class=Response,
+    responses=problem_responses(400, 403, 422),
+    dependencies=[SameOrigin],
+)
+async def activate(body: schemas.ActivationCreate, bus: BusDep) -> None:
+    await bus.handle(ActivateMember(nir=body.nir, code=body.code))
+
+
+@router.post(
+    "/members/activation/renewal",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send a new activation code",
+    response_model=schemas.Accepted,
+    dependencies=[SameOrigin],
+    responses=problem_responses(403, 422, 429),
+)
+async def renew_activation(body: schemas.ActivationRenewal, bus: BusDep) -> schemas.Accepted:
+    await bus.handle(RenewActivationCode(nir=body.nir))
+    return schemas.Accepted(detail=schemas.ACCEPTED)
+
+
+@router.get(
+    "/me",
+    summary="The account of the caller (member or agent)",
+    response_model=schemas.Profile,
+    responses=problem_responses(401),
+)
+async def me(principal: LivePrincipal, bus: BusDep) -> schemas.MemberPublic | schemas.AgentPublic:
+    return schemas.profile_of(await bus.handle(GetAccount(principal.kind, principal.subject)))
+
+
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete the member's account and contact data",
+    response_class=Response,
+    responses=problem_responses(401, 403),
+)
+async def delete_me(
+    principal: LiveMember, bus: BusDep, settings: SettingsDep, response: Response
+) -> None:
+    await bus.handle(DeleteMember(member_id=principal.subject))
+    clear_session_cookies(response, settings)
+
+
+@router.post(
+    "/me/email",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Change the email address: a code is sent to the new one",
+    response_model=schemas.EmailChangePending,
+    responses=problem_responses(401, 403, 422, 429),
+)
+async def change_email(
+    body: schemas.EmailChange, principal: LiveMember, bus: BusDep
+) -> schemas.EmailChangePending:
+    expires_at = await bus.handle(
+        RequestEmailChange(member_id=principal.subject, new_email=str(body.email))
+    )
+    return schemas.EmailChangePending(
+        detail="Un code de confirmation vient d'être envoyé à la nouvelle adresse : "
+        "saisissez-le pour confirmer le changement.",
+        expires_at=expires_at,
+    )
+
+
+@router.post(
+    "/me/email/confirmation",
+    summary="Confirm the new email address with its code",
+    response_model=schemas.MemberPublic,
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def confirm_email(
+    body: schemas.EmailConfirmation, principal: LiveMember, bus: BusDep
+) -> schemas.MemberPublic | schemas.AgentPublic:
+    account = await bus.handle(ConfirmEmailChange(member_id=principal.subject, code=body.code))
+    return schemas.profile_of(account)

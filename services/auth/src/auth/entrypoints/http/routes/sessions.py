@@ -1,0 +1,222 @@
+"""Sessions and passwords: logging in and out, refreshing tokens, forgotten, reset and
+changed passwords. Cookies are set here (an HTTP matter); tokens come from the handlers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Request, Response, status
+
+from auth.domain.commands import (
+    ChangePassword,
+    FindSessionOfRefreshToken,
+    LogInAgent,
+    LogInMember,
+    LogOut,
+    RefreshSession,
+    RequestPasswordReset,
+    ResetPassword,
+)
+from auth.domain.errors import InvalidRefreshToken
+from auth.entrypoints.http import schemas
+from auth.entrypoints.http.cookies import (
+    REFRESH_COOKIE,
+    clear_session_cookies,
+    set_session_cookies,
+)
+from auth.entrypoints.http.deps import (
+    BusDep,
+    ClientAddress,
+    LivePrincipal,
+    SameOrigin,
+    SettingsDep,
+    live_principal,
+    require_same_origin,
+)
+from auth.entrypoints.http.errors import problem_for
+from servicekit.problems import Problem, problem_response, problem_responses
+from servicekit.security import CSRF_HEADER, authenticated, csrf_refused
+
+router = APIRouter(tags=["sessions"])
+passwords = APIRouter(tags=["passwords"])
+
+
+@router.post(
+    "/session",
+    summary="Member login: number (13 characters) and password",
+    response_model=schemas.SessionPublic,
+    response_model_exclude_none=True,
+    responses=problem_responses(401, 403, 422, 429),
+    dependencies=[SameOrigin],
+)
+async def log_in(
+    body: schemas.SessionCreate,
+    bus: BusDep,
+    settings: SettingsDep,
+    address: ClientAddress,
+    response: Response,
+) -> schemas.SessionPublic:
+    issued = await bus.handle(
+        LogInMember(nir=body.nir, password=body.password, client_address=address)
+    )
+    if not body.bearer:
+        set_session_cookies(response, issued, settings)
+    return schemas.SessionPublic.from_domain(
+        issued, bearer=body.bearer, expires_in=settings.access_token_seconds
+    )
+
+
+@router.post(
+    "/agents/session",
+    summary="Agent login for the back office: email and password",
+    response_model=schemas.SessionPublic,
+    response_model_exclude_none=True,
+    responses=problem_responses(401, 403, 422, 429),
+    dependencies=[SameOrigin],
+)
+async def log_in_agent(
+    body: schemas.AgentSessionCreate,
+    bus: BusDep,
+    settings: SettingsDep,
+    address: ClientAddress,
+    response: Response,
+) -> schemas.SessionPublic:
+    issued = await bus.handle(
+        LogInAgent(email=body.email, password=body.password, client_address=address)
+    )
+    if not body.bearer:
+        set_session_cookies(response, issued, settings)
+    return schemas.SessionPublic.from_domain(
+        issued, bearer=body.bearer, expires_in=settings.access_token_seconds
+    )
+
+
+@router.post(
+    "/session/refresh",
+    summary="New access token (and refresh token) for the session",
+    description="A refresh token used twice ends the session (401), except when it comes "
+    "again within `AUTH_REFRESH_REUSE_GRACE_SECONDS` of its use and its successor is still "
+    "unused: another tab refreshed at the same time, the browser holds the new cookies "
+    "already, and the answer is 409 `already-refreshed` (retry the request).",
+    dependencies=[SameOrigin],
+    response_model=schemas.SessionPublic,
+    response_model_exclude_none=True,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def refresh(
+    request: Request,
+    bus: BusDep,
+    settings: SettingsDep,
+    response: Response,
+    body: schemas.SessionRefresh | None = None,
+    refresh_cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
+) -> schemas.SessionPublic | Response:
+    bearer = body is not None and body.refresh_token is not None
+    if body is not None and body.refresh_token is not None:
+        token, csrf_token = body.refresh_token, None
+    elif refresh_cookie:
+        # A browser: the cookie comes by itself, so the CSRF token must come too.
+        token, csrf_token = refresh_cookie, request.headers.get(CSRF_HEADER, "")
+        if not csrf_token:
+            raise csrf_refused()
+    else:
+        raise InvalidRefreshToken()
+    try:
+        issued = await bus.handle(RefreshSession(refresh_token=token, csrf_token=csrf_token))
+    except InvalidRefreshToken as error:
+        if bearer:
+            raise
+        # Deliberate: the problem must also clear the browser's cookies of the ended session
+        # (an already-refreshed 409 keeps them: the other tab's refresh has just set them).
+        expired = problem_response(problem_for(error), request)
+        clear_session_cookies(expired, settings)
+        return expired
+    if not bearer:
+        set_session_cookies(response, issued, settings)
+    return schemas.SessionPublic.from_domain(
+        issued, bearer=bearer, expires_in=settings.access_token_seconds
+    )
+
+
+@router.delete(
+    "/session",
+    summary="Log out: the session is revoked and the cookies cleared",
+    description="With a valid access token, or, once it has expired, with the refresh cookie "
+    "and the CSRF header. Without either there is nothing to revoke: the cookies are cleared.",
+    response_model=schemas.SessionEnded,
+    responses=problem_responses(403),
+)
+async def log_out(
+    request: Request,
+    bus: BusDep,
+    settings: SettingsDep,
+    response: Response,
+    refresh_cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
+) -> schemas.SessionEnded:
+    session_id: uuid.UUID | None = None
+    try:
+        principal = await live_principal(await authenticated(request), bus)
+        session_id = uuid.UUID(principal.session_id) if principal.session_id else None
+    except Problem as problem:
+        if problem.status != 401:
+            raise
+        if refresh_cookie:
+            require_same_origin(request, settings)
+            session_id = await bus.handle(
+                FindSessionOfRefreshToken(
+                    refresh_token=refresh_cookie, csrf_token=request.headers.get(CSRF_HEADER, "")
+                )
+            )
+    logout_url = await bus.handle(LogOut(session_id=session_id))
+    clear_session_cookies(response, settings)
+    return schemas.SessionEnded(franceconnect_logout_url=logout_url)
+
+
+# --------------------------------------------------------------------------- passwords
+
+
+@passwords.post(
+    "/password/forgotten",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Email a one-time link to set a new password",
+    response_model=schemas.Accepted,
+    dependencies=[SameOrigin],
+    responses=problem_responses(403, 422, 429),
+)
+async def forgotten(body: schemas.PasswordForgotten, bus: BusDep) -> schemas.Accepted:
+    await bus.handle(RequestPasswordReset(nir=body.nir))
+    return schemas.Accepted(detail=schemas.ACCEPTED)
+
+
+@passwords.post(
+    "/password/reset",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Set a new password with the emailed link (every session is closed)",
+    response_class=Response,
+    dependencies=[SameOrigin],
+    responses=problem_responses(400, 403, 422),
+)
+async def reset(body: schemas.PasswordReset, bus: BusDep) -> None:
+    await bus.handle(ResetPassword(token=body.token, password=body.password))
+
+
+@passwords.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change one's password (other sessions are closed)",
+    response_class=Response,
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def change_password(
+    body: schemas.PasswordChange, principal: LivePrincipal, bus: BusDep
+) -> None:
+    await bus.handle(
+        ChangePassword(
+            kind=principal.kind,
+            subject_id=principal.subject,
+            session_id=uuid.UUID(principal.session_id) if principal.session_id else None,
+            current_password=body.current_password,
+            new_password=body.new_password,
+        )
+    )

@@ -1,0 +1,218 @@
+"""Members: registration and activation, their account, contact address, deletion.
+
+Answers that could tell whether an account exists (registration, a new activation code) are
+the same either way."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from auth.adapters.passwords import PasswordHasher
+from auth.config import Settings
+from auth.domain import nir
+from auth.domain.commands import (
+    ActivateMember,
+    ConfirmEmailChange,
+    DeleteMember,
+    GetAccount,
+    RegisterMember,
+    RenewActivationCode,
+    RequestEmailChange,
+)
+from auth.domain.errors import InvalidCode, InvalidData, NotFound
+from auth.domain.model import Account, CodePurpose, Member, MemberStatus, OneTimeCode
+from auth.service_layer.handlers.common import (
+    PRODUCER,
+    UnitOfWorkFactory,
+    check_code,
+    check_password_rules,
+    contact_changed,
+    count_code_request,
+    count_request,
+    member_account,
+    send_activation_code,
+    typed_number,
+)
+from contracts.events.auth import EmailChangeCodeIssued
+from contracts.topics import MEMBER_CONTACT
+from servicekit.clock import Clock
+from servicekit.logging import get_logger
+
+logger = get_logger(__name__)
+
+
+async def register_member(
+    cmd: RegisterMember,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    settings: Settings,
+) -> None:
+    """Create a pending account and email its activation code.
+
+    When the number already has an active account nothing happens, and the answer is the
+    same; a pending account is replaced (whoever holds the mailbox activates it)."""
+    try:
+        member_nir = nir.parse_with_key(cmd.nir_with_key)
+    except nir.InvalidNir as error:
+        raise InvalidData([("nir", error.message)]) from None
+    if not member_nir.matches_birth_date(cmd.birth_date):
+        raise InvalidData(
+            [
+                (
+                    "birth_date",
+                    "La date de naissance ne correspond pas au numéro de sécurité sociale "
+                    "(année et mois) : vérifiez l'un et l'autre.",
+                )
+            ]
+        )
+    now = clock.now()
+    draft = Member(
+        id=uuid.uuid4(),
+        nir=member_nir,
+        birth_date=cmd.birth_date,
+        given_name=cmd.given_name.strip(),
+        family_name=cmd.family_name.strip(),
+        email=cmd.email.strip(),
+        fund=cmd.fund,
+        password_hash="",
+        status=MemberStatus.PENDING,
+        created_at=now,
+    )
+    check_password_rules(cmd.password, draft.personal_words())
+    # Counted before the costly hashing, in a transaction of its own: a refused registration
+    # costs the service next to nothing.
+    async with uow() as work:
+        await count_request(
+            work,
+            f"registration-address:{cmd.client_address[:64]}",
+            policy=settings.registration_policy(),
+            now=now,
+        )
+        await work.commit()
+    password_hash = await hasher.hash(cmd.password)
+    async with uow() as work:
+        account_id = await work.members.register(replace(draft, password_hash=password_hash))
+        if account_id is None:
+            logger.info("registration for an existing account ignored")
+            return
+        member = replace(draft, id=account_id, password_hash=password_hash)
+        await send_activation_code(work, member, settings=settings, now=now)
+        await work.commit()
+
+
+async def renew_activation_code(
+    cmd: RenewActivationCode, *, uow: UnitOfWorkFactory, clock: Clock, settings: Settings
+) -> None:
+    """Send a new activation code to a pending account (see ``Settings.code_request_policy``
+    for how often); the answer is the same whether the number has a pending account or not."""
+    member_nir, typed = typed_number(cmd.nir)
+    now = clock.now()
+    async with uow() as work:
+        await count_code_request(work, f"activation-renewal:{typed}", settings=settings, now=now)
+        member = await work.members.get_by_nir(member_nir, for_update=True) if member_nir else None
+        if member is None or member.active:
+            await work.commit()
+            return
+        await send_activation_code(work, member, settings=settings, now=now)
+        await work.commit()
+
+
+async def activate_member(cmd: ActivateMember, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    member_nir = nir.parse_login(cmd.nir)
+    if member_nir is None:
+        raise InvalidCode("wrong")
+    now = clock.now()
+    async with uow() as work:
+        member = await work.members.get_by_nir(member_nir, for_update=True)
+        if member is None or member.active:
+            raise InvalidCode("wrong")
+        await check_code(work, member.id, CodePurpose.ACTIVATION, cmd.code, now)
+        active = replace(member, status=MemberStatus.ACTIVE, activated_at=now)
+        await work.members.save(active)
+        work.publish(contact_changed(active))
+        await work.commit()
+
+
+async def get_account(cmd: GetAccount, *, uow: UnitOfWorkFactory) -> Account:
+    """The caller's account, and whether a FranceConnect identity is linked to it."""
+    async with uow() as work:
+        if cmd.kind == "member":
+            member = await work.members.get(cmd.subject_id)
+            if member is None:
+                raise NotFound()
+            return await member_account(work, member)
+        agent = await work.agents.get(cmd.subject_id)
+    if agent is None:
+        raise NotFound()
+    return Account(agent)
+
+
+async def request_email_change(
+    cmd: RequestEmailChange, *, uow: UnitOfWorkFactory, clock: Clock, settings: Settings
+) -> datetime:
+    """Send a confirmation code to the new address; returns when the code expires."""
+    now = clock.now()
+    async with uow() as work:
+        member = await work.members.get(cmd.member_id)
+        if member is None:
+            raise NotFound()
+        if member.email.lower() == cmd.new_email.strip().lower():
+            raise InvalidData([("email", "C'est déjà votre adresse électronique actuelle.")])
+        # A member could otherwise have codes sent to anyone's address, as often as they like.
+        await count_code_request(work, f"email-change:{member.id}", settings=settings, now=now)
+        code, secret = OneTimeCode.issue(
+            member.id,
+            CodePurpose.EMAIL_CHANGE,
+            now=now,
+            valid_for=timedelta(minutes=settings.email_change_code_minutes),
+            max_attempts=settings.code_max_attempts,
+            new_email=cmd.new_email.strip(),
+        )
+        await work.codes.save(code)
+        work.publish(
+            EmailChangeCodeIssued.new(
+                producer=PRODUCER,
+                member_id=member.id,
+                fund=member.fund,
+                email=cmd.new_email.strip(),
+                given_name=member.given_name,
+                code=secret,
+                expires_at=code.expires_at,
+            )
+        )
+        await work.commit()
+    return code.expires_at
+
+
+async def confirm_email_change(
+    cmd: ConfirmEmailChange, *, uow: UnitOfWorkFactory, clock: Clock
+) -> Account:
+    now = clock.now()
+    async with uow() as work:
+        member = await work.members.get(cmd.member_id, for_update=True)
+        if member is None:
+            raise NotFound()
+        code = await check_code(work, member.id, CodePurpose.EMAIL_CHANGE, cmd.code, now)
+        assert code.new_email is not None
+        updated = replace(member, email=code.new_email)
+        await work.members.save(updated)
+        work.publish(contact_changed(updated))
+        account = await member_account(work, updated)
+        await work.commit()
+    return account
+
+
+async def delete_member(cmd: DeleteMember, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    """Delete the account and its contact data; the notifier forgets the address."""
+    async with uow() as work:
+        member = await work.members.get(cmd.member_id, for_update=True)
+        if member is None:
+            raise NotFound()
+        await work.sessions.revoke_all(member.id, clock.now())
+        await work.members.delete(member.id)
+        work.publish_tombstone(MEMBER_CONTACT, str(member.id))
+        await work.commit()
