@@ -31,12 +31,12 @@ from aiokafka import ConsumerRecord
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy import Column, DateTime, PrimaryKeyConstraint, Table, Text, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from contracts import Event, TopicSpec, UndecodableEvent, decode
 from contracts.events.dead_letter import EventDeadLettered
 from servicekit import backoff
 from servicekit.db import UnitOfWork
+from servicekit.failures import is_unavailable
 from servicekit.logging import get_logger
 from servicekit.outbox import metadata as servicekit_metadata
 from servicekit.tracing import TraceContext, set_trace
@@ -54,46 +54,6 @@ PROCESSED_EVENTS = Table(
 )
 
 UoW = TypeVar("UoW", bound=UnitOfWork)
-
-
-#: SQLSTATE classes and codes that say the database is (momentarily) unable, not that the
-#: event is wrong: connection exceptions, insufficient resources, operator intervention
-#: (shutdown, cannot connect now, query cancelled), serialization failures and deadlocks, a
-#: read-only transaction (a failover demoted the primary), a lock not available.
-_TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57")
-_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "25006", "55P03"})
-
-
-def _sqlstate(error: BaseException) -> str | None:
-    """The SQLSTATE behind a SQLAlchemy error (asyncpg's exception carries it)."""
-    seen: set[int] = set()
-    pending: list[object] = [error]
-    while pending:
-        candidate = pending.pop()
-        if candidate is None or id(candidate) in seen:
-            continue
-        seen.add(id(candidate))
-        code = getattr(candidate, "sqlstate", None)
-        if isinstance(code, str):
-            return code
-        pending += [getattr(candidate, "orig", None), getattr(candidate, "__cause__", None)]
-    return None
-
-
-def _is_unavailable(error: BaseException) -> bool:
-    """A dependency is down or busy, as opposed to this event being a problem: such failures
-    are retried for as long as it takes and never dead-letter an event."""
-    if isinstance(error, OperationalError | InterfaceError | ConnectionError | TimeoutError):
-        return True
-    if isinstance(error, DBAPIError):
-        if error.connection_invalidated:
-            return True
-        state = _sqlstate(error)
-        if state is not None and (
-            state.startswith(_TRANSIENT_SQLSTATE_CLASSES) or state in _TRANSIENT_SQLSTATES
-        ):
-            return True
-    return isinstance(error, OSError)
 
 
 async def claim_event(
@@ -195,7 +155,7 @@ class IdempotentConsumer(Generic[UoW]):
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                unavailable = _is_unavailable(error)
+                unavailable = is_unavailable(error)
                 if give_up is not None and not unavailable and attempt >= self.max_attempts:
                     await self._retrying(
                         functools.partial(give_up, error, attempt), what=f"giving up {what}"

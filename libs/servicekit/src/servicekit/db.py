@@ -31,9 +31,14 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         max_overflow=settings.database_pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        pool_timeout=settings.database_pool_timeout_seconds,
         # Errors name the statement, never its values (a password hash, a message's text).
         hide_parameters=True,
-        connect_args={"server_settings": {"application_name": settings.service_name}},
+        connect_args={
+            "server_settings": {"application_name": settings.service_name},
+            "timeout": settings.database_connect_timeout_seconds,
+            "command_timeout": settings.database_statement_timeout_seconds,
+        },
     )
 
 

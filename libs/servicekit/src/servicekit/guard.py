@@ -5,9 +5,11 @@
 - No string a request carries, in its JSON body or its query, may hold a NUL character or a
   lone UTF-16 surrogate: PostgreSQL cannot store either, and they are never part of what a
   person types. The answer is a 422 naming the field, before any route runs.
-- An exception a route lets through becomes a complete 500 problem and stays here: it is
-  logged once, and never re-raised to the server, which would close the connection and make
-  the gateway's next request on it (someone else's) fail with a 502.
+- An exception a route lets through becomes a complete problem and stays here: a dependency
+  away (the database down, frozen past the statement timeout, its pool exhausted) is a 503
+  with ``Retry-After``, anything else a 500 logged once with its traceback; neither is
+  re-raised to the server, which would close the connection and make the gateway's next
+  request on it (someone else's) fail with a 502.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit.failures import is_unavailable
 from servicekit.logging import get_logger
 from servicekit.problems import PROBLEM_MEDIA_TYPE, Problem
 
@@ -95,7 +98,7 @@ class RequestGuardMiddleware:
         problem_for_failure: Callable[[Exception], Problem] | None = None,
     ) -> None:
         self.app = app
-        self.problem_for_failure = problem_for_failure or internal_error
+        self.problem_for_failure = problem_for_failure or problem_for_failure_default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -183,6 +186,25 @@ class RequestGuardMiddleware:
             return None, replay  # the route's own validation says what is wrong with it
         fields = list(forbidden_fields(document))
         return (_forbidden(fields) if fields else None), replay
+
+
+#: How long a client waits before trying again when a dependency is away.
+RETRY_AFTER_SECONDS = 5
+
+
+def problem_for_failure_default(error: Exception) -> Problem:
+    """A dependency away (the database down, frozen or saturated) is a 503 the client may
+    retry, logged as one warning line (repeats are counted, not written); anything else is
+    an internal error."""
+    if is_unavailable(error):
+        logger.warning("a dependency is unavailable: answering 503", error=type(error).__name__)
+        return Problem(
+            503,
+            "unavailable",
+            "Le service est momentanément indisponible : réessayez dans quelques instants.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    return internal_error(error)
 
 
 def internal_error(error: Exception) -> Problem:

@@ -40,6 +40,11 @@ class ServiceSettings(BaseSettings):
     #: Each service defaults it to ``local_database_url(<service>)``.
     database_url: SecretStr = SecretStr("")
     database_pool_size: int = 10
+    #: Past these a request answers 503 (the database is away, frozen or saturated) instead
+    #: of waiting: opening a connection, waiting for one from the pool, running a statement.
+    database_connect_timeout_seconds: float = Field(default=3.0, gt=0)
+    database_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    database_statement_timeout_seconds: float = Field(default=5.0, gt=0)
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:19092", validation_alias=shared("KAFKA_BOOTSTRAP_SERVERS")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from servicekit.consumer import _is_unavailable
+from servicekit.failures import is_unavailable
 
 pytestmark = pytest.mark.unit
 
@@ -33,17 +33,17 @@ class DriverError(Exception):
 )
 def test_a_busy_or_failing_over_database_is_waited_for(sqlstate: str) -> None:
     error = DBAPIError("UPDATE deliveries ...", None, DriverError(sqlstate))
-    assert _is_unavailable(error)
+    assert is_unavailable(error)
 
 
 def test_the_state_is_found_behind_the_driver_adapter() -> None:
     adapter = Exception("adapted")
     adapter.__cause__ = DriverError("25006")
-    assert _is_unavailable(DBAPIError("INSERT ...", None, adapter))
+    assert is_unavailable(DBAPIError("INSERT ...", None, adapter))
 
 
 @pytest.mark.parametrize("sqlstate", ["23505", "22001", "42P01"])
 def test_an_error_about_this_event_counts_towards_dead_lettering(sqlstate: str) -> None:
-    assert not _is_unavailable(IntegrityError("INSERT ...", None, DriverError(sqlstate)))
-    assert not _is_unavailable(DBAPIError("INSERT ...", None, DriverError(sqlstate)))
-    assert not _is_unavailable(ValueError("a bug in the handler"))
+    assert not is_unavailable(IntegrityError("INSERT ...", None, DriverError(sqlstate)))
+    assert not is_unavailable(DBAPIError("INSERT ...", None, DriverError(sqlstate)))
+    assert not is_unavailable(ValueError("a bug in the handler"))

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, SecretStr
+from sqlalchemy import text
 
 from servicekit.http import create_service_app
 from servicekit.problems import PROBLEM_MEDIA_TYPE
@@ -31,6 +32,8 @@ class KitSettings(ServiceSettings):
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     router = APIRouter()
+    settings = KitSettings(database_url=SecretStr("postgresql+asyncpg://kit:kit@127.0.0.1:1/kit"))
+    runtime = ServiceRuntime(settings, keys=StaticKeySet(TokenMinter().jwks()))
 
     @router.post("/echo")
     async def echo(body: Body) -> Body:
@@ -40,12 +43,15 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     async def search(q: str = Query()) -> dict[str, str]:
         return {"q": q}
 
+    @router.get("/count")
+    async def count() -> dict[str, int]:
+        async with runtime.sessions() as session:  # the database at 127.0.0.1:1 refuses
+            return {"count": (await session.execute(text("SELECT 1"))).scalar_one()}
+
     @router.get("/boom")
     async def boom() -> None:
         raise RuntimeError("secret internal detail")
 
-    settings = KitSettings(database_url=SecretStr("postgresql+asyncpg://kit:kit@127.0.0.1:1/kit"))
-    runtime = ServiceRuntime(settings, keys=StaticKeySet(TokenMinter().jwks()))
     app = create_service_app(runtime, title="kit", description="kit", routers=[router])
     # raise_app_exceptions=True: an exception reaching the server would fail the request here,
     # as it would make uvicorn close the connection in production.
@@ -132,3 +138,16 @@ async def test_a_failing_route_answers_a_complete_500_and_the_server_sees_no_exc
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     assert "secret" not in response.text
     assert (await client.get("/search?q=ok")).json() == {"q": "ok"}
+
+
+async def test_a_database_that_is_away_is_a_503_to_retry_not_a_500(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    for _ in range(3):
+        response = await client.get("/count")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+        assert response.headers["retry-after"] == "5"
+        assert response.json()["type"].endswith("/unavailable")
+        assert "réessayez" in response.json()["detail"]
+    assert "Traceback" not in caplog.text
