@@ -216,7 +216,8 @@ class DisposableKafka:
             wait_ready(self.part)
         except StartFailure as failure:
             unavailable("a disposable Kafka broker", f"{failure.reason} (log: {failure.log})")
-        self.part.after_ready()
+        # Its own topics, on itself: never on a broker KAFKA_BOOTSTRAP_SERVERS names.
+        create_topics(self.bootstrap)
 
     def stop(self) -> None:
         self.part.stop()

@@ -127,8 +127,6 @@ async def test_a_send_while_the_broker_is_down_is_accepted_and_its_event_arrives
     empty_database: str, disposable_kafka: Any, jwks_url: str, people: People
 ) -> None:
     bootstrap = disposable_kafka.bootstrap
-    # The broker's topics are made here: the fixture makes them on KAFKA_BOOTSTRAP_SERVERS
-    # when that variable names a shared broker.
     await topics_with_leaders(bootstrap, "")
     await publish_catalog(bootstrap, "", catalog_snapshot(version=1))
     app = create_app(service_settings(empty_database, bootstrap, "", jwks_url))
