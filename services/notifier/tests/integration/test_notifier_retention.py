@@ -160,8 +160,11 @@ async def test_each_replica_sweeps_what_is_past_its_retention(
         event_ids = await aged_log(notifier, sink)
 
         async def swept() -> dict[str, set[str]] | None:
+            # Deliveries and processed ids go in transactions of their own, one after the
+            # other: until the sweep has done both.
             left = await remaining(notifier, event_ids)
-            return left if left["deliveries"] == {"recent_sent", "old_unsent"} else None
+            kept = {"recent_sent", "old_unsent"}
+            return left if left["deliveries"] == kept and left["processed"] == kept else None
 
         left = await eventually(swept, timeout=30, message="old deliveries swept")
         assert left["processed"] == {"recent_sent", "old_unsent"}
