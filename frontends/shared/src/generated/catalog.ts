@@ -473,7 +473,7 @@ export interface components {
             code: string;
             /**
              * Label
-             * @description French label shown to members.
+             * @description French label shown to members (no NUL character).
              * @example Mon changement de situation
              */
             label: string;
@@ -622,7 +622,7 @@ export interface components {
         OnlineServiceIn: {
             /**
              * Title
-             * @description French label shown to members.
+             * @description French label shown to members (no NUL character).
              * @example Mon changement de situation
              */
             title: string;
@@ -1192,7 +1192,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. */
+                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. A value that names no draft revision (neither `*` nor `"draft-"` followed by ASCII digits) is refused with 412 too. */
                 "if-match"?: string | null;
             };
             path?: never;
@@ -1282,7 +1282,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. */
+                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. A value that names no draft revision (neither `*` nor `"draft-"` followed by ASCII digits) is refused with 412 too. */
                 "if-match"?: string | null;
             };
             path: {
@@ -1375,7 +1375,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. */
+                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. A value that names no draft revision (neither `*` nor `"draft-"` followed by ASCII digits) is refused with 412 too. */
                 "if-match"?: string | null;
             };
             path: {
@@ -1468,7 +1468,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. */
+                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. A value that names no draft revision (neither `*` nor `"draft-"` followed by ASCII digits) is refused with 412 too. */
                 "if-match"?: string | null;
             };
             path: {
@@ -1557,7 +1557,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. */
+                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. A value that names no draft revision (neither `*` nor `"draft-"` followed by ASCII digits) is refused with 412 too. */
                 "if-match"?: string | null;
             };
             path: {
@@ -1652,7 +1652,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. */
+                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. A value that names no draft revision (neither `*` nor `"draft-"` followed by ASCII digits) is refused with 412 too. */
                 "if-match"?: string | null;
             };
             path: {
@@ -1743,7 +1743,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. */
+                /** @description ETag of the draft the change is based on (e.g. "draft-12"); when it is no longer current the change is refused with 412 and nothing is written. A value that names no draft revision (neither `*` nor `"draft-"` followed by ASCII digits) is refused with 412 too. */
                 "if-match"?: string | null;
             };
             path?: never;

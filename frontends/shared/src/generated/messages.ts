@@ -108,6 +108,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/threads/{thread_id}/messages/{message_id}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The proof of deposit (PDF) of one of the member's messages */
+        get: operations["download_receipt_threads__thread_id__messages__message_id__receipt_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/receipts/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a proof of deposit: does this fingerprint (or PDF) match what the fund received?
+         * @description No login. Answers only ``matches``: an unknown reference and a wrong fingerprint get the same answer.
+         */
+        post: operations["verify_receipt_receipts_verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/agent/threads": {
         parameters: {
             query?: never;
@@ -910,6 +947,38 @@ export interface components {
             text: string;
         };
         /**
+         * ReceiptVerification
+         * @description Whether it matches what the fund received; nothing else is said (not even whether
+         *     the reference exists).
+         */
+        ReceiptVerification: {
+            /** Matches */
+            matches: boolean;
+        };
+        /**
+         * ReceiptVerify
+         * @description A reference and the fingerprint printed on its proof of deposit, or the PDF itself
+         *     (base64); one of ``sha256`` and ``pdf`` is required.
+         */
+        ReceiptVerify: {
+            /**
+             * Reference
+             * @example NPC-2026-000123
+             */
+            reference: string;
+            /**
+             * Sha256
+             * @description The 64 hexadecimal digits printed on the PDF (case and spaces ignored).
+             * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            sha256?: string | null;
+            /**
+             * Pdf
+             * @description The proof of deposit's PDF, base64-encoded; its fingerprint is read from it.
+             */
+            pdf?: string | null;
+        };
+        /**
          * ReplyCreate
          * @description Either ``text``, or ``canned_reply_id`` (rendered with this thread's values).
          */
@@ -1610,6 +1679,98 @@ export interface operations {
             };
             /** @description En-tête requis manquant */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_receipt_threads__thread_id__messages__message_id__receipt_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                thread_id: string;
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proof of deposit (« accusé de dépôt »), a PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Authentification requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ressource introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify_receipt_receipts_verify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptVerify"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptVerification"];
+                };
+            };
+            /** @description Données invalides */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
