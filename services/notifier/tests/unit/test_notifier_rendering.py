@@ -14,7 +14,7 @@ import pytest
 
 from contracts.events.common import CatalogNode
 from notifier.adapters.rendering import TEMPLATES, EmailRenderer
-from notifier.domain.errors import TemplateFailure
+from notifier.domain.errors import PermanentFailure, TemplateFailure
 from notifier.domain.model import DeliveryKind, Recipient, message_id
 from notifier.domain.preferences import UnsubscribeTokens
 from notifier.samples import SAMPLE_MEMBER, SAMPLE_RECIPIENT, SAMPLE_THREAD, sample_events
@@ -233,3 +233,20 @@ def test_accented_names_and_subjects_survive_the_headers(
     text = modern.get_body(preferencelist=("plain",))
     assert text is not None
     assert "une réponse est disponible dans votre espace privé" in text.get_content()
+
+
+@pytest.mark.parametrize(
+    "address", ["a@example..fr", ".a@example.fr", "zoé@example.fr", "a b@x.fr"]
+)
+def test_an_address_no_header_can_carry_is_a_permanent_failure(
+    renderer: EmailRenderer, address: str
+) -> None:
+    event = sample_events()[DeliveryKind.REPLY_AVAILABLE]
+    with pytest.raises(PermanentFailure, match="Adresse du destinataire invalide"):
+        renderer.render(
+            kind=DeliveryKind.REPLY_AVAILABLE,
+            event=event,
+            recipient=Recipient(address, "Camille", "MARTIN"),
+            message_id="<x@msa.fr>",
+            now=NOW,
+        )

@@ -14,6 +14,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import HeaderParseError
 from email.headerregistry import (
     Address,
     BaseHeader,
@@ -247,7 +248,7 @@ class EmailRenderer:
         name = _CONTROL.sub(" ", f"{recipient.given_name} {recipient.family_name}").strip()[:200]
         try:
             to = Address(display_name=name, addr_spec=address)
-        except (ValueError, IndexError) as error:  # the parser's errors are ValueErrors too
+        except (ValueError, IndexError, HeaderParseError) as error:  # defects are ValueErrors
             raise PermanentFailure(f"Adresse du destinataire invalide : {address!r}") from error
         message = EmailMessage(policy=POLICY)
         message["From"] = self.sender
