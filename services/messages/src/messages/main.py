@@ -9,6 +9,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from contracts.topics import CATALOG_SNAPSHOT, MESSAGES_DEAD_LETTER
+from messages.adapters.receipt_pdf import ReceiptPrinter
 from messages.config import Settings
 from messages.domain.commands import ForgetIdempotencyKeys
 from messages.domain.errors import MessagesError
@@ -61,7 +62,13 @@ def create_app(
     runtime.add_background(
         "catalog-refresh", partial(catalog.keep_fresh, settings.catalog_refresh_seconds)
     )
-    bus = bootstrap(HANDLERS, uow=unit_of_work, clock=clock, catalog=catalog)
+    bus = bootstrap(
+        HANDLERS,
+        uow=unit_of_work,
+        clock=clock,
+        catalog=catalog,
+        receipts=ReceiptPrinter(settings.public_base_url),
+    )
 
     async def forget_idempotency_keys() -> None:
         forget = ForgetIdempotencyKeys(timedelta(hours=settings.idempotency_retention_hours))
@@ -81,6 +88,7 @@ def create_app(
         openapi_tags=[
             {"name": "member", "description": "The member's private space."},
             {"name": "agent", "description": "The back office: agents and supervisors."},
+            {"name": "receipts", "description": "Proofs of deposit: checking one needs no login."},
             {"name": "operations", "description": "Health, readiness."},
         ],
         extra_state={"bus": bus, "catalog": catalog},

@@ -165,6 +165,12 @@ MESSAGES = Table(
     Column(
         "read_at", DateTime(timezone=True), nullable=True, comment="Replies: read by the member"
     ),
+    Column(
+        "deposit_sha256",
+        Text,
+        nullable=True,
+        comment="Member's messages: SHA-256 of the canonical form printed on the proof of deposit",
+    ),
     CheckConstraint("author_kind IN ('member', 'agent')", name="messages_author_kind"),
     Index("messages_thread_idx", "thread_id", "created_at", "id"),
 )

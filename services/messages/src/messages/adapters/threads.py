@@ -254,6 +254,35 @@ class ThreadRepository:
         )
         return [_message(row._mapping) for row in rows]
 
+    async def get_message(self, thread_id: uuid.UUID, message_id: uuid.UUID) -> Message | None:
+        row = (
+            await self.session.execute(
+                select(MESSAGES).where(
+                    MESSAGES.c.id == message_id, MESSAGES.c.thread_id == thread_id
+                )
+            )
+        ).first()
+        return _message(row._mapping) if row is not None else None
+
+    async def store_deposit_digest(self, message_id: uuid.UUID, digest: str) -> None:
+        await self.session.execute(
+            update(MESSAGES).where(MESSAGES.c.id == message_id).values(deposit_sha256=digest)
+        )
+
+    async def deposit_digests(self, reference: str) -> list[str]:
+        """The fingerprints of the member's messages in the thread of ``reference`` (read from
+        the unique index on the reference, then the thread's messages)."""
+        rows = await self.session.execute(
+            select(MESSAGES.c.deposit_sha256)
+            .join(THREADS, THREADS.c.id == MESSAGES.c.thread_id)
+            .where(
+                THREADS.c.reference == reference,
+                MESSAGES.c.author_kind == "member",
+                MESSAGES.c.deposit_sha256.is_not(None),
+            )
+        )
+        return [digest for (digest,) in rows]
+
     async def mark_replies_read(self, thread_id: uuid.UUID, now: datetime) -> None:
         await self.session.execute(
             update(MESSAGES)

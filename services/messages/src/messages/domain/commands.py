@@ -17,6 +17,8 @@ from messages.domain.views import (
     Preparation,
     PurgeReport,
     QueuePage,
+    ReceiptCheck,
+    ReceiptDocument,
     RenderedCannedReply,
     Sent,
     ThreadChange,
@@ -258,3 +260,22 @@ class ForgetIdempotencyKeys(Command[int]):
     """Forget the Idempotency-Keys older than ``retention``; returns how many."""
 
     retention: timedelta
+
+
+@dataclass(frozen=True)
+class DownloadReceipt(Command[ReceiptDocument]):
+    """The member's proof of deposit of one of their messages (not of a reply)."""
+
+    member: Member
+    thread_id: uuid.UUID
+    message_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class VerifyReceipt(Command[ReceiptCheck]):
+    """Anyone checks a proof of deposit: a reference and the fingerprint it prints, or the
+    PDF itself (its fingerprint is read from it)."""
+
+    reference: str
+    sha256: str | None = None
+    pdf: bytes | None = None

@@ -55,3 +55,7 @@ class InvalidCursor(MessagesError):
 
 class InvalidReference(MessagesError):
     """What was typed as a thread's reference is neither a reference nor its number."""
+
+
+class MessageNotFound(MessagesError):
+    """No such message of the member's in that thread (a reply has no proof of deposit)."""

@@ -210,6 +210,9 @@ class Message:
     follow_up: bool = False
     canned_reply_id: uuid.UUID | None = None
     read_at: datetime | None = None
+    #: The member's messages: SHA-256 of their canonical form (``domain/receipts.py``),
+    #: printed on the proof of deposit. None for replies.
+    deposit_sha256: str | None = None
 
 
 @dataclass(frozen=True)

@@ -115,3 +115,28 @@ class PurgeReport:
     notes: int
     audit: int
     dry_run: bool
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a proof of deposit prints: one member's message, its thread, its fingerprint."""
+
+    thread: Thread
+    message: Message
+    digest: str
+    fund_name: str
+
+
+@dataclass(frozen=True)
+class ReceiptDocument:
+    """The proof of deposit as a file."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    """Whether a fingerprint is one the fund stored for that reference; nothing else."""
+
+    matches: bool

@@ -12,6 +12,7 @@ from messages.domain.errors import (
     InvalidReference,
     InvalidText,
     InvalidTransition,
+    MessageNotFound,
     MessagesError,
     ThreadNotFound,
 )
@@ -24,7 +25,7 @@ CATALOG_RETRY_AFTER_SECONDS = 5
 def problem_for(error: MessagesError) -> Problem:
     """The problem type is the error's ``code``; its class decides the status."""
     match error:
-        case ThreadNotFound() | CannedReplyNotFound():
+        case ThreadNotFound() | MessageNotFound() | CannedReplyNotFound():
             status = 404
         case InvalidTransition() | AlreadyAssigned() | IdempotencyConflict():
             status = 409

@@ -1,5 +1,5 @@
 """Use cases, by side: each takes its command and, keyword-only, what it needs (``uow`` the
-unit-of-work factory, ``clock``, ``catalog``), and commits at most once per unit of work.
+unit-of-work factory, ``clock``, ``catalog``, ``receipts``), and commits at most once per unit of work.
 
 ``HANDLERS`` is every handler, for ``servicekit.bus.bootstrap`` in ``create_app``."""
 
@@ -34,6 +34,7 @@ from messages.service_layer.handlers.member import (
     submit_follow_up,
     submit_message,
 )
+from messages.service_layer.handlers.receipts import download_receipt, verify_receipt
 from servicekit.bus import Handler
 
 HANDLERS: tuple[Handler, ...] = (
@@ -42,6 +43,8 @@ HANDLERS: tuple[Handler, ...] = (
     submit_follow_up,
     list_member_threads,
     open_member_thread,
+    download_receipt,
+    verify_receipt,
     list_queue,
     count_queue,
     open_agent_thread,

@@ -15,6 +15,7 @@ from messages.domain.commands import (
 )
 from messages.domain.medical import medical_lexicon
 from messages.domain.model import Message, Node, Status, Thread, format_reference
+from messages.domain.receipts import deposit_digest
 from messages.domain.text import MESSAGE_MAX, MESSAGE_MIN, check_text
 from messages.domain.views import MemberThreadView, Preparation, Sent, Submission, ThreadsPage
 from messages.entrypoints.http.schemas import ThreadCreated
@@ -97,6 +98,7 @@ async def submit_message(
             body=checked.text,
             created_at=now,
         )
+        message = replace(message, deposit_sha256=deposit_digest(thread, message))
         await unit.threads.add_thread(thread, search_text=checked.text)
         await unit.threads.add_message(message)
         unit.publish(message_submitted(thread, message, unit.producer))
@@ -127,6 +129,7 @@ async def submit_follow_up(cmd: SubmitFollowUp, *, uow: UnitOfWorkFactory, clock
             created_at=now,
             follow_up=True,
         )
+        message = replace(message, deposit_sha256=deposit_digest(thread, message))
         await unit.threads.add_message(message)
         await unit.threads.save_thread(thread, search_text=checked.text)
         unit.publish(message_submitted(thread, message, unit.producer))

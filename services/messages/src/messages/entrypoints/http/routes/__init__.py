@@ -1,4 +1,5 @@
-"""HTTP routes of the messages service: the member's side, then the agents' side.
+"""HTTP routes of the messages service: the member's side, the proof of deposit, then the
+agents' side.
 
 The gateway serves them under ``/api/messages``; they are declared without that prefix.
 Each route turns the request into a command and returns what the bus answers; the route's
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from messages.entrypoints.http.routes import agent, member
+from messages.entrypoints.http.routes import agent, member, receipts
 
 router = APIRouter()
 router.include_router(member.router)
+router.include_router(receipts.router)
 router.include_router(agent.router)

@@ -1,223 +1,26 @@
-"""Request and response bodies of the HTTP API, by family: the one description of each
-answer, from which the OpenAPI document (and the web apps' types) are generated.
-
-Handlers return domain objects (``messages.domain.views``); each response model maps what
-it is built from once, in ``domain_fields``, and FastAPI applies it to what a route returns."""
+"""The agents' side: the queue, a thread as the fund reads it, replies, notes, canned
+replies, the access audit."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from messages.domain.model import Access, CannedReply, Message, Note, Status, Thread
-from messages.domain.text import has_control_characters
+from messages.domain.model import Access, CannedReply, Message, Note, Thread
 from messages.domain.views import (
     AgentThreadView,
-    MemberThreadView,
     PostedReply,
-    Preparation,
-    Submission,
     ThreadChange,
 )
-
-
-def _no_control_characters(value: str) -> str:
-    if has_control_characters(value):
-        raise ValueError("Ce champ contient des caractères non autorisés : retirez-les.")
-    return value
-
-
-#: A short text field: no control characters (they cannot be stored nor typed).
-PlainText = Annotated[str, AfterValidator(_no_control_characters)]
-
-StatusLabel = Literal["envoyé", "en cours de traitement", "répondu", "clos"]
-
-
-class RequestBody(BaseModel):
-    """A request body: unknown fields are ignored."""
-
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
-
-
-class Public(BaseModel):
-    """A response body. Built from a domain object by ``domain_fields`` (by default its
-    attributes of the same names); a mapping (a stored, replayed answer) is read as is."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_domain(cls, value: Any) -> Any:
-        if isinstance(value, Mapping | BaseModel):
-            return value
-        return cls.domain_fields(value)
-
-    @classmethod
-    def domain_fields(cls, value: Any) -> Any:
-        return value
-
-
-class NodePublic(Public):
-    code: str = Field(examples=["famille"])
-    label: str = Field(examples=["Famille, Allocations familiales, aides au logement"])
-
-
-# Member side --------------------------------------------------------------------------
-
-
-class MessageDraft(RequestBody):
-    """What the member chose and wrote (steps 1 to 5)."""
-
-    theme: PlainText = Field(min_length=1, max_length=100, examples=["famille"])
-    subject: PlainText = Field(min_length=1, max_length=100, examples=["famille-allocations"])
-    motif: PlainText = Field(min_length=1, max_length=100, examples=["af-changement-situation"])
-    text: str = Field(
-        max_length=20000,
-        description="10 to 750 characters after trimming, counted as a person counts them.",
-        examples=["Bonjour, je viens de déménager et je souhaite déclarer ma nouvelle adresse."],
-    )
-
-
-class ThreadCreate(MessageDraft):
-    """Step 6 "Envoyer". Send the request with an ``Idempotency-Key`` header."""
-
-
-class FollowUpCreate(RequestBody):
-    text: str = Field(max_length=20000, description="Same rules as the first message.")
-
-
-class Recap(Public):
-    theme: NodePublic
-    subject: NodePublic
-    motif: NodePublic
-    text: str = Field(description="The text as it will be stored (normalised, trimmed).")
-
-
-class OnlineServicePublic(Public):
-    title: str = Field(examples=["Déclarer un changement de situation"])
-    description: str
-    url: str = Field(description="Address of the service, on the member's fund site if it has one.")
-    call_to_action: str = Field(examples=["J'utilise le service en ligne"])
-
-
-class AdvisoryPublic(Public):
-    code: Literal["medical-data"]
-    message: str
-
-
-class MessagePrepared(Public):
-    """The recap of step 6; nothing is stored."""
-
-    recap: Recap
-    online_service: OnlineServicePublic | None
-    advisories: list[AdvisoryPublic] = Field(
-        description="Warnings to show before sending; they never prevent sending."
-    )
-    characters: int = Field(description="Characters of the text, as the page's counter counts.")
-    characters_left: int = Field(description="750 minus ``characters``.")
-
-    @classmethod
-    def domain_fields(cls, value: Preparation) -> dict[str, Any]:
-        choice = value.choice
-        return {
-            "recap": {
-                "theme": choice.theme,
-                "subject": choice.subject,
-                "motif": choice.motif,
-                "text": value.text,
-            },
-            "online_service": choice.online_service,
-            "advisories": value.advisories,
-            "characters": value.characters,
-            "characters_left": value.characters_left,
-        }
-
-
-class ThreadBase(Public):
-    """What every answer about a thread starts with (read from a ``Thread``'s attributes)."""
-
-    id: uuid.UUID
-    reference: str = Field(examples=["NPC-2026-000123"])
-    theme: NodePublic
-    subject: NodePublic
-    motif: NodePublic
-    status: Status
-    status_label: StatusLabel
-    created_at: datetime
-    last_activity_at: datetime
-    due_date: date
-
-
-class ThreadCreated(ThreadBase):
-    """The answer to a send or a follow-up (replayed as is for a repeated Idempotency-Key)."""
-
-    thread_id: uuid.UUID
-    message_id: uuid.UUID
-    submitted_at: datetime
-    follow_up: bool
-
-    @classmethod
-    def domain_fields(cls, value: Submission) -> dict[str, Any]:
-        return dict(ThreadBase.model_validate(value.thread)) | {
-            "thread_id": value.thread.id,
-            "message_id": value.message.id,
-            "submitted_at": value.message.created_at,
-            "follow_up": value.message.follow_up,
-        }
-
-
-class ThreadPublic(ThreadBase):
-    """One of the member's threads, in their list."""
-
-    unread_replies: int = Field(description="Replies the member has not read yet.")
-
-
-class ThreadsPublic(Public):
-    data: list[ThreadPublic]
-    next_cursor: str | None = Field(description="Pass it as ``cursor`` for the next page.")
-
-
-class MessagePublic(Public):
-    id: uuid.UUID
-    kind: Literal["message", "reply"] = Field(
-        description="message: written by the member; reply: the fund's answer."
-    )
-    text: str
-    created_at: datetime
-    follow_up: bool
-    read_at: datetime | None = Field(description="Replies: when the member first read it.")
-
-    @classmethod
-    def domain_fields(cls, value: Message) -> dict[str, Any]:
-        return {
-            "id": value.id,
-            "kind": "message" if value.author_kind == "member" else "reply",
-            "text": value.body,
-            "created_at": value.created_at,
-            "follow_up": value.follow_up,
-            "read_at": value.read_at,
-        }
-
-
-class ThreadDetail(ThreadPublic):
-    last_consulted_by_fund_at: datetime | None = Field(
-        description="Last time an agent of the fund opened the thread."
-    )
-    messages: list[MessagePublic]
-
-    @classmethod
-    def domain_fields(cls, value: MemberThreadView) -> dict[str, Any]:
-        return dict(ThreadPublic.model_validate(value.thread)) | {
-            "last_consulted_by_fund_at": value.thread.last_consulted_by_fund_at,
-            "messages": value.messages,
-        }
-
-
-# Agent side ----------------------------------------------------------------------------
+from messages.entrypoints.http.schemas.common import (
+    PlainText,
+    Public,
+    RequestBody,
+)
+from messages.entrypoints.http.schemas.member import MessagePublic, ThreadBase
 
 
 class PersonPublic(Public):
