@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from catalog.config import Settings
+from catalog.domain.errors import CatalogError
 from catalog.entrypoints.http import routes
-from catalog.entrypoints.http.errors import install_catalog_errors
+from catalog.entrypoints.http.errors import problem_for
 from catalog.entrypoints.http.routes.public import RenderedTrees
 from catalog.service_layer.handlers import HANDLERS
 from catalog.service_layer.published import LatestVersion
@@ -14,6 +15,7 @@ from catalog.service_layer.unit_of_work import CatalogUnitOfWork
 from servicekit.bus import bootstrap
 from servicekit.clock import Clock, SystemClock
 from servicekit.http import create_service_app
+from servicekit.problems import install_domain_errors
 from servicekit.runtime import ServiceRuntime
 
 OPENAPI_TAGS = [
@@ -57,5 +59,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         openapi_tags=OPENAPI_TAGS,
         extra_state={"bus": bus, "rendered_trees": RenderedTrees()},
     )
-    install_catalog_errors(app)
+    install_domain_errors(app, CatalogError, problem_for)
     return app

@@ -1,13 +1,12 @@
 """The catalog's one table from domain errors to problem+json answers.
 
 Domain errors carry no HTTP status: this module alone decides what each one is on the wire
-(status, stable ``type`` slug, extension fields); ``install_catalog_errors`` registers it once
-for every route. The ``detail`` is the error's own French sentence.
+(status, stable ``type`` slug, extension fields). ``create_app`` registers it once for every
+route: ``install_domain_errors(app, CatalogError, problem_for)``. The ``detail`` is the
+error's own French sentence.
 """
 
 from __future__ import annotations
-
-from fastapi import FastAPI
 
 from catalog.domain.errors import (
     CatalogError,
@@ -23,7 +22,7 @@ from catalog.domain.errors import (
     UnknownFund,
     VersionNotFound,
 )
-from servicekit.problems import Problem, install_domain_errors
+from servicekit.problems import Problem
 
 #: How long a client should wait before asking again for a catalog not yet published.
 NOT_PUBLISHED_RETRY_AFTER_SECONDS = 30
@@ -64,9 +63,6 @@ def problem_for(error: CatalogError) -> Problem:
                 detail,
                 headers={"Retry-After": str(NOT_PUBLISHED_RETRY_AFTER_SECONDS)},
             )
-    # A new error class reaches members as an invalid edit until it gets its own line here.
-    return Problem(422, "catalog-invalid-edit", detail)
-
-
-def install_catalog_errors(app: FastAPI) -> None:
-    install_domain_errors(app, CatalogError, problem_for)
+        case _:
+            # A new error class answers as an invalid edit until it gets its own line here.
+            return Problem(422, "catalog-invalid-edit", detail)
