@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import uuid
 from typing import Any
 
@@ -69,6 +71,16 @@ async def test_the_delivery_log_is_for_agents_of_the_fund_and_pages(
     response = await client.get("/deliveries", params=bad_cursor, headers=agent)
     assert response.status_code == 422
     assert "curseur" in response.json()["detail"]
+    # A cursor forged with a date that overflows once in UTC: refused the same, never a 500.
+    overflowing = base64.urlsafe_b64encode(
+        json.dumps(["0001-01-01T00:00:00+14:00", str(uuid.uuid4())]).encode()
+    ).decode()
+    supervisor = notifier.headers(role="supervisor")
+    for path, query in (("/deliveries", params), ("/dead-letters", {})):
+        response = await client.get(
+            path, params=query | {"cursor": overflowing}, headers=supervisor
+        )
+        assert response.status_code == 422, (path, response.text)
 
     first = (await client.get("/deliveries", params=params | {"limit": 2}, headers=agent)).json()
     assert len(first["data"]) == 2

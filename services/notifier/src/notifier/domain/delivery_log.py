@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -11,6 +9,7 @@ from datetime import datetime
 from notifier.domain.errors import InvalidCursor
 from notifier.domain.model import Delivery, DeliveryStatus, mask_email
 from notifier.domain.personal_data import mask_addresses
+from servicekit import cursors
 
 #: Where a page ends: the last delivery's creation time and id (newest first).
 Position = tuple[datetime, uuid.UUID]
@@ -43,22 +42,14 @@ def seen_by(delivery: Delivery, role: str | None) -> Delivery:
 
 
 def encode_cursor(position: Position | None) -> str | None:
-    if position is None:
-        return None
-    created_at, delivery_id = position
-    raw = f"{created_at.isoformat()}|{delivery_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return None if position is None else cursors.encode(*position)
 
 
 def decode_cursor(cursor: str | None) -> Position | None:
     if cursor is None:
         return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created_at, _, delivery_id = raw.partition("|")
-        position = (datetime.fromisoformat(created_at), uuid.UUID(delivery_id))
-        if position[0].tzinfo is None:
-            raise ValueError("naive")
-        return position
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        created_at, delivery_id = cursors.decode(cursor, datetime, uuid.UUID)
+    except cursors.InvalidCursor:
         raise InvalidCursor(cursor) from None
+    return created_at, delivery_id
