@@ -21,7 +21,6 @@ from catalog.domain.errors import (
 )
 from catalog.entrypoints.http.deps import draft_revision
 from catalog.entrypoints.http.errors import problem_for
-from catalog.entrypoints.http.schemas.fields import storable_text
 from servicekit.problems import Problem
 
 pytestmark = pytest.mark.unit
@@ -81,13 +80,3 @@ def test_each_domain_error_has_its_problem_type(
 
 def test_a_catalog_not_yet_published_says_when_to_come_back() -> None:
     assert problem_for(NotPublishedYet()).headers == {"Retry-After": "30"}
-
-
-@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b", "\udfff"])
-def test_texts_postgresql_cannot_store_are_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="caractère"):
-        storable_text(text)
-
-
-def test_other_texts_pass_as_they_are() -> None:
-    assert storable_text("Santé, « famille » 👪\n") == "Santé, « famille » 👪\n"

@@ -1,10 +1,13 @@
-"""The field types and base models the catalog's bodies share."""
+"""The field types and base models the catalog's bodies share.
+
+Texts PostgreSQL cannot store (NUL, half a UTF-16 pair) never reach these models: every
+service's request guard (``servicekit.guard``) refuses them first, naming the field."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from catalog.domain.model import (
     CODE_MAX_LENGTH,
@@ -13,21 +16,6 @@ from catalog.domain.model import (
     LABEL_MAX_LENGTH,
     RESPONSE_TIME_RANGE,
 )
-
-
-def storable_text(value: str) -> str:
-    """Refuse what PostgreSQL cannot store in a text column: NUL, and half a UTF-16 pair
-    (a lone surrogate, which JSON's ``\\ud800`` escapes can carry)."""
-    if "\x00" in value:
-        raise ValueError("Ce champ contient un caractère nul (U+0000) : retirez-le.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(
-            "Ce champ contient un caractère invalide (moitié de paire UTF-16) : retirez-le."
-        ) from None
-    return value
-
 
 Code = Annotated[
     str,
@@ -47,11 +35,8 @@ Label = Annotated[
         description="French label shown to members (no NUL character).",
         examples=["Mon changement de situation"],
     ),
-    AfterValidator(storable_text),
 ]
-Description = Annotated[
-    str, Field(max_length=DESCRIPTION_MAX_LENGTH), AfterValidator(storable_text)
-]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH)]
 ResponseTimeDays = Annotated[
     int,
     Field(
@@ -70,7 +55,6 @@ Url = Annotated[
         description="An absolute http(s) address.",
         examples=["https://www.msa.fr/lfp/famille/changement-de-situation"],
     ),
-    AfterValidator(storable_text),
 ]
 
 
