@@ -1,9 +1,10 @@
 """Make the fonts of the proof of deposit (``adapters/fonts/``) from DejaVu Sans.
 
-The PDF embeds DejaVu Sans (regular and bold), cut down to the scripts a member may write in
+The PDF embeds DejaVu Sans, cut down to the scripts a member may write in
 (Latin with every French letter, « œ », the narrow no-break space, punctuation, currency and
 common symbols) so that each PDF loads a small font quickly: a font with Greek and Cyrillic
-too took a third longer to print.
+too took a third longer to print. (Headings are in the PDF core font Helvetica Bold, which
+needs no embedding: a second embedded font cost another third.)
 Characters outside it (emoji...) are printed as « � » (``adapters/receipt_pdf.py``); the
 fingerprint is always computed on the text as received.
 
@@ -41,7 +42,7 @@ RANGES = [
 
 def main() -> None:
     unicodes = [code for first, last in RANGES for code in range(first, last + 1)]
-    for name in ("DejaVuSans", "DejaVuSans-Bold"):
+    for name in ("DejaVuSans",):
         options = subset.Options()
         options.name_IDs = ["*"]
         options.notdef_outline = True

@@ -7,10 +7,13 @@ expected answer date, and the SHA-256 fingerprint in full with how to check it o
 « Vérifier un accusé de dépôt ». The fingerprint is also in the document's keywords
 (``sha256:<hex>``), where ``fingerprint_in_pdf`` finds it when a PDF is sent for checking.
 
-The text is set in DejaVu Sans (``fonts/``, see ``scripts/subset_receipt_fonts.py``): every
-French letter (« œ », the narrow no-break space...), Greek and Cyrillic. A character the font
-lacks (an emoji...) is printed as « � »; the fingerprint is computed on the text as received,
-never on what is printed. Deterministic: the creation date is the sending time and fpdf2's
+What the member chose and wrote is set in DejaVu Sans (``fonts/``, cut down by
+``scripts/subset_receipt_fonts.py``): every French letter (« œ », the narrow no-break space...),
+punctuation, currency and common symbols. A character the font lacks (an emoji, Greek...) is
+printed as « � » (the fingerprint is computed on the text as received, never on what is
+printed). Headings and labels are in the core font Helvetica Bold (Windows-1252: the French
+letters, « œ » included), which needs no embedding: a second embedded font cost a third more
+time (``bench/bench_receipt.py``). Deterministic: the creation date is the sending time and fpdf2's
 file identifier is derived from the content, so the PDF's own bytes can be hashed too.
 """
 
@@ -31,7 +34,6 @@ from servicekit.clock import PARIS, date_fr
 
 FONTS = Path(__file__).parent / "fonts"
 REGULAR = FONTS / "DejaVuSans-receipt.ttf"
-BOLD = FONTS / "DejaVuSans-Bold-receipt.ttf"
 
 #: Where the portal's page « Vérifier un accusé de dépôt » is, under PUBLIC_BASE_URL.
 VERIFY_PAGE_PATH = "/verifier-un-accuse-de-depot"
@@ -60,6 +62,11 @@ def printable(text: str) -> str:
         character if ord(character) in known or character == "\n" else _REPLACEMENT
         for character in text
     )
+
+
+def latin(text: str) -> str:
+    """``text`` as the core font can print it (Windows-1252), anything else as « ? »."""
+    return text.encode("cp1252", errors="replace").decode("cp1252")
 
 
 def paris_datetime_to_the_second(moment: datetime) -> str:
@@ -114,8 +121,8 @@ class ReceiptPrinter:
         pdf.set_subject("Accusé de dépôt d'un message - Mes messages et mes réponses")
         pdf.set_keywords(f"sha256:{receipt.digest}")
         pdf.set_creator("Mes messages et mes réponses")
+        pdf.core_fonts_encoding = "windows-1252"
         pdf.add_font("DejaVu", "", REGULAR)
-        pdf.add_font("DejaVu", "B", BOLD)
         pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
         pdf.set_auto_page_break(True, margin=22)
         pdf.add_page()
@@ -123,8 +130,8 @@ class ReceiptPrinter:
 
         # The fund, as the header of a State site: its name over a blue rule.
         pdf.set_text_color(*_GREY)
-        pdf.set_font("DejaVu", "B", 13)
-        pdf.cell(width, 7, printable(receipt.fund_name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("Helvetica", "B", 13)
+        pdf.cell(width, 7, latin(receipt.fund_name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("DejaVu", size=9)
         pdf.cell(width, 5, "Mes messages et mes réponses", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_draw_color(*_BLUE)
@@ -133,7 +140,7 @@ class ReceiptPrinter:
         pdf.ln(9)
 
         pdf.set_text_color(*_BLUE)
-        pdf.set_font("DejaVu", "B", 20)
+        pdf.set_font("Helvetica", "B", 20)
         pdf.cell(width, 10, "Accusé de dépôt", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(*_GREY)
         pdf.set_font("DejaVu", size=10)
@@ -156,7 +163,7 @@ class ReceiptPrinter:
         ]
         label_width = 42.0
         for label, value in rows:
-            pdf.set_font("DejaVu", "B", 10)
+            pdf.set_font("Helvetica", "B", 10)
             pdf.cell(label_width, 6, label)
             pdf.set_font("DejaVu", size=10)
             pdf.multi_cell(
@@ -169,7 +176,7 @@ class ReceiptPrinter:
             )
         pdf.ln(4)
 
-        pdf.set_font("DejaVu", "B", 12)
+        pdf.set_font("Helvetica", "B", 12)
         pdf.cell(width, 7, "Votre message", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("DejaVu", size=10)
         pdf.set_fill_color(*_LIGHT)
@@ -185,7 +192,7 @@ class ReceiptPrinter:
         )
         pdf.ln(5)
 
-        pdf.set_font("DejaVu", "B", 12)
+        pdf.set_font("Helvetica", "B", 12)
         pdf.cell(width, 7, "Empreinte numérique (SHA-256)", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("Courier", size=9.5)
         pdf.cell(width, 6, receipt.digest, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -1,5 +1,6 @@
 """Use cases, by side: each takes its command and, keyword-only, what it needs (``uow`` the
-unit-of-work factory, ``clock``, ``catalog``, ``receipts``), and commits at most once per unit of work.
+unit-of-work factory, ``clock``, ``catalog``, ``receipts`` the PDF printer), and commits at
+most once per unit of work.
 
 ``HANDLERS`` is every handler, for ``servicekit.bus.bootstrap`` in ``create_app``."""
 
