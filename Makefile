@@ -28,6 +28,7 @@ help:
 	@echo "make bench  benchmarks (listings, emails)"
 	@echo "make bench-e2e  the submission-to-email path against a bare baseline"
 	@echo "make api-types  regenerate the OpenAPI documents and the web apps' API types"
+	@echo "make images  build every container image (podman or docker; local stand-in bases without a registry)"
 	@echo "make down   stop whatever the local stack left running"
 
 # --- installation -----------------------------------------------------------------------
@@ -141,6 +142,13 @@ bench: install
 .PHONY: bench-e2e
 bench-e2e: install
 	@$(RUN) python -m bench.e2e $(ARGS)
+
+# Every container image (the four services, the gateway, the OIDC provider) with podman or
+# docker, whichever answers; without a reachable registry the public bases are replaced by
+# local stand-ins (deploy/images/README.md). Prints the images' sizes.
+.PHONY: images
+images:
+	@deploy/images/build-images
 
 .PHONY: down
 down: python-env
