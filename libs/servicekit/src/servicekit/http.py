@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.guard import RequestGuardMiddleware
 from servicekit.logging import configure_logging, get_logger
-from servicekit.problems import Problem, install_problem_handlers
+from servicekit.problems import Problem, install_problem_handlers, problem_responses
 from servicekit.runtime import ServiceRuntime
 from servicekit.tracing import TraceContext, set_trace
 
@@ -156,6 +156,28 @@ def _docs_router(title: str) -> APIRouter:
     return router
 
 
+_OPERATIONS = ("get", "put", "post", "delete", "patch")
+
+
+def document_guard_answers(schema: dict[str, Any]) -> None:
+    """Every operation documents what the request guard and the gateway may answer before
+    or instead of the route: 503 when a dependency is away; with a body, 400 (not UTF-8
+    JSON), 413 (over the gateway's limit) and 415 (not JSON); 422 whenever input is read."""
+    for item in schema.get("paths", {}).values():
+        for method in _OPERATIONS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            statuses = [503]
+            if "requestBody" in operation:
+                statuses += [400, 413, 415]
+            if "requestBody" in operation or operation.get("parameters"):
+                statuses.append(422)
+            responses = operation.setdefault("responses", {})
+            for status, entry in problem_responses(*statuses).items():
+                responses.setdefault(str(status), entry)
+
+
 def create_service_app(
     runtime: ServiceRuntime,
     *,
@@ -253,6 +275,7 @@ def create_service_app(
             schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
                 PROBLEM_SCHEMA
             )
+            document_guard_answers(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from servicekit.logging import get_logger
 
@@ -138,6 +139,21 @@ def french_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     return result
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the service documents at this path (Starlette names only the first
+    matching route's), read from its OpenAPI document: the one list of its operations."""
+    path = request.scope.get("path", "")
+    root = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :] or "/"
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern, _format, _convertors = compile_path(template)
+        if pattern.match(path):
+            methods |= {method.upper() for method in operations if method != "parameters"}
+    return sorted(methods)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, problem: Problem) -> JSONResponse:
@@ -157,14 +173,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = error.detail if isinstance(error.detail, str) else HTTPStatus(status).phrase
         if status == 404 and detail == "Not Found":
             detail = "Cette adresse ne correspond à aucune ressource."
+        headers = dict(error.headers or {})
         if status == 405:
             detail = "Cette méthode n'est pas permise sur cette adresse."
+            headers["Allow"] = ", ".join(allowed_methods(request))
         if status == 400 and detail == "There was an error parsing the body":
             detail = "Le corps de la requête n'est pas un JSON valide."
         slug = HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
-        return problem_response(
-            Problem(status, slug, detail, headers=dict(error.headers or {})), request
-        )
+        return problem_response(Problem(status, slug, detail, headers=headers), request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -151,3 +151,48 @@ async def test_a_database_that_is_away_is_a_503_to_retry_not_a_500(
         assert response.json()["type"].endswith("/unavailable")
         assert "réessayez" in response.json()["detail"]
     assert "Traceback" not in caplog.text
+
+
+async def test_a_405_lists_every_method_the_path_answers() -> None:
+    router = APIRouter()
+
+    @router.get("/things/{thing}")
+    async def read(thing: str) -> dict[str, str]:
+        return {"thing": thing}
+
+    @router.delete("/things/{thing}")
+    async def remove(thing: str) -> None:
+        return None
+
+    settings = KitSettings(database_url=SecretStr("postgresql+asyncpg://kit:kit@127.0.0.1:1/kit"))
+    runtime = ServiceRuntime(settings, keys=StaticKeySet(TokenMinter().jwks()))
+    app = create_service_app(runtime, title="kit", description="kit", routers=[router])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.put("/things/a", json={})
+    assert response.status_code == 405
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert {method.strip() for method in response.headers["allow"].split(",")} == {
+        "GET",
+        "DELETE",
+    }
+
+
+def test_the_openapi_document_says_what_the_guard_may_answer() -> None:
+    router = APIRouter()
+
+    @router.post("/echo")
+    async def echo(body: Body) -> Body:
+        return body
+
+    @router.get("/ping")
+    async def ping() -> dict[str, str]:
+        return {"ping": "pong"}
+
+    settings = KitSettings(database_url=SecretStr("postgresql+asyncpg://kit:kit@127.0.0.1:1/kit"))
+    runtime = ServiceRuntime(settings, keys=StaticKeySet(TokenMinter().jwks()))
+    app = create_service_app(runtime, title="kit", description="kit", routers=[router])
+    paths = app.openapi()["paths"]
+    assert {"400", "413", "415", "422", "503"} <= set(paths["/echo"]["post"]["responses"])
+    assert "503" in paths["/ping"]["get"]["responses"]
+    assert "415" not in paths["/ping"]["get"]["responses"]
