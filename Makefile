@@ -50,7 +50,8 @@ python-env: uv
 kafka-jars: python-env
 	@$(RUN) python -c "from devstack.config import StackConfig as C; from devstack.install import ensure_kafka_jars as e; c=C(); c.ensure_folders(); e(c, log=c.logs/'install.log')"
 
-# Mailpit, the local mail catcher, built once by `go install` into .cache/bin; its version is
+# Mailpit, the local mail catcher, built once into .cache/bin with its web page (npm packages
+# pinned in deploy/local/mailpit/, a warm run only reads .cache/mailpit/build.json); its version is
 # pinned in deploy/local/src/devstack/install.py (deploy/compose.yaml's image is checked against it).
 .PHONY: mailpit
 mailpit: python-env
