@@ -48,7 +48,7 @@ def main() -> None:
         options.notdef_outline = True
         options.hinting = False
         options.layout_features = []
-        options.drop_tables += ["GSUB", "GPOS", "kern", "FFTM"]
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "MATH", "kern", "FFTM"]
         font = subset.load_font(str(SOURCE / f"{name}.ttf"), options)
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=unicodes)
