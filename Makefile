@@ -29,6 +29,7 @@ help:
 	@echo "make bench-e2e  the submission-to-email path against a bare baseline"
 	@echo "make api-types  regenerate the OpenAPI documents and the web apps' API types"
 	@echo "make images  build every container image (podman or docker; local stand-in bases without a registry)"
+	@echo "make run-images  the product from its images: services and gateway as containers (Ctrl-C stops them)"
 	@echo "make down   stop whatever the local stack left running"
 
 # --- installation -----------------------------------------------------------------------
@@ -150,6 +151,13 @@ bench-e2e: install
 .PHONY: images
 images:
 	@deploy/images/build-images
+
+# The product from its images: the four services and the gateway as containers (read-only,
+# user 10001, no capability), Kafka, PostgreSQL, Mailpit and the OIDC provider as `make run`
+# runs them; each database migrated by its image's own command first. Ctrl-C stops them.
+.PHONY: run-images
+run-images: install images
+	@RUN_IMAGES_BUILD=0 deploy/images/run-images
 
 .PHONY: down
 down: python-env
