@@ -321,13 +321,14 @@ def running_service(
     built: dict[str, int],
     kafka_bootstrap: str,
     postgres_admin_url: str,
-    new_topic_prefix: object,
+    kafka_topic_prefix: str,
 ) -> Iterator[RunningService]:
     """The service's image, migrated by its own command, then running hardened on the host's
-    network (port 8000) against the session's Kafka (topics of its own) and a fresh database."""
+    network (port 8000) against the session's Kafka and topics, and a fresh database."""
     service: str = request.param
-    assert callable(new_topic_prefix)
-    prefix: str = new_topic_prefix(f"images-{service}")
+    # The session's topics (one set for the four services, as in production), consumer
+    # groups of this run's own.
+    prefix = kafka_topic_prefix
     database = f"images_{service}_{secrets.token_hex(4)}"
     execute(postgres_admin_url, f'CREATE DATABASE "{database}"')
     url = make_url(postgres_admin_url).set(drivername="postgresql+asyncpg", database=database)
@@ -336,7 +337,7 @@ def running_service(
         "LOG_FORMAT": "json",
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "KAFKA_TOPIC_PREFIX": prefix,
-        "KAFKA_GROUP_PREFIX": prefix,
+        "KAFKA_GROUP_PREFIX": f"{prefix}images-{secrets.token_hex(3)}.",
         f"{service.upper()}_DATABASE_URL": url.render_as_string(hide_password=False),
     }
     options = [f"--env={key}={value}" for key, value in environment.items()]
