@@ -125,7 +125,7 @@ lint: python-env
 	@$(RUN) mypy
 
 .PHONY: test
-test: install frontends browser test-tools lint frontend-tests
+test: install frontends browser test-tools images lint frontend-tests
 	@echo "› node tests (identity provider)"
 	@cd deploy/local/oidc && npm test --silent 2>&1 | tail -n 12
 	@echo "› pytest"
