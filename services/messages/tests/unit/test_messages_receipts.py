@@ -12,7 +12,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pypdf
 
-from messages.adapters.receipt_pdf import ReceiptPrinter, fingerprint_in_pdf, printable
+from messages.adapters.receipt_pdf import (
+    ReceiptPrinter,
+    fingerprint_in_pdf,
+    printable,
+    wrapped_lines,
+)
 from messages.domain.model import Message
 from messages.domain.receipts import (
     canonical_form,
@@ -169,3 +174,28 @@ def test_the_pdf_prints_french_letters_and_replaces_what_the_font_lacks() -> Non
 
 def test_a_pdf_that_is_not_a_receipt_carries_no_fingerprint() -> None:
     assert fingerprint_in_pdf(b"%PDF-1.7 nothing here") is None
+
+
+def test_the_text_is_cut_at_its_line_breaks_between_words_and_inside_too_long_a_word() -> None:
+    def width(text: str) -> float:
+        return float(len(text))
+
+    assert wrapped_lines("ab cd ef\n\nxyzxyzxyzxyz gh", 5, width) == [
+        "ab cd",
+        "ef",
+        "",
+        "xyzxy",
+        "zxyzx",
+        "yz gh",
+    ]
+    assert wrapped_lines("", 5, width) == [""]
+
+
+def test_a_long_text_keeps_every_word_in_the_pdf() -> None:
+    words = [f"mot{number}" for number in range(150)]
+    body = " ".join(words[:100]) + "\n" + "x" * 300 + "\n" + " ".join(words[100:])
+    _, pdf = render(body=body)
+    text = text_of(pdf)
+    for word in words:
+        assert f"{word} " in text or f"{word}\n" in text or text.endswith(word), word
+    assert text.replace("\n", "").count("x" * 50) >= 1
