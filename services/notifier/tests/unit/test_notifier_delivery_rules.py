@@ -7,7 +7,7 @@ import pytest
 
 from notifier.adapters.smtp import classify
 from notifier.config import Settings
-from notifier.domain.errors import PermanentFailure, TransientFailure
+from notifier.domain.errors import PermanentFailure, ServerUnavailable, TransientFailure
 from notifier.domain.model import (
     DeliveryKind,
     kind_of,
@@ -51,16 +51,24 @@ def test_only_thread_notifications_are_about_a_thread() -> None:
         (aiosmtplib.SMTPDataError(554, "5.6.0 Message rejected"), PermanentFailure),
         (aiosmtplib.SMTPDataError(452, "4.3.1 Insufficient storage"), TransientFailure),
         (aiosmtplib.SMTPSenderRefused(553, "5.7.1 Sender refused", "x@y.fr"), PermanentFailure),
-        (aiosmtplib.SMTPConnectError("Connection refused"), TransientFailure),
-        (aiosmtplib.SMTPServerDisconnected("Connection lost"), TransientFailure),
-        (aiosmtplib.SMTPConnectTimeoutError("Timed out connecting"), TransientFailure),
-        (aiosmtplib.SMTPReadTimeoutError("Timed out reading"), TransientFailure),
-        (ConnectionRefusedError(111, "Connection refused"), TransientFailure),
-        (aiosmtplib.SMTPAuthenticationError(535, "5.7.8 Bad credentials"), TransientFailure),
+        # The server away, whatever the address: held, not counted against the email.
+        (aiosmtplib.SMTPConnectError("Connection refused"), ServerUnavailable),
+        (aiosmtplib.SMTPServerDisconnected("Connection lost"), ServerUnavailable),
+        (aiosmtplib.SMTPConnectTimeoutError("Timed out connecting"), ServerUnavailable),
+        (aiosmtplib.SMTPReadTimeoutError("Timed out reading"), ServerUnavailable),
+        (ConnectionRefusedError(111, "Connection refused"), ServerUnavailable),
+        (aiosmtplib.SMTPAuthenticationError(535, "5.7.8 Bad credentials"), ServerUnavailable),
+        (aiosmtplib.SMTPResponseException(421, "4.3.2 Service shutting down"), ServerUnavailable),
+        (
+            aiosmtplib.SMTPRecipientsRefused(
+                [aiosmtplib.SMTPRecipientRefused(421, "4.7.0 Try again later", "a@b.fr")]
+            ),
+            ServerUnavailable,
+        ),
         (aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported"), PermanentFailure),
     ],
 )
-def test_smtp_errors_are_read_as_transient_or_permanent(
+def test_smtp_errors_are_read_as_the_server_away_or_this_address_refused(
     error: Exception, expected: type[Exception]
 ) -> None:
     failure = classify(error)

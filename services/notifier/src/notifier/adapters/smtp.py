@@ -16,19 +16,31 @@ from collections.abc import AsyncIterator
 import aiosmtplib
 
 from notifier.adapters.rendering import OutgoingEmail
-from notifier.domain.errors import DeliveryFailure, PermanentFailure, TransientFailure
+from notifier.domain.errors import (
+    DeliveryFailure,
+    PermanentFailure,
+    ServerUnavailable,
+    TransientFailure,
+)
 
 #: A connection unused for longer than this is checked with NOOP before it is used again.
 IDLE_CHECK_SECONDS = 15.0
 
 
+#: "Service not available, closing transmission channel": the server, not the address.
+_SERVICE_NOT_AVAILABLE = 421
+
+
 def classify(error: Exception) -> DeliveryFailure:
-    """What an SMTP error means for this email."""
+    """What an SMTP error means for this email: the server away (``ServerUnavailable``),
+    this address refused for now (``TransientFailure``) or for good (``PermanentFailure``)."""
     if isinstance(error, DeliveryFailure):
         return error
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         refusals = error.recipients
         reason = "; ".join(f"{refusal.code} {refusal.message}" for refusal in refusals)
+        if refusals and all(refusal.code == _SERVICE_NOT_AVAILABLE for refusal in refusals):
+            return ServerUnavailable(reason)
         if refusals and all(refusal.code >= 500 for refusal in refusals):
             return PermanentFailure(reason)
         return TransientFailure(reason)
@@ -38,14 +50,19 @@ def classify(error: Exception) -> DeliveryFailure:
     ):
         # The server refuses us, not this address: every email would fail the same way
         # until the configuration or the server is fixed, so they wait rather than die.
-        return TransientFailure(f"{type(error).__name__}: {error}")
+        return ServerUnavailable(f"{type(error).__name__}: {error}")
     if isinstance(error, aiosmtplib.SMTPResponseException):
         reason = f"{error.code} {error.message}"
+        if error.code == _SERVICE_NOT_AVAILABLE:
+            return ServerUnavailable(reason)
         return PermanentFailure(reason) if error.code >= 500 else TransientFailure(reason)
     if isinstance(error, aiosmtplib.SMTPNotSupported | ValueError):
         # e.g. a non-ASCII address the server cannot take, or an address that is not one.
         return PermanentFailure(f"Adresse refusée : {error}")
-    # Timeouts, refused or dropped connections, and anything else on the way.
+    if isinstance(error, ConnectionError | TimeoutError | OSError):
+        # Refused, dropped or silent connections (aiosmtplib's disconnections and timeouts
+        # are these too): the server is away.
+        return ServerUnavailable(f"{type(error).__name__}: {error}")
     return TransientFailure(f"{type(error).__name__}: {error}")
 
 
@@ -92,21 +109,21 @@ class SmtpMailer:
         pool_size: int = 4,
     ) -> None:
         self.pool_size = pool_size
-        self._connections = [
-            _Connection(
-                aiosmtplib.SMTP(
-                    hostname=host,
-                    port=port,
-                    use_tls=tls,
-                    start_tls=starttls,
-                    validate_certs=validate_certs,
-                    username=username,
-                    password=password,
-                    timeout=timeout,
-                )
+
+        def client() -> aiosmtplib.SMTP:
+            return aiosmtplib.SMTP(
+                hostname=host,
+                port=port,
+                use_tls=tls,
+                start_tls=starttls,
+                validate_certs=validate_certs,
+                username=username,
+                password=password,
+                timeout=timeout,
             )
-            for _ in range(pool_size)
-        ]
+
+        self._client = client
+        self._connections = [_Connection(client()) for _ in range(pool_size)]
         # Last in, first out: under light load the same warm connection serves.
         self._idle: asyncio.LifoQueue[_Connection] = asyncio.LifoQueue()
         for connection in self._connections:
@@ -136,6 +153,20 @@ class SmtpMailer:
                 if not isinstance(error, _TRANSACTION_REFUSALS):
                     connection.close()
                 raise failure from error
+
+    async def probe(self) -> bool:
+        """Whether the server answers now: a connection of its own (with the login, when one
+        is configured) and a NOOP; the pool's connections are left alone."""
+        client = self._client()
+        try:
+            await client.connect()
+            await client.noop()
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            return False
+        finally:
+            with contextlib.suppress(Exception):
+                client.close()
+        return True
 
     async def close(self) -> None:
         """Say goodbye on every open connection; the mailer reconnects if used again."""

@@ -24,6 +24,12 @@ class TransientFailure(DeliveryFailure):
     """Worth trying again later: 4xx, connection refused, timeout."""
 
 
+class ServerUnavailable(TransientFailure):
+    """The SMTP server itself is away (connection refused or dropped, no answer, 421, our
+    login refused): no email can go until it is back, whatever its address. The worker
+    holds every delivery without counting a failure, and probes the server until it answers."""
+
+
 class PermanentFailure(DeliveryFailure):
     """Trying again will not help until someone fixes the cause: 5xx, invalid address,
     a template that cannot be rendered."""

@@ -7,9 +7,13 @@ For each due delivery:
    email whose member turned thread emails off is marked "skipped_opted_out" instead, and
    never sent;
 2. render it and hand it to the SMTP server;
-3. record the outcome: sent; a transient failure (retried after an exponential backoff
-   with full jitter); or a permanent one (dead, with an ``EventDeadLettered`` published on
-   ``notifier.dead-letter.v1`` through the outbox in the same transaction).
+3. record the outcome: sent; a transient failure of this address (retried after an
+   exponential backoff with full jitter); a permanent one (dead, with an
+   ``EventDeadLettered`` published on ``notifier.dead-letter.v1`` through the outbox in the
+   same transaction); or the server away (refused, dropped or silent connection, 421, our
+   login refused): the email is held without counting a failure, sending pauses, the
+   server is probed (every 0.5 s, then up to every 5 s) and every held email goes again,
+   at full speed, as soon as it answers.
 
 Each delivery runs on its own: one member's failing or slow email never holds up the others.
 The loop around it (listen for NOTIFY or poll, claim, back off while the database is away)
@@ -34,9 +38,15 @@ from contracts.events.dead_letter import EventDeadLettered
 from contracts.topics import NOTIFIER_DEAD_LETTER
 from notifier.adapters.rendering import EmailRenderer
 from notifier.adapters.smtp import SmtpMailer
-from notifier.domain.errors import DeliveryFailure, TemplateFailure, TransientFailure
+from notifier.domain.errors import (
+    DeliveryFailure,
+    ServerUnavailable,
+    TemplateFailure,
+    TransientFailure,
+)
 from notifier.domain.model import Delivery, DeliveryStatus, Recipient, retry_delay
 from notifier.service_layer.delivery_metrics import DeliveryMetrics
+from notifier.service_layer.smtp_outage import ServerWatch
 from notifier.service_layer.unit_of_work import DELIVERIES_CHANNEL, NotifierUnitOfWork
 from servicekit import backoff
 from servicekit.clock import Clock, SystemClock
@@ -90,6 +100,7 @@ class DeliveryWorker:
         self._inflight: set[asyncio.Task[None]] = set()
         self._last_maintenance = datetime.min.replace(tzinfo=UTC)
         self._sent = _GroupCommit(unit_of_work)
+        self._server = ServerWatch(mailer, metrics.smtp_available)
         self._loop: WorkLoop[_Claimed] = WorkLoop(
             name="deliveries",
             claim=self._claim_due,
@@ -122,6 +133,8 @@ class DeliveryWorker:
         """Chores, then due deliveries up to the free capacity; with that free capacity."""
         await self._maintenance()
         capacity = self.settings.delivery_concurrency
+        if not await self._server.answers():
+            return _Claimed([], capacity - len(self._inflight))
         free = capacity - len(self._inflight)
         # Claim in batches rather than one row per finished email.
         if free >= max(1, capacity // 4) or not self._inflight:
@@ -231,7 +244,7 @@ class DeliveryWorker:
                 await self.mailer.send(message, sender=self._sender)
             self.metrics.send_seconds.observe(asyncio.get_running_loop().time() - started)
         except TimeoutError:
-            late = TransientFailure("Délai dépassé : le serveur SMTP n'a pas répondu à temps")
+            late = ServerUnavailable("Délai dépassé : le serveur SMTP n'a pas répondu à temps")
             await self._record(self._record_failure, delivery, late, recipient.email)
             return
         except DeliveryFailure as failure:
@@ -284,6 +297,13 @@ class DeliveryWorker:
     async def _record_failure(
         self, delivery: Delivery, failure: DeliveryFailure, recipient: str | None
     ) -> None:
+        if isinstance(failure, ServerUnavailable):
+            self.metrics.failed.labels(delivery.kind.value, "server").inc()
+            async with self._uow() as uow:
+                await uow.deliveries.hold(delivery.id, error=failure.reason, recipient=recipient)
+                await uow.commit()
+            self._server.away(failure)
+            return
         transient = isinstance(failure, TransientFailure)
         self.metrics.failed.labels(
             delivery.kind.value, "transient" if transient else "permanent"

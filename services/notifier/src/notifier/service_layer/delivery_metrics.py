@@ -50,6 +50,12 @@ class DeliveryMetrics:
             ["status"],
             registry=registry,
         )
+        self.smtp_available = Gauge(
+            "notifier_smtp_server_available",
+            "1 while the SMTP server answers; 0 while it is away and sending is paused",
+            registry=registry,
+        )
+        self.smtp_available.set(1)
         self.oldest_age = Gauge(
             "notifier_oldest_unsent_delivery_age_seconds",
             "Age of the oldest delivery not sent yet (waiting, pending or sending)",

@@ -274,6 +274,21 @@ class DeliveryRepository:
             )
         )
 
+    async def hold(self, delivery_id: uuid.UUID, *, error: str, recipient: str | None) -> None:
+        """Back to pending, due at once, without counting a failure: the server was away,
+        not this email's fault (the worker sends nothing until the server answers again)."""
+        await self.session.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id == delivery_id, _NOT_FORGOTTEN)
+            .values(
+                status=DeliveryStatus.PENDING.value,
+                recipient=recipient if recipient is not None else DELIVERIES.c.recipient,
+                attempts=DELIVERIES.c.attempts + 1,
+                last_error=error,
+                next_attempt_at=func.now(),
+            )
+        )
+
     async def mark_dead(
         self,
         delivery_id: uuid.UUID,
