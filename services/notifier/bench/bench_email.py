@@ -113,6 +113,50 @@ async def render_and_send(
     return elapsed
 
 
+async def seed(
+    engine: Any, settings: Settings, items: Sequence[tuple[DeliveryKind, Event, Recipient]]
+) -> None:
+    """The contacts and the pending deliveries of ``items``, due now, as the consumers
+    would have recorded them."""
+    now = datetime.now(UTC)
+    async with engine.begin() as connection:
+        await connection.execute(
+            CONTACTS.insert(),
+            [
+                {
+                    "member_id": event.member_id,  # type: ignore[attr-defined]
+                    "fund": "NPC",
+                    "email": recipient.email,
+                    "given_name": recipient.given_name,
+                    "family_name": recipient.family_name,
+                    "changed_at": event.occurred_at,
+                }
+                for kind, event, recipient in items
+                if kind.about_a_thread
+            ],
+        )
+        await connection.execute(
+            DELIVERIES.insert(),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "event_id": event.event_id,
+                    "kind": kind.value,
+                    "status": DeliveryStatus.PENDING.value,
+                    "fund": "NPC",
+                    "member_id": event.member_id,  # type: ignore[attr-defined]
+                    "thread_id": getattr(event, "thread_id", None),
+                    "reference": getattr(event, "reference", None),
+                    "payload": event.model_dump(mode="json"),
+                    "recipient": None if kind.about_a_thread else recipient.email,
+                    "message_id": message_id(event.event_id, kind, settings.message_id_domain),
+                    "next_attempt_at": now,
+                }
+                for kind, event, recipient in items
+            ],
+        )
+
+
 async def whole_worker(
     settings: Settings, items: Sequence[tuple[DeliveryKind, Event, Recipient]], admin_url: str
 ) -> float | None:
@@ -130,43 +174,7 @@ async def whole_worker(
         settings = settings.model_copy(update={"database_url": SecretStr(url)})
         engine = create_engine(settings)
         sessions = session_factory(engine)
-        now = datetime.now(UTC)
-        async with engine.begin() as connection:
-            await connection.execute(
-                CONTACTS.insert(),
-                [
-                    {
-                        "member_id": event.member_id,  # type: ignore[attr-defined]
-                        "fund": "NPC",
-                        "email": recipient.email,
-                        "given_name": recipient.given_name,
-                        "family_name": recipient.family_name,
-                        "changed_at": event.occurred_at,
-                    }
-                    for kind, event, recipient in items
-                    if kind.about_a_thread
-                ],
-            )
-            await connection.execute(
-                DELIVERIES.insert(),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "event_id": event.event_id,
-                        "kind": kind.value,
-                        "status": DeliveryStatus.PENDING.value,
-                        "fund": "NPC",
-                        "member_id": event.member_id,  # type: ignore[attr-defined]
-                        "thread_id": getattr(event, "thread_id", None),
-                        "reference": getattr(event, "reference", None),
-                        "payload": event.model_dump(mode="json"),
-                        "recipient": None if kind.about_a_thread else recipient.email,
-                        "message_id": message_id(event.event_id, kind, settings.message_id_domain),
-                        "next_attempt_at": now,
-                    }
-                    for kind, event, recipient in items
-                ],
-            )
+        await seed(engine, settings, items)
         mailer = create_mailer(settings)
         worker = DeliveryWorker(
             unit_of_work=lambda: NotifierUnitOfWork(sessions, producer="notifier"),
