@@ -10,6 +10,7 @@ from fastapi import Response
 
 from auth.config import Settings
 from auth.domain.model import IssuedSession
+from auth.entrypoints.http.schemas import SessionPublic
 from servicekit.security import ACCESS_COOKIE, CSRF_COOKIE
 
 REFRESH_COOKIE = "mm_refresh"
@@ -76,6 +77,18 @@ def set_session_cookies(response: Response, issued: IssuedSession, settings: Set
             max_age=session_left,
             httponly=False,
         )
+
+
+def session_answer(
+    response: Response, issued: IssuedSession, settings: Settings, *, bearer: bool
+) -> SessionPublic:
+    """A session just opened or refreshed: in cookies for a browser, in the body for a tool
+    that asked for a bearer token."""
+    if not bearer:
+        set_session_cookies(response, issued, settings)
+    return SessionPublic.from_domain(
+        issued, bearer=bearer, expires_in=settings.access_token_seconds
+    )
 
 
 def clear_session_cookies(response: Response, settings: Settings) -> None:

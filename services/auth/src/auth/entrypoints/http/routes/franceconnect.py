@@ -24,6 +24,7 @@ from auth.entrypoints.http.cookies import (
     FRANCECONNECT_LINK_COOKIE,
     clear_franceconnect_cookie,
     clear_session_cookies,
+    session_answer,
     set_franceconnect_cookie,
     set_session_cookies,
 )
@@ -124,11 +125,8 @@ async def franceconnect_link(
             pending_token=pending, nir=body.nir, password=body.password, client_address=address
         )
     )
-    set_session_cookies(response, issued, settings)
     clear_franceconnect_cookie(response, settings, FRANCECONNECT_LINK_COOKIE)
-    return schemas.SessionPublic.from_domain(
-        issued, bearer=False, expires_in=settings.access_token_seconds
-    )
+    return session_answer(response, issued, settings, bearer=False)
 
 
 @router.post(

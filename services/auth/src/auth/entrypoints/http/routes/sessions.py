@@ -23,7 +23,7 @@ from auth.entrypoints.http import schemas
 from auth.entrypoints.http.cookies import (
     REFRESH_COOKIE,
     clear_session_cookies,
-    set_session_cookies,
+    session_answer,
 )
 from auth.entrypoints.http.deps import (
     BusDep,
@@ -60,11 +60,7 @@ async def log_in(
     issued = await bus.handle(
         LogInMember(nir=body.nir, password=body.password, client_address=address)
     )
-    if not body.bearer:
-        set_session_cookies(response, issued, settings)
-    return schemas.SessionPublic.from_domain(
-        issued, bearer=body.bearer, expires_in=settings.access_token_seconds
-    )
+    return session_answer(response, issued, settings, bearer=body.bearer)
 
 
 @router.post(
@@ -85,11 +81,7 @@ async def log_in_agent(
     issued = await bus.handle(
         LogInAgent(email=body.email, password=body.password, client_address=address)
     )
-    if not body.bearer:
-        set_session_cookies(response, issued, settings)
-    return schemas.SessionPublic.from_domain(
-        issued, bearer=body.bearer, expires_in=settings.access_token_seconds
-    )
+    return session_answer(response, issued, settings, bearer=body.bearer)
 
 
 @router.post(
@@ -132,11 +124,7 @@ async def refresh(
         expired = problem_response(problem_for(error), request)
         clear_session_cookies(expired, settings)
         return expired
-    if not bearer:
-        set_session_cookies(response, issued, settings)
-    return schemas.SessionPublic.from_domain(
-        issued, bearer=bearer, expires_in=settings.access_token_seconds
-    )
+    return session_answer(response, issued, settings, bearer=bearer)
 
 
 @router.delete(
