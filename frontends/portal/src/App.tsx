@@ -11,6 +11,8 @@ import { WizardPage } from './pages/Wizard';
 import { ThreadPage } from './pages/Thread';
 import { AccountPage } from './pages/Account';
 import { UnsubscribePage } from './pages/Unsubscribe';
+import { VerifyReceiptPage } from './pages/VerifyReceipt';
+import { VERIFY_RECEIPT_PATH } from './receipts';
 import { AccessibilityPage, NotFoundPage } from './pages/Static';
 
 export const SERVICE_TITLE = 'Mes messages et mes réponses';
@@ -34,6 +36,7 @@ function route(pathname: string): ReactNode {
   if (pathname === '/mot-de-passe/nouveau') return <ResetPasswordPage />;
   if (pathname === '/accessibilite') return <AccessibilityPage />;
   if (pathname === '/desabonnement') return <UnsubscribePage />;
+  if (pathname === VERIFY_RECEIPT_PATH) return <VerifyReceiptPage />;
   if (pathname === '/messages' || pathname === '/messages/')
     return (
       <RequireMember>

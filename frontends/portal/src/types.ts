@@ -31,6 +31,8 @@ export type ThreadPublic = Messages['ThreadPublic'];
 export type ThreadsPublic = Messages['ThreadsPublic'];
 export type ThreadDetail = Messages['ThreadDetail'];
 export type ThreadMessage = Messages['MessagePublic'];
+export type ReceiptVerify = Messages['ReceiptVerify'];
+export type ReceiptVerification = Messages['ReceiptVerification'];
 
 // notifier
 /** What the member receives by email. */

@@ -24,6 +24,7 @@ import { SERVICE_TITLE } from '../App';
 import { clearFollowUp, followUpWithSendKey, loadFollowUp, saveFollowUp, type FollowUpDraft } from '../draft';
 import { useSession } from '../session';
 import type { ThreadDetail } from '../types';
+import { ReceiptLink } from '../receipts';
 import { StatusBadge } from './Threads';
 import { MEDICAL_NOTICE, PLACEHOLDER } from './Wizard';
 
@@ -147,6 +148,7 @@ export function ThreadPage({ threadId }: { threadId: string }) {
             <h3 className="fr-h6 fr-mb-1v">{entry.kind === 'reply' ? 'Réponse de votre MSA' : 'Votre message'}</h3>
             <p className="mm-entry__meta">{formatDateTime(entry.created_at)}</p>
             <p className="mm-prewrap fr-mb-0">{entry.text}</p>
+            {entry.kind === 'message' ? <ReceiptLink className="fr-mt-1w" threadId={thread.id} messageId={entry.id} /> : null}
           </li>
         ))}
       </ol>

@@ -35,6 +35,7 @@ import {
 import { SERVICE_TITLE } from '../App';
 import { type Draft, type WizardStep, clearDraft, emptyDraft, fingerprint, loadDraft, saveDraft, withSendKey } from '../draft';
 import { useSession } from '../session';
+import { ReceiptLink } from '../receipts';
 import type { Advisory, CatalogMotif, CatalogSubject, CatalogTheme, CatalogTree, OnlineService, Prepared, ThreadCreated } from '../types';
 
 export const STEP_TITLES: Record<1 | 2 | 3 | 4 | 5 | 6, string> = {
@@ -289,6 +290,7 @@ export function WizardPage() {
             Un courriel de confirmation vous a été envoyé. Vous serez prévenu par courriel lorsque la réponse sera disponible dans
             « Mes messages et mes réponses ».
           </p>
+          <ReceiptLink threadId={sent.thread_id} messageId={sent.message_id} />
         </Alert>
         <ul className="fr-btns-group fr-btns-group--inline-md fr-mt-4w">
           <li>
