@@ -110,6 +110,16 @@ class Bench:
             "phases": [],
         }
 
+    def checkpoint(self) -> None:
+        """The results so far, on disk after every phase: a run stopped early still leaves
+        what it measured (``"finished": false`` until the end)."""
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        name = "e2e-quick" if self.quick else "e2e"
+        partial = self.results | {"finished": False}
+        (RESULTS / f"{name}.json").write_text(
+            json.dumps(partial, indent=2, ensure_ascii=False) + "\n"
+        )
+
     def seconds(self, full: float) -> float:
         return min(full, 5.0) if self.quick else full
 
@@ -307,6 +317,7 @@ class Bench:
             },
         }
         report.progress("closed loop", self.results["closed_loop"])
+        self.checkpoint()
 
     async def open(self, phase: Phase) -> None:
         assert phase.rate is not None
@@ -342,6 +353,7 @@ class Bench:
         }
         self.results["phases"].append(result)
         report.progress(phase.name, result)
+        self.checkpoint()
 
     async def drain(self) -> None:
         """The notifier's own pace: a backlog built while it is stopped, then sent."""
@@ -389,6 +401,7 @@ def main() -> None:
     finally:
         bench.stop()
     bench.results["finished_at"] = datetime.now(UTC).isoformat()
+    bench.results["finished"] = True
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "e2e-quick" if arguments.quick else "e2e"
     (RESULTS / f"{name}.json").write_text(
