@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from contracts.events.messages import ReplyPosted
 from messages.domain import references, routing
 from messages.domain.commands import (
     AddNote,
@@ -42,9 +41,9 @@ from messages.service_layer import cursors
 from messages.service_layer.catalog import CatalogHolder
 from messages.service_layer.handlers.common import (
     canned_reply_not_found,
-    catalog_node,
     placeholder_values,
     replay_or_hold,
+    reply_posted,
     thread_not_found,
 )
 from messages.service_layer.unit_of_work import UnitOfWorkFactory
@@ -255,21 +254,7 @@ async def post_reply(cmd: PostReply, *, uow: UnitOfWorkFactory, clock: Clock) ->
         )
         await unit.threads.add_message(reply)
         await unit.threads.save_thread(thread, search_text=checked.text)
-        unit.publish(
-            ReplyPosted.new(
-                producer=unit.producer,
-                occurred_at=now,
-                thread_id=thread.id,
-                reply_id=reply.id,
-                reference=thread.reference,
-                member_id=thread.member_id,
-                fund=thread.fund,
-                theme=catalog_node(thread.theme),
-                subject=catalog_node(thread.subject),
-                motif=catalog_node(thread.motif),
-                posted_at=now,
-            )
-        )
+        unit.publish(reply_posted(thread, reply, unit.producer, now))
         body = ReplyCreated.model_validate(PostedReply(thread, reply)).model_dump(mode="json")
         await unit.idempotency_keys.store_response(cmd.agent.id, cmd.idempotency.key, 201, body)
         await unit.commit()

@@ -4,10 +4,11 @@ names, and the values of a canned reply's placeholders."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from contracts import get_fund
 from contracts.events.common import CatalogNode
-from contracts.events.messages import MessageSubmitted
+from contracts.events.messages import MessageSubmitted, ReplyPosted
 from messages.domain.commands import Agent, Idempotency
 from messages.domain.errors import CannedReplyNotFound, IdempotencyConflict, ThreadNotFound
 from messages.domain.model import Message, Node, PlaceholderValues, Thread
@@ -64,6 +65,22 @@ def message_submitted(thread: Thread, message: Message, producer: str) -> Messag
         submitted_at=message.created_at,
         due_date=thread.due_date,
         follow_up=message.follow_up,
+    )
+
+
+def reply_posted(thread: Thread, reply: Message, producer: str, now: datetime) -> ReplyPosted:
+    return ReplyPosted.new(
+        producer=producer,
+        occurred_at=now,
+        thread_id=thread.id,
+        reply_id=reply.id,
+        reference=thread.reference,
+        member_id=thread.member_id,
+        fund=thread.fund,
+        theme=catalog_node(thread.theme),
+        subject=catalog_node(thread.subject),
+        motif=catalog_node(thread.motif),
+        posted_at=now,
     )
 
 
