@@ -25,7 +25,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -157,6 +157,25 @@ async def seed(
         )
 
 
+async def until_sent(
+    engine: Any, count: int, worker: asyncio.Task[None], tick: Callable[[], None] | None = None
+) -> None:
+    """Polls until ``count`` deliveries are sent (a worker that crashed raises here); calls
+    ``tick`` at every look."""
+    while True:
+        if tick is not None:
+            tick()
+        async with engine.connect() as connection:
+            sent = await connection.scalar(
+                select(func.count()).select_from(DELIVERIES).where(DELIVERIES.c.status == "sent")
+            )
+        if sent == count:
+            return
+        if worker.done():
+            worker.result()
+        await asyncio.sleep(0.05)
+
+
 async def whole_worker(
     settings: Settings, items: Sequence[tuple[DeliveryKind, Event, Recipient]], admin_url: str
 ) -> float | None:
@@ -186,18 +205,7 @@ async def whole_worker(
         )
         started = time.perf_counter()
         task = asyncio.create_task(worker.run())
-        while True:
-            async with engine.connect() as connection:
-                sent = await connection.scalar(
-                    select(func.count())
-                    .select_from(DELIVERIES)
-                    .where(DELIVERIES.c.status == "sent")
-                )
-            if sent == len(items):
-                break
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.05)
+        await until_sent(engine, len(items), task)
         elapsed = time.perf_counter() - started
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -29,9 +29,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
-from sqlalchemy import func, select
 
-from notifier.adapters.orm import DELIVERIES
 from notifier.config import Settings
 from notifier.main import create_mailer, create_renderer
 from notifier.service_layer.delivery import DeliveryMetrics, DeliveryWorker
@@ -42,7 +40,7 @@ from servicekit.migrations import upgrade_async
 from servicekit.testing import free_port, fresh_database
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_email import MIGRATIONS, Sink, default_admin_url, seed, workload
+from bench_email import MIGRATIONS, Sink, default_admin_url, seed, until_sent, workload
 
 
 async def drain(
@@ -82,20 +80,13 @@ async def drain(
             task = asyncio.create_task(worker.run())
         back = time.perf_counter()
         first: float | None = None
-        while True:
+
+        def note_first() -> None:
+            nonlocal first
             if first is None and sink.accepted:
                 first = time.perf_counter() - back
-            async with engine.connect() as connection:
-                sent = await connection.scalar(
-                    select(func.count())
-                    .select_from(DELIVERIES)
-                    .where(DELIVERIES.c.status == "sent")
-                )
-            if sent == count:
-                break
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.05)
+
+        await until_sent(engine, count, task, note_first)
         last = time.perf_counter() - back
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
