@@ -218,6 +218,12 @@ class Bench:
     # ----------------------------------------------------------------------- phases
 
     async def run(self) -> None:
+        # Stopped from outside while a phase runs: cancel it, so that the stack is stopped
+        # (a signal handler raising SystemExit got lost among a thousand requests in flight).
+        current = asyncio.current_task()
+        if current is not None:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                asyncio.get_running_loop().add_signal_handler(signum, current.cancel)
         await wait_http(f"{self.bare_gateway_url}/api/messages/readyz")
         self.codes = await self.catalog_codes()
         self.events = SubmissionEvents(self.config.kafka_bootstrap, "messages.message-submitted.v1")
@@ -392,12 +398,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench-e2e", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="every phase briefly: a smoke run")
     arguments = parser.parse_args()
-    # Stopped from outside (a timeout, Ctrl-C): leave nothing running behind.
+    # Stopped from outside (a timeout, Ctrl-C) while the stack starts: leave nothing behind.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     bench = Bench(quick=arguments.quick)
     try:
         bench.start()
         asyncio.run(bench.run())
+    except asyncio.CancelledError:
+        print("stopped before the end: what was measured is in bench/results/", file=sys.stderr)
+        sys.exit(143)
     finally:
         bench.stop()
     bench.results["finished_at"] = datetime.now(UTC).isoformat()
