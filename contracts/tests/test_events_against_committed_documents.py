@@ -30,7 +30,16 @@ from contracts.events.auth import (
 from contracts.events.catalog import CatalogPublished, Motif, OnlineService, Subject, Theme
 from contracts.events.common import CatalogNode
 from contracts.events.dead_letter import EventDeadLettered
-from contracts.events.messages import MessageSubmitted, ReplyPosted
+from contracts.events.messages import (
+    DetailsProvided,
+    DetailsReminderDue,
+    DetailsRequested,
+    MessageSubmitted,
+    ReplyNotUnderstood,
+    ReplyPosted,
+    SatisfactionGiven,
+    ThreadClosedUnanswered,
+)
 from contracts.generate import ASYNCAPI_PATH, SCHEMAS_DIR, all_events
 
 pytestmark = pytest.mark.unit
@@ -50,6 +59,9 @@ THREAD = {
     "subject": SUBJECT,
     "motif": MOTIF,
 }
+
+#: The thread fields of the events that do not repeat the catalog nodes.
+_THREAD_IDS = {key: THREAD[key] for key in ("thread_id", "reference", "member_id", "fund")}
 
 
 def _catalog() -> dict[str, Any]:
@@ -92,6 +104,46 @@ EXAMPLES: dict[type[Event], Callable[[], dict[str, Any]]] = {
         }
     ),
     ReplyPosted: lambda: THREAD | {"reply_id": uuid.uuid4(), "posted_at": NOW},
+    ReplyNotUnderstood: lambda: (
+        THREAD
+        | {
+            "reply_id": uuid.uuid4(),
+            "follow_up_message_id": uuid.uuid4(),
+            "assigned_agent_id": uuid.uuid4(),
+            "due_date": date(2026, 12, 7),
+        }
+    ),
+    DetailsRequested: lambda: (
+        THREAD
+        | {
+            "reply_id": uuid.uuid4(),
+            "requested_at": NOW,
+            "reminder_on": date(2026, 12, 13),
+            "closes_on": date(2027, 1, 2),
+        }
+    ),
+    DetailsProvided: lambda: {
+        **_THREAD_IDS,
+        "message_id": uuid.uuid4(),
+        "provided_at": NOW,
+        "due_date": date(2026, 12, 15),
+    },
+    DetailsReminderDue: lambda: {
+        **_THREAD_IDS,
+        "requested_at": NOW - timedelta(days=10),
+        "closes_on": date(2027, 1, 2),
+    },
+    ThreadClosedUnanswered: lambda: {**_THREAD_IDS, "closed_at": NOW},
+    SatisfactionGiven: lambda: (
+        {key: value for key, value in THREAD.items() if key != "member_id"}
+        | {
+            "reply_id": uuid.uuid4(),
+            "helpful": False,
+            "has_comment": True,
+            "answered_at": NOW,
+            "changed": False,
+        }
+    ),
     EventDeadLettered: lambda: {
         "source_topic": "messages.reply-posted.v1",
         "source_event_id": uuid.uuid4(),

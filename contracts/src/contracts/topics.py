@@ -22,7 +22,16 @@ from contracts.events.auth import (
 )
 from contracts.events.catalog import CatalogPublished
 from contracts.events.dead_letter import EventDeadLettered
-from contracts.events.messages import MessageSubmitted, ReplyPosted
+from contracts.events.messages import (
+    DetailsProvided,
+    DetailsReminderDue,
+    DetailsRequested,
+    MessageSubmitted,
+    ReplyNotUnderstood,
+    ReplyPosted,
+    SatisfactionGiven,
+    ThreadClosedUnanswered,
+)
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -143,6 +152,27 @@ REPLY_POSTED = TopicSpec(
     partitions=12,
 )
 
+THREAD_ACTIVITY = TopicSpec(
+    name="messages.thread-activity.v1",
+    description=(
+        "What happens to a thread after a reply: « Je n'ai pas compris la réponse », a "
+        "« Demande de précisions » (asked, answered, reminder due, closed unanswered) and the "
+        "member's satisfaction. Keyed by thread, so one thread's activity stays in order."
+    ),
+    key="thread_id",
+    events=(
+        ReplyNotUnderstood,
+        DetailsRequested,
+        DetailsProvided,
+        DetailsReminderDue,
+        ThreadClosedUnanswered,
+        SatisfactionGiven,
+    ),
+    producer="messages",
+    consumers=("notifier", "messages"),
+    partitions=12,
+)
+
 NOTIFIER_DEAD_LETTER = TopicSpec(
     name="notifier.dead-letter.v1",
     description=(
@@ -174,6 +204,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     CATALOG_SNAPSHOT,
     MESSAGE_SUBMITTED,
     REPLY_POSTED,
+    THREAD_ACTIVITY,
     NOTIFIER_DEAD_LETTER,
     MESSAGES_DEAD_LETTER,
 )

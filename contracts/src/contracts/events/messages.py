@@ -52,3 +52,110 @@ class ReplyPosted(Event):
     subject: CatalogNode
     motif: CatalogNode
     posted_at: AwareDatetime = Field(description="When the reply was posted (UTC).")
+
+
+# --- Follow-ups of a reply: not understood, details requested, satisfaction -----------------
+# Published on ``messages.thread-activity.v1`` keyed by thread id, so one thread's activity
+# stays in order. None of them carries the member's text or comment.
+
+
+class ReplyNotUnderstood(Event):
+    """The member pressed « Je n'ai pas compris la réponse » under a reply: the thread is open
+    again, on top of the fund's queue, with the agent who answered first."""
+
+    thread_id: uuid.UUID = Field(description="The thread (also the Kafka key).")
+    reference: str = _REFERENCE
+    member_id: uuid.UUID = Field(description="The member the thread belongs to.")
+    fund: FundCode
+    theme: CatalogNode
+    subject: CatalogNode
+    motif: CatalogNode
+    reply_id: uuid.UUID = Field(description="The reply the member did not understand.")
+    follow_up_message_id: uuid.UUID | None = Field(
+        default=None, description="The member's short explanation, when they wrote one."
+    )
+    assigned_agent_id: uuid.UUID | None = Field(
+        default=None, description="The agent who answered, to whom the thread goes back."
+    )
+    due_date: date = Field(
+        description="New due date: two working days (Europe/Paris).", examples=["2026-12-07"]
+    )
+
+
+class DetailsRequested(Event):
+    """An agent's reply asks the member for information or a document (« Demande de
+    précisions »): the fund's due date is suspended until the member answers."""
+
+    thread_id: uuid.UUID = Field(description="The thread (also the Kafka key).")
+    reference: str = _REFERENCE
+    member_id: uuid.UUID = Field(description="The member the thread belongs to.")
+    fund: FundCode
+    theme: CatalogNode
+    subject: CatalogNode
+    motif: CatalogNode
+    reply_id: uuid.UUID = Field(description="The reply asking for details.")
+    requested_at: AwareDatetime = Field(description="When the reply was posted (UTC).")
+    reminder_on: date = Field(
+        description="Day the member is reminded if they have not answered (Europe/Paris).",
+        examples=["2026-12-13"],
+    )
+    closes_on: date = Field(
+        description="Day the thread closes if the member has not answered (Europe/Paris).",
+        examples=["2027-01-02"],
+    )
+
+
+class DetailsProvided(Event):
+    """The member answered a « Demande de précisions »: the fund's due date runs again."""
+
+    thread_id: uuid.UUID = Field(description="The thread (also the Kafka key).")
+    reference: str = _REFERENCE
+    member_id: uuid.UUID = Field(description="The member the thread belongs to.")
+    fund: FundCode
+    message_id: uuid.UUID = Field(description="The member's answer.")
+    provided_at: AwareDatetime = Field(description="When the member answered (UTC).")
+    due_date: date = Field(
+        description="The restarted due date: the working days that were left (Europe/Paris).",
+        examples=["2026-12-15"],
+    )
+
+
+class DetailsReminderDue(Event):
+    """Ten days after a « Demande de précisions », the member has not answered yet."""
+
+    thread_id: uuid.UUID = Field(description="The thread (also the Kafka key).")
+    reference: str = _REFERENCE
+    member_id: uuid.UUID = Field(description="The member to remind.")
+    fund: FundCode
+    requested_at: AwareDatetime = Field(description="When the details were asked for (UTC).")
+    closes_on: date = Field(
+        description="Day the thread closes without an answer (Europe/Paris).",
+        examples=["2027-01-02"],
+    )
+
+
+class ThreadClosedUnanswered(Event):
+    """Thirty days after a « Demande de précisions » without an answer, the thread closed."""
+
+    thread_id: uuid.UUID = Field(description="The thread (also the Kafka key).")
+    reference: str = _REFERENCE
+    member_id: uuid.UUID = Field(description="The member the thread belongs to.")
+    fund: FundCode
+    closed_at: AwareDatetime = Field(description="When the thread closed (UTC).")
+
+
+class SatisfactionGiven(Event):
+    """The member answered « Cette réponse vous a-t-elle aidé ? » (or changed their answer).
+    The comment's text never leaves the messages service."""
+
+    thread_id: uuid.UUID = Field(description="The thread (also the Kafka key).")
+    reference: str = _REFERENCE
+    fund: FundCode
+    theme: CatalogNode
+    subject: CatalogNode
+    motif: CatalogNode
+    reply_id: uuid.UUID = Field(description="The reply rated.")
+    helpful: bool = Field(description="« Oui » (true) or « Non » (false).")
+    has_comment: bool = Field(description="Whether the member left a comment.")
+    answered_at: AwareDatetime = Field(description="When the member answered (UTC).")
+    changed: bool = Field(description="True when it replaces an earlier answer to this reply.")
