@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from contracts.topics import CATALOG_SNAPSHOT, MESSAGES_DEAD_LETTER
 from messages.adapters.receipt_pdf import ReceiptPrinter
 from messages.config import Settings
-from messages.domain.commands import ForgetIdempotencyKeys
+from messages.domain.commands import ForgetIdempotencyKeys, RunFollowUpTimers
 from messages.domain.errors import MessagesError
 from messages.entrypoints.http import routes
 from messages.entrypoints.http.errors import problem_for
@@ -25,6 +25,7 @@ from servicekit.logging import get_logger
 from servicekit.problems import install_domain_errors
 from servicekit.runtime import ServiceRuntime
 from servicekit.security import KeySet
+from servicekit.worker import WorkLoop
 
 logger = get_logger(__name__)
 
@@ -79,6 +80,23 @@ def create_app(
             await asyncio.sleep(3600)
 
     runtime.add_background("idempotency-keys-cleanup", forget_idempotency_keys)
+
+    # « Demande de précisions »: reminders after 10 days, closing after 30, from the database.
+    timers = RunFollowUpTimers()
+
+    async def more_timers_due(handled: int) -> bool:
+        return handled >= timers.batch_size
+
+    follow_up_timers: WorkLoop[int] = WorkLoop(
+        name="follow-up-timers",
+        claim=partial(bus.handle, timers),
+        process=more_timers_due,
+        listen_dsn=None,
+        channel="follow_up_timers",
+        poll_interval=settings.follow_up_timers_poll_seconds,
+        failure_message="follow-up timers failed",
+    )
+    runtime.add_background("follow-up-timers", follow_up_timers.run)
 
     app = create_service_app(
         runtime,

@@ -79,6 +79,7 @@ async def test_the_queue_lists_the_funds_open_threads_by_due_date_with_filters_a
         "submitted": 2,
         "in_progress": 1,
         "answered": 1,
+        "awaiting_member": 0,
         "closed": 0,
         "open": 3,
         "all": 4,
@@ -87,6 +88,7 @@ async def test_the_queue_lists_the_funds_open_threads_by_due_date_with_filters_a
         "overdue": 1,
         "my_skills": 3,
         "without_skill": 0,
+        "relances": 0,
     }
     by_motif = await client.get(
         "/agent/threads/counts", params={"motif": "af-autre"}, headers=agent.headers

@@ -195,6 +195,7 @@ async def test_skill_mine_lists_the_callers_skills_by_due_date_with_counts(
         "submitted": 2,
         "in_progress": 1,
         "answered": 1,
+        "awaiting_member": 0,
         "closed": 0,
         "open": 3,
         "all": 4,
@@ -203,6 +204,7 @@ async def test_skill_mine_lists_the_callers_skills_by_due_date_with_counts(
         "overdue": 1,
         "my_skills": 3,
         "without_skill": 0,
+        "relances": 0,
     }
 
 

@@ -262,5 +262,6 @@ def test_every_status_has_the_label_members_read() -> None:
         Status.SUBMITTED: "envoyé",
         Status.IN_PROGRESS: "en cours de traitement",
         Status.ANSWERED: "répondu",
+        Status.AWAITING_MEMBER: "en attente de votre réponse",
         Status.CLOSED: "clos",
     }

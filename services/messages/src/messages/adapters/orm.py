@@ -9,7 +9,9 @@ The indexes follow the listing queries, each read in index order with keyset pag
   (one motif among open threads), ``threads_skill_open_queue_idx`` (one skill among open
   threads; several skills are read skill by skill and merged in due-date order); other
   filters are read from these indexes in order;
-- retention: ``threads_closed_idx``.
+- retention: ``threads_closed_idx``;
+- the « relances » pinned on top of a fund's queue: ``threads_relance_queue_idx``; the
+  timers of the threads awaiting the member's details: ``threads_awaiting_member_idx``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    false,
     func,
     text,
 )
@@ -91,6 +94,31 @@ THREADS = Table(
     Column("unread_replies", Integer, nullable=False, server_default="0"),
     Column("last_consulted_by_fund_at", DateTime(timezone=True), nullable=True),
     Column(
+        "relance",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="The member did not understand a reply: on top of the queue until answered",
+    ),
+    Column(
+        "awaiting_member_since",
+        DateTime(timezone=True),
+        nullable=True,
+        comment="When a reply asked the member for details (status awaiting_member)",
+    ),
+    Column(
+        "suspended_working_days",
+        Integer,
+        nullable=True,
+        comment="Working days left on the due date when it was suspended",
+    ),
+    Column(
+        "details_reminded_at",
+        DateTime(timezone=True),
+        nullable=True,
+        comment="When the member was reminded of the details asked for",
+    ),
+    Column(
         "search_vector",
         TSVECTOR,
         nullable=False,
@@ -98,7 +126,8 @@ THREADS = Table(
         comment="Reference, labels and texts of the thread, lower-cased without accents",
     ),
     CheckConstraint(
-        "status IN ('submitted', 'in_progress', 'answered', 'closed')", name="threads_status"
+        "status IN ('submitted', 'in_progress', 'answered', 'awaiting_member', 'closed')",
+        name="threads_status",
     ),
     Index(
         "threads_member_activity_idx",
@@ -147,6 +176,18 @@ THREADS = Table(
         postgresql_where=text(OPEN_STATUSES_SQL),
     ),
     Index("threads_closed_idx", "closed_at", postgresql_where=text("status = 'closed'")),
+    Index(
+        "threads_awaiting_member_idx",
+        "awaiting_member_since",
+        postgresql_where=text("status = 'awaiting_member'"),
+    ),
+    Index(
+        "threads_relance_queue_idx",
+        "fund",
+        "due_date",
+        "id",
+        postgresql_where=text(f"relance AND {OPEN_STATUSES_SQL}"),
+    ),
     Index("threads_search_idx", "search_vector", postgresql_using="gin"),
 )
 
@@ -171,8 +212,44 @@ MESSAGES = Table(
         nullable=True,
         comment="Member's messages: SHA-256 of the canonical form printed on the proof of deposit",
     ),
+    Column(
+        "asks_for_details",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="Replies: marked « Demande de précisions »",
+    ),
+    Column(
+        "not_understood_at",
+        DateTime(timezone=True),
+        nullable=True,
+        comment="Replies: when the member said they did not understand it",
+    ),
     CheckConstraint("author_kind IN ('member', 'agent')", name="messages_author_kind"),
     Index("messages_thread_idx", "thread_id", "created_at", "id"),
+)
+
+REPLY_SATISFACTION = Table(
+    "reply_satisfaction",
+    metadata,
+    Column(
+        "reply_id",
+        Uuid,
+        ForeignKey("messages.id", ondelete="CASCADE"),
+        primary_key=True,
+        comment="One answer per reply",
+    ),
+    Column("thread_id", Uuid, ForeignKey("threads.id", ondelete="CASCADE"), nullable=False),
+    Column("helpful", Boolean, nullable=False),
+    Column("comment", Text, nullable=True),
+    Column(
+        "first_answered_at",
+        DateTime(timezone=True),
+        nullable=False,
+        comment="The answer can be changed for 7 days from then",
+    ),
+    Column("answered_at", DateTime(timezone=True), nullable=False),
+    Index("reply_satisfaction_thread_idx", "thread_id"),
 )
 
 NOTES = Table(

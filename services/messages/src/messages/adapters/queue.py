@@ -42,6 +42,8 @@ def queue_conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
         conditions.append(THREADS.c.assignee_id.is_(None))
     if queue.overdue_on is not None:
         conditions.append(THREADS.c.due_date < queue.overdue_on)
+    if queue.relance is not None:
+        conditions.append(THREADS.c.relance.is_(queue.relance))
     if queue.reference is not None:
         # Equality on the stored reference: read from the unique index threads_reference_key.
         conditions.append(THREADS.c.reference == queue.reference)

@@ -56,7 +56,15 @@ def _thread(row: Record) -> Thread:
         closed_at=row["closed_at"],
         unread_replies=row["unread_replies"],
         last_consulted_by_fund_at=row["last_consulted_by_fund_at"],
+        relance=row["relance"],
+        awaiting_member_since=row["awaiting_member_since"],
+        suspended_working_days=row["suspended_working_days"],
+        details_reminded_at=row["details_reminded_at"],
     )
+
+
+#: Read by the other repositories that select threads.
+thread_from_row = _thread
 
 
 def _mutable_values(thread: Thread) -> dict[str, Any]:
@@ -70,6 +78,10 @@ def _mutable_values(thread: Thread) -> dict[str, Any]:
         "closed_at": thread.closed_at,
         "unread_replies": thread.unread_replies,
         "last_consulted_by_fund_at": thread.last_consulted_by_fund_at,
+        "relance": thread.relance,
+        "awaiting_member_since": thread.awaiting_member_since,
+        "suspended_working_days": thread.suspended_working_days,
+        "details_reminded_at": thread.details_reminded_at,
     }
 
 
@@ -192,7 +204,8 @@ class ThreadRepository:
     ) -> dict[str, int]:
         """Per status, then among open threads: mine, unassigned, overdue (all within the
         queue's skill filter), my_skills (routed to the caller: their skills or assigned to
-        them) and without_skill (whatever the skill filter)."""
+        them), without_skill (whatever the skill filter) and relances (« Je n'ai pas compris
+        la réponse », within the skill filter)."""
         catalog_filters = QueueFilter(
             fund=queue.fund,
             statuses=(),
@@ -214,7 +227,7 @@ class ThreadRepository:
             QueueFilter(fund=queue.fund, statuses=(), skills=agent_skills, or_assigned_to=agent_id)
         )
         assert routed_to_caller is not None
-        mine, unassigned, overdue, my_skills, without_skill = (
+        mine, unassigned, overdue, my_skills, without_skill, relances = (
             await self.session.execute(
                 select(
                     func.count().filter(in_filter, THREADS.c.assignee_id == agent_id),
@@ -222,6 +235,7 @@ class ThreadRepository:
                     func.count().filter(in_filter, THREADS.c.due_date < today),
                     func.count().filter(routed_to_caller),
                     func.count().filter(THREADS.c.skill.is_(None)),
+                    func.count().filter(in_filter, THREADS.c.relance),
                 ).where(*queue_conditions(catalog_filters), OPEN)
             )
         ).one()
@@ -234,6 +248,7 @@ class ThreadRepository:
             "overdue": int(overdue),
             "my_skills": int(my_skills),
             "without_skill": int(without_skill),
+            "relances": int(relances),
         }
         return counts
 

@@ -65,5 +65,17 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
+def working_days_between(start: date, end: date) -> int:
+    """How many working days after ``start`` up to ``end`` included (0 if ``end`` is not
+    after ``start``): what is left of a due date on ``start``."""
+    count = 0
+    current = start
+    while current < end:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            count += 1
+    return count
+
+
 def due_date(submitted_at: datetime, response_time_days: int) -> date:
     return add_working_days(paris_date(submitted_at), response_time_days)

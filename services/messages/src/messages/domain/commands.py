@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from messages.domain.follow_ups import Satisfaction
 from messages.domain.model import CannedReply, Note, Status, Thread
 from messages.domain.views import (
     AccessPage,
@@ -27,7 +28,9 @@ from messages.domain.views import (
 from servicekit.bus import Command
 
 #: The queue's ``status`` filter: ``open`` = submitted + in_progress, ``all`` = every status.
-QueueStatus = Literal["open", "submitted", "in_progress", "answered", "closed", "all"]
+QueueStatus = Literal[
+    "open", "submitted", "in_progress", "answered", "awaiting_member", "closed", "all"
+]
 #: The queue's ``assigned`` filter.
 Assigned = Literal["me", "unassigned", "any"]
 
@@ -117,6 +120,8 @@ class QueueFilter:
     or_assigned_to: uuid.UUID | None = None
     without_skill: bool = False
     reference: str | None = None
+    #: « Relances »: True only them, False all but them, None either.
+    relance: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,8 @@ class PostReply(Command[Sent]):
     text: str | None
     canned_reply_id: uuid.UUID | None
     idempotency: Idempotency
+    #: « Demande de précisions »: the reply asks the member for information or a document.
+    asks_for_details: bool = False
 
 
 @dataclass(frozen=True)
@@ -194,6 +201,8 @@ class ListQueue(Command[QueuePage]):
     reference: str | None = None
     cursor: str | None = None
     limit: int = 20
+    #: Only the « relances » (« Je n'ai pas compris la réponse »).
+    relance: bool = False
 
 
 @dataclass(frozen=True)
@@ -279,3 +288,32 @@ class VerifyReceipt(Command[ReceiptCheck]):
     reference: str
     sha256: str | None = None
     pdf: bytes | None = None
+
+
+@dataclass(frozen=True)
+class MarkReplyNotUnderstood(Command[Thread]):
+    """« Je n'ai pas compris la réponse », with an optional short explanation."""
+
+    member: Member
+    thread_id: uuid.UUID
+    reply_id: uuid.UUID
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class GiveSatisfaction(Command[Satisfaction]):
+    """« Cette réponse vous a-t-elle aidé ? »: Oui / Non and an optional comment."""
+
+    member: Member
+    thread_id: uuid.UUID
+    reply_id: uuid.UUID
+    helpful: bool
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class RunFollowUpTimers(Command[int]):
+    """Remind the members asked for details 10 days ago, close the threads asked 30 days ago;
+    answers how many threads were handled (at most ``batch_size``)."""
+
+    batch_size: int = 100

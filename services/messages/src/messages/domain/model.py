@@ -16,6 +16,9 @@ class Status(enum.StrEnum):
     SUBMITTED = "submitted"
     IN_PROGRESS = "in_progress"
     ANSWERED = "answered"
+    #: A reply asked the member for details (« Demande de précisions »): the fund's due date
+    #: is suspended until they answer.
+    AWAITING_MEMBER = "awaiting_member"
     CLOSED = "closed"
 
     @property
@@ -28,6 +31,7 @@ STATUS_LABELS: Mapping[Status, str] = {
     Status.SUBMITTED: "envoyé",
     Status.IN_PROGRESS: "en cours de traitement",
     Status.ANSWERED: "répondu",
+    Status.AWAITING_MEMBER: "en attente de votre réponse",
     Status.CLOSED: "clos",
 }
 
@@ -125,6 +129,13 @@ class Thread:
     closed_at: datetime | None = None
     unread_replies: int = 0
     last_consulted_by_fund_at: datetime | None = None
+    #: The member did not understand a reply: on top of the fund's queue until answered.
+    relance: bool = False
+    #: « Demande de précisions »: since when the member is asked, and how many working days
+    #: were left on the due date when it was suspended.
+    awaiting_member_since: datetime | None = None
+    suspended_working_days: int | None = None
+    details_reminded_at: datetime | None = None
 
     @property
     def status_label(self) -> str:
@@ -165,8 +176,53 @@ class Thread:
         if self.assignee_id is None:
             self._assign(agent_id, agent_name, now)
         self.status = Status.ANSWERED
+        self.relance = False
+        self._end_suspension()
         self.unread_replies += 1
         self.last_activity_at = now
+
+    def ask_for_details(self, now: datetime, working_days_left: int) -> None:
+        """The reply just posted asks the member for details: the thread waits for them and
+        the due date is suspended with ``working_days_left``."""
+        self.status = Status.AWAITING_MEMBER
+        self.awaiting_member_since = now
+        self.suspended_working_days = working_days_left
+        self.details_reminded_at = None
+
+    def _end_suspension(self) -> None:
+        self.awaiting_member_since = None
+        self.suspended_working_days = None
+        self.details_reminded_at = None
+
+    def not_understood(
+        self, now: datetime, due: date, agent_id: uuid.UUID | None, agent_name: str | None
+    ) -> None:
+        """« Je n'ai pas compris la réponse »: the thread needs the fund again, first in its
+        queue, with the agent who answered first and a short due date."""
+        self._refuse_if_closed(
+            "Cette demande est close : pour une nouvelle question, écrivez un nouveau message."
+        )
+        if self.relance and self.status in OPEN_STATUSES:
+            raise InvalidTransition(
+                "already-relance",
+                "Votre demande d'explications a déjà été transmise : un conseiller va vous "
+                "répondre.",
+            )
+        if agent_id is not None:
+            self.assignee_id = agent_id
+            self.assignee_name = agent_name
+            self.assigned_at = now
+        self.status = reopened_status(self.assignee_id is not None)
+        self.relance = True
+        self._end_suspension()
+        self.due_date = due
+        self.last_activity_at = now
+
+    def close_unanswered(self, now: datetime) -> None:
+        """Thirty days after a « Demande de précisions » without an answer."""
+        self.status = Status.CLOSED
+        self.closed_at = now
+        self._end_suspension()
 
     def follow_up(self, now: datetime, due: date) -> None:
         """The member writes again: the thread waits for the fund again, with a new due date."""
@@ -174,6 +230,7 @@ class Thread:
             "Cette demande est close : pour une nouvelle question, écrivez un nouveau message."
         )
         self.status = reopened_status(self.assignee_id is not None)
+        self._end_suspension()
         self.due_date = due
         self.last_activity_at = now
 
@@ -181,6 +238,8 @@ class Thread:
         self._refuse_if_closed("Cette demande est déjà close.")
         self.status = Status.CLOSED
         self.closed_at = now
+        self.relance = False
+        self._end_suspension()
 
     def reopen(self, now: datetime) -> None:
         if self.status is not Status.CLOSED:
@@ -213,6 +272,10 @@ class Message:
     #: The member's messages: SHA-256 of their canonical form (``domain/receipts.py``),
     #: printed on the proof of deposit. None for replies.
     deposit_sha256: str | None = None
+    #: Replies: marked « Demande de précisions » (information or a document needed).
+    asks_for_details: bool = False
+    #: Replies: when the member said « Je n'ai pas compris la réponse ».
+    not_understood_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from messages.domain.catalog import ResolvedChoice
+from messages.domain.follow_ups import Satisfaction
 from messages.domain.medical import Advisory
 from messages.domain.model import Access, CannedReply, Message, Note, Thread
 from messages.domain.routing import RoutingWarning
@@ -63,6 +64,8 @@ class ThreadsPage:
 class MemberThreadView:
     thread: Thread
     messages: list[Message]
+    #: The member's answers to « Cette réponse vous a-t-elle aidé ? », by reply.
+    satisfactions: Mapping[uuid.UUID, Satisfaction] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class AgentThreadView:
     thread: Thread
     messages: list[Message]
     notes: list[Note]
+    satisfactions: Mapping[uuid.UUID, Satisfaction] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

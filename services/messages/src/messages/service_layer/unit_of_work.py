@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from messages.adapters.canned_replies import CannedReplyRepository
 from messages.adapters.catalog_snapshot import CatalogSnapshotRepository
+from messages.adapters.follow_ups import FollowUpRepository
 from messages.adapters.idempotency import IdempotencyKeyRepository
 from messages.adapters.retention import RetentionRepository
 from messages.adapters.threads import ThreadRepository
@@ -18,6 +19,7 @@ class MessagesUnitOfWork(UnitOfWork):
     idempotency_keys: IdempotencyKeyRepository
     catalog_snapshot: CatalogSnapshotRepository
     retention: RetentionRepository
+    follow_ups: FollowUpRepository
 
     def on_enter(self) -> None:
         self.threads = ThreadRepository(self.session)
@@ -25,6 +27,7 @@ class MessagesUnitOfWork(UnitOfWork):
         self.idempotency_keys = IdempotencyKeyRepository(self.session)
         self.catalog_snapshot = CatalogSnapshotRepository(self.session)
         self.retention = RetentionRepository(self.session)
+        self.follow_ups = FollowUpRepository(self.session)
 
 
 #: What handlers take as ``uow``: each call opens a new unit of work.

@@ -24,6 +24,11 @@ from messages.service_layer.handlers.canned_replies import (
     list_canned_replies,
     save_canned_reply,
 )
+from messages.service_layer.handlers.follow_ups import (
+    give_satisfaction,
+    mark_reply_not_understood,
+    run_follow_up_timers,
+)
 from messages.service_layer.handlers.housekeeping import (
     forget_idempotency_keys,
     purge_closed_threads,
@@ -62,4 +67,7 @@ HANDLERS: tuple[Handler, ...] = (
     delete_canned_reply,
     purge_closed_threads,
     forget_idempotency_keys,
+    mark_reply_not_understood,
+    give_satisfaction,
+    run_follow_up_timers,
 )

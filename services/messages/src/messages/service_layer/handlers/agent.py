@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
-from messages.domain import references, routing
+from messages.domain import follow_ups, references, routing
 from messages.domain.commands import (
     AddNote,
     Agent,
@@ -46,6 +47,7 @@ from messages.service_layer.handlers.common import (
     reply_posted,
     thread_not_found,
 )
+from messages.service_layer.handlers.follow_ups import details_requested
 from messages.service_layer.unit_of_work import UnitOfWorkFactory
 from servicekit.clock import Clock, paris_date
 
@@ -113,12 +115,23 @@ async def list_queue(cmd: ListQueue, *, uow: UnitOfWorkFactory, clock: Clock) ->
         reference=cmd.reference,
     )
     after = cursors.decode_due(cmd.cursor) if cmd.cursor else None
+    # « Relances » come first: on the first page, before the others by due date.
+    pinned: list[Thread] = []
+    if cmd.relance:
+        queue = replace(queue, relance=True)
+    elif not searching and (not queue.statuses or set(OPEN_STATUSES) & set(queue.statuses)):
+        queue = replace(queue, relance=False)
+        if after is None:
+            async with uow() as unit:
+                pinned = await unit.threads.list_queue(
+                    replace(queue, relance=True), after=None, limit=cmd.limit
+                )
     async with uow() as unit:
         threads = await unit.threads.list_queue(queue, after=after, limit=cmd.limit + 1)
     more = len(threads) > cmd.limit
     threads = threads[: cmd.limit]
     return QueuePage(
-        threads,
+        pinned + threads,
         cursors.encode(threads[-1].due_date, threads[-1].id) if more else None,
         routing.NO_SKILLS_HINT if cmd.skill == routing.MINE and not cmd.agent.skills else None,
     )
@@ -157,8 +170,9 @@ async def open_agent_thread(
         )
         messages = await unit.threads.messages_of(thread.id)
         notes = await unit.threads.notes_of(thread.id)
+        satisfactions = await unit.follow_ups.satisfactions_of(thread.id)
         await unit.commit()
-    return AgentThreadView(thread, messages, notes)
+    return AgentThreadView(thread, messages, notes, satisfactions)
 
 
 async def _change_thread(
@@ -241,7 +255,15 @@ async def post_reply(cmd: PostReply, *, uow: UnitOfWorkFactory, clock: Clock) ->
             raw = cmd.text or ""
         checked = check_text(raw, minimum=REPLY_MIN, maximum=REPLY_MAX, what="Votre réponse")
         now = clock.now()
+        # Asked again while already waiting for the member: what was left stays left.
+        days_left = (
+            thread.suspended_working_days
+            if thread.suspended_working_days is not None
+            else follow_ups.working_days_left(now, thread.due_date)
+        )
         thread.reply(cmd.agent.id, cmd.agent.name, now)
+        if cmd.asks_for_details:
+            thread.ask_for_details(now, days_left)
         reply = Message(
             id=uuid.uuid4(),
             thread_id=thread.id,
@@ -251,10 +273,13 @@ async def post_reply(cmd: PostReply, *, uow: UnitOfWorkFactory, clock: Clock) ->
             body=checked.text,
             created_at=now,
             canned_reply_id=cmd.canned_reply_id,
+            asks_for_details=cmd.asks_for_details,
         )
         await unit.threads.add_message(reply)
         await unit.threads.save_thread(thread, search_text=checked.text)
         unit.publish(reply_posted(thread, reply, unit.producer, now))
+        if cmd.asks_for_details:
+            unit.publish(details_requested(thread, reply, unit.producer, now))
         body = ReplyCreated.model_validate(PostedReply(thread, reply)).model_dump(mode="json")
         await unit.idempotency_keys.store_response(cmd.agent.id, cmd.idempotency.key, 201, body)
         await unit.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
-from messages.domain import calendar, routing
+from messages.domain import calendar, follow_ups, routing
 from messages.domain.commands import (
     ListMemberThreads,
     OpenMemberThread,
@@ -27,6 +27,7 @@ from messages.service_layer.handlers.common import (
     replay_or_hold,
     thread_not_found,
 )
+from messages.service_layer.handlers.follow_ups import details_provided
 from messages.service_layer.unit_of_work import MessagesUnitOfWork, UnitOfWorkFactory
 from servicekit.clock import Clock, paris_date
 
@@ -118,7 +119,14 @@ async def submit_follow_up(cmd: SubmitFollowUp, *, uow: UnitOfWorkFactory, clock
             raise thread_not_found()
         checked = check_text(cmd.text, minimum=MESSAGE_MIN, maximum=MESSAGE_MAX)
         now = clock.now()
-        thread.follow_up(now, calendar.due_date(now, thread.response_time_days))
+        answers_details = thread.status is Status.AWAITING_MEMBER
+        thread.follow_up(
+            now,
+            # The answer to a « Demande de précisions » restarts the suspended due date.
+            follow_ups.restarted_due_date(now, thread.suspended_working_days or 0)
+            if answers_details
+            else calendar.due_date(now, thread.response_time_days),
+        )
         message = Message(
             id=uuid.uuid4(),
             thread_id=thread.id,
@@ -133,6 +141,8 @@ async def submit_follow_up(cmd: SubmitFollowUp, *, uow: UnitOfWorkFactory, clock
         await unit.threads.add_message(message)
         await unit.threads.save_thread(thread, search_text=checked.text)
         unit.publish(message_submitted(thread, message, unit.producer))
+        if answers_details:
+            unit.publish(details_provided(thread, message, unit.producer, now))
         return await _sent(unit, cmd.member.id, cmd.idempotency.key, Submission(thread, message))
 
 
@@ -166,6 +176,7 @@ async def open_member_thread(
         if thread is None:
             raise thread_not_found()
         messages = await unit.threads.messages_of(thread.id)
+        satisfactions = await unit.follow_ups.satisfactions_of(thread.id)
         if thread.unread_replies or any(
             m.author_kind == "agent" and m.read_at is None for m in messages
         ):
@@ -180,4 +191,4 @@ async def open_member_thread(
                 else message
                 for message in messages
             ]
-    return MemberThreadView(thread, messages)
+    return MemberThreadView(thread, messages, satisfactions)

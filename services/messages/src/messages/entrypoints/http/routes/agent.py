@@ -109,6 +109,15 @@ async def list_queue(
     skill: SkillFilter = None,
     assigned: Assigned = "any",
     overdue: Annotated[bool, Query(description="Only threads past their due date")] = False,
+    relance: Annotated[
+        bool,
+        Query(
+            description=(
+                "Only the « relances » (« Je n'ai pas compris la réponse »). Without it, the "
+                "first page starts with them, before the others by due date."
+            )
+        ),
+    ] = False,
     reference: ReferenceFilter = None,
     cursor: Cursor = None,
     limit: Limit = 20,
@@ -124,6 +133,7 @@ async def list_queue(
             motif=plain_query(motif, field="motif"),
             assigned=assigned,
             overdue=overdue,
+            relance=relance,
             cursor=cursor,
             limit=limit,
         )
@@ -236,6 +246,7 @@ async def create_reply(
             thread_id=thread_id,
             text=reply_in.text,
             canned_reply_id=reply_in.canned_reply_id,
+            asks_for_details=reply_in.asks_for_details,
             idempotency=idempotency(request, key, reply_in.model_dump(mode="json")),
         )
     )

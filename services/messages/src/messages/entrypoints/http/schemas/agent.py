@@ -48,6 +48,12 @@ class AgentThreadPublic(ThreadBase):
     assigned_at: datetime | None
     closed_at: datetime | None
     last_consulted_by_fund_at: datetime | None
+    relance: bool = Field(
+        description="« Relance »: the member did not understand a reply; first in the queue."
+    )
+    awaiting_member_since: datetime | None = Field(
+        description="« En attente du membre »: since when a reply asks them for details."
+    )
 
     @classmethod
     def domain_fields(cls, value: Any) -> dict[str, Any]:
@@ -73,6 +79,8 @@ class AgentThreadPublic(ThreadBase):
             "assigned_at": thread.assigned_at,
             "closed_at": thread.closed_at,
             "last_consulted_by_fund_at": thread.last_consulted_by_fund_at,
+            "relance": thread.relance,
+            "awaiting_member_since": thread.awaiting_member_since,
         }
 
 
@@ -110,6 +118,7 @@ class QueueCounts(Public):
     submitted: int
     in_progress: int
     answered: int
+    awaiting_member: int = Field(description="« En attente du membre ».")
     closed: int
     open: int = Field(description="submitted + in_progress")
     all: int
@@ -125,6 +134,7 @@ class QueueCounts(Public):
     without_skill: int = Field(
         description="Open threads whose skill is not known (``skill=none``). Not narrowed by ``skill``."
     )
+    relances: int = Field(description="Open « relances » (« Je n'ai pas compris la réponse »).")
 
 
 class AgentMessagePublic(MessagePublic):
@@ -162,7 +172,10 @@ class AgentThreadDetail(AgentThreadPublic):
     @classmethod
     def domain_fields(cls, value: AgentThreadView) -> dict[str, Any]:
         return cls.thread_fields(value.thread) | {
-            "messages": value.messages,
+            "messages": [
+                AgentMessagePublic.with_satisfaction(message, value.satisfactions)
+                for message in value.messages
+            ],
             "notes": value.notes,
         }
 
@@ -187,6 +200,13 @@ class ReplyCreate(RequestBody):
 
     text: str | None = Field(default=None, max_length=50000)
     canned_reply_id: uuid.UUID | None = None
+    asks_for_details: bool = Field(
+        default=False,
+        description=(
+            "« Demande de précisions »: the reply asks the member for information or a "
+            "document; the thread waits for them and its due date is suspended."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> ReplyCreate:

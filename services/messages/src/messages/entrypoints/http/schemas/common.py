@@ -19,7 +19,9 @@ def _no_control_characters(value: str) -> str:
 #: A short text field: no control characters (they cannot be stored nor typed).
 PlainText = Annotated[str, AfterValidator(_no_control_characters)]
 
-StatusLabel = Literal["envoyé", "en cours de traitement", "répondu", "clos"]
+StatusLabel = Literal[
+    "envoyé", "en cours de traitement", "répondu", "en attente de votre réponse", "clos"
+]
 
 
 class RequestBody(BaseModel):

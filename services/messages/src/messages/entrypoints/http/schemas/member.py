@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import Field
 
+from messages.domain.follow_ups import Satisfaction
 from messages.domain.model import Message, Status
 from messages.domain.views import (
     MemberThreadView,
@@ -135,6 +137,33 @@ class ThreadsPublic(Public):
     next_cursor: str | None = Field(description="Pass it as ``cursor`` for the next page.")
 
 
+class SatisfactionPublic(Public):
+    """« Cette réponse vous a-t-elle aidé ? »: the member's answer to one reply."""
+
+    reply_id: uuid.UUID
+    helpful: bool = Field(description="« Oui » (true) or « Non » (false).")
+    comment: str | None = Field(description="The member's optional comment (300 characters).")
+    answered_at: datetime
+    changeable_until: datetime = Field(description="7 days after the first answer.")
+
+
+class SatisfactionGive(RequestBody):
+    helpful: bool = Field(description="« Oui » (true) or « Non » (false).")
+    comment: str | None = Field(
+        default=None, max_length=2000, description="Optional, at most 300 characters."
+    )
+
+
+class NotUnderstoodCreate(RequestBody):
+    """« Je n'ai pas compris la réponse »: optionally, what was not understood."""
+
+    text: str | None = Field(
+        default=None,
+        max_length=20000,
+        description="Optional; when given, 10 to 750 characters, as a message.",
+    )
+
+
 class MessagePublic(Public):
     id: uuid.UUID
     kind: Literal["message", "reply"] = Field(
@@ -144,6 +173,16 @@ class MessagePublic(Public):
     created_at: datetime
     follow_up: bool
     read_at: datetime | None = Field(description="Replies: when the member first read it.")
+    asks_for_details: bool = Field(
+        description="Replies: « Demande de précisions » (information or a document needed)."
+    )
+    not_understood_at: datetime | None = Field(
+        description="Replies: when the member said « Je n'ai pas compris la réponse »."
+    )
+    satisfaction: SatisfactionPublic | None = Field(
+        default=None,
+        description="Replies: the member's answer to « Cette réponse vous a-t-elle aidé ? ».",
+    )
 
     @classmethod
     def domain_fields(cls, value: Message) -> dict[str, Any]:
@@ -154,7 +193,15 @@ class MessagePublic(Public):
             "created_at": value.created_at,
             "follow_up": value.follow_up,
             "read_at": value.read_at,
+            "asks_for_details": value.asks_for_details,
+            "not_understood_at": value.not_understood_at,
         }
+
+    @classmethod
+    def with_satisfaction(
+        cls, message: Message, satisfactions: Mapping[uuid.UUID, Satisfaction]
+    ) -> dict[str, Any]:
+        return cls.domain_fields(message) | {"satisfaction": satisfactions.get(message.id)}
 
 
 class ThreadDetail(ThreadPublic):
@@ -167,5 +214,8 @@ class ThreadDetail(ThreadPublic):
     def domain_fields(cls, value: MemberThreadView) -> dict[str, Any]:
         return dict(ThreadPublic.model_validate(value.thread)) | {
             "last_consulted_by_fund_at": value.thread.last_consulted_by_fund_at,
-            "messages": value.messages,
+            "messages": [
+                MessagePublic.with_satisfaction(message, value.satisfactions)
+                for message in value.messages
+            ],
         }
