@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.guard import RequestGuardMiddleware
-from servicekit.logging import configure_logging, get_logger
+from servicekit.logging import bind_request_context, configure_logging, get_logger
 from servicekit.problems import Problem, install_problem_handlers, problem_responses
 from servicekit.runtime import ServiceRuntime
 from servicekit.tracing import TraceContext, set_trace
@@ -69,8 +69,7 @@ class RequestContextMiddleware:
             request_id = uuid.uuid4().hex
         trace = TraceContext.continue_from(headers.get("traceparent"))
         set_trace(trace)
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id, trace_id=trace.trace_id)
+        bind_request_context(request_id=request_id, trace_id=trace.trace_id)
         status = 500
         started = time.perf_counter()
 

@@ -7,12 +7,14 @@ the key, so a number pasted into an unexpected field is masked too.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
 import threading
 import time
 from collections.abc import Mapping, MutableMapping
+from contextvars import ContextVar
 from typing import Any
 
 import structlog
@@ -63,6 +65,48 @@ def mask_nir_processor(
 
 
 _HANDLER_NAME = "servicekit-stdout"
+
+
+#: The task that bound the current request's ids, and those ids.
+_request_binding: ContextVar[tuple[asyncio.Task[Any] | None, dict[str, Any]] | None] = ContextVar(
+    "servicekit_request_binding", default=None
+)
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # a thread with no event loop
+        return None
+
+
+def bind_request_context(**values: Any) -> None:
+    """Bind a request's ids (request_id, trace_id) to its log lines, and only to its own.
+
+    A task started while a request is served inherits a copy of its context: aiokafka's
+    connection and metadata tasks opened by a readiness check, a key-set refresh, anything a
+    library starts lazily. Those tasks outlive the request, and their lines would carry an id
+    that belongs to no request of theirs. The ids are dropped from any line logged by another
+    task than the one that bound them (``_drop_inherited_request_context``)."""
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(**values)
+    _request_binding.set((_current_task(), dict(values)))
+
+
+def _drop_inherited_request_context(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    binding = _request_binding.get()
+    if binding is None:
+        return event_dict
+    owner, values = binding
+    current = _current_task()
+    if current is None or current is owner:  # the request itself, or its worker thread
+        return event_dict
+    for key, value in values.items():
+        if event_dict.get(key) == value:  # a value the task bound itself stays
+            del event_dict[key]
+    return event_dict
 
 
 class RepeatedLineFilter(logging.Filter):
@@ -120,6 +164,7 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
     timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        _drop_inherited_request_context,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         timestamper,
