@@ -108,6 +108,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/threads/{thread_id}/replies/{reply_id}/not-understood": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** « Je n'ai pas compris la réponse »: the thread goes back to the fund as a « relance » (first in its queue, the agent who answered first, 2 working days) */
+        post: operations["mark_not_understood_threads__thread_id__replies__reply_id__not_understood_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/threads/{thread_id}/replies/{reply_id}/satisfaction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** « Cette réponse vous a-t-elle aidé ? »: Oui / Non and an optional comment; one answer per reply, changeable for 7 days */
+        put: operations["give_satisfaction_threads__thread_id__replies__reply_id__satisfaction_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/threads/{thread_id}/messages/{message_id}/receipt": {
         parameters: {
             query?: never;
@@ -449,6 +483,18 @@ export interface components {
              * @description Replies: when the member first read it.
              */
             read_at: string | null;
+            /**
+             * Asks For Details
+             * @description Replies: « Demande de précisions » (information or a document needed).
+             */
+            asks_for_details: boolean;
+            /**
+             * Not Understood At
+             * @description Replies: when the member said « Je n'ai pas compris la réponse ».
+             */
+            not_understood_at: string | null;
+            /** @description Replies: the member's answer to « Cette réponse vous a-t-elle aidé ? ». */
+            satisfaction?: components["schemas"]["SatisfactionPublic"] | null;
             author: components["schemas"]["PersonPublic"];
             /** Canned Reply Id */
             canned_reply_id: string | null;
@@ -476,7 +522,7 @@ export interface components {
              * Status Label
              * @enum {string}
              */
-            status_label: "envoyé" | "en cours de traitement" | "répondu" | "clos";
+            status_label: "envoyé" | "en cours de traitement" | "répondu" | "en attente de votre réponse" | "clos";
             /**
              * Created At
              * Format: date-time
@@ -508,6 +554,16 @@ export interface components {
             closed_at: string | null;
             /** Last Consulted By Fund At */
             last_consulted_by_fund_at: string | null;
+            /**
+             * Relance
+             * @description « Relance »: the member did not understand a reply; first in the queue.
+             */
+            relance: boolean;
+            /**
+             * Awaiting Member Since
+             * @description « En attente du membre »: since when a reply asks them for details.
+             */
+            awaiting_member_since: string | null;
             /**
              * Warnings
              * @description Routing: the thread's skill is not among the claiming agent's or the assignee's (or the assignee's skills were not sent). Nothing is refused for it.
@@ -534,7 +590,7 @@ export interface components {
              * Status Label
              * @enum {string}
              */
-            status_label: "envoyé" | "en cours de traitement" | "répondu" | "clos";
+            status_label: "envoyé" | "en cours de traitement" | "répondu" | "en attente de votre réponse" | "clos";
             /**
              * Created At
              * Format: date-time
@@ -566,6 +622,16 @@ export interface components {
             closed_at: string | null;
             /** Last Consulted By Fund At */
             last_consulted_by_fund_at: string | null;
+            /**
+             * Relance
+             * @description « Relance »: the member did not understand a reply; first in the queue.
+             */
+            relance: boolean;
+            /**
+             * Awaiting Member Since
+             * @description « En attente du membre »: since when a reply asks them for details.
+             */
+            awaiting_member_since: string | null;
             /** Messages */
             messages: components["schemas"]["AgentMessagePublic"][];
             /** Notes */
@@ -591,7 +657,7 @@ export interface components {
              * Status Label
              * @enum {string}
              */
-            status_label: "envoyé" | "en cours de traitement" | "répondu" | "clos";
+            status_label: "envoyé" | "en cours de traitement" | "répondu" | "en attente de votre réponse" | "clos";
             /**
              * Created At
              * Format: date-time
@@ -623,6 +689,16 @@ export interface components {
             closed_at: string | null;
             /** Last Consulted By Fund At */
             last_consulted_by_fund_at: string | null;
+            /**
+             * Relance
+             * @description « Relance »: the member did not understand a reply; first in the queue.
+             */
+            relance: boolean;
+            /**
+             * Awaiting Member Since
+             * @description « En attente du membre »: since when a reply asks them for details.
+             */
+            awaiting_member_since: string | null;
         };
         /** AgentThreadsPublic */
         AgentThreadsPublic: {
@@ -824,6 +900,18 @@ export interface components {
              * @description Replies: when the member first read it.
              */
             read_at: string | null;
+            /**
+             * Asks For Details
+             * @description Replies: « Demande de précisions » (information or a document needed).
+             */
+            asks_for_details: boolean;
+            /**
+             * Not Understood At
+             * @description Replies: when the member said « Je n'ai pas compris la réponse ».
+             */
+            not_understood_at: string | null;
+            /** @description Replies: the member's answer to « Cette réponse vous a-t-elle aidé ? ». */
+            satisfaction?: components["schemas"]["SatisfactionPublic"] | null;
         };
         /** NodePublic */
         NodePublic: {
@@ -837,6 +925,17 @@ export interface components {
              * @example Famille, Allocations familiales, aides au logement
              */
             label: string;
+        };
+        /**
+         * NotUnderstoodCreate
+         * @description « Je n'ai pas compris la réponse »: optionally, what was not understood.
+         */
+        NotUnderstoodCreate: {
+            /**
+             * Text
+             * @description Optional; when given, 10 to 750 characters, as a message.
+             */
+            text?: string | null;
         };
         /** NoteCreate */
         NoteCreate: {
@@ -900,6 +999,11 @@ export interface components {
             in_progress: number;
             /** Answered */
             answered: number;
+            /**
+             * Awaiting Member
+             * @description « En attente du membre ».
+             */
+            awaiting_member: number;
             /** Closed */
             closed: number;
             /**
@@ -934,6 +1038,11 @@ export interface components {
              * @description Open threads whose skill is not known (``skill=none``). Not narrowed by ``skill``.
              */
             without_skill: number;
+            /**
+             * Relances
+             * @description Open « relances » (« Je n'ai pas compris la réponse »).
+             */
+            relances: number;
         };
         /** Recap */
         Recap: {
@@ -987,6 +1096,12 @@ export interface components {
             text?: string | null;
             /** Canned Reply Id */
             canned_reply_id?: string | null;
+            /**
+             * Asks For Details
+             * @description « Demande de précisions »: the reply asks the member for information or a document; the thread waits for them and its due date is suspended.
+             * @default false
+             */
+            asks_for_details: boolean;
         };
         /** ReplyCreated */
         ReplyCreated: {
@@ -1008,7 +1123,7 @@ export interface components {
              * Status Label
              * @enum {string}
              */
-            status_label: "envoyé" | "en cours de traitement" | "répondu" | "clos";
+            status_label: "envoyé" | "en cours de traitement" | "répondu" | "en attente de votre réponse" | "clos";
             /**
              * Created At
              * Format: date-time
@@ -1041,17 +1156,72 @@ export interface components {
             /** Last Consulted By Fund At */
             last_consulted_by_fund_at: string | null;
             /**
+             * Relance
+             * @description « Relance »: the member did not understand a reply; first in the queue.
+             */
+            relance: boolean;
+            /**
+             * Awaiting Member Since
+             * @description « En attente du membre »: since when a reply asks them for details.
+             */
+            awaiting_member_since: string | null;
+            /**
              * Thread Id
              * Format: uuid
              */
             thread_id: string;
             reply: components["schemas"]["AgentMessagePublic"];
         };
+        /** SatisfactionGive */
+        SatisfactionGive: {
+            /**
+             * Helpful
+             * @description « Oui » (true) or « Non » (false).
+             */
+            helpful: boolean;
+            /**
+             * Comment
+             * @description Optional, at most 300 characters.
+             */
+            comment?: string | null;
+        };
+        /**
+         * SatisfactionPublic
+         * @description « Cette réponse vous a-t-elle aidé ? »: the member's answer to one reply.
+         */
+        SatisfactionPublic: {
+            /**
+             * Reply Id
+             * Format: uuid
+             */
+            reply_id: string;
+            /**
+             * Helpful
+             * @description « Oui » (true) or « Non » (false).
+             */
+            helpful: boolean;
+            /**
+             * Comment
+             * @description The member's optional comment (300 characters).
+             */
+            comment: string | null;
+            /**
+             * Answered At
+             * Format: date-time
+             */
+            answered_at: string;
+            /**
+             * Changeable Until
+             * Format: date-time
+             * @description 7 days after the first answer.
+             */
+            changeable_until: string;
+        };
         /**
          * Status
          * @enum {string}
          */
-        Status: "submitted" | "in_progress" | "answered" | "closed";
+        Status: "submitted" | "in_progress" | "answered" | "awaiting_member" | "closed";
         /**
          * ThreadCreate
          * @description Step 6 "Envoyer". Send the request with an ``Idempotency-Key`` header.
@@ -1102,7 +1272,7 @@ export interface components {
              * Status Label
              * @enum {string}
              */
-            status_label: "envoyé" | "en cours de traitement" | "répondu" | "clos";
+            status_label: "envoyé" | "en cours de traitement" | "répondu" | "en attente de votre réponse" | "clos";
             /**
              * Created At
              * Format: date-time
@@ -1156,7 +1326,7 @@ export interface components {
              * Status Label
              * @enum {string}
              */
-            status_label: "envoyé" | "en cours de traitement" | "répondu" | "clos";
+            status_label: "envoyé" | "en cours de traitement" | "répondu" | "en attente de votre réponse" | "clos";
             /**
              * Created At
              * Format: date-time
@@ -1208,7 +1378,7 @@ export interface components {
              * Status Label
              * @enum {string}
              */
-            status_label: "envoyé" | "en cours de traitement" | "répondu" | "clos";
+            status_label: "envoyé" | "en cours de traitement" | "répondu" | "en attente de votre réponse" | "clos";
             /**
              * Created At
              * Format: date-time
@@ -1787,6 +1957,222 @@ export interface operations {
             };
         };
     };
+    mark_not_understood_threads__thread_id__replies__reply_id__not_understood_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                thread_id: string;
+                reply_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotUnderstoodCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadPublic"];
+                };
+            };
+            /** @description Requête invalide */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentification requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ressource introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflit */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Requête trop volumineuse */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Format de requête non pris en charge */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service momentanément indisponible */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    give_satisfaction_threads__thread_id__replies__reply_id__satisfaction_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                thread_id: string;
+                reply_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SatisfactionGive"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SatisfactionPublic"];
+                };
+            };
+            /** @description Requête invalide */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentification requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ressource introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflit */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Requête trop volumineuse */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Format de requête non pris en charge */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service momentanément indisponible */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     download_receipt_threads__thread_id__messages__message_id__receipt_get: {
         parameters: {
             query?: never;
@@ -1928,7 +2314,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description open (default) = submitted + in_progress; with ``reference``, all by default */
-                status?: ("open" | "submitted" | "in_progress" | "answered" | "closed" | "all") | null;
+                status?: ("open" | "submitted" | "in_progress" | "answered" | "awaiting_member" | "closed" | "all") | null;
                 theme?: string | null;
                 subject?: string | null;
                 motif?: string | null;
@@ -1937,6 +2323,8 @@ export interface operations {
                 assigned?: "me" | "unassigned" | "any";
                 /** @description Only threads past their due date */
                 overdue?: boolean;
+                /** @description Only the « relances » (« Je n'ai pas compris la réponse »). Without it, the first page starts with them, before the others by due date. */
+                relance?: boolean;
                 /** @description Only the thread of this reference, among the caller's fund's: exact, case and surrounding spaces ignored, spaces or dashes between its parts (``NPC-2026-000123``); ``2026-000123`` = the caller's fund; ``000123`` (or ``123``) = the caller's fund and the current year (Europe/Paris). Another fund's reference finds nothing. Combines with the other filters; without ``status``, every status. 422 ``invalid-reference`` when it is none of these. */
                 reference?: string | null;
                 /** @description ``next_cursor`` of the previous page. */
