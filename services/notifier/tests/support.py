@@ -41,6 +41,7 @@ from contracts.topics import (
     MESSAGE_SUBMITTED,
     NOTIFIER_DEAD_LETTER,
     REPLY_POSTED,
+    THREAD_ACTIVITY,
 )
 from notifier.adapters.orm import CONTACTS, DELIVERIES
 from notifier.config import Settings
@@ -56,6 +57,7 @@ NOTIFIER_TOPICS = (
     MESSAGE_SUBMITTED,
     REPLY_POSTED,
     NOTIFIER_DEAD_LETTER,
+    THREAD_ACTIVITY,
 )
 
 THEME = CatalogNode(code="famille", label="Famille, Allocations familiales, aides au logement")

@@ -15,7 +15,13 @@ from contracts.events.auth import (
     PasswordResetRequested,
 )
 from contracts.events.common import CatalogNode
-from contracts.events.messages import MessageSubmitted, ReplyPosted
+from contracts.events.messages import (
+    DetailsReminderDue,
+    MessageSubmitted,
+    ReplyNotUnderstood,
+    ReplyPosted,
+    ThreadClosedUnanswered,
+)
 from notifier.domain.model import DeliveryKind, Recipient
 
 SAMPLE_MEMBER = uuid.UUID("6f1c2b1e-4d0a-4b55-9a4e-0c9a3c2f5b11")
@@ -42,6 +48,7 @@ def sample_events(
         "subject": SUBJECT,
         "motif": MOTIF,
     }
+    ids = {key: thread[key] for key in ("thread_id", "reference", "member_id", "fund")}
     account: dict[str, Any] = {
         "member_id": member_id,
         "fund": fund,
@@ -73,6 +80,26 @@ def sample_events(
             reply_id=uuid.uuid4(),
             posted_at=now + timedelta(days=3),
             **thread,
+        ),
+        DeliveryKind.RELANCE_RECEIVED: ReplyNotUnderstood.new(
+            producer="messages",
+            occurred_at=now + timedelta(days=4),
+            reply_id=uuid.uuid4(),
+            due_date=date(2026, 12, 9),
+            **thread,
+        ),
+        DeliveryKind.DETAILS_REMINDER: DetailsReminderDue.new(
+            producer="messages",
+            occurred_at=now + timedelta(days=10),
+            requested_at=now,
+            closes_on=date(2026, 12, 31),
+            **ids,
+        ),
+        DeliveryKind.THREAD_CLOSED_UNANSWERED: ThreadClosedUnanswered.new(
+            producer="messages",
+            occurred_at=now + timedelta(days=30),
+            closed_at=now + timedelta(days=30),
+            **ids,
         ),
         DeliveryKind.ACTIVATION_CODE: ActivationCodeIssued.new(
             producer="auth", code="482913", expires_at=now + timedelta(minutes=30), **account

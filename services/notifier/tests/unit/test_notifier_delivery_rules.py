@@ -30,6 +30,9 @@ def test_only_thread_notifications_are_about_a_thread() -> None:
         DeliveryKind.MESSAGE_RECEIVED,
         DeliveryKind.FOLLOW_UP_RECEIVED,
         DeliveryKind.REPLY_AVAILABLE,
+        DeliveryKind.RELANCE_RECEIVED,
+        DeliveryKind.DETAILS_REMINDER,
+        DeliveryKind.THREAD_CLOSED_UNANSWERED,
     }
 
 

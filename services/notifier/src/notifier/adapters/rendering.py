@@ -37,7 +37,13 @@ from contracts.events.auth import (
     FranceConnectLinked,
     PasswordResetRequested,
 )
-from contracts.events.messages import MessageSubmitted, ReplyPosted
+from contracts.events.messages import (
+    DetailsReminderDue,
+    MessageSubmitted,
+    ReplyNotUnderstood,
+    ReplyPosted,
+    ThreadClosedUnanswered,
+)
 from notifier.domain.errors import PermanentFailure, TemplateFailure
 from notifier.domain.model import DeliveryKind, Recipient
 from notifier.domain.preferences import UnsubscribeTokens
@@ -179,6 +185,26 @@ class EmailRenderer:
                 "unsubscribe_url": self.unsubscribe_page_url(event.member_id),
                 "preferences_url": self.preferences_url,
             }
+        if isinstance(event, ReplyNotUnderstood | DetailsReminderDue | ThreadClosedUnanswered):
+            context |= {
+                "reference": event.reference,
+                "thread_url": self.thread_url(event.thread_id),
+                "messages_url": f"{base}/messages",
+                "new_message_url": f"{base}/messages/nouveau",
+                "unsubscribe_url": self.unsubscribe_page_url(event.member_id),
+                "preferences_url": self.preferences_url,
+            }
+        if isinstance(event, ReplyNotUnderstood):
+            context |= {
+                "theme": event.theme.label,
+                "subject_label": event.subject.label,
+                "motif": event.motif.label,
+                "due_date": event.due_date,
+            }
+        elif isinstance(event, DetailsReminderDue):
+            context |= {"requested_at": event.requested_at, "closes_on": event.closes_on}
+        elif isinstance(event, ThreadClosedUnanswered):
+            context |= {"closed_at": event.closed_at}
         if isinstance(event, MessageSubmitted):
             context |= {"submitted_at": event.submitted_at, "due_date": event.due_date}
         elif isinstance(event, ReplyPosted):

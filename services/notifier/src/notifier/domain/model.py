@@ -17,8 +17,14 @@ from contracts.events.auth import (
     MemberContactChanged,
     PasswordResetRequested,
 )
-from contracts.events.messages import MessageSubmitted, ReplyPosted
-from contracts.topics import ACCOUNT_NOTIFICATION, MESSAGE_SUBMITTED, REPLY_POSTED
+from contracts.events.messages import (
+    DetailsReminderDue,
+    MessageSubmitted,
+    ReplyNotUnderstood,
+    ReplyPosted,
+    ThreadClosedUnanswered,
+)
+from contracts.topics import ACCOUNT_NOTIFICATION, MESSAGE_SUBMITTED, REPLY_POSTED, THREAD_ACTIVITY
 from servicekit import backoff
 
 
@@ -33,6 +39,12 @@ class DeliveryKind(enum.StrEnum):
     ACCOUNT_LOCKED = "account_locked"
     EMAIL_CHANGE_CODE = "email_change_code"
     FRANCECONNECT_LINKED = "franceconnect_linked"
+    #: « Je n'ai pas compris la réponse » was received: the fund answers again within 2 days.
+    RELANCE_RECEIVED = "relance_received"
+    #: Ten days after a « Demande de précisions » without an answer.
+    DETAILS_REMINDER = "details_reminder"
+    #: Thirty days without an answer: the thread closed; how to write again.
+    THREAD_CLOSED_UNANSWERED = "thread_closed_unanswered"
 
     @property
     def about_a_thread(self) -> bool:
@@ -46,12 +58,41 @@ class DeliveryKind(enum.StrEnum):
             return MESSAGE_SUBMITTED
         if self is DeliveryKind.REPLY_AVAILABLE:
             return REPLY_POSTED
+        if self in _ACTIVITY_KINDS.values():
+            return THREAD_ACTIVITY
         return ACCOUNT_NOTIFICATION
 
 
+#: The events of ``messages.thread-activity.v1`` that ask for an email; the others
+#: (details requested or provided, satisfaction) ask for none.
+_ACTIVITY_KINDS: dict[type[Event], DeliveryKind] = {
+    ReplyNotUnderstood: DeliveryKind.RELANCE_RECEIVED,
+    DetailsReminderDue: DeliveryKind.DETAILS_REMINDER,
+    ThreadClosedUnanswered: DeliveryKind.THREAD_CLOSED_UNANSWERED,
+}
+
+#: Events about a thread that the notifier mails to the member's known contact.
+ThreadActivityEvent = ReplyNotUnderstood | DetailsReminderDue | ThreadClosedUnanswered
+ThreadEvent = MessageSubmitted | ReplyPosted | ThreadActivityEvent
+
 THREAD_KINDS = frozenset(
-    {DeliveryKind.MESSAGE_RECEIVED, DeliveryKind.FOLLOW_UP_RECEIVED, DeliveryKind.REPLY_AVAILABLE}
+    {
+        DeliveryKind.MESSAGE_RECEIVED,
+        DeliveryKind.FOLLOW_UP_RECEIVED,
+        DeliveryKind.REPLY_AVAILABLE,
+        *_ACTIVITY_KINDS.values(),
+    }
 )
+
+
+def asks_for_email(event: Event) -> bool:
+    """Whether the notifier sends anything for ``event`` (a thread's activity may need none)."""
+    try:
+        kind_of(event)
+    except LookupError:
+        return False
+    return True
+
 
 _ACCOUNT_KINDS: dict[type[Event], DeliveryKind] = {
     ActivationCodeIssued: DeliveryKind.ACTIVATION_CODE,
@@ -80,7 +121,7 @@ def kind_of(event: Event) -> DeliveryKind:
     if isinstance(event, ReplyPosted):
         return DeliveryKind.REPLY_AVAILABLE
     try:
-        return _ACCOUNT_KINDS[type(event)]
+        return (_ACCOUNT_KINDS | _ACTIVITY_KINDS)[type(event)]
     except KeyError:
         raise LookupError(f"no email for {event.event_type}") from None
 

@@ -15,6 +15,7 @@ from contracts.topics import (
     MESSAGE_SUBMITTED,
     NOTIFIER_DEAD_LETTER,
     REPLY_POSTED,
+    THREAD_ACTIVITY,
 )
 from notifier.config import Settings
 from notifier.domain.commands import ForgetMember, RequestEmail, SaveContact
@@ -50,6 +51,12 @@ def register_consumers(
             "reply-posted",
             REPLY_POSTED,
             "Reply-available email: a reply waits in the private space.",
+        ),
+        (
+            "thread-activity",
+            THREAD_ACTIVITY,
+            "« Je n'ai pas compris la réponse » confirmation; « Demande de précisions » "
+            "reminder and closing emails (the thread's other activity asks for none).",
         ),
         (
             "account-notification",

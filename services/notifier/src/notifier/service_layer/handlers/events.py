@@ -6,10 +6,16 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from contracts.events.messages import MessageSubmitted, ReplyPosted
 from notifier.config import Settings
 from notifier.domain.commands import ForgetMember, RequestEmail, SaveContact
-from notifier.domain.model import AccountEvent, DeliveryStatus, kind_of, message_id
+from notifier.domain.model import (
+    AccountEvent,
+    DeliveryStatus,
+    ThreadEvent,
+    asks_for_email,
+    kind_of,
+    message_id,
+)
 from notifier.service_layer.unit_of_work import NotifierUnitOfWork
 
 
@@ -23,11 +29,13 @@ async def request_email(
     worker then records it as skipped at once. Account emails carry their own address. The
     email of a member whose account was deleted is recorded forgotten, and never sent."""
     event = cmd.event
+    if not asks_for_email(event):
+        return  # a thread's activity the member is not mailed about (satisfaction, ...)
     kind = kind_of(event)
     payload = event.model_dump(mode="json")
     contact_wait = timedelta(seconds=settings.contact_wait_seconds)
     mail_domain = settings.message_id_domain
-    if isinstance(event, MessageSubmitted | ReplyPosted):
+    if isinstance(event, ThreadEvent):
         member_id = event.member_id
         await transaction.lock_member(member_id)
         ready = (
