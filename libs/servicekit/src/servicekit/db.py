@@ -3,10 +3,21 @@
 A service's unit of work subclasses ``UnitOfWork`` to add its repositories. Events published
 inside it become outbox rows in the same transaction, so a domain change and the events it
 announces are committed together or not at all.
+
+A unit of work waits on the database at most the pool timeout (5 s) altogether: the wait
+for a pooled connection, its liveness check, a new connection and every statement. Each has
+its own timeout, but one after the other they add up: with the database frozen (a hung host,
+packets dropped) a request waited for the pool, then for the check of the connection it got,
+then for a new one, and was answered after 9 s or more. Past that deadline the unit of work
+drops its connection without a round trip and raises ``TimeoutError``, which
+``servicekit.failures.is_unavailable`` counts as the database being away (a 503, a consumer
+retrying).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from types import TracebackType
 from typing import Any, Self
 
@@ -42,13 +53,51 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
     )
 
 
+#: In a session's ``info``: the seconds one unit of work may wait on the database altogether.
+WORK_TIMEOUT = "work_timeout_seconds"
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    """Sessions on ``engine``; their units of work get the engine's pool timeout in all."""
+    pool_timeout = getattr(engine.pool, "timeout", None)
+    budget = pool_timeout() if callable(pool_timeout) else None
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=True, info={WORK_TIMEOUT: budget}
+    )
 
 
 def asyncpg_dsn(url: str) -> str:
     """The same database as a plain ``postgresql://`` DSN, for a raw asyncpg connection."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class _Deadline:
+    """Past ``seconds``, the task is cancelled, and again every 50 ms until ``disarm``: a
+    single cancellation is not enough, as the driver's clean-up after it (the liveness
+    check's ROLLBACK, a graceful close) waits on the frozen database in turn."""
+
+    def __init__(self, seconds: float) -> None:
+        self.task = asyncio.current_task()
+        self.loop = asyncio.get_running_loop()
+        self.fired = 0
+        self.handle: asyncio.TimerHandle | None = self.loop.call_later(seconds, self._fire)
+
+    def _fire(self) -> None:
+        if self.task is None or self.task.done():
+            return
+        self.fired += 1
+        self.task.cancel()
+        self.handle = self.loop.call_later(0.05, self._fire)
+
+    def disarm(self) -> bool:
+        """Stop cancelling; whether the deadline passed (its cancellations are withdrawn)."""
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+        if self.task is not None:
+            for _ in range(self.fired):
+                self.task.uncancel()
+        return self.fired > 0
 
 
 class UnitOfWork:
@@ -60,10 +109,13 @@ class UnitOfWork:
         self._sessions = sessions
         self.producer = producer
         self._staged: list[dict[str, Any]] = []
+        self._deadline: _Deadline | None = None
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self._staged = []
+        budget = self.session.info.get(WORK_TIMEOUT)
+        self._deadline = _Deadline(budget) if budget else None
         self.on_enter()
         return self
 
@@ -76,11 +128,29 @@ class UnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        deadline, self._deadline = self._deadline, None
+        self._staged = []
         try:
-            await self.session.rollback()
+            if deadline is not None and deadline.fired:
+                await self._drop()
+            else:
+                try:
+                    await self.session.rollback()
+                finally:
+                    await self.session.close()
+        except BaseException:
+            if deadline is None or not deadline.fired:
+                raise
+            await self._drop()  # the deadline cut the rollback short
         finally:
-            await self.session.close()
-            self._staged = []
+            if deadline is not None and deadline.disarm():
+                raise TimeoutError("the database did not answer in time") from exc
+
+    async def _drop(self) -> None:
+        """The database did not answer in time: let go of the connection without waiting
+        for it (a cancelled wait is as good as an answer here)."""
+        with contextlib.suppress(BaseException):
+            await self.session.invalidate()
 
     def publish(self, event: Event, *, topic: TopicSpec | None = None) -> None:
         """Publish ``event`` when, and only if, this unit of work commits."""

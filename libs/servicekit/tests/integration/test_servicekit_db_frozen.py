@@ -1,0 +1,136 @@
+"""A frozen database (a hung host, packets dropped): the connections stay open and nothing
+answers. Every unit of work gives up within the pool timeout, however its time would have
+been spent (pool wait, liveness check, new connection, statement), and the next one after
+the database answers again is served. Through a relay in front of the real PostgreSQL that
+stops passing bytes on demand (``make chaos`` freezes the server itself with SIGSTOP)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from servicekit.db import UnitOfWork, create_engine, session_factory
+from servicekit.failures import is_unavailable
+from servicekit.settings import ServiceSettings
+from servicekit.testing import fresh_database
+
+pytestmark = pytest.mark.integration
+
+POOL_TIMEOUT = 2.0
+
+
+class FreezableRelay:
+    """TCP relay to PostgreSQL; ``frozen`` holds every byte either way until thawed."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.thawed = asyncio.Event()
+        self.thawed.set()
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        for source, sink in ((reader, upstream_writer), (upstream_reader, writer)):
+            task = asyncio.create_task(self._pump(source, sink))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _pump(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            while True:
+                await self.thawed.wait()
+                data = await source.read(65536)
+                await self.thawed.wait()
+                if not data:
+                    break
+                sink.write(data)
+                await sink.drain()
+        sink.close()
+
+    async def stop(self) -> None:
+        self.thawed.set()
+        self.server.close()
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+class KitSettings(ServiceSettings):
+    service_name: str = "kit"
+
+
+@pytest.fixture
+async def relay(postgres_admin_url: str) -> AsyncIterator[tuple[FreezableRelay, str]]:
+    async with fresh_database(postgres_admin_url, "servicekit_frozen") as url:
+        real = make_url(url)
+        relay = FreezableRelay(real.host or "127.0.0.1", real.port or 5432)
+        port = await relay.start()
+        try:
+            yield relay, real.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+        finally:
+            await relay.stop()
+
+
+async def one_unit_of_work(uow: UnitOfWork) -> float:
+    started = time.monotonic()
+    async with uow:
+        await uow.session.execute(text("SELECT 1"))
+    return time.monotonic() - started
+
+
+async def test_a_frozen_database_fails_every_unit_of_work_within_the_pool_timeout(
+    relay: tuple[FreezableRelay, str],
+) -> None:
+    freezable, url = relay
+    settings = KitSettings(
+        database_url=SecretStr(url),
+        database_pool_size=2,
+        database_pool_timeout_seconds=POOL_TIMEOUT,
+        database_connect_timeout_seconds=POOL_TIMEOUT,
+        database_statement_timeout_seconds=POOL_TIMEOUT,
+    )
+    engine = create_engine(settings)
+    sessions = session_factory(engine)
+    try:
+        # connections in the pool, as in a service that has been serving
+        await asyncio.gather(
+            *(one_unit_of_work(UnitOfWork(sessions, producer="kit")) for _ in range(4))
+        )
+
+        freezable.thawed.clear()
+        started = time.monotonic()
+        outcomes = await asyncio.gather(
+            *(one_unit_of_work(UnitOfWork(sessions, producer="kit")) for _ in range(8)),
+            return_exceptions=True,
+        )
+        elapsed = time.monotonic() - started
+
+        assert all(isinstance(o, BaseException) and is_unavailable(o) for o in outcomes), outcomes
+        # before: pool wait, then the liveness check, then a new connection, one after the
+        # other (6 s and more here)
+        assert elapsed < POOL_TIMEOUT + 1.0
+
+        freezable.thawed.set()
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                await one_unit_of_work(UnitOfWork(sessions, producer="kit"))
+                break
+            except Exception as error:
+                assert is_unavailable(error)
+                assert time.monotonic() < deadline, "still failing 15 s after the thaw"
+                await asyncio.sleep(0.2)
+    finally:
+        freezable.thawed.set()
+        await engine.dispose()
