@@ -13,7 +13,7 @@ describe('the queue’s address', () => {
   });
 
   it('reads the filters back as it writes them', () => {
-    for (const search of ['?competences=toutes&statut=closed', '?attribution=me&retard=1&theme=famille&sujet=famille-allocations&motif=af-autre', '?statut=all']) {
+    for (const search of ['?competences=toutes&statut=closed', '?attribution=me&retard=1&relance=1&theme=famille&sujet=famille-allocations&motif=af-autre', '?statut=all']) {
       expect(queueSearch(view(search), SKILLED)).toBe(search);
     }
   });

@@ -15,6 +15,8 @@ export interface QueueFilters {
   status: string;
   assigned: string;
   overdue: boolean;
+  /** Only the « relances » (the member did not understand a reply). */
+  relance: boolean;
   theme: string;
   subject: string;
   motif: string;
@@ -37,6 +39,7 @@ export function defaultFilters(agentSkills: readonly string[], searching: boolea
     status: defaultStatus(searching),
     assigned: 'any',
     overdue: false,
+    relance: false,
     theme: '',
     subject: '',
     motif: '',
@@ -53,6 +56,7 @@ export function queueView(params: URLSearchParams, agentSkills: readonly string[
       status: params.get('statut') ?? defaultStatus(searching),
       assigned: params.get('attribution') ?? 'any',
       overdue: params.get('retard') === '1',
+      relance: params.get('relance') === '1',
       theme: params.get('theme') ?? '',
       subject: params.get('sujet') ?? '',
       motif: params.get('motif') ?? '',
@@ -71,6 +75,7 @@ export function queueSearch(view: QueueView, agentSkills: readonly string[]): st
   if (filters.status !== defaultStatus(searching)) next.set('statut', filters.status);
   if (filters.assigned !== 'any') next.set('attribution', filters.assigned);
   if (filters.overdue) next.set('retard', '1');
+  if (filters.relance) next.set('relance', '1');
   if (filters.theme) next.set('theme', filters.theme);
   if (filters.subject) next.set('sujet', filters.subject);
   if (filters.motif) next.set('motif', filters.motif);
@@ -98,6 +103,7 @@ export function apiQuery(view: QueueView, cursor: string | null, limit = 25): Re
     status: filters.status,
     assigned: filters.assigned,
     overdue: filters.overdue ? 'true' : undefined,
+    relance: filters.relance ? 'true' : undefined,
     theme: filters.theme,
     subject: filters.subject,
     motif: filters.motif,

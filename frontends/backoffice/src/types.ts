@@ -54,6 +54,9 @@ export const DELIVERY_KINDS: Record<Delivery['kind'], string> = {
   account_locked: 'Compte verrouillé',
   email_change_code: 'Changement d’adresse',
   franceconnect_linked: 'Compte relié à FranceConnect',
+  relance_received: 'Confirmation de relance',
+  details_reminder: 'Rappel de demande de précisions',
+  thread_closed_unanswered: 'Demande close sans réponse',
 };
 
 export const DELIVERY_STATUSES: Record<Delivery['status'], string> = {

@@ -31,6 +31,7 @@ export type ThreadPublic = Messages['ThreadPublic'];
 export type ThreadsPublic = Messages['ThreadsPublic'];
 export type ThreadDetail = Messages['ThreadDetail'];
 export type ThreadMessage = Messages['MessagePublic'];
+export type Satisfaction = Messages['SatisfactionPublic'];
 export type ReceiptVerify = Messages['ReceiptVerify'];
 export type ReceiptVerification = Messages['ReceiptVerification'];
 
@@ -43,5 +44,6 @@ export const STATUS_LABELS: Record<ThreadStatus, ThreadPublic['status_label']> =
   submitted: 'envoyé',
   in_progress: 'en cours de traitement',
   answered: 'répondu',
+  awaiting_member: 'en attente de votre réponse',
   closed: 'clos',
 };

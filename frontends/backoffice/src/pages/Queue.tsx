@@ -30,6 +30,7 @@ const QUEUE_STATUSES = [
   { value: 'submitted', label: 'envoyé' },
   { value: 'in_progress', label: 'en cours de traitement' },
   { value: 'answered', label: 'répondu' },
+  { value: 'awaiting_member', label: 'En attente du membre' },
   { value: 'closed', label: 'clos' },
   { value: 'all', label: 'Toutes' },
 ];
@@ -131,7 +132,9 @@ export function QueuePage() {
           <li><Badge severity="new" noIcon>Non attribuées : {counts.unassigned}</Badge></li>
           <li><Badge noIcon>Mes demandes : {counts.mine}</Badge></li>
           <li><Badge severity="error" noIcon>En retard : {counts.overdue}</Badge></li>
+          <li><Badge severity="warning" noIcon>Relances : {counts.relances}</Badge></li>
           <li><Badge severity="success" noIcon>Répondues : {counts.answered}</Badge></li>
+          <li><Badge severity="new" noIcon>En attente du membre : {counts.awaiting_member}</Badge></li>
           <li><Badge noIcon>Closes : {counts.closed}</Badge></li>
           {counts.without_skill > 0 ? (
             <li><Badge severity="warning" noIcon>Sans compétence : {counts.without_skill}</Badge></li>
@@ -167,6 +170,13 @@ export function QueuePage() {
         </div>
         <div className="fr-mt-2w">
           <Checkbox id="filtre-retard" label="En retard seulement" checked={form.overdue} onChange={(checked) => setForm({ ...form, overdue: checked })} />
+          <Checkbox
+            id="filtre-relance"
+            label="Relances seulement"
+            hint="Le membre n’a pas compris une réponse : à traiter en priorité."
+            checked={form.relance}
+            onChange={(checked) => setForm({ ...form, relance: checked })}
+          />
         </div>
         <Button type="submit" priority="secondary" icon="fr-icon-filter-line" className="fr-mt-2w">
           Filtrer
@@ -231,7 +241,14 @@ export function QueuePage() {
                             {thread.subject.label} - {thread.motif.label}
                           </td>
                           <td>{skillLabel(thread.skill, tree?.themes ?? [])}</td>
-                          <td>{thread.status_label}</td>
+                          <td>
+                            {thread.status === 'awaiting_member' ? 'En attente du membre' : thread.status_label}
+                            {thread.relance ? (
+                              <Badge severity="warning" small>
+                                Relance
+                              </Badge>
+                            ) : null}
+                          </td>
                           <td>
                             {formatCalendarDay(thread.due_date)}
                             {late ? (

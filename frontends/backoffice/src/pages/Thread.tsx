@@ -5,6 +5,7 @@ import {
   Badge,
   Button,
   CharacterCounter,
+  Checkbox,
   ErrorSummary,
   Link,
   Loading,
@@ -22,6 +23,7 @@ import {
   useDocumentTitle,
 } from '@mes-messages/shared';
 import { APP_TITLE } from '../App';
+import { ReplyMarks } from './ReplyMarks';
 import { BASE, isSupervisor, useSession } from '../session';
 import {
   type Access,
@@ -136,6 +138,8 @@ export function ThreadPage({ threadId }: { threadId: string }) {
   const [canned, setCanned] = useState<CannedReply[]>([]);
   const [cannedChoice, setCannedChoice] = useState('');
   const [reply, setReply] = useState('');
+  // « Demande de précisions »: the reply asks the member for information or a document.
+  const [asksForDetails, setAsksForDetails] = useState(false);
   const [replyError, setReplyError] = useState<string | null>(null);
   const replyKey = useRef<{ key: string; text: string } | null>(null);
   const [note, setNote] = useState('');
@@ -217,13 +221,20 @@ export function ThreadPage({ threadId }: { threadId: string }) {
     }
     setReplyError(null);
     // One key per text: a double click or a retry after a failure replies once.
-    if (!replyKey.current || replyKey.current.text !== reply) replyKey.current = { key: newUuid(), text: reply };
+    const sent = `${asksForDetails ? 'details' : 'reply'}:${reply}`;
+    if (!replyKey.current || replyKey.current.text !== sent) replyKey.current = { key: newUuid(), text: sent };
     const key = replyKey.current.key;
-    await act(async () => {
-      await api.post(`/api/messages/agent/threads/${threadId}/replies`, { text: reply }, { idempotencyKey: key });
-      setReply('');
-      replyKey.current = null;
-    }, 'Votre réponse est envoyée : l’adhérent est prévenu par courriel.');
+    await act(
+      async () => {
+        await api.post(`/api/messages/agent/threads/${threadId}/replies`, { text: reply, asks_for_details: asksForDetails }, { idempotencyKey: key });
+        setReply('');
+        setAsksForDetails(false);
+        replyKey.current = null;
+      },
+      asksForDetails
+        ? 'Votre demande de précisions est envoyée : l’échéance est suspendue jusqu’à la réponse de l’adhérent.'
+        : 'Votre réponse est envoyée : l’adhérent est prévenu par courriel.',
+    );
   }
 
   async function addNote(event: FormEvent) {
@@ -303,7 +314,16 @@ export function ThreadPage({ threadId }: { threadId: string }) {
           {thread.skill && !handles(agent?.skills, thread.skill) ? ' (hors de vos compétences)' : null}
         </li>
         <li>
-          <span className="fr-text--bold">{labelled('Statut')}</span> {thread.status_label}
+          <span className="fr-text--bold">{labelled('Statut')}</span> {thread.status === 'awaiting_member' ? 'En attente du membre' : thread.status_label}
+          {thread.relance ? (
+            <>
+              {' '}
+              <Badge severity="warning" small>
+                Relance
+              </Badge>
+            </>
+          ) : null}
+          {thread.awaiting_member_since ? ` (depuis le ${formatDateTime(thread.awaiting_member_since)} : échéance suspendue)` : null}
         </li>
         <li>
           <span className="fr-text--bold">{labelled('Échéance')}</span> {formatCalendarDay(thread.due_date)}{' '}
@@ -381,6 +401,7 @@ export function ThreadPage({ threadId }: { threadId: string }) {
                 {entry.kind === 'reply' ? (entry.read_at ? ` - lue le ${formatDateTime(entry.read_at)}` : ' - pas encore lue') : ''}
               </p>
               <p className="mm-prewrap fr-mb-0">{entry.text}</p>
+              <ReplyMarks entry={entry} />
             </li>
           ))}
         </ol>
@@ -411,7 +432,14 @@ export function ThreadPage({ threadId }: { threadId: string }) {
               aria-describedby="reponse-hint reponse-messages reponse-compteur"
               messages={<CharacterCounter id="reponse-compteur" text={reply} max={REPLY_MAX_CHARACTERS} />}
             />
-            <Button type="submit" disabled={busy}>
+            <Checkbox
+              id="demande-precisions"
+              label="Demande de précisions"
+              hint="Une information ou un document de l’adhérent est nécessaire : l’échéance est suspendue jusqu’à sa réponse, un rappel part après 10 jours et la demande est close après 30 jours sans réponse."
+              checked={asksForDetails}
+              onChange={setAsksForDetails}
+            />
+            <Button type="submit" disabled={busy} className="fr-mt-2w">
               Envoyer la réponse
             </Button>
           </form>

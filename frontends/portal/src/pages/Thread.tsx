@@ -27,6 +27,7 @@ import type { ThreadDetail } from '../types';
 import { ReceiptLink } from '../receipts';
 import { StatusBadge } from './Threads';
 import { MEDICAL_NOTICE, PLACEHOLDER } from './Wizard';
+import { NotUnderstood, SatisfactionQuestion } from './ReplyFollowUps';
 
 export function ThreadPage({ threadId }: { threadId: string }) {
   const { member } = useSession();
@@ -116,6 +117,9 @@ export function ThreadPage({ threadId }: { threadId: string }) {
   if (!thread) return <Loading label="Chargement de votre demande…" />;
 
   const open = thread.status !== 'closed';
+  const awaitingMember = thread.status === 'awaiting_member';
+  // « Je n'ai pas compris la réponse » is offered while the thread waits for the member.
+  const canSayNotUnderstood = thread.status === 'answered' || awaitingMember;
   return (
     <>
       <Breadcrumb items={[{ label: 'Accueil', to: '/' }, { label: 'Mes messages', to: '/messages' }, { label: `Demande ${thread.reference}` }]} />
@@ -131,7 +135,7 @@ export function ThreadPage({ threadId }: { threadId: string }) {
         <li>
           <span className="fr-text--bold">{labelled('Motif')}</span> {thread.motif.label}
         </li>
-        {thread.status !== 'closed' && thread.status !== 'answered' ? (
+        {open && thread.status !== 'answered' && !awaitingMember ? (
           <li>
             <span className="fr-text--bold">{labelled('Réponse attendue au plus tard le')}</span> {formatCalendarDay(thread.due_date)}
           </li>
@@ -141,14 +145,36 @@ export function ThreadPage({ threadId }: { threadId: string }) {
           {thread.last_consulted_by_fund_at ? formatDateTime(thread.last_consulted_by_fund_at) : 'pas encore consultée'}
         </li>
       </ul>
+      {awaitingMember ? (
+        <Alert severity="warning" title="En attente de votre réponse" className="fr-mb-4w">
+          Votre MSA a besoin d’une information ou d’un document pour traiter votre demande. Répondez-lui avec le formulaire « Compléter ma demande » ci-dessous : le délai de réponse de votre MSA reprend à réception de votre réponse. Sans réponse de votre part sous 30 jours, la demande sera close.
+        </Alert>
+      ) : null}
       <h2>Échanges</h2>
       <ol className="fr-raw-list" aria-label="Messages et réponses, du plus ancien au plus récent">
         {thread.messages.map((entry) => (
           <li key={entry.id} className={`mm-entry${entry.kind === 'reply' ? ' mm-entry--reply' : ''}`}>
             <h3 className="fr-h6 fr-mb-1v">{entry.kind === 'reply' ? 'Réponse de votre MSA' : 'Votre message'}</h3>
             <p className="mm-entry__meta">{formatDateTime(entry.created_at)}</p>
+            {entry.kind === 'reply' && entry.asks_for_details ? (
+              <p className="fr-mb-1v">
+                <span className="fr-badge fr-badge--sm fr-badge--warning fr-badge--no-icon">Demande de précisions</span>
+              </p>
+            ) : null}
             <p className="mm-prewrap fr-mb-0">{entry.text}</p>
             {entry.kind === 'message' ? <ReceiptLink className="fr-mt-1w" threadId={thread.id} messageId={entry.id} /> : null}
+            {entry.kind === 'reply' ? (
+              <>
+                {entry.not_understood_at ? (
+                  <p className="fr-text--sm fr-mt-1w fr-mb-0">
+                    Vous avez indiqué ne pas avoir compris cette réponse le {formatDateTime(entry.not_understood_at)} : votre demande est traitée en priorité.
+                  </p>
+                ) : canSayNotUnderstood ? (
+                  <NotUnderstood threadId={thread.id} reply={entry} onSent={load} />
+                ) : null}
+                <SatisfactionQuestion threadId={thread.id} reply={entry} />
+              </>
+            ) : null}
           </li>
         ))}
       </ol>

@@ -23,6 +23,7 @@ const STATUS_SEVERITY: Record<ThreadStatus, 'info' | 'new' | 'success' | undefin
   submitted: 'info',
   in_progress: 'new',
   answered: 'success',
+  awaiting_member: 'new',
   closed: undefined,
 };
 
