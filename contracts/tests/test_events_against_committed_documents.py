@@ -40,6 +40,11 @@ from contracts.events.messages import (
     SatisfactionGiven,
     ThreadClosedUnanswered,
 )
+from contracts.events.registry import (
+    ActivationLetterRequested,
+    InsuredPersonRegistered,
+    PostalAddress,
+)
 from contracts.generate import ASYNCAPI_PATH, SCHEMAS_DIR, all_events
 
 pytestmark = pytest.mark.unit
@@ -59,6 +64,8 @@ THREAD = {
     "subject": SUBJECT,
     "motif": MOTIF,
 }
+
+ADDRESS = PostalAddress(lines=["12 rue des Tilleuls"], postal_code="59000", city="LILLE")
 
 #: The thread fields of the events that do not repeat the catalog nodes.
 _THREAD_IDS = {key: THREAD[key] for key in ("thread_id", "reference", "member_id", "fund")}
@@ -93,6 +100,23 @@ EXAMPLES: dict[type[Event], Callable[[], dict[str, Any]]] = {
     AccountLocked: lambda: CONTACT | {"locked_until": NOW + timedelta(minutes=15)},
     EmailChangeCodeIssued: lambda: CONTACT | {"code": "120934", "expires_at": NOW},
     FranceConnectLinked: lambda: CONTACT | {"linked_at": NOW, "confirmed_by": "identity"},
+    InsuredPersonRegistered: lambda: {
+        "nir": "1800359350123",
+        "fund": "NPC",
+        "birth_date": date(1980, 3, 15),
+        "family_name": "DURAND",
+        "given_names": ["Paul", "Henri"],
+        "birthplace": "59350",
+        "address": ADDRESS,
+    },
+    ActivationLetterRequested: lambda: {
+        "member_id": MEMBER["member_id"],
+        "fund": "NPC",
+        "recipient": "Paul Henri DURAND",
+        "address": ADDRESS,
+        "code": "482913",
+        "expires_at": NOW,
+    },
     CatalogPublished: _catalog,
     MessageSubmitted: lambda: (
         THREAD

@@ -16,6 +16,16 @@ class Fund:
     code: str
     name: str
     site: str
+    #: Postal code and town of the address the fund's letters come from.
+    postal_city: str = ""
+
+    @property
+    def postal_address(self) -> tuple[str, ...]:
+        """The fund's address as printed at the top of its letters."""
+        lines = [self.name, "Service relation adhérents"]
+        if self.postal_city:
+            lines.append(f"{self.postal_city} CEDEX")
+        return tuple(lines)
 
 
 @cache

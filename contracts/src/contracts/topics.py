@@ -32,6 +32,7 @@ from contracts.events.messages import (
     SatisfactionGiven,
     ThreadClosedUnanswered,
 )
+from contracts.events.registry import ActivationLetterRequested, InsuredPersonRegistered
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -198,6 +199,38 @@ MESSAGES_DEAD_LETTER = TopicSpec(
     retention_ms=30 * DAY_MS,
 )
 
+INSURED_PERSON = TopicSpec(
+    name="registry.insured-person.v1",
+    description=(
+        "The people each fund covers, published by the funds' registry: one record per "
+        "person, keyed by NIR (compacted); a tombstone when the fund no longer covers them. "
+        "The auth service checks enrolments against it."
+    ),
+    key="nir",
+    events=(InsuredPersonRegistered,),
+    producer="registry",
+    consumers=("auth",),
+    partitions=6,
+    cleanup_policy="compact",
+    tombstones=True,
+    extra_config={"min.compaction.lag.ms": "0", "delete.retention.ms": str(DAY_MS)},
+)
+
+POSTAL_LETTER = TopicSpec(
+    name="auth.postal-letter.v1",
+    description=(
+        "Letters to post: an activation code sent to the address the registry holds. Short "
+        "retention: these carry one-time secrets."
+    ),
+    key="member_id",
+    events=(ActivationLetterRequested,),
+    producer="auth",
+    consumers=("notifier",),
+    partitions=3,
+    retention_ms=1 * DAY_MS,
+    secret_fields=("code",),
+)
+
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     MEMBER_CONTACT,
     ACCOUNT_NOTIFICATION,
@@ -207,6 +240,8 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     THREAD_ACTIVITY,
     NOTIFIER_DEAD_LETTER,
     MESSAGES_DEAD_LETTER,
+    INSURED_PERSON,
+    POSTAL_LETTER,
 )
 
 

@@ -3,21 +3,12 @@ import { Alert, Button, ErrorSummary, Input, Link, PageHeading, api, describeErr
 import { SERVICE_TITLE } from '../App';
 import { type FieldErrors, apiFieldErrors, summary } from '../forms';
 import { cleanNir, nirLoginError } from '../nir';
-import { PENDING_ACTIVATION_KEY } from './Register';
-
-function pending(): { nir: string; email: string } | null {
-  try {
-    return JSON.parse(sessionStorage.getItem(PENDING_ACTIVATION_KEY) ?? 'null');
-  } catch {
-    return null;
-  }
-}
+import { ENROLMENT_ANSWER } from './Register';
 
 export function ActivationPage() {
   useDocumentTitle('Activer mon espace', SERVICE_TITLE);
   const params = useSearchParams();
-  const known = pending();
-  const [nir, setNir] = useState(known?.nir ?? '');
+  const [nir, setNir] = useState('');
   const [code, setCode] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<string | null>(null);
@@ -44,14 +35,13 @@ export function ActivationPage() {
     const local: FieldErrors = {};
     const nirError = nirLoginError(nir);
     if (nirError) local['nir-activation'] = nirError;
-    if (!/^\s*\d[\d\s]*\s*$/.test(code)) local.code = 'Saisissez le code à 6 chiffres reçu par courriel.';
+    if (!/^\s*\d[\d\s]*\s*$/.test(code)) local.code = 'Saisissez le code à 6 chiffres reçu par courrier ou par courriel.';
     setErrors(local);
     setFailure(null);
     if (Object.keys(local).length) return;
     setSending(true);
     try {
       await api.post('/api/auth/members/activation', { nir: cleanNir(nir), code: code.replace(/\s/g, '') }, { refreshOnUnauthorized: false });
-      sessionStorage.removeItem(PENDING_ACTIVATION_KEY);
       setDone(true);
     } catch (error) {
       const fieldErrors = apiFieldErrors(error, { nir: 'nir-activation', code: 'code' });
@@ -83,7 +73,7 @@ export function ActivationPage() {
         <PageHeading>Activer mon espace</PageHeading>
         {params.get('nouveau') ? (
           <Alert severity="info" title="Votre demande est enregistrée" className="fr-mb-3w">
-            {`Un code d’activation a été envoyé à ${known?.email ?? 'votre adresse électronique'}. Il est valable 24 heures ; vous avez 5 essais.`}
+            {ENROLMENT_ANSWER} Saisissez-le ci-dessous avec votre numéro de sécurité sociale ; vous avez 5 essais.
           </Alert>
         ) : null}
         <form onSubmit={submit} noValidate>
@@ -94,7 +84,7 @@ export function ActivationPage() {
             </Alert>
           ) : null}
           <Input id="nir-activation" label="Numéro de sécurité sociale" hint="13 caractères, sans la clé" value={nir} onChange={(event) => setNir(event.target.value)} error={errors['nir-activation']} autoComplete="username" required />
-          <Input id="code" label="Code d’activation" hint="6 chiffres, reçus par courriel" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(event) => setCode(event.target.value)} error={errors.code} required />
+          <Input id="code" label="Code d’activation" hint="6 chiffres, reçus par courrier ou par courriel" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(event) => setCode(event.target.value)} error={errors.code} required />
           <ul className="fr-btns-group fr-btns-group--inline-md fr-mt-2w">
             <li>
               <Button type="submit" disabled={sending}>
@@ -109,7 +99,7 @@ export function ActivationPage() {
           </ul>
           {renewed ? (
             <Alert severity="info" small live="polite">
-              Si une demande d’activation est en cours pour ce numéro, un nouveau code vient d’être envoyé par courriel.
+              Si une demande d’activation est en cours pour ce numéro, un nouveau code lui sera envoyé par courrier ou à l’adresse électronique connue de votre caisse.
             </Alert>
           ) : null}
         </form>

@@ -82,8 +82,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a member account (an activation code is emailed) */
+        /** Enrol a person the registry holds (an activation code is sent by post, or to the address the fund verified) */
         post: operations["register_members_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/{member_id}/identity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How a member's identity was proven (agents of the member's fund) */
+        get: operations["member_identity_members__member_id__identity_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -655,7 +672,11 @@ export interface components {
             /** Keys */
             keys: components["schemas"]["Jwk"][];
         };
-        /** MemberCreate */
+        /**
+         * MemberCreate
+         * @description An enrolment: the number, birth date and family name must be those of a person the
+         *     registry holds (the fund and the names are then the registry's).
+         */
         MemberCreate: {
             /**
              * Nir
@@ -670,29 +691,43 @@ export interface components {
              */
             birth_date: string;
             /**
-             * Given Name
-             * @example Camille
-             */
-            given_name: string;
-            /**
              * Family Name
+             * @description Family name at birth or name in use (accents and case aside).
              * @example MARTIN
              */
             family_name: string;
             /**
              * Email
              * Format: email
+             * @description Where to write once the account is active (not where the code goes).
              * @example camille.martin@example.fr
              */
             email: string;
-            /**
-             * Fund
-             * @description Code of one of the 35 MSA funds.
-             * @example NPC
-             */
-            fund: string;
             /** Password */
             password: string;
+        };
+        /**
+         * MemberIdentityPublic
+         * @description How a member's identity was proven, for the agents of their fund.
+         */
+        MemberIdentityPublic: {
+            /**
+             * Member Id
+             * Format: uuid
+             */
+            member_id: string;
+            /** Fund */
+            fund: string;
+            /**
+             * Identity Proof
+             * @description `letter`: the activation code reached the registry's postal address; `fund-email`: the address the fund verified; `franceconnect`: FranceConnect gave an identity the registry holds; null: not recorded (accounts older than the registry).
+             */
+            identity_proof: ("letter" | "fund-email" | "franceconnect") | null;
+            /**
+             * Proven At
+             * @description When the account was activated.
+             */
+            proven_at: string | null;
         };
         /** MemberPublic */
         MemberPublic: {
@@ -1039,6 +1074,73 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service momentanément indisponible */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    member_identity_members__member_id__identity_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberIdentityPublic"];
+                };
+            };
+            /** @description Authentification requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ressource introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Service momentanément indisponible */

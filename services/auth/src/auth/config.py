@@ -36,6 +36,11 @@ class Settings(ServiceSettings):
 
     # Members.
     activation_code_hours: int = 24
+    #: An activation code sent by post must outlast the post and the member's mail-checking.
+    activation_letter_days: int = Field(default=21, ge=1)
+    #: A registration is answered no sooner than this after it arrived, whatever the
+    #: registry says: the work of each path fits under it, so timing tells nothing.
+    registration_answer_seconds: float = Field(default=0.6, ge=0)
     email_change_code_minutes: int = 30
     code_max_attempts: int = 5
     password_reset_minutes: int = 30

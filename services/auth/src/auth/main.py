@@ -16,6 +16,7 @@ from auth.adapters.passwords import PasswordHasher
 from auth.config import Settings
 from auth.domain.commands import PruneExpired
 from auth.entrypoints.http import errors, routes
+from auth.entrypoints.stream.registry import register_registry_consumer
 from auth.service_layer.handlers import HANDLERS
 from auth.service_layer.tokens import KeyRing, TokenIssuer
 from auth.service_layer.unit_of_work import AuthUnitOfWork
@@ -104,6 +105,7 @@ def create_app(
             await bus.handle(PruneExpired())
             await asyncio.sleep(600)
 
+    register_registry_consumer(runtime, unit_of_work, clock)
     runtime.add_background("signing-keys", keep_keys_fresh)
     runtime.add_background("housekeeping", housekeeping)
     app = create_service_app(

@@ -15,6 +15,7 @@ from services.auth.tests.support import (
     EventLog,
     as_published,
     browser_headers,
+    cover,
     member_form,
     outbox_events,
     random_nir,
@@ -40,6 +41,7 @@ async def test_registration_answers_the_same_for_an_existing_account(auth_app: A
     again = member_form()
     again["nir"] = nir + f"{97 - int(nir) % 97:02d}"
     new = member_form()
+    await cover(auth_app, new)
     async with auth_app.client() as browser:
         existing_answer = await browser.post("/members", json=again)
         new_answer = await browser.post("/members", json=new)
@@ -70,14 +72,16 @@ async def test_invalid_registrations_say_what_to_fix_in_french(auth_app: AuthApp
         assert other_year.status_code == 422
         assert other_year.json()["errors"][0]["field"] == "birth_date"
 
-        unknown_fund = await browser.post("/members", json=member_form(fund="XYZ"))
-        assert unknown_fund.status_code == 422
+        # The fund is the registry's: a form naming one is refused.
+        picked_fund = await browser.post("/members", json=member_form(fund="NPC"))
+        assert picked_fund.status_code == 422
 
 
 async def test_activation_codes_allow_five_tries_and_expire(
     auth_app: AuthApp, clock: MovableClock
 ) -> None:
     form = member_form()
+    await cover(auth_app, form)
     async with auth_app.client() as browser:
         await browser.post("/members", json=form)
         [event] = [

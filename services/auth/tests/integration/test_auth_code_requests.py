@@ -17,6 +17,7 @@ from servicekit.testing import MovableClock
 from services.auth.tests.support import (
     AuthApp,
     browser_headers,
+    cover,
     member_form,
     outbox_events,
     random_nir,
@@ -157,6 +158,7 @@ async def test_activation_code_renewals_are_limited_the_same_for_any_number(
     auth_app: AuthApp, clock: MovableClock
 ) -> None:
     form = member_form()
+    await cover(auth_app, form)
     async with auth_app.client() as browser:
         assert (await browser.post("/members", json=form)).status_code == 202
     pending = form["nir"][:13]

@@ -11,6 +11,7 @@ from services.auth.tests.support import (
     AuthApp,
     agent_bearer,
     as_published,
+    cover,
     hashes_meet,
     member_form,
     new_agent,
@@ -25,6 +26,7 @@ async def test_a_registration_sent_twice_at_once_is_accepted_twice(
     auth_app: AuthApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     form = member_form()
+    await cover(auth_app, form)
     hashes_meet(auth_app, monkeypatch, parties=2)
     async with auth_app.client() as browser:
         answers = await asyncio.gather(*(browser.post("/members", json=form) for _ in range(2)))

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from servicekit.security import ACCESS_COOKIE, CSRF_COOKIE
-from services.auth.tests.support import AuthApp, EventLog, browser_headers, member_form
+from services.auth.tests.support import AuthApp, EventLog, browser_headers, cover, member_form
 
 pytestmark = pytest.mark.integration
 
@@ -28,6 +28,7 @@ async def test_registration_activation_login_refresh_logout(
     auth_app: AuthApp, events: EventLog
 ) -> None:
     form = member_form()
+    await cover(auth_app, form)
     thirteen = form["nir"][:13]
     async with auth_app.client() as browser:
         registered = await browser.post(

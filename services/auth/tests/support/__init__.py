@@ -27,8 +27,14 @@ from fastapi import FastAPI
 from auth.config import Settings
 from auth.domain.commands import SeedDemoAccounts
 from auth.domain.nir import key_of
+from auth.domain.nir import normalize as nir_normalize
 from auth.main import create_app
+from auth.service_layer.handlers.registry import record_insured_person
+from auth.service_layer.unit_of_work import AuthUnitOfWork
+from contracts.events.registry import InsuredPersonRegistered
+from contracts.events.registry import PostalAddress as RegistryAddress
 from contracts.topics import TopicSpec
+from servicekit.clock import SystemClock
 from servicekit.security import CSRF_COOKIE, CSRF_HEADER
 from servicekit.testing import MovableClock, eventually
 
@@ -84,19 +90,56 @@ def random_nir(*, sex: str = "1", birth: date = date(1980, 3, 15)) -> tuple[str,
 
 
 def member_form(**overrides: Any) -> dict[str, Any]:
+    """An enrolment form (``POST /members``) for a new number; ``cover`` puts its person in
+    the registry."""
     birth = overrides.pop("birth", date(1980, 3, 15))
     _, fifteen = random_nir(birth=birth)
     form = {
         "nir": fifteen,
         "birth_date": birth.isoformat(),
-        "given_name": "Lucie",
         "family_name": "TESTARD",
         "email": f"lucie.{secrets.token_hex(4)}@example.fr",
-        "fund": "NPC",
         "password": "Tournesol-Blé-2026",
     }
     form.update(overrides)
     return form
+
+
+def insured_person(form: dict[str, Any], **overrides: Any) -> InsuredPersonRegistered:
+    """The registry's record of the person an enrolment form names: the fund NPC, first
+    name Lucie, an address in Lille, and the form's address as the one the fund verified
+    (its activation code then goes by email; ``email=None`` sends it by post)."""
+    fields: dict[str, Any] = {
+        "nir": nir_normalize(form["nir"])[:13],
+        "fund": "NPC",
+        "birth_date": date.fromisoformat(form["birth_date"]),
+        "family_name": form["family_name"],
+        "usage_name": None,
+        "given_names": ["Lucie"],
+        "birthplace": nir_place(nir_normalize(form["nir"])[:13]),
+        "address": RegistryAddress(
+            lines=["12 rue des Tilleuls"], postal_code="59000", city="LILLE"
+        ),
+        "email": form.get("email"),
+    }
+    return InsuredPersonRegistered.new(producer="registry", **(fields | overrides))
+
+
+async def cover(
+    auth_app: AuthApp, form: dict[str, Any], **overrides: Any
+) -> InsuredPersonRegistered:
+    """Put the person ``form`` names in the app's registry, as its registry consumer does
+    with the funds' record (the consumer itself is tested on the real topic)."""
+    event = insured_person(form, **overrides)
+    async with AuthUnitOfWork(auth_app.app.state.runtime.sessions, producer="auth") as work:
+        await record_insured_person(event, transaction=work, clock=SystemClock())
+        await work.commit()
+    return event
+
+
+def nir_place(thirteen: str) -> str:
+    """The INSEE code of the place of birth a NIR says (department and commune)."""
+    return thirteen[5:10]
 
 
 class EventLog:
@@ -191,7 +234,10 @@ async def as_published(auth_app: AuthApp, event: dict[str, Any]) -> dict[str, An
 
 async def registered_member(auth_app: AuthApp, **overrides: Any) -> tuple[str, str]:
     """An active member, created through the API: ``(thirteen characters, password)``."""
+    given_name = overrides.pop("given_name", "Lucie")
+    fund = overrides.pop("fund", "NPC")
     form = member_form(**overrides)
+    await cover(auth_app, form, given_names=[given_name], fund=fund)
     async with auth_app.client() as browser:
         response = await browser.post("/members", json=form)
         assert response.status_code == 202, response.text

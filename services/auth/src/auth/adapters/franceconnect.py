@@ -4,7 +4,7 @@ Discovery and the provider's JWKS are fetched over HTTP and cached; a signature 
 the cache does not know triggers one refetch (rate-limited), so the provider may rotate its
 keys. ID tokens and userinfo answers must be ES256-signed by the provider, for our client,
 in time; the ID token must carry our nonce, an accepted ``acr`` and the ``at_hash`` of the
-access token it came with.
+access token it came with (required, like the ``iss`` of the authorization answer).
 """
 
 from __future__ import annotations
@@ -247,11 +247,13 @@ class FranceConnectClient:
         audience = claims.get("aud")
         if isinstance(audience, list) and len(audience) > 1 and claims.get("azp") != self.client_id:
             raise _refused("ID token: several audiences and azp is not us")
-        if "at_hash" in claims:
-            digest = hashlib.sha256(access_token.encode()).digest()
-            expected = base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
-            if not hmac.compare_digest(str(claims["at_hash"]), expected):
-                raise _refused("ID token: at_hash does not match the access token")
+        # Required: without it, an access token swapped on the way would go unnoticed.
+        if not isinstance(claims.get("at_hash"), str):
+            raise _refused("ID token: no at_hash")
+        digest = hashlib.sha256(access_token.encode()).digest()
+        expected = base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+        if not hmac.compare_digest(claims["at_hash"], expected):
+            raise _refused("ID token: at_hash does not match the access token")
         if not isinstance(claims.get("sub"), str) or not claims["sub"]:
             raise _refused("ID token: no sub")
         return claims

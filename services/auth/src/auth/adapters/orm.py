@@ -36,7 +36,28 @@ MEMBERS = Table(
     Column("status", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("activated_at", DateTime(timezone=True)),
+    Column("identity_proof", Text, comment="letter, fund-email or franceconnect"),
     CheckConstraint("status IN ('pending', 'active')", name="members_status"),
+    CheckConstraint(
+        "identity_proof IN ('letter', 'fund-email', 'franceconnect')",
+        name="members_identity_proof",
+    ),
+)
+
+REGISTRY_PEOPLE = Table(
+    "registry_people",
+    metadata,
+    Column("nir", Text, primary_key=True, comment="13 characters, without the key"),
+    Column("fund", Text, nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("family_name", Text, nullable=False),
+    Column("usage_name", Text),
+    Column("given_names", ARRAY(Text), nullable=False),
+    Column("birthplace", Text, nullable=False, comment="INSEE code or 99xxx"),
+    Column("address", JSONB, nullable=False),
+    Column("email", Text, comment="verified by the fund"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("registry_people_birth_idx", "birth_date", "birthplace"),
 )
 
 AGENTS = Table(

@@ -20,6 +20,7 @@ from auth.domain.model import (
     IssuedSession,
     Kind,
     Manager,
+    Member,
     Session,
 )
 from servicekit.bus import Command
@@ -29,14 +30,25 @@ from servicekit.bus import Command
 
 @dataclass(frozen=True)
 class RegisterMember(Command[None]):
+    """Enrol a person the registry holds: number, birth date and family name (at birth or
+    in use) must be theirs; the fund and names are the registry's."""
+
     nir_with_key: str
     birth_date: date
-    given_name: str
     family_name: str
     email: str
-    fund: str
     password: str
     client_address: str
+
+
+@dataclass(frozen=True)
+class GetMemberIdentity(Command[Member]):
+    """A member as an agent of their fund (or an admin) may see them: how their identity
+    was proven. ``NotFound`` for anyone else's."""
+
+    member_id: uuid.UUID
+    agent_role: AgentRole | None
+    agent_fund: str
 
 
 @dataclass(frozen=True)

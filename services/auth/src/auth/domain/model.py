@@ -16,6 +16,10 @@ from auth.domain.nir import Nir
 Kind = Literal["member", "agent"]
 AgentRole = Literal["agent", "supervisor", "admin"]
 AGENT_ROLES: tuple[AgentRole, ...] = ("agent", "supervisor", "admin")
+#: How a member's identity was proven: the activation code reached the registry's postal
+#: address (``letter``) or the address the fund verified (``fund-email``), or FranceConnect
+#: gave an identity the registry holds (``franceconnect``).
+IdentityProof = Literal["letter", "fund-email", "franceconnect"]
 
 
 def new_secret(nbytes: int = 32) -> str:
@@ -55,6 +59,7 @@ class Member:
     status: MemberStatus
     created_at: datetime
     activated_at: datetime | None = None
+    identity_proof: IdentityProof | None = None
 
     @property
     def active(self) -> bool:

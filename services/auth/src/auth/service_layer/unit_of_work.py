@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auth.adapters.registry import RegistryRepository
 from auth.adapters.repository import (
     AgentRepository,
     CodeRepository,
@@ -24,6 +25,7 @@ class AuthUnitOfWork(UnitOfWork):
     throttles: ThrottleRepository
     keys: KeyRepository
     franceconnect: FranceConnectRepository
+    registry: RegistryRepository
 
     def on_enter(self) -> None:
         self.members = MemberRepository(self.session)
@@ -34,3 +36,4 @@ class AuthUnitOfWork(UnitOfWork):
         self.throttles = ThrottleRepository(self.session)
         self.keys = KeyRepository(self.session)
         self.franceconnect = FranceConnectRepository(self.session)
+        self.registry = RegistryRepository(self.session)

@@ -34,6 +34,7 @@ class MemberRepository:
             status=MemberStatus(row.status),
             created_at=row.created_at,
             activated_at=row.activated_at,
+            identity_proof=row.identity_proof,
         )
 
     @staticmethod
@@ -50,6 +51,7 @@ class MemberRepository:
             "status": member.status.value,
             "created_at": member.created_at,
             "activated_at": member.activated_at,
+            "identity_proof": member.identity_proof,
         }
 
     async def get(self, member_id: uuid.UUID, *, for_update: bool = False) -> Member | None:

@@ -42,16 +42,36 @@ class Public(BaseModel):
 
 
 class MemberCreate(Body):
+    """An enrolment: the number, birth date and family name must be those of a person the
+    registry holds (the fund and the names are then the registry's)."""
+
     nir: NirText = Field(
         description="The 15 characters: the 13 of the number and the 2-digit key.",
         examples=["2 95 10 99 126 111 93"],
     )
     birth_date: date = Field(examples=["1995-10-12"])
-    given_name: Name = Field(examples=["Camille"])
-    family_name: Name = Field(examples=["MARTIN"])
-    email: EmailStr = Field(examples=["camille.martin@example.fr"])
-    fund: FundCode
+    family_name: Name = Field(
+        description="Family name at birth or name in use (accents and case aside).",
+        examples=["MARTIN"],
+    )
+    email: EmailStr = Field(
+        description="Where to write once the account is active (not where the code goes).",
+        examples=["camille.martin@example.fr"],
+    )
     password: Password
+
+
+class MemberIdentityPublic(Public):
+    """How a member's identity was proven, for the agents of their fund."""
+
+    member_id: uuid.UUID
+    fund: str
+    identity_proof: Literal["letter", "fund-email", "franceconnect"] | None = Field(
+        description="`letter`: the activation code reached the registry's postal address; "
+        "`fund-email`: the address the fund verified; `franceconnect`: FranceConnect gave an "
+        "identity the registry holds; null: not recorded (accounts older than the registry).",
+    )
+    proven_at: datetime | None = Field(description="When the account was activated.")
 
 
 class ActivationCreate(Body):

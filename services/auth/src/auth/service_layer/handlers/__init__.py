@@ -13,6 +13,7 @@ HANDLERS: list[Handler] = [
     members.renew_activation_code,
     members.activate_member,
     members.get_account,
+    members.get_member_identity,
     members.request_email_change,
     members.confirm_email_change,
     members.delete_member,

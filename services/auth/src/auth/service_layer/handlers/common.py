@@ -25,10 +25,13 @@ from auth.domain.model import (
     digest,
     new_secret,
 )
+from auth.domain.registry import InsuredPerson
 from auth.domain.throttling import ThrottlePolicy, ThrottleState, refusal
 from auth.service_layer.tokens import TokenIssuer
 from auth.service_layer.unit_of_work import AuthUnitOfWork
 from contracts.events.auth import ActivationCodeIssued, FranceConnectLinked, MemberContactChanged
+from contracts.events.registry import ActivationLetterRequested
+from contracts.events.registry import PostalAddress as LetterAddress
 from servicekit.security import csrf_hash
 
 PRODUCER = "auth"
@@ -236,24 +239,54 @@ def typed_number(raw: str) -> tuple[nir.Nir | None, str]:
 
 
 async def send_activation_code(
-    uow: AuthUnitOfWork, member: Member, *, settings: Settings, now: datetime
+    uow: AuthUnitOfWork,
+    member: Member,
+    person: InsuredPerson,
+    *,
+    settings: Settings,
+    now: datetime,
 ) -> None:
-    """A new activation code for ``member`` (replacing any earlier one), emailed by the notifier."""
+    """A new activation code for ``member`` (replacing any earlier one), sent where the
+    registry says ``person`` is: to the address the fund verified when it holds one
+    (``ActivationCodeIssued``, emailed), by post otherwise (``ActivationLetterRequested``)."""
+    by_email = person.email is not None
+    valid_for = (
+        timedelta(hours=settings.activation_code_hours)
+        if by_email
+        else timedelta(days=settings.activation_letter_days)
+    )
     code, secret = OneTimeCode.issue(
         member.id,
         CodePurpose.ACTIVATION,
         now=now,
-        valid_for=timedelta(hours=settings.activation_code_hours),
+        valid_for=valid_for,
         max_attempts=settings.code_max_attempts,
     )
     await uow.codes.save(code)
+    if person.email is not None:
+        uow.publish(
+            ActivationCodeIssued.new(
+                producer=PRODUCER,
+                member_id=member.id,
+                fund=member.fund,
+                email=person.email,
+                given_name=member.given_name,
+                code=secret,
+                expires_at=code.expires_at,
+            )
+        )
+        return
     uow.publish(
-        ActivationCodeIssued.new(
+        ActivationLetterRequested.new(
             producer=PRODUCER,
             member_id=member.id,
             fund=member.fund,
-            email=member.email,
-            given_name=member.given_name,
+            recipient=person.recipient,
+            address=LetterAddress(
+                lines=list(person.address.lines),
+                postal_code=person.address.postal_code,
+                city=person.address.city,
+            ),
             code=secret,
             expires_at=code.expires_at,
         )

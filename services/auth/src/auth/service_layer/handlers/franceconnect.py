@@ -3,7 +3,9 @@ account with its number and password."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from auth.adapters.franceconnect import FranceConnectClient
 from auth.adapters.passwords import PasswordHasher
@@ -20,17 +22,21 @@ from auth.domain.errors import (
 )
 from auth.domain.model import (
     Account,
+    CodePurpose,
     FranceConnectIdentity,
     FranceConnectOutcome,
     FranceConnectStart,
     IssuedSession,
     Member,
+    MemberStatus,
     digest,
     new_secret,
 )
+from auth.domain.registry import franceconnect_birthplace, franceconnect_matches
 from auth.service_layer.handlers.common import (
     UnitOfWorkFactory,
     check_member_password,
+    contact_changed,
     franceconnect_linked,
     issued,
     member_account,
@@ -92,6 +98,61 @@ async def _account_of_identity(
     return candidate
 
 
+async def _enrol_from_registry(
+    work: AuthUnitOfWork,
+    identity: FranceConnectIdentity,
+    *,
+    hasher: PasswordHasher,
+    now: datetime,
+) -> Member | None:
+    """A first FranceConnect login of a person the registry holds (birth date and place,
+    family name at birth, every first name, sex) who has no active account yet: their
+    account, opened and activated at once, linked to the identity, its address the one
+    FranceConnect verified. None in any other case (no such person, several, one with an
+    account already, no verified address): the login then goes on as before."""
+    born = pivot.birth_date_of(identity)
+    if born is None or not identity.email:
+        return None
+    people = [
+        person
+        for person in await work.registry.born(born, franceconnect_birthplace(identity))
+        if franceconnect_matches(person, identity)
+    ]
+    if len(people) != 1:
+        return None
+    [person] = people
+    draft = Member(
+        id=uuid.uuid4(),
+        nir=person.nir,
+        birth_date=person.birth_date,
+        given_name=person.first_name,
+        family_name=person.name_in_use,
+        email=identity.email,
+        fund=person.fund,
+        # No password until the member sets one (« mot de passe oublié »): a hash of a
+        # secret nobody holds, so that a login with the number costs what any other does.
+        password_hash=await hasher.hash(new_secret()),
+        status=MemberStatus.ACTIVE,
+        created_at=now,
+        activated_at=now,
+        identity_proof="franceconnect",
+    )
+    # A pending account under the number (whoever typed it) is replaced: the person proved
+    # who they are; an active one is left alone.
+    account_id = await work.members.register(draft)
+    if account_id is None:
+        return None
+    member = replace(draft, id=account_id)
+    await work.codes.delete(account_id, CodePurpose.ACTIVATION)
+    if not await work.franceconnect.link(
+        subject=identity.subject, member_id=account_id, now=now, how="registry"
+    ):
+        return None
+    work.publish(contact_changed(member))
+    logger.info("franceconnect identity enrolled from the registry", fund=member.fund)
+    return member
+
+
 async def finish_franceconnect(
     cmd: FinishFranceConnect,
     *,
@@ -100,13 +161,18 @@ async def finish_franceconnect(
     settings: Settings,
     franceconnect: FranceConnectClient,
     issuer: TokenIssuer,
+    hasher: PasswordHasher,
 ) -> FranceConnectOutcome:
     if cmd.error:
         raise FranceConnectRefused("franceconnect-annule", f"provider said {cmd.error}")
     if not cmd.state or not cmd.code:
         raise FranceConnectRefused("franceconnect-invalide", "no state or code")
-    if cmd.issuer is not None and cmd.issuer != franceconnect.issuer:
-        raise FranceConnectRefused("franceconnect-invalide", "iss of the answer is not ours")
+    # RFC 9207: the answer names its issuer, so that another provider's answer (a mix-up)
+    # is refused before its code goes anywhere. Required: an answer without it is refused.
+    if cmd.issuer is None or cmd.issuer != franceconnect.issuer:
+        raise FranceConnectRefused(
+            "franceconnect-invalide", "iss of the answer missing or not ours"
+        )
     now = clock.now()
     async with uow() as work:
         request = await work.franceconnect.take_request(cmd.state, now)
@@ -146,6 +212,10 @@ async def finish_franceconnect(
                     member, how = candidate, "pivot"
                 elif await work.franceconnect.member_of(identity.subject) == candidate.id:
                     member = candidate  # linked by the same person's login a moment ago
+        if member is None:
+            member = await _enrol_from_registry(work, identity, hasher=hasher, now=now)
+            if member is not None:
+                how = "registry"
         if member is None or not member.active:
             token = new_secret()
             await work.franceconnect.add_pending(

@@ -1,10 +1,13 @@
-"""Members: registration and activation, their account, contact address, deletion.
+"""Members: enrolment against the registry and activation, their account, contact address,
+deletion.
 
 Answers that could tell whether an account exists (registration, a new activation code) are
 the same either way."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -17,12 +20,14 @@ from auth.domain.commands import (
     ConfirmEmailChange,
     DeleteMember,
     GetAccount,
+    GetMemberIdentity,
     RegisterMember,
     RenewActivationCode,
     RequestEmailChange,
 )
 from auth.domain.errors import InvalidCode, InvalidData, NotFound
 from auth.domain.model import Account, CodePurpose, Member, MemberStatus, OneTimeCode
+from auth.domain.registry import enrolment_matches
 from auth.service_layer.handlers.common import (
     PRODUCER,
     UnitOfWorkFactory,
@@ -51,10 +56,17 @@ async def register_member(
     hasher: PasswordHasher,
     settings: Settings,
 ) -> None:
-    """Create a pending account and email its activation code.
+    """Enrol a person the registry holds and send their activation code where the registry
+    says (by post, or to the address the fund verified).
 
-    When the number already has an active account nothing happens, and the answer is the
-    same; a pending account is replaced (whoever holds the mailbox activates it)."""
+    Number, birth date and family name must be a registered person's; the account then
+    belongs to the person's fund, under the registry's names. Otherwise, or when the number
+    already has an active account, nothing happens, and the answer is the same, after the
+    same work: the registry is read and compared (with a decoy for an unknown number), the
+    password hashed, and the answer waits until ``registration_answer_seconds`` have passed
+    in every case. A pending account is replaced (the code still goes to the registry's
+    address: whoever typed the number cannot receive it)."""
+    started = time.monotonic()
     try:
         member_nir = nir.parse_with_key(cmd.nir_with_key)
     except nir.InvalidNir as error:
@@ -69,20 +81,16 @@ async def register_member(
                 )
             ]
         )
+    email = cmd.email.strip()
+    typed_words = [
+        cmd.family_name,
+        member_nir.value,
+        email.split("@")[0],
+        cmd.birth_date.strftime("%d%m%Y"),
+        cmd.birth_date.isoformat(),
+    ]
+    check_password_rules(cmd.password, typed_words)
     now = clock.now()
-    draft = Member(
-        id=uuid.uuid4(),
-        nir=member_nir,
-        birth_date=cmd.birth_date,
-        given_name=cmd.given_name.strip(),
-        family_name=cmd.family_name.strip(),
-        email=cmd.email.strip(),
-        fund=cmd.fund,
-        password_hash="",
-        status=MemberStatus.PENDING,
-        created_at=now,
-    )
-    check_password_rules(cmd.password, draft.personal_words())
     # Counted before the costly hashing, in a transaction of its own: a refused registration
     # costs the service next to nothing.
     async with uow() as work:
@@ -94,30 +102,63 @@ async def register_member(
         )
         await work.commit()
     password_hash = await hasher.hash(cmd.password)
-    async with uow() as work:
-        account_id = await work.members.register(replace(draft, password_hash=password_hash))
-        if account_id is None:
-            logger.info("registration for an existing account ignored")
-            return
-        member = replace(draft, id=account_id, password_hash=password_hash)
-        await send_activation_code(work, member, settings=settings, now=now)
-        await work.commit()
+    try:
+        async with uow() as work:
+            person = await work.registry.get(member_nir)
+            if not enrolment_matches(
+                person, birth_date=cmd.birth_date, family_name=cmd.family_name
+            ):
+                logger.info("registration does not match the registry")
+                return
+            assert person is not None
+            member = Member(
+                id=uuid.uuid4(),
+                nir=member_nir,
+                birth_date=person.birth_date,
+                given_name=person.first_name,
+                family_name=person.name_in_use,
+                email=email,
+                fund=person.fund,
+                password_hash=password_hash,
+                status=MemberStatus.PENDING,
+                created_at=now,
+                identity_proof="fund-email" if person.email else "letter",
+            )
+            account_id = await work.members.register(member)
+            if account_id is None:
+                logger.info("registration for an existing account ignored")
+                return
+            await send_activation_code(
+                work, replace(member, id=account_id), person, settings=settings, now=now
+            )
+            await work.commit()
+    finally:
+        await _answer_no_sooner(started, settings.registration_answer_seconds)
+
+
+async def _answer_no_sooner(started: float, seconds: float) -> None:
+    """Wait until ``seconds`` have passed since ``started`` (``time.monotonic``)."""
+    remaining = started + seconds - time.monotonic()
+    if remaining > 0:
+        await asyncio.sleep(remaining)
 
 
 async def renew_activation_code(
     cmd: RenewActivationCode, *, uow: UnitOfWorkFactory, clock: Clock, settings: Settings
 ) -> None:
-    """Send a new activation code to a pending account (see ``Settings.code_request_policy``
-    for how often); the answer is the same whether the number has a pending account or not."""
+    """Send a new activation code to a pending account, where the registry says (see
+    ``Settings.code_request_policy`` for how often); the answer is the same whether the
+    number has a pending account or not."""
     member_nir, typed = typed_number(cmd.nir)
     now = clock.now()
     async with uow() as work:
         await count_code_request(work, f"activation-renewal:{typed}", settings=settings, now=now)
         member = await work.members.get_by_nir(member_nir, for_update=True) if member_nir else None
-        if member is None or member.active:
+        person = await work.registry.get(member_nir) if member_nir else None
+        if member is None or member.active or person is None:
             await work.commit()
             return
-        await send_activation_code(work, member, settings=settings, now=now)
+        await send_activation_code(work, member, person, settings=settings, now=now)
         await work.commit()
 
 
@@ -135,6 +176,15 @@ async def activate_member(cmd: ActivateMember, *, uow: UnitOfWorkFactory, clock:
         await work.members.save(active)
         work.publish(contact_changed(active))
         await work.commit()
+
+
+async def get_member_identity(cmd: GetMemberIdentity, *, uow: UnitOfWorkFactory) -> Member:
+    """The member, for an agent of their fund or an admin; ``NotFound`` otherwise."""
+    async with uow() as work:
+        member = await work.members.get(cmd.member_id)
+    if member is None or (cmd.agent_role != "admin" and member.fund != cmd.agent_fund):
+        raise NotFound()
+    return member
 
 
 async def get_account(cmd: GetAccount, *, uow: UnitOfWorkFactory) -> Account:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, Response, status
 
 from auth.domain.commands import (
@@ -9,6 +11,7 @@ from auth.domain.commands import (
     ConfirmEmailChange,
     DeleteMember,
     GetAccount,
+    GetMemberIdentity,
     RegisterMember,
     RenewActivationCode,
     RequestEmailChange,
@@ -23,15 +26,24 @@ from auth.entrypoints.http.deps import (
     SameOrigin,
     SettingsDep,
 )
-from servicekit.problems import problem_responses
+from servicekit.problems import Problem, problem_responses
 
 router = APIRouter(tags=["members"])
+
+
+#: The one answer to an enrolment, whatever the registry says.
+ENROLMENT_ANSWER = (
+    "Si ces informations correspondent à une personne couverte par la MSA, un code "
+    "d'activation lui sera envoyé par courrier ou à l'adresse électronique connue de votre "
+    "caisse."
+)
 
 
 @router.post(
     "/members",
     status_code=status.HTTP_202_ACCEPTED,
-    summary="Create a member account (an activation code is emailed)",
+    summary="Enrol a person the registry holds (an activation code is sent by post, or to "
+    "the address the fund verified)",
     response_model=schemas.Accepted,
     responses=problem_responses(403, 422, 429),
     dependencies=[SameOrigin],
@@ -43,17 +55,34 @@ async def register(
         RegisterMember(
             nir_with_key=body.nir,
             birth_date=body.birth_date,
-            given_name=body.given_name,
             family_name=body.family_name,
             email=str(body.email),
-            fund=body.fund,
             password=body.password,
             client_address=address,
         )
     )
-    return schemas.Accepted(
-        detail="Si ce numéro n'a pas encore de compte actif, un code d'activation vient d'être "
-        "envoyé à l'adresse indiquée : il est valable 24 heures."
+    return schemas.Accepted(detail=ENROLMENT_ANSWER)
+
+
+@router.get(
+    "/members/{member_id}/identity",
+    summary="How a member's identity was proven (agents of the member's fund)",
+    response_model=schemas.MemberIdentityPublic,
+    responses=problem_responses(401, 403, 404),
+)
+async def member_identity(
+    member_id: uuid.UUID, principal: LivePrincipal, bus: BusDep
+) -> schemas.MemberIdentityPublic:
+    if not principal.is_agent:
+        raise Problem(403, "agents-only", "Cette fonction est réservée aux conseillers.")
+    member = await bus.handle(
+        GetMemberIdentity(member_id=member_id, agent_role=principal.role, agent_fund=principal.fund)
+    )
+    return schemas.MemberIdentityPublic(
+        member_id=member.id,
+        fund=member.fund,
+        identity_proof=member.identity_proof,
+        proven_at=member.activated_at if member.active else None,
     )
 
 
