@@ -1,4 +1,4 @@
-"""``python -m messages migrate|setup-local|purge-closed``."""
+"""``python -m messages migrate|setup-local|purge-closed|dashboard-rebuild``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from messages.config import Settings
 from messages.domain.commands import PurgeClosedThreads
+from messages.entrypoints.stream.dashboard import rebuild_arguments, rebuild_from_topics
 from messages.local import setup_demo_canned_replies
 from messages.service_layer.handlers.housekeeping import purge_closed_threads
 from messages.service_layer.unit_of_work import MessagesUnitOfWork
@@ -62,7 +63,12 @@ cli = ServiceCli(
             help="remove threads closed more than N years ago, with their messages, notes and audit",
             run=_purge,
             arguments=_purge_arguments,
-        )
+        ),
+        "dashboard-rebuild": Command(
+            help="replay the messages topics into fresh dashboard tables, then make them live",
+            run=rebuild_from_topics,
+            arguments=rebuild_arguments,
+        ),
     },
 )
 

@@ -20,5 +20,7 @@ class Settings(ServiceSettings):
     idempotency_retention_hours: int = Field(default=48, ge=1)
     #: How often each replica looks for a catalog snapshot another replica stored.
     catalog_refresh_seconds: float = Field(default=5.0, gt=0)
+    #: How often the dashboard's lag (events its projection has not applied) is measured.
+    dashboard_lag_refresh_seconds: float = Field(default=5.0, gt=0)
     #: How often the « Demande de précisions » timers (reminder, closing) are looked at.
     follow_up_timers_poll_seconds: float = Field(default=60.0, gt=0)

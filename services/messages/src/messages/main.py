@@ -9,12 +9,14 @@ from functools import partial
 from fastapi import FastAPI
 
 from contracts.topics import CATALOG_SNAPSHOT, MESSAGES_DEAD_LETTER
+from messages.adapters.dashboard import DashboardUnitOfWork
 from messages.adapters.receipt_pdf import ReceiptPrinter
 from messages.config import Settings
 from messages.domain.commands import ForgetIdempotencyKeys, RunFollowUpTimers
 from messages.domain.errors import MessagesError
 from messages.entrypoints.http import routes
 from messages.entrypoints.http.errors import problem_for
+from messages.entrypoints.stream.dashboard import add_dashboard_consumers
 from messages.service_layer.catalog import CatalogHolder, store_catalog_snapshot
 from messages.service_layer.handlers import HANDLERS
 from messages.service_layer.unit_of_work import MessagesUnitOfWork
@@ -63,12 +65,22 @@ def create_app(
     runtime.add_background(
         "catalog-refresh", partial(catalog.keep_fresh, settings.catalog_refresh_seconds)
     )
+
+    def dashboard_unit_of_work() -> DashboardUnitOfWork:
+        return DashboardUnitOfWork(runtime.sessions, producer=settings.service_name)
+
+    # The supervisors' dashboard: a projection fed by the messages topics alone.
+    dashboard_lag = add_dashboard_consumers(
+        runtime, settings=settings, unit_of_work=dashboard_unit_of_work
+    )
     bus = bootstrap(
         HANDLERS,
         uow=unit_of_work,
         clock=clock,
         catalog=catalog,
         receipts=ReceiptPrinter(settings.public_base_url),
+        dashboard_uow=dashboard_unit_of_work,
+        dashboard_lag=dashboard_lag,
     )
 
     async def forget_idempotency_keys() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from messages.domain.dashboard_commands import DashboardFundRefused
 from messages.domain.errors import (
     AlreadyAssigned,
     CannedReplyNotFound,
@@ -31,6 +32,8 @@ def problem_for(error: MessagesError) -> Problem:
             status = 409
         case InvalidCursor():
             status = 400
+        case DashboardFundRefused():
+            status = 403
         case CatalogNotLoaded():
             return Problem(
                 503,

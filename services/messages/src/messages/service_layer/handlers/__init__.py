@@ -24,6 +24,7 @@ from messages.service_layer.handlers.canned_replies import (
     list_canned_replies,
     save_canned_reply,
 )
+from messages.service_layer.handlers.dashboard import show_dashboard
 from messages.service_layer.handlers.follow_ups import (
     give_satisfaction,
     mark_reply_not_understood,
@@ -67,6 +68,7 @@ HANDLERS: tuple[Handler, ...] = (
     delete_canned_reply,
     purge_closed_threads,
     forget_idempotency_keys,
+    show_dashboard,
     mark_reply_not_understood,
     give_satisfaction,
     run_follow_up_timers,

@@ -1,0 +1,421 @@
+"""The dashboard projection's tables and their repository. No commit here.
+
+The projection is written only from events and read only by the dashboard; it never reads
+the threads' own tables. Every row carries a ``generation``: the live one is named in
+``dashboard_state``, and a rebuild fills the other one before making it live (so the
+dashboard stays readable, and the live consumers keep going, while it is rebuilt).
+
+Every effect can be applied twice and in any order with the same result (first answer =
+the earliest, satisfaction = the latest answer, a « relance » by its event id): a rebuild may
+apply again events that the live consumers also apply."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    SmallInteger,
+    Table,
+    Text,
+    Uuid,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from messages.adapters.orm import metadata
+from messages.domain.dashboard import (
+    AnswerCount,
+    ThemeRef,
+    ThreadFacts,
+    WaitingCount,
+    WeekCount,
+)
+from servicekit.db import UnitOfWork
+
+DASHBOARD_STATE = Table(
+    "dashboard_state",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("live_generation", SmallInteger, nullable=False),
+    Column("last_event_at", DateTime(timezone=True)),
+    Column("rebuilt_at", DateTime(timezone=True)),
+    CheckConstraint("id = 1", name="dashboard_state_single_row"),
+    CheckConstraint("live_generation IN (1, 2)", name="dashboard_state_generation"),
+)
+
+DASHBOARD_THREADS = Table(
+    "dashboard_threads",
+    metadata,
+    Column("generation", SmallInteger, primary_key=True),
+    Column("thread_id", Uuid, primary_key=True),
+    Column("fund", Text, nullable=False),
+    Column("theme_code", Text),
+    Column("theme_label", Text),
+    Column("submitted_at", DateTime(timezone=True)),
+    Column("due_date", Date),
+    Column("first_reply_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("first_answer_working_days", Integer),
+    Column("answered_on_time", Boolean),
+    Index("dashboard_threads_submitted_idx", "generation", "fund", "submitted_at"),
+    Index("dashboard_threads_answered_idx", "generation", "fund", "first_reply_at"),
+)
+
+DASHBOARD_RELANCES = Table(
+    "dashboard_relances",
+    metadata,
+    Column("generation", SmallInteger, primary_key=True),
+    Column("event_id", Uuid, primary_key=True),
+    Column("thread_id", Uuid, nullable=False),
+    Column("fund", Text, nullable=False),
+    Column("theme_code", Text, nullable=False),
+    Column("theme_label", Text, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Index("dashboard_relances_idx", "generation", "fund", "occurred_at"),
+)
+
+DASHBOARD_SATISFACTION = Table(
+    "dashboard_satisfaction",
+    metadata,
+    Column("generation", SmallInteger, primary_key=True),
+    Column("reply_id", Uuid, primary_key=True),
+    Column("thread_id", Uuid, nullable=False),
+    Column("fund", Text, nullable=False),
+    Column("theme_code", Text, nullable=False),
+    Column("theme_label", Text, nullable=False),
+    Column("helpful", Boolean, nullable=False),
+    Column("answered_at", DateTime(timezone=True), nullable=False),
+    Index("dashboard_satisfaction_idx", "generation", "fund", "answered_at"),
+)
+
+PROJECTION_TABLES = (DASHBOARD_THREADS, DASHBOARD_RELANCES, DASHBOARD_SATISFACTION)
+
+
+def _paris_week(moment: ColumnElement[datetime]) -> ColumnElement[date]:
+    """The Monday of the ISO week of ``moment`` in Europe/Paris."""
+    local = func.timezone("Europe/Paris", moment)
+    return func.date_trunc("week", local).cast(Date)
+
+
+class DashboardRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- state -------------------------------------------------------------------------
+
+    async def live_generation(self) -> int:
+        generation = await self.session.scalar(
+            select(DASHBOARD_STATE.c.live_generation).where(DASHBOARD_STATE.c.id == 1)
+        )
+        return int(generation) if generation is not None else 1
+
+    async def state(self) -> tuple[datetime | None, datetime | None]:
+        """When the latest event applied happened, and when the projection was last rebuilt."""
+        row = (
+            await self.session.execute(
+                select(DASHBOARD_STATE.c.last_event_at, DASHBOARD_STATE.c.rebuilt_at)
+            )
+        ).first()
+        return (row.last_event_at, row.rebuilt_at) if row is not None else (None, None)
+
+    async def saw_event(self, occurred_at: datetime) -> None:
+        await self.session.execute(
+            update(DASHBOARD_STATE)
+            .where(DASHBOARD_STATE.c.id == 1)
+            .values(
+                last_event_at=func.greatest(
+                    func.coalesce(DASHBOARD_STATE.c.last_event_at, occurred_at), occurred_at
+                )
+            )
+        )
+
+    async def clear(self, generation: int) -> None:
+        for table in PROJECTION_TABLES:
+            await self.session.execute(delete(table).where(table.c.generation == generation))
+
+    async def make_live(self, generation: int, *, rebuilt_at: datetime) -> None:
+        await self.session.execute(
+            update(DASHBOARD_STATE)
+            .where(DASHBOARD_STATE.c.id == 1)
+            .values(live_generation=generation, rebuilt_at=rebuilt_at)
+        )
+
+    # --- writes ------------------------------------------------------------------------
+
+    async def thread(self, generation: int, thread_id: uuid.UUID, fund: str) -> ThreadFacts:
+        """The thread's facts so far, its row locked until the unit of work ends."""
+        await self.session.execute(
+            insert(DASHBOARD_THREADS)
+            .values(generation=generation, thread_id=thread_id, fund=fund)
+            .on_conflict_do_nothing()
+        )
+        row = (
+            await self.session.execute(
+                select(DASHBOARD_THREADS)
+                .where(
+                    DASHBOARD_THREADS.c.generation == generation,
+                    DASHBOARD_THREADS.c.thread_id == thread_id,
+                )
+                .with_for_update()
+            )
+        ).one()
+        theme = (
+            ThemeRef(row.theme_code, row.theme_label or row.theme_code)
+            if row.theme_code is not None
+            else None
+        )
+        return ThreadFacts(
+            thread_id=row.thread_id,
+            fund=row.fund,
+            theme=theme,
+            submitted_at=row.submitted_at,
+            due_date=row.due_date,
+            first_reply_at=row.first_reply_at,
+            closed_at=row.closed_at,
+        )
+
+    async def save_thread(self, generation: int, facts: ThreadFacts) -> None:
+        await self.session.execute(
+            update(DASHBOARD_THREADS)
+            .where(
+                DASHBOARD_THREADS.c.generation == generation,
+                DASHBOARD_THREADS.c.thread_id == facts.thread_id,
+            )
+            .values(
+                theme_code=facts.theme.code if facts.theme else None,
+                theme_label=facts.theme.label if facts.theme else None,
+                submitted_at=facts.submitted_at,
+                due_date=facts.due_date,
+                first_reply_at=facts.first_reply_at,
+                closed_at=facts.closed_at,
+                first_answer_working_days=facts.first_answer_working_days,
+                answered_on_time=facts.answered_on_time,
+            )
+        )
+
+    async def add_relance(
+        self,
+        generation: int,
+        *,
+        event_id: uuid.UUID,
+        thread_id: uuid.UUID,
+        fund: str,
+        theme: ThemeRef,
+        occurred_at: datetime,
+    ) -> None:
+        await self.session.execute(
+            insert(DASHBOARD_RELANCES)
+            .values(
+                generation=generation,
+                event_id=event_id,
+                thread_id=thread_id,
+                fund=fund,
+                theme_code=theme.code,
+                theme_label=theme.label,
+                occurred_at=occurred_at,
+            )
+            .on_conflict_do_nothing()
+        )
+
+    async def record_satisfaction(
+        self,
+        generation: int,
+        *,
+        reply_id: uuid.UUID,
+        thread_id: uuid.UUID,
+        fund: str,
+        theme: ThemeRef,
+        helpful: bool,
+        answered_at: datetime,
+    ) -> None:
+        """Keep the member's latest answer to this reply."""
+        inserted = insert(DASHBOARD_SATISFACTION).values(
+            generation=generation,
+            reply_id=reply_id,
+            thread_id=thread_id,
+            fund=fund,
+            theme_code=theme.code,
+            theme_label=theme.label,
+            helpful=helpful,
+            answered_at=answered_at,
+        )
+        await self.session.execute(
+            inserted.on_conflict_do_update(
+                index_elements=[
+                    DASHBOARD_SATISFACTION.c.generation,
+                    DASHBOARD_SATISFACTION.c.reply_id,
+                ],
+                set_={
+                    "helpful": inserted.excluded.helpful,
+                    "answered_at": inserted.excluded.answered_at,
+                },
+                where=DASHBOARD_SATISFACTION.c.answered_at <= inserted.excluded.answered_at,
+            )
+        )
+
+    # --- reads -------------------------------------------------------------------------
+
+    async def received(
+        self,
+        generation: int,
+        funds: Sequence[str] | None,
+        start: datetime,
+        end: datetime,
+        theme: str | None,
+    ) -> list[WeekCount]:
+        table = DASHBOARD_THREADS
+        week = _paris_week(table.c.submitted_at)
+        rows = await self.session.execute(
+            select(week, table.c.theme_code, func.max(table.c.theme_label), func.count())
+            .where(
+                *_scope(table, generation, funds, theme),
+                table.c.submitted_at >= start,
+                table.c.submitted_at < end,
+            )
+            .group_by(week, table.c.theme_code)
+        )
+        return [WeekCount(row[0], _theme(row[1], row[2]), row[3]) for row in rows]
+
+    async def answers(
+        self,
+        generation: int,
+        funds: Sequence[str] | None,
+        start: datetime,
+        end: datetime,
+        theme: str | None,
+    ) -> list[AnswerCount]:
+        table = DASHBOARD_THREADS
+        week = _paris_week(table.c.first_reply_at)
+        rows = await self.session.execute(
+            select(
+                week,
+                table.c.theme_code,
+                func.max(table.c.theme_label),
+                table.c.first_answer_working_days,
+                table.c.answered_on_time,
+                func.count(),
+            )
+            .where(
+                *_scope(table, generation, funds, theme),
+                table.c.first_reply_at >= start,
+                table.c.first_reply_at < end,
+                table.c.first_answer_working_days.is_not(None),
+            )
+            .group_by(
+                week,
+                table.c.theme_code,
+                table.c.first_answer_working_days,
+                table.c.answered_on_time,
+            )
+        )
+        return [
+            AnswerCount(row[0], _theme(row[1], row[2]), row[3], bool(row[4]), row[5])
+            for row in rows
+        ]
+
+    async def relances(
+        self,
+        generation: int,
+        funds: Sequence[str] | None,
+        start: datetime,
+        end: datetime,
+        theme: str | None,
+    ) -> list[WeekCount]:
+        table = DASHBOARD_RELANCES
+        week = _paris_week(table.c.occurred_at)
+        rows = await self.session.execute(
+            select(week, table.c.theme_code, func.max(table.c.theme_label), func.count())
+            .where(
+                *_scope(table, generation, funds, theme),
+                table.c.occurred_at >= start,
+                table.c.occurred_at < end,
+            )
+            .group_by(week, table.c.theme_code)
+        )
+        return [WeekCount(row[0], _theme(row[1], row[2]), row[3]) for row in rows]
+
+    async def satisfaction(
+        self,
+        generation: int,
+        funds: Sequence[str] | None,
+        start: datetime,
+        end: datetime,
+        theme: str | None,
+    ) -> list[WeekCount]:
+        table = DASHBOARD_SATISFACTION
+        week = _paris_week(table.c.answered_at)
+        yes = func.count().filter(table.c.helpful.is_(True))
+        rows = await self.session.execute(
+            select(week, table.c.theme_code, func.max(table.c.theme_label), func.count(), yes)
+            .where(
+                *_scope(table, generation, funds, theme),
+                table.c.answered_at >= start,
+                table.c.answered_at < end,
+            )
+            .group_by(week, table.c.theme_code)
+        )
+        return [WeekCount(row[0], _theme(row[1], row[2]), row[3], row[4]) for row in rows]
+
+    async def waiting(
+        self, generation: int, funds: Sequence[str] | None, as_of: datetime, theme: str | None
+    ) -> list[WaitingCount]:
+        """Threads sent before ``as_of`` and, at ``as_of``, neither answered nor closed."""
+        table = DASHBOARD_THREADS
+        sent_on = func.timezone("Europe/Paris", table.c.submitted_at).cast(Date)
+        rows = await self.session.execute(
+            select(table.c.theme_code, func.max(table.c.theme_label), sent_on, func.count())
+            .where(
+                *_scope(table, generation, funds, theme),
+                table.c.submitted_at < as_of,
+                or_(table.c.first_reply_at.is_(None), table.c.first_reply_at >= as_of),
+                or_(table.c.closed_at.is_(None), table.c.closed_at >= as_of),
+            )
+            .group_by(table.c.theme_code, sent_on)
+        )
+        return [WaitingCount(_theme(row[0], row[1]), row[2], row[3]) for row in rows]
+
+
+def _scope(
+    table: Table, generation: int, funds: Sequence[str] | None, theme: str | None
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [table.c.generation == generation]
+    if funds is not None:
+        conditions.append(table.c.fund.in_(list(funds)))
+    if theme is not None:
+        conditions.append(table.c.theme_code == theme)
+    return conditions
+
+
+def _theme(code: str | None, label: str | None) -> ThemeRef:
+    if code is None:
+        return ThemeRef("?", "Prestation inconnue")
+    return ThemeRef(code, label or code)
+
+
+class DashboardUnitOfWork(UnitOfWork):
+    """One transaction over the projection's tables alone: the projection needs nothing else
+    of the service, and could move to a service of its own with its tables."""
+
+    dashboard: DashboardRepository
+
+    def on_enter(self) -> None:
+        self.dashboard = DashboardRepository(self.session)
+
+
+#: What the dashboard's handlers take as ``dashboard_uow``: each call opens a new one.
+DashboardUnitOfWorkFactory = Callable[[], DashboardUnitOfWork]
