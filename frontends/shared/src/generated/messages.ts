@@ -419,6 +419,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/agent/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dashboard: per ISO week and theme, messages received and answered, time to first answer, answers on time, backlog by age, « relances », satisfaction */
+        get: operations["show_dashboard_agent_dashboard_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agent/dashboard.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dashboard's weekly figures as a CSV file (same filters as /agent/dashboard) */
+        get: operations["export_dashboard_agent_dashboard_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -802,6 +836,209 @@ export interface components {
              *     Nous avons bien reçu votre demande {reference}.
              */
             body: string;
+        };
+        /**
+         * DashboardBacklog
+         * @description Threads sent and neither answered nor closed at the end of the period (or now), by
+         *     age in working days.
+         */
+        DashboardBacklog: {
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            /** Total */
+            total: number;
+            /** Buckets */
+            buckets: components["schemas"]["DashboardBucket"][];
+            /** Themes */
+            themes: components["schemas"]["DashboardThemeBacklog"][];
+        };
+        /** DashboardBucket */
+        DashboardBucket: {
+            /**
+             * Label
+             * @example 3 à 5 jours ouvrés
+             */
+            label: string;
+            /** Min Days */
+            min_days: number;
+            /** Max Days */
+            max_days: number | null;
+            /** Count */
+            count: number;
+        };
+        /**
+         * DashboardFigures
+         * @description One week's (or the period's) figures. Times are in working days (metropolitan France,
+         *     Europe/Paris); shares are between 0 and 1, null when there is nothing to divide.
+         */
+        DashboardFigures: {
+            /**
+             * Received
+             * @description New threads sent (follow-ups not counted).
+             */
+            received: number;
+            /**
+             * Answered
+             * @description Threads that got their first answer.
+             */
+            answered: number;
+            /**
+             * Median Working Days
+             * @description Median time to the first answer, in working days.
+             */
+            median_working_days: number | null;
+            /**
+             * P90 Working Days
+             * @description 90th percentile of the time to the first answer (nearest rank).
+             */
+            p90_working_days: number | null;
+            /**
+             * Answered On Time Share
+             * @description Share of first answers given on or before the thread's due date.
+             */
+            answered_on_time_share: number | null;
+            /**
+             * Relances
+             * @description « Je n'ai pas compris la réponse » pressed.
+             */
+            relances: number;
+            /**
+             * Satisfaction Answers
+             * @description Answers to « Cette réponse vous a-t-elle aidé ? » (the latest per reply).
+             */
+            satisfaction_answers: number;
+            /**
+             * Satisfaction Yes Share
+             * @description Share of « Oui».
+             */
+            satisfaction_yes_share: number | null;
+        };
+        /** DashboardFund */
+        DashboardFund: {
+            /**
+             * Code
+             * @example NPC
+             */
+            code: string;
+            /**
+             * Label
+             * @example MSA Nord-Pas de Calais
+             */
+            label: string;
+        };
+        /**
+         * DashboardLag
+         * @description How far the projection is behind the topics it is built from.
+         */
+        DashboardLag: {
+            /**
+             * Behind By Events
+             * @description Events of its topics not applied yet; null when Kafka cannot be asked.
+             */
+            behind_by_events: number | null;
+            /**
+             * Last Event At
+             * @description When the latest event applied happened.
+             */
+            last_event_at: string | null;
+            /**
+             * Rebuilt At
+             * @description When the projection was last rebuilt.
+             */
+            rebuilt_at: string | null;
+        };
+        /**
+         * DashboardPublic
+         * @description The figures of one fund (or every fund) per ISO week, by theme.
+         */
+        DashboardPublic: {
+            /** @description The fund shown; null for every fund. */
+            fund: components["schemas"]["DashboardFund"] | null;
+            /**
+             * Scope Label
+             * @example MSA Nord-Pas de Calais
+             * @example Toutes les caisses (national)
+             */
+            scope_label: string;
+            /**
+             * Start
+             * Format: date
+             * @description Monday of the first week.
+             */
+            start: string;
+            /**
+             * End
+             * Format: date
+             * @description Sunday of the last week.
+             */
+            end: string;
+            /** @description The theme filter, if any. */
+            theme: components["schemas"]["DashboardTheme"] | null;
+            /**
+             * Themes
+             * @description Themes with figures in the period.
+             */
+            themes: components["schemas"]["DashboardTheme"][];
+            /**
+             * Funds
+             * @description The funds the caller may choose.
+             */
+            funds: components["schemas"]["DashboardFund"][];
+            /** Weeks */
+            weeks: components["schemas"]["DashboardWeek"][];
+            /** @description The whole period. */
+            total: components["schemas"]["DashboardFigures"];
+            backlog: components["schemas"]["DashboardBacklog"];
+            lag: components["schemas"]["DashboardLag"];
+        };
+        /** DashboardTheme */
+        DashboardTheme: {
+            /**
+             * Code
+             * @description Empty for all themes added up.
+             * @example famille
+             */
+            code: string;
+            /**
+             * Label
+             * @example Famille, Allocations familiales, aides au logement
+             */
+            label: string;
+        };
+        /** DashboardThemeBacklog */
+        DashboardThemeBacklog: {
+            theme: components["schemas"]["DashboardTheme"];
+            /** Total */
+            total: number;
+            /** Buckets */
+            buckets: components["schemas"]["DashboardBucket"][];
+        };
+        /** DashboardThemeFigures */
+        DashboardThemeFigures: {
+            theme: components["schemas"]["DashboardTheme"];
+            figures: components["schemas"]["DashboardFigures"];
+        };
+        /** DashboardWeek */
+        DashboardWeek: {
+            /**
+             * Week
+             * @description ISO week, ``YYYY-Sww``.
+             * @example 2026-S49
+             */
+            week: string;
+            /**
+             * Starts On
+             * Format: date
+             * @description Its Monday.
+             */
+            starts_on: string;
+            /** @description Every theme added up. */
+            figures: components["schemas"]["DashboardFigures"];
+            /** Themes */
+            themes: components["schemas"]["DashboardThemeFigures"][];
         };
         /** FollowUpCreate */
         FollowUpCreate: {
@@ -3565,6 +3802,136 @@ export interface operations {
             };
             /** @description Ressource introuvable */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service momentanément indisponible */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    show_dashboard_agent_dashboard_get: {
+        parameters: {
+            query?: {
+                /** @description A day of the first week (default: 7 weeks ago). */
+                from?: string | null;
+                /** @description A day of the last week (default: today). */
+                to?: string | null;
+                /** @description Only this theme (its code). */
+                theme?: string | null;
+                /** @description The fund (admins: any; supervisors: their own). Absent: the caller's fund for a supervisor, every fund added up for an admin. */
+                fund?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardPublic"];
+                };
+            };
+            /** @description Authentification requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service momentanément indisponible */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_dashboard_agent_dashboard_csv_get: {
+        parameters: {
+            query?: {
+                /** @description A day of the first week (default: 7 weeks ago). */
+                from?: string | null;
+                /** @description A day of the last week (default: today). */
+                to?: string | null;
+                /** @description Only this theme (its code). */
+                theme?: string | null;
+                /** @description The fund (admins: any; supervisors: their own). Absent: the caller's fund for a supervisor, every fund added up for an admin. */
+                fund?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The weekly figures as a CSV file for a spreadsheet: UTF-8 with a BOM, « ; » between columns, decimal commas, French headers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Authentification requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Accès refusé */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
