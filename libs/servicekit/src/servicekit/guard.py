@@ -1,7 +1,8 @@
 """What every request goes through before a route sees it, and what a failure leaves behind.
 
 - A body must be JSON in UTF-8 (or, for mail clients' one-click unsubscribe, a form): another
-  media type or charset is a 415, bytes that are not UTF-8 a 400, always as problem+json.
+  media type or charset, or a body in UTF-16 or UTF-32 however labelled, is a 415, bytes that
+  are not UTF-8 a 400, always as problem+json.
 - No string a request carries, in its JSON body or its query, may hold a NUL character or a
   lone UTF-16 surrogate: PostgreSQL cannot store either, and they are never part of what a
   person types. The answer is a 422 naming the field, before any route runs.
@@ -14,6 +15,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -74,6 +76,15 @@ def _media_type(headers: list[tuple[bytes, bytes]]) -> tuple[str, dict[str, str]
                 parameters[key.strip().lower()] = raw.strip().strip('"').lower()
             return kind.strip().lower(), parameters
     return None
+
+
+_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+
+def _wide_encoding(body: bytes) -> bool:
+    """A body in UTF-16 or UTF-32 whatever its label says (RFC 4627, section 3): a byte-order
+    mark, or a NUL among its first two bytes (JSON and forms start with an ASCII character)."""
+    return body.startswith(_WIDE_BOMS) or b"\x00" in body[:2]
 
 
 #: Forms are taken too, for the one-click unsubscribe that mail clients post (RFC 8058);
@@ -163,7 +174,7 @@ class RequestGuardMiddleware:
                 "Le corps de la requête doit être du JSON (Content-Type: application/json).",
             ), replay
         charset = media[1].get("charset")
-        if charset not in (None, "utf-8", "utf8"):
+        if charset not in (None, "utf-8", "utf8") or _wide_encoding(body):
             return Problem(
                 415,
                 "unsupported-media-type",

@@ -8,6 +8,7 @@ both are set.
 from __future__ import annotations
 
 from email.headerregistry import Address
+from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
@@ -85,6 +86,8 @@ class Settings(ServiceSettings):
     processed_event_retention_days: int = Field(default=30, ge=1)
     #: How often each replica deletes what is past its retention (also once at start).
     retention_sweep_interval_seconds: float = Field(default=3600.0, gt=0)
+    #: The outgoing mail: where postal letters (PDF) are dropped for printing and posting.
+    letters_dir: Path = Path(".devstack/letters")
 
     @field_validator("mail_sender_address")
     @classmethod

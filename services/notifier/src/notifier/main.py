@@ -14,6 +14,7 @@ from notifier.domain.commands import PurgeExpired
 from notifier.domain.preferences import UnsubscribeTokens
 from notifier.entrypoints.http import routes
 from notifier.entrypoints.http.errors import install_notifier_errors
+from notifier.entrypoints.stream.letters import register_letter_consumer
 from notifier.entrypoints.stream.subscribers import register_consumers
 from notifier.service_layer.delivery import AcceptedHook, DeliveryMetrics, DeliveryWorker
 from notifier.service_layer.handlers import HANDLERS
@@ -110,6 +111,7 @@ def create_app(
         unsubscribe_tokens=create_unsubscribe_tokens(settings),
     )
     register_consumers(runtime, settings, unit_of_work)
+    register_letter_consumer(runtime, settings, unit_of_work, clock)
     mailer = create_mailer(settings)
     worker = DeliveryWorker(
         unit_of_work=unit_of_work,

@@ -146,3 +146,18 @@ DELIVERIES = Table(
     Index("deliveries_created_idx", "created_at"),
     Index("deliveries_dead_idx", "fund", "dead_at", postgresql_where=text("status = 'dead'")),
 )
+
+#: Each postal letter put in the outgoing mail (``auth.postal-letter.v1``): no code, no street.
+LETTERS = Table(
+    "letters",
+    metadata,
+    Column("id", Uuid, primary_key=True, comment="the event's id"),
+    Column("kind", Text, nullable=False),
+    Column("member_id", Uuid, nullable=False),
+    Column("fund", Text, nullable=False),
+    Column("postal_code", Text, nullable=False),
+    Column("city", Text, nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("posted_at", DateTime(timezone=True), nullable=False),
+    Index("letters_posted_at_idx", "posted_at"),
+)
