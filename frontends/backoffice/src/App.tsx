@@ -6,6 +6,7 @@ import { QueuePage } from './pages/Queue';
 import { ThreadPage } from './pages/Thread';
 import { CannedRepliesPage } from './pages/CannedReplies';
 import { CatalogPage } from './pages/Catalog';
+import { DashboardPage } from './pages/Dashboard';
 
 export const APP_TITLE = 'Back office - Mes messages et mes réponses';
 
@@ -49,6 +50,12 @@ export function App() {
         <CannedRepliesPage />
       </RequireAgent>
     );
+  else if (pathname === `${BASE}/tableau-de-bord`)
+    page = (
+      <RequireAgent allowed={isSupervisor(agent)}>
+        <DashboardPage />
+      </RequireAgent>
+    );
   else if (pathname === `${BASE}/catalogue`)
     page = (
       <RequireAgent allowed={agent?.role === 'admin'}>
@@ -67,6 +74,7 @@ export function App() {
     ? [
         { label: 'File des demandes', to: `${BASE}/` },
         { label: isSupervisor(agent) ? 'Réponses types' : 'Réponses types (consultation)', to: `${BASE}/reponses-types` },
+        ...(isSupervisor(agent) ? [{ label: 'Tableau de bord', to: `${BASE}/tableau-de-bord` }] : []),
         ...(agent.role === 'admin' ? [{ label: 'Catalogue', to: `${BASE}/catalogue` }] : []),
       ]
     : [];
