@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings, local_database_url
+from servicekit.throttling import ThrottlePolicy
 
 
 class Settings(ServiceSettings):
@@ -24,3 +27,23 @@ class Settings(ServiceSettings):
     dashboard_lag_refresh_seconds: float = Field(default=5.0, gt=0)
     #: How often the « Demande de précisions » timers (reminder, closing) are looked at.
     follow_up_timers_poll_seconds: float = Field(default=60.0, gt=0)
+    #: The public check of a proof of deposit, per client address: this many checks free in
+    #: ``receipt_check_window_minutes``, then each waits twice as long as the one before (from
+    #: a second, at most a minute), and after ``receipt_check_lock_after`` the address waits
+    #: ``receipt_check_lock_minutes``.
+    receipt_check_free: int = Field(default=20, ge=1)
+    receipt_check_lock_after: int = Field(default=60, ge=2)
+    receipt_check_lock_minutes: int = Field(default=15, ge=1)
+    receipt_check_window_minutes: int = Field(default=10, ge=1)
+    #: Proxies whose ``X-Forwarded-For`` is believed (the gateway), as CIDR networks.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+
+    def receipt_check_policy(self) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            free_failures=self.receipt_check_free,
+            base_delay=timedelta(seconds=1),
+            max_delay=timedelta(minutes=1),
+            lock_after=self.receipt_check_lock_after,
+            lock_duration=timedelta(minutes=self.receipt_check_lock_minutes),
+            window=timedelta(minutes=self.receipt_check_window_minutes),
+        )

@@ -79,6 +79,7 @@ def create_app(
         clock=clock,
         catalog=catalog,
         receipts=ReceiptPrinter(settings.public_base_url),
+        receipt_check_policy=settings.receipt_check_policy(),
         dashboard_uow=dashboard_unit_of_work,
         dashboard_lag=dashboard_lag,
     )

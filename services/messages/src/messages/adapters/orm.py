@@ -38,6 +38,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 
+from servicekit.throttling import throttle_table
+
 metadata = MetaData()
 
 OPEN_STATUSES_SQL = "status IN ('submitted', 'in_progress')"
@@ -289,6 +291,11 @@ CANNED_REPLIES = Table(
     Column("updated_by_id", Uuid, nullable=True),
     Column("updated_by_name", Text, nullable=True),
     Index("canned_replies_fund_idx", "fund", "title"),
+)
+
+#: The public check of a proof of deposit, counted per client address (``servicekit.throttling``).
+RECEIPT_CHECK_THROTTLES = throttle_table(
+    "receipt_check_throttles", metadata, key_comment="Client address checking proofs of deposit"
 )
 
 IDEMPOTENCY_KEYS = Table(

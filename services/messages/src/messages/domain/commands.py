@@ -288,6 +288,8 @@ class VerifyReceipt(Command[ReceiptCheck]):
     reference: str
     sha256: str | None = None
     pdf: bytes | None = None
+    #: Who asks, for the rate limit per address (``servicekit.throttling.client_address``).
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)

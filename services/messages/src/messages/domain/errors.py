@@ -57,5 +57,9 @@ class InvalidReference(MessagesError):
     """What was typed as a thread's reference is neither a reference nor its number."""
 
 
+class TooManyChecks(MessagesError):
+    """This client address checked too many proofs of deposit: ``retry_after`` seconds."""
+
+
 class MessageNotFound(MessagesError):
     """No such message of the member's in that thread (a reply has no proof of deposit)."""

@@ -8,9 +8,11 @@ from messages.adapters.canned_replies import CannedReplyRepository
 from messages.adapters.catalog_snapshot import CatalogSnapshotRepository
 from messages.adapters.follow_ups import FollowUpRepository
 from messages.adapters.idempotency import IdempotencyKeyRepository
+from messages.adapters.orm import RECEIPT_CHECK_THROTTLES
 from messages.adapters.retention import RetentionRepository
 from messages.adapters.threads import ThreadRepository
 from servicekit.db import UnitOfWork
+from servicekit.throttling import ThrottleRepository
 
 
 class MessagesUnitOfWork(UnitOfWork):
@@ -20,6 +22,7 @@ class MessagesUnitOfWork(UnitOfWork):
     catalog_snapshot: CatalogSnapshotRepository
     retention: RetentionRepository
     follow_ups: FollowUpRepository
+    receipt_checks: ThrottleRepository
 
     def on_enter(self) -> None:
         self.threads = ThreadRepository(self.session)
@@ -28,6 +31,7 @@ class MessagesUnitOfWork(UnitOfWork):
         self.catalog_snapshot = CatalogSnapshotRepository(self.session)
         self.retention = RetentionRepository(self.session)
         self.follow_ups = FollowUpRepository(self.session)
+        self.receipt_checks = ThrottleRepository(self.session, RECEIPT_CHECK_THROTTLES)
 
 
 #: What handlers take as ``uow``: each call opens a new unit of work.

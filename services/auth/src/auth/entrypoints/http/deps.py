@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,6 +9,7 @@ from fastapi import Depends, Request
 from auth.config import Settings
 from auth.domain.commands import GetLiveSession
 from auth.domain.model import Manager
+from servicekit import throttling
 from servicekit.bus import MessageBus
 from servicekit.problems import Problem
 from servicekit.security import CurrentPrincipal, Principal, same_origin, unauthenticated
@@ -36,31 +36,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def client_address(request: Request, settings: SettingsDep) -> str:
     """The browser's address: the socket peer, or what a trusted proxy says it forwarded."""
-    peer = request.client.host if request.client else "unknown"
-    networks = [ipaddress.ip_network(cidr, strict=False) for cidr in settings.trusted_proxies]
-
-    def trusted(address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in network for network in networks)
-
-    if not trusted(peer):
-        return peer
-    forwarded = [
-        part.strip()
-        for header in request.headers.getlist("x-forwarded-for")
-        for part in header.split(",")
-        if part.strip()
-    ]
-    for address in reversed(forwarded):
-        if not trusted(address):
-            try:
-                return str(ipaddress.ip_address(address))
-            except ValueError:
-                return peer
-    return forwarded[0] if forwarded else peer
+    return throttling.client_address(request, settings.trusted_proxies)
 
 
 ClientAddress = Annotated[str, Depends(client_address)]

@@ -16,6 +16,7 @@ from messages.domain.errors import (
     MessageNotFound,
     MessagesError,
     ThreadNotFound,
+    TooManyChecks,
 )
 from servicekit.problems import Problem
 
@@ -34,6 +35,14 @@ def problem_for(error: MessagesError) -> Problem:
             status = 400
         case DashboardFundRefused():
             status = 403
+        case TooManyChecks():
+            return Problem(
+                429,
+                error.code,
+                error.detail,
+                headers={"Retry-After": str(error.extensions["retry_after"])},
+                **error.extensions,
+            )
         case CatalogNotLoaded():
             return Problem(
                 503,

@@ -10,6 +10,8 @@ the satisfaction question.
 - messages: ``asks_for_details`` (a reply marked « Demande de précisions ») and
   ``not_understood_at`` (when the member said they did not understand that reply).
 - reply_satisfaction: one answer per reply (its primary key), with the optional comment.
+- receipt_check_throttles: the public check of a proof of deposit, counted per client
+  address (``servicekit.throttling``).
 
 Revision ID: 0006
 Revises: 0005
@@ -125,9 +127,19 @@ def upgrade() -> None:
         sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("reply_satisfaction_thread_idx", "reply_satisfaction", ["thread_id"])
+    op.create_table(
+        "receipt_check_throttles",
+        sa.Column(
+            "key", sa.Text(), primary_key=True, comment="Client address checking proofs of deposit"
+        ),
+        sa.Column("failures", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("last_failure_at", sa.DateTime(timezone=True)),
+        sa.Column("locked_until", sa.DateTime(timezone=True)),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("receipt_check_throttles")
     op.drop_table("reply_satisfaction")
     op.drop_column("messages", "not_understood_at")
     op.drop_column("messages", "asks_for_details")

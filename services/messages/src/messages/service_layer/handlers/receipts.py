@@ -12,11 +12,13 @@ from dataclasses import replace
 from contracts import get_fund
 from messages.adapters.receipt_pdf import ReceiptPrinter, fingerprint_in_pdf
 from messages.domain.commands import DownloadReceipt, VerifyReceipt
-from messages.domain.errors import MessageNotFound
+from messages.domain.errors import MessageNotFound, TooManyChecks
 from messages.domain.receipts import deposit_digest, digest_matches, normalised_digest
 from messages.domain.views import Receipt, ReceiptCheck, ReceiptDocument
 from messages.service_layer.handlers.common import thread_not_found
 from messages.service_layer.unit_of_work import UnitOfWorkFactory
+from servicekit.clock import Clock
+from servicekit.throttling import ThrottlePolicy, refusal
 
 MESSAGE_NOT_FOUND = "Ce message est introuvable dans cette demande."
 
@@ -60,9 +62,34 @@ async def download_receipt(
     return ReceiptDocument(receipts.filename(receipt), content)
 
 
-async def verify_receipt(cmd: VerifyReceipt, *, uow: UnitOfWorkFactory) -> ReceiptCheck:
+async def verify_receipt(
+    cmd: VerifyReceipt,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    receipt_check_policy: ThrottlePolicy,
+) -> ReceiptCheck:
     """Whether the fingerprint (given, or read from the PDF) is one the fund stored for the
-    reference. Nothing else is said: not whether the reference exists."""
+    reference. Nothing else is said: not whether the reference exists.
+
+    Each check counts against the client address (``receipt_check_policy``): past the free
+    ones, checks are spaced out, then the address waits (429), so that no one can try
+    fingerprints or references in bulk."""
+    now = clock.now()
+    key = f"address:{cmd.client_address}"
+    async with uow() as unit:
+        state = (await unit.receipt_checks.lock([key]))[key]
+        refused = refusal([(state, receipt_check_policy)], now)
+        if refused is not None:
+            raise TooManyChecks(
+                "too-many-checks",
+                "Vous avez fait trop de vérifications en peu de temps : réessayez dans "
+                f"{refused.seconds_left(now)} secondes.",
+                retry_after=refused.seconds_left(now),
+                retry_at=refused.retry_at.isoformat(),
+            )
+        await unit.receipt_checks.save(state.after_failure(receipt_check_policy, now))
+        await unit.commit()
     given = normalised_digest(cmd.sha256) if cmd.sha256 is not None else None
     if given is None and cmd.pdf is not None:
         given = fingerprint_in_pdf(cmd.pdf)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from messages.domain.commands import DownloadReceipt, VerifyReceipt
 from messages.domain.views import ReceiptCheck
 from messages.entrypoints.http import schemas
 from messages.entrypoints.http.deps import BusDep, MemberDep
 from servicekit.problems import problem_responses
+from servicekit.throttling import client_address
 
 router = APIRouter()
 
@@ -54,12 +55,21 @@ async def download_receipt(
     summary="Check a proof of deposit: does this fingerprint (or PDF) match what the fund received?",
     description=(
         "No login. Answers only ``matches``: an unknown reference and a wrong fingerprint get "
-        "the same answer."
+        "the same answer. Checks are limited per client address: past a few, each must wait "
+        "longer, then the address waits a while (429 ``too-many-checks`` with ``Retry-After``)."
     ),
     response_model=schemas.ReceiptVerification,
-    responses=problem_responses(422),
+    responses=problem_responses(422, 429),
 )
-async def verify_receipt(check: schemas.ReceiptVerify, bus: BusDep) -> ReceiptCheck:
+async def verify_receipt(
+    check: schemas.ReceiptVerify, request: Request, bus: BusDep
+) -> ReceiptCheck:
+    address = client_address(request, request.app.state.settings.trusted_proxies)
     return await bus.handle(
-        VerifyReceipt(reference=check.reference, sha256=check.sha256, pdf=check.pdf_bytes())
+        VerifyReceipt(
+            reference=check.reference,
+            sha256=check.sha256,
+            pdf=check.pdf_bytes(),
+            client_address=address,
+        )
     )
