@@ -170,7 +170,7 @@ export interface paths {
         put?: never;
         /**
          * Check a proof of deposit: does this fingerprint (or PDF) match what the fund received?
-         * @description No login. Answers only ``matches``: an unknown reference and a wrong fingerprint get the same answer.
+         * @description No login. Answers only ``matches``: an unknown reference and a wrong fingerprint get the same answer. Checks are limited per client address: past a few, each must wait longer, then the address waits a while (429 ``too-many-checks`` with ``Retry-After``).
          */
         post: operations["verify_receipt_receipts_verify_post"];
         delete?: never;
@@ -2529,6 +2529,15 @@ export interface operations {
             };
             /** @description Données invalides */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Trop de tentatives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
