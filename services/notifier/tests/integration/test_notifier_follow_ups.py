@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from contracts.events.messages import (
-    DetailsRequested,
     DetailsReminderDue,
+    DetailsRequested,
     ReplyNotUnderstood,
     SatisfactionGiven,
     ThreadClosedUnanswered,
@@ -97,7 +97,7 @@ async def test_relance_reminder_and_closing_emails_and_nothing_for_the_rest(
     assert "Écrire un nouveau message" in last["text"]
     assert f"{base}/messages/nouveau" in last["text"]
     for message in (confirmed, reminded, last):
-        assert message["html"] and '<html lang="fr">' in message["html"]
+        assert '<html lang="fr">' in message["html"]
         assert "List-Unsubscribe" in message["headers"], "thread emails can be opted out"
 
     # The thread's other activity asks for no email, and is not dead-lettered either.
