@@ -111,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     logs.add_argument("part", choices=ORDER)
     logs.add_argument("-f", "--follow", action="store_true")
     commands.add_parser("env", help="environment variables pointing at the local stack")
+    registry = commands.add_parser(
+        "registry-load",
+        help="publish the local registry of covered people (deploy/local/registry/)",
+    )
+    registry.add_argument("--write", metavar="FILE", help="write them as JSON Lines instead")
     prune = commands.add_parser(
         "prune-topics",
         help="delete the Kafka topics test sessions left behind (<owner>-<8 hex>.<topic>)",
@@ -161,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         console.print(f"Deleted {len(deleted)} topics left by test sessions.")
         return 0
+    if args.command == "registry-load":
+        from devstack.registry import main as load_registry
+
+        return load_registry(["--write", args.write] if args.write else [])
     if args.command == "env":
         config = stack.config
         print(f"KAFKA_BOOTSTRAP_SERVERS={config.kafka_bootstrap}")

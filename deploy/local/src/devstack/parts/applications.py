@@ -92,6 +92,10 @@ class Service(Part):
                 "SMTP_HOST": os.environ.get("SMTP_HOST", config.host),
                 "SMTP_PORT": os.environ.get("SMTP_PORT", str(config.ports["smtp"])),
             }
+            # The outgoing mail: postal letters land here (listed by the letters page).
+            env["NOTIFIER_LETTERS_DIR"] = os.environ.get(
+                "NOTIFIER_LETTERS_DIR", str(config.home / "letters")
+            )
         if self.name == "auth":
             env["FRANCECONNECT_ISSUER"] = os.environ.get("FRANCECONNECT_ISSUER", config.oidc_issuer)
         return env
@@ -110,6 +114,16 @@ class Service(Part):
             timeout=300,
         )
         self.setup_record.write_text(self.setup_output)
+        if self.name == "auth":
+            # The registry of covered people (a generated population and the demo members):
+            # enrolments are checked against it.
+            run_setup(
+                [sys.executable, "-m", "devstack.registry"],
+                log=self.log,
+                what="publishing the local registry of covered people",
+                env=self.env(),
+                timeout=300,
+            )
 
     def command(self) -> list[str]:
         return [
