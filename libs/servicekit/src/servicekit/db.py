@@ -4,14 +4,15 @@ A service's unit of work subclasses ``UnitOfWork`` to add its repositories. Even
 inside it become outbox rows in the same transaction, so a domain change and the events it
 announces are committed together or not at all.
 
-A unit of work waits on the database at most the pool timeout (5 s) altogether: the wait
-for a pooled connection, its liveness check, a new connection and every statement. Each has
-its own timeout, but one after the other they add up: with the database frozen (a hung host,
-packets dropped) a request waited for the pool, then for the check of the connection it got,
-then for a new one, and was answered after 9 s or more. Past that deadline the unit of work
-drops its connection without a round trip and raises ``TimeoutError``, which
-``servicekit.failures.is_unavailable`` counts as the database being away (a 503, a consumer
-retrying).
+A unit of work gets its connection within the pool timeout (5 s) altogether: the wait for
+a pooled connection, its liveness check (and that check's ROLLBACK), a new connection. Each
+has its own timeout, but one after the other they added up: with the database frozen (a
+hung host, packets dropped) a request was answered 503 only after 9 s or more. Past the
+deadline the connection is let go without a round trip and ``TimeoutError`` is raised,
+which ``servicekit.failures.is_unavailable`` counts as the database being away (a 503, a
+consumer retrying). A statement then has its own timeout (5 s); one that failed because the
+database is away is not followed by a ROLLBACK that would wait on it again: the connection
+is dropped. Work that is not the database's (hashing a password) is not bounded here.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from contracts import Event, TopicSpec, topic_for
+from servicekit.failures import is_unavailable
 from servicekit.outbox import OUTBOX, OUTBOX_CHANNEL, outbox_row
 from servicekit.settings import ServiceSettings
 
@@ -80,6 +82,7 @@ class _Deadline:
         self.task = asyncio.current_task()
         self.loop = asyncio.get_running_loop()
         self.fired = 0
+        self.withdrawn = False
         self.handle: asyncio.TimerHandle | None = self.loop.call_later(seconds, self._fire)
 
     def _fire(self) -> None:
@@ -94,7 +97,8 @@ class _Deadline:
         if self.handle is not None:
             self.handle.cancel()
             self.handle = None
-        if self.task is not None:
+        if self.task is not None and not self.withdrawn:
+            self.withdrawn = True
             for _ in range(self.fired):
                 self.task.uncancel()
         return self.fired > 0
@@ -109,13 +113,23 @@ class UnitOfWork:
         self._sessions = sessions
         self.producer = producer
         self._staged: list[dict[str, Any]] = []
-        self._deadline: _Deadline | None = None
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self._staged = []
         budget = self.session.info.get(WORK_TIMEOUT)
-        self._deadline = _Deadline(budget) if budget else None
+        if budget:
+            deadline = _Deadline(budget)
+            try:
+                await self.session.connection()
+            except BaseException as error:
+                if deadline.fired:
+                    await self._drop()
+                if deadline.disarm():
+                    raise TimeoutError("no database connection in time") from error
+                raise
+            finally:
+                deadline.disarm()
         self.on_enter()
         return self
 
@@ -128,29 +142,23 @@ class UnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        deadline, self._deadline = self._deadline, None
         self._staged = []
+        if exc is not None and is_unavailable(exc):
+            await self._drop()
+            return
         try:
-            if deadline is not None and deadline.fired:
-                await self._drop()
-            else:
-                try:
-                    await self.session.rollback()
-                finally:
-                    await self.session.close()
-        except BaseException:
-            if deadline is None or not deadline.fired:
-                raise
-            await self._drop()  # the deadline cut the rollback short
+            await self.session.rollback()
         finally:
-            if deadline is not None and deadline.disarm():
-                raise TimeoutError("the database did not answer in time") from exc
+            await self.session.close()
 
     async def _drop(self) -> None:
-        """The database did not answer in time: let go of the connection without waiting
-        for it (a cancelled wait is as good as an answer here)."""
-        with contextlib.suppress(BaseException):
-            await self.session.invalidate()
+        """The database did not answer: let go of the connection without waiting for it."""
+        deadline = _Deadline(0.05)  # the driver's graceful close gives way to a forced one
+        try:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self.session.invalidate()
+        finally:
+            deadline.disarm()
 
     def publish(self, event: Event, *, topic: TopicSpec | None = None) -> None:
         """Publish ``event`` when, and only if, this unit of work commits."""

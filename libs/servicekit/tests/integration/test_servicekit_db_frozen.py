@@ -128,9 +128,62 @@ async def test_a_frozen_database_fails_every_unit_of_work_within_the_pool_timeou
                 await one_unit_of_work(UnitOfWork(sessions, producer="kit"))
                 break
             except Exception as error:
-                assert is_unavailable(error)
-                assert time.monotonic() < deadline, "still failing 15 s after the thaw"
-                await asyncio.sleep(0.2)
+                failure: Exception = error
+            assert is_unavailable(failure)
+            assert time.monotonic() < deadline, "still failing 15 s after the thaw"
+            await asyncio.sleep(0.2)
     finally:
         freezable.thawed.set()
+        await engine.dispose()
+
+
+def small_timeouts(url: str) -> KitSettings:
+    return KitSettings(
+        database_url=SecretStr(url),
+        database_pool_size=2,
+        database_pool_timeout_seconds=POOL_TIMEOUT,
+        database_connect_timeout_seconds=POOL_TIMEOUT,
+        database_statement_timeout_seconds=POOL_TIMEOUT,
+    )
+
+
+async def test_a_statement_caught_by_the_freeze_is_not_followed_by_a_rollback_waiting_as_long(
+    relay: tuple[FreezableRelay, str],
+) -> None:
+    freezable, url = relay
+    engine = create_engine(small_timeouts(url))
+    sessions = session_factory(engine)
+    failed_at = left_at = 0.0
+    error: BaseException | None = None
+    try:
+        try:
+            async with UnitOfWork(sessions, producer="kit") as uow:
+                freezable.thawed.clear()
+                try:
+                    await uow.session.execute(text("SELECT 1"))
+                finally:
+                    failed_at = time.monotonic()
+        except Exception as raised:
+            left_at, error = time.monotonic(), raised
+
+        assert error is not None
+        assert is_unavailable(error)
+        # the statement failed on its own timeout; leaving the unit of work dropped the
+        # connection at once instead of sending a ROLLBACK and waiting as long again
+        assert left_at - failed_at < 0.5
+    finally:
+        freezable.thawed.set()
+        await engine.dispose()
+
+
+async def test_work_that_is_not_the_databases_is_not_cut_short(
+    relay: tuple[FreezableRelay, str],
+) -> None:
+    _, url = relay
+    engine = create_engine(small_timeouts(url))
+    try:
+        async with UnitOfWork(session_factory(engine), producer="kit") as uow:
+            await asyncio.sleep(POOL_TIMEOUT + 0.5)  # hashing a password on a busy machine
+            assert (await uow.session.execute(text("SELECT 1"))).scalar() == 1
+    finally:
         await engine.dispose()
