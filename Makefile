@@ -27,6 +27,7 @@ help:
 	@echo "make lint   ruff and mypy only"
 	@echo "make bench  benchmarks (listings, emails)"
 	@echo "make bench-e2e  the submission-to-email path against a bare baseline"
+	@echo "make chaos  the fault suite: Kafka, notifier, SMTP and PostgreSQL killed, stopped or frozen under load"
 	@echo "make api-types  regenerate the OpenAPI documents and the web apps' API types"
 	@echo "make images  build every container image (podman or docker; local stand-in bases without a registry)"
 	@echo "make run-images  the product from its images: services and gateway as containers (Ctrl-C stops them)"
@@ -144,6 +145,13 @@ bench: install
 .PHONY: bench-e2e
 bench-e2e: install
 	@$(RUN) python -m bench.e2e $(ARGS)
+
+# The fault suite (about 10 min): the whole stack in .chaos/stack (ports moved by 20,000) with
+# an SMTP sink, each fault under submissions through the gateway; results in bench/results/
+# chaos.json and chaos.md. `make chaos ARGS=--short` runs the sizes of its make test version.
+.PHONY: chaos
+chaos: install
+	@$(RUN) python -m bench.chaos $(ARGS)
 
 # Every container image (the four services, the gateway, the OIDC provider) with podman or
 # docker, whichever answers; without a reachable registry the public bases are replaced by

@@ -1,10 +1,14 @@
 """An SMTP server that accepts every email and notes, for each, when it accepted it.
 
-Run in a process of its own (``python -m bench.e2e.sink PORT FILE``) so that its work is not
-counted against the system under test, nor the system's against it. Each accepted email is
-one JSON line in FILE: the time its DATA was accepted (``time.time()``), its Message-ID, its
-recipients, and the thread reference its subject names (the confirmation's subject carries
-it: "Votre message a bien été reçu – demande NPC-2026-000123").
+Run in a process of its own (``python -m bench.e2e.sink PORT FILE [HOLD_FILE]``) so that its
+work is not counted against the system under test, nor the system's against it. Each accepted
+email is one JSON line in FILE: the time its DATA was accepted (``time.time()``), its
+Message-ID, its recipients, and the thread reference its subject names (the confirmation's
+subject carries it: "Votre message a bien été reçu – demande NPC-2026-000123").
+
+With HOLD_FILE given, while that file exists the sink takes each email (and notes it, with
+``"held": true``) but holds back its ``250`` until the file is removed: the window in which a
+sender that dies has handed over an email without learning so (``bench/chaos``).
 """
 
 from __future__ import annotations
@@ -25,14 +29,16 @@ REFERENCE = re.compile(r"[A-Z]{2,3}-\d{4}-\d{6,}")
 
 
 class Recorder:
-    def __init__(self, output: Path) -> None:
+    def __init__(self, output: Path, hold: Path | None = None) -> None:
         self.file = output.open("a", buffering=1, encoding="utf-8")
+        self.hold = hold
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         accepted = time.time()
         message = message_from_bytes(envelope.content, policy=policy.default)
         subject = str(message.get("Subject", ""))
         found = REFERENCE.search(subject)
+        held = self.hold is not None and self.hold.exists()
         self.file.write(
             json.dumps(
                 {
@@ -41,16 +47,21 @@ class Recorder:
                     "to": list(envelope.rcpt_tos),
                     "reference": found.group(0) if found else None,
                     "subject": subject,
+                    "held": held,
                 }
             )
             + "\n"
         )
+        # another process removes the file: there is nothing to await but its absence
+        while self.hold is not None and self.hold.exists():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
         return "250 OK"
 
 
 def main() -> None:
     port, output = int(sys.argv[1]), Path(sys.argv[2])
-    controller = Controller(Recorder(output), hostname="127.0.0.1", port=port)
+    hold = Path(sys.argv[3]) if len(sys.argv) > 3 else None
+    controller = Controller(Recorder(output, hold), hostname="127.0.0.1", port=port)
     controller.start()
     stop = asyncio.Event()
 
