@@ -97,7 +97,7 @@ export function DashboardPage() {
             <Button type="submit">Afficher</Button>
           </li>
           <li>
-            <a className="fr-btn fr-btn--secondary fr-icon-download-line fr-btn--icon-left" href={dashboardApiPath(applied, 'csv')} download>
+            <a className="fr-btn fr-btn--secondary" href={dashboardApiPath(applied, 'csv')} download>
               Télécharger (CSV)
             </a>
           </li>
@@ -156,7 +156,6 @@ function Figures({ dashboard }: { dashboard: Dashboard }) {
       <ChartWithTable
         id="graphique-delais"
         title="Délai de première réponse (jours ouvrés)"
-        unit="jours ouvrés"
         data={answerTimes(dashboard)}
         headers={['Semaine', 'Délai médian', '90e centile', 'Réponses dans les délais']}
         rows={weeks.map((week) => [
