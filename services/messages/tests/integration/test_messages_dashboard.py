@@ -204,6 +204,8 @@ async def test_only_supervisors_and_admins_see_it_each_their_funds(
     )
     assert famille.json()["total"]["received"] == 4
     assert famille.json()["theme"]["code"] == "famille"
+    # The other themes stay offered, to choose another.
+    assert [theme["code"] for theme in famille.json()["themes"]] == ["famille", "sante"]
 
 
 async def test_a_bad_period_is_refused_in_french(

@@ -371,6 +371,22 @@ class DashboardRepository:
         )
         return [WeekCount(row[0], _theme(row[1], row[2]), row[3], row[4]) for row in rows]
 
+    async def themes(
+        self, generation: int, funds: Sequence[str] | None, start: datetime, end: datetime
+    ) -> list[ThemeRef]:
+        """The themes of the threads sent in the period, whatever the theme filter."""
+        table = DASHBOARD_THREADS
+        rows = await self.session.execute(
+            select(table.c.theme_code, func.max(table.c.theme_label))
+            .where(
+                *_scope(table, generation, funds, None),
+                table.c.submitted_at >= start,
+                table.c.submitted_at < end,
+            )
+            .group_by(table.c.theme_code)
+        )
+        return [_theme(row[0], row[1]) for row in rows]
+
     async def waiting(
         self, generation: int, funds: Sequence[str] | None, as_of: datetime, theme: str | None
     ) -> list[WaitingCount]:

@@ -8,6 +8,7 @@ could move to a service of its own unchanged."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
@@ -134,6 +135,7 @@ async def show_dashboard(
         relances = await repository.relances(generation, funds, start, end, theme)
         satisfaction = await repository.satisfaction(generation, funds, start, end, theme)
         waiting = await repository.waiting(generation, funds, as_of, theme)
+        offered = await repository.themes(generation, funds, start, end)
         last_event_at, rebuilt_at = await repository.state()
     summary = summarise(
         period,
@@ -144,15 +146,14 @@ async def show_dashboard(
         waiting=waiting,
         backlog_as_of=paris_date(as_of - timedelta(microseconds=1)),
     )
-    chosen = next((ref for ref in summary.themes if ref.code == theme), None)
-    if theme is not None and chosen is None:
-        chosen = ThemeRef(theme, theme)
+    known = {ref.code: ref for ref in (*offered, *summary.themes)}
+    chosen = (known.get(theme) or ThemeRef(theme, theme)) if theme is not None else None
     return Dashboard(
         scope=scope,
         period=period,
         theme=chosen,
         funds=funds_for(cmd.viewer),
-        summary=summary,
+        summary=replace(summary, themes=tuple(sorted(known.values(), key=lambda ref: ref.label))),
         lag=Lag(
             behind_by_events=dashboard_lag.behind_by_events,
             last_event_at=last_event_at,
