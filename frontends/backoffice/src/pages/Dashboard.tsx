@@ -27,6 +27,8 @@ export function DashboardPage() {
   const [dashboard, setDashboard] = useState<Dashboard | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [draft, setDraft] = useState<DashboardFilters>(filters);
+  // « Afficher » asks again even when the filters did not change: the figures move.
+  const [round, setRound] = useState(0);
   const admin = agent?.role === 'admin';
 
   useEffect(() => {
@@ -46,11 +48,12 @@ export function DashboardPage() {
       current = false;
     };
     // The address is the one source of the filters.
-  }, [search]);
+  }, [search, round]);
 
   function apply(event: FormEvent) {
     event.preventDefault();
     navigate(`${BASE}/tableau-de-bord${dashboardSearch(draft)}`);
+    setRound((previous) => previous + 1);
   }
 
   const applied = dashboard ? { ...filters, from: filters.from || dashboard.start, to: filters.to || dashboard.end } : filters;
