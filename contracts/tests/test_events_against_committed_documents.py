@@ -45,6 +45,7 @@ from contracts.events.registry import (
     InsuredPersonRegistered,
     PostalAddress,
 )
+from contracts.events.security import SessionRevoked
 from contracts.generate import ASYNCAPI_PATH, SCHEMAS_DIR, all_events
 
 pytestmark = pytest.mark.unit
@@ -128,6 +129,14 @@ EXAMPLES: dict[type[Event], Callable[[], dict[str, Any]]] = {
         }
     ),
     ReplyPosted: lambda: THREAD | {"reply_id": uuid.uuid4(), "posted_at": NOW},
+    SessionRevoked: lambda: {
+        "session_id": uuid.uuid4(),
+        "subject_id": MEMBER["member_id"],
+        "kind": "member",
+        "reason": "logout",
+        "revoked_at": NOW,
+        "tokens_expire_by": NOW + timedelta(minutes=11),
+    },
     ReplyNotUnderstood: lambda: (
         THREAD
         | {

@@ -32,6 +32,7 @@ from contracts.events.messages import (
     SatisfactionGiven,
     ThreadClosedUnanswered,
 )
+from contracts.events.security import SessionRevoked
 from contracts.events.registry import ActivationLetterRequested, InsuredPersonRegistered
 
 DAY_MS = 24 * 3600 * 1000
@@ -174,6 +175,28 @@ THREAD_ACTIVITY = TopicSpec(
     partitions=12,
 )
 
+SESSION_REVOCATIONS = TopicSpec(
+    name="auth.revocations.v1",
+    description=(
+        "Sessions ended before their time (logout, password changed or reset, account deleted, "
+        "agent deactivated or changed): every service refuses their access tokens until they "
+        "expire. Compacted, keyed by session id, tombstoned once the tokens have expired; a "
+        "service reads it from the beginning at start and is ready once caught up."
+    ),
+    key="session_id",
+    events=(SessionRevoked,),
+    producer="auth",
+    consumers=("auth", "catalog", "messages", "notifier"),
+    partitions=3,
+    cleanup_policy="compact",
+    tombstones=True,
+    extra_config={
+        "min.compaction.lag.ms": "0",
+        "delete.retention.ms": str(DAY_MS),
+        "segment.ms": str(3600 * 1000),
+    },
+)
+
 NOTIFIER_DEAD_LETTER = TopicSpec(
     name="notifier.dead-letter.v1",
     description=(
@@ -242,6 +265,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     MESSAGES_DEAD_LETTER,
     INSURED_PERSON,
     POSTAL_LETTER,
+    SESSION_REVOCATIONS,
 )
 
 

@@ -32,6 +32,7 @@ from servicekit.db import asyncpg_dsn, create_engine, session_factory
 from servicekit.kafka import RelayProducer, create_broker, group_id, topic_name
 from servicekit.logging import get_logger
 from servicekit.outbox import OutboxRelay
+from servicekit.revocations import RevocationList
 from servicekit.security import JwksClient, KeySet, TokenVerifier, audience_of
 from servicekit.settings import ServiceSettings
 
@@ -64,6 +65,16 @@ class ServiceRuntime:
         self.broker_started = False
         self._background: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self.revocations: RevocationList | None = None
+
+    def refuse_revoked_sessions(self) -> RevocationList:
+        """Follow ``auth.revocations.v1`` and have the token verifier refuse the tokens of
+        sessions ended before their time; readiness waits until the topic has been read."""
+        if self.revocations is None:
+            self.revocations = RevocationList(self.settings)
+            self.verifier.revocations = self.revocations
+            self.add_background("revocations", self.revocations.run)
+        return self.revocations
 
     def add_consumer(
         self,
@@ -184,6 +195,8 @@ class ServiceRuntime:
             checks["kafka"] = f"unavailable: {type(error).__name__}"
         if self.broker is not None:
             checks["consumers"] = "ok" if self.broker_started else "starting"
+        if self.revocations is not None:
+            checks["revocations"] = self.revocations.status
         return checks
 
 

@@ -149,12 +149,27 @@ class Principal:
         return self.kind == "agent"
 
 
+class RevokedSessions(Protocol):
+    def is_revoked(self, session_id: object) -> bool: ...
+
+
 class TokenVerifier:
-    def __init__(self, keys: KeySet, *, issuer: str, audience: str, leeway: float = 30.0) -> None:
+    def __init__(
+        self,
+        keys: KeySet,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: float = 30.0,
+        revocations: RevokedSessions | None = None,
+    ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
+        #: Sessions ended before their time (``servicekit.revocations``): their tokens are
+        #: refused although their signature and expiry are fine.
+        self.revocations = revocations
 
     async def verify(self, token: str) -> dict[str, Any]:
         try:
@@ -179,6 +194,8 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from error
+        if self.revocations is not None and self.revocations.is_revoked(claims.get("sid")):
+            raise InvalidToken("session revoked")
         return claims
 
     async def principal(self, token: str) -> Principal:

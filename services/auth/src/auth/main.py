@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -59,10 +60,16 @@ def create_app(
     clock = clock or SystemClock()
 
     def unit_of_work() -> AuthUnitOfWork:
-        return AuthUnitOfWork(runtime.sessions, producer=settings.service_name)
+        return AuthUnitOfWork(
+            runtime.sessions,
+            producer=settings.service_name,
+            tokens_live_for=settings.access_token_lifetime + timedelta(seconds=60),
+        )
 
     keyring = KeyRing(settings, clock, unit_of_work)
     runtime = ServiceRuntime(settings, keys=keyring)
+    # Tokens of sessions ended before their time are refused (auth.revocations.v1).
+    runtime.refuse_revoked_sessions()
     http = franceconnect_http or httpx.AsyncClient(timeout=10.0)
     adapters = Adapters(
         hasher=PasswordHasher(

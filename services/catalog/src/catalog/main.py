@@ -36,6 +36,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     settings = settings or Settings()
     clock = clock or SystemClock()
     runtime = ServiceRuntime(settings)
+    # Tokens of sessions ended before their time are refused (auth.revocations.v1).
+    runtime.refuse_revoked_sessions()
 
     def unit_of_work() -> CatalogUnitOfWork:
         return CatalogUnitOfWork(runtime.sessions, producer=settings.service_name)

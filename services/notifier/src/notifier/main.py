@@ -99,6 +99,8 @@ def create_app(
     settings = settings or Settings()
     clock = clock or SystemClock()
     runtime = ServiceRuntime(settings, keys=keys)
+    # Tokens of sessions ended before their time are refused (auth.revocations.v1).
+    runtime.refuse_revoked_sessions()
 
     def unit_of_work() -> NotifierUnitOfWork:
         return NotifierUnitOfWork(runtime.sessions, producer=settings.service_name)

@@ -113,7 +113,17 @@ SESSIONS = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    Column(
+        "revocation_released_at",
+        DateTime(timezone=True),
+        comment="When the revocation's tombstone was published (its tokens had expired)",
+    ),
     Index("sessions_subject_idx", "subject_id"),
+    Index(
+        "sessions_revocation_pending_idx",
+        "revoked_at",
+        postgresql_where=text("revoked_at IS NOT NULL AND revocation_released_at IS NULL"),
+    ),
 )
 
 REFRESH_TOKENS = Table(

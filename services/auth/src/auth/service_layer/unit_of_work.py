@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from auth.adapters.registry import RegistryRepository
 from auth.adapters.repository import (
     AgentRepository,
@@ -13,7 +18,14 @@ from auth.adapters.repository import (
     SessionRepository,
     ThrottleRepository,
 )
+from auth.domain.model import Session
+from contracts.events.security import RevocationReason, SessionRevoked
+from contracts.topics import SESSION_REVOCATIONS
 from servicekit.db import UnitOfWork
+
+#: How long an access token may still be accepted after it was issued, the verifiers'
+#: leeway included: a revoked session's tokens are refused that long at least.
+DEFAULT_TOKENS_LIVE_FOR = timedelta(minutes=10, seconds=60)
 
 
 class AuthUnitOfWork(UnitOfWork):
@@ -27,6 +39,16 @@ class AuthUnitOfWork(UnitOfWork):
     franceconnect: FranceConnectRepository
     registry: RegistryRepository
 
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        producer: str,
+        tokens_live_for: timedelta = DEFAULT_TOKENS_LIVE_FOR,
+    ) -> None:
+        super().__init__(sessions, producer=producer)
+        self.tokens_live_for = tokens_live_for
+
     def on_enter(self) -> None:
         self.members = MemberRepository(self.session)
         self.agents = AgentRepository(self.session)
@@ -37,3 +59,38 @@ class AuthUnitOfWork(UnitOfWork):
         self.keys = KeyRepository(self.session)
         self.franceconnect = FranceConnectRepository(self.session)
         self.registry = RegistryRepository(self.session)
+
+    async def end_session(
+        self, session_id: uuid.UUID, now: datetime, *, reason: RevocationReason
+    ) -> None:
+        """Revoke one session, and tell every service to refuse its access tokens."""
+        self._publish_revocations(await self.sessions.revoke(session_id, now), now, reason)
+
+    async def end_sessions_of(
+        self,
+        subject_id: uuid.UUID,
+        now: datetime,
+        *,
+        reason: RevocationReason,
+        keep: uuid.UUID | None = None,
+    ) -> None:
+        """Revoke every open session of a member or agent (but ``keep``), everywhere."""
+        ended = await self.sessions.revoke_all(subject_id, now, keep=keep)
+        self._publish_revocations(ended, now, reason)
+
+    def _publish_revocations(
+        self, ended: list[Session], now: datetime, reason: RevocationReason
+    ) -> None:
+        for session in ended:
+            self.publish(
+                SessionRevoked.new(
+                    producer="auth",
+                    session_id=session.id,
+                    subject_id=session.subject_id,
+                    kind=session.kind,
+                    reason=reason,
+                    revoked_at=now,
+                    tokens_expire_by=now + self.tokens_live_for,
+                ),
+                topic=SESSION_REVOCATIONS,
+            )

@@ -150,6 +150,10 @@ async def update_agent(
         await work.agents.save_changes(agent, updated, now=now)
         if not updated.active or cmd.password is not None or cmd.role is not None:
             # A deactivated agent, a new password or a new role: old sessions must go.
-            await work.sessions.revoke_all(updated.id, now)
+            await work.end_sessions_of(
+                updated.id,
+                now,
+                reason="agent_deactivated" if not updated.active else "agent_changed",
+            )
         await work.commit()
     return updated

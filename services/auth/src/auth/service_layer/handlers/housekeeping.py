@@ -16,6 +16,7 @@ from auth.domain.model import Agent, Member, MemberStatus
 from auth.seed import demo_accounts
 from auth.service_layer.handlers.common import UnitOfWorkFactory, contact_changed
 from auth.service_layer.tokens import KeyRing
+from contracts.topics import SESSION_REVOCATIONS
 from servicekit.clock import Clock
 
 
@@ -26,11 +27,18 @@ async def get_jwks(cmd: GetJwks, *, keyring: KeyRing) -> dict[str, Any]:
 async def prune_expired(
     cmd: PruneExpired, *, uow: UnitOfWorkFactory, clock: Clock, settings: Settings
 ) -> None:
-    """Forget old throttling rows and stale FranceConnect requests."""
+    """Forget old throttling rows and stale FranceConnect requests; release the revocations
+    whose tokens have all expired (their tombstones keep the revocations topic small)."""
     now = clock.now()
     async with uow() as work:
         await work.throttles.prune(forgotten_before=now - timedelta(hours=1), now=now)
         await work.franceconnect.prune(now)
+        released = await work.sessions.revocations_to_release(
+            now - work.tokens_live_for, limit=1000
+        )
+        for session_id in released:
+            work.publish_tombstone(SESSION_REVOCATIONS, session_id)
+        await work.sessions.mark_revocations_released(released, now)
         await work.commit()
 
 

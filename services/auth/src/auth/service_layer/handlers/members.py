@@ -262,7 +262,7 @@ async def delete_member(cmd: DeleteMember, *, uow: UnitOfWorkFactory, clock: Clo
         member = await work.members.get(cmd.member_id, for_update=True)
         if member is None:
             raise NotFound()
-        await work.sessions.revoke_all(member.id, clock.now())
+        await work.end_sessions_of(member.id, clock.now(), reason="account_deleted")
         await work.members.delete(member.id)
         work.publish_tombstone(MEMBER_CONTACT, str(member.id))
         await work.commit()

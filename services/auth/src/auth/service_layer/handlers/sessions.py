@@ -149,7 +149,7 @@ async def refresh_session(
             ):
                 logger.info("refresh token presented again at once", session_id=str(session.id))
                 raise AlreadyRefreshed()
-            await work.sessions.revoke(session.id, now)
+            await work.end_session(session.id, now, reason="refresh_token_reused")
             await work.commit()
             logger.warning("refresh token reused: session revoked", session_id=str(session.id))
             raise InvalidRefreshToken()
@@ -163,7 +163,7 @@ async def refresh_session(
         else:
             subject = await work.agents.get(session.subject_id)
         if subject is None or not subject.active:
-            await work.sessions.revoke(session.id, now)
+            await work.end_session(session.id, now, reason="agent_deactivated")
             await work.commit()
             raise InvalidRefreshToken()
         account = (
@@ -217,7 +217,7 @@ async def log_out(
         session = await work.sessions.get(cmd.session_id, for_update=True)
         if session is None:
             return None
-        await work.sessions.revoke(session.id, clock.now())
+        await work.end_session(session.id, clock.now(), reason="logout")
         await work.commit()
     if not session.franceconnect_id_token:
         return None
@@ -279,7 +279,7 @@ async def reset_password(
         await work.password_resets.invalidate_for(member.id, now)
         updated = replace(member, password_hash=await hasher.hash(cmd.password))
         await work.members.save(updated)
-        await work.sessions.revoke_all(member.id, now)
+        await work.end_sessions_of(member.id, now, reason="password_reset")
         await work.throttles.clear(f"member:{member.nir.value}")
         await work.commit()
 
@@ -323,5 +323,7 @@ async def change_password(
             )
         else:
             await work.members.save_changes(subject, replace(subject, password_hash=new_hash))
-        await work.sessions.revoke_all(subject.id, now, keep=cmd.session_id)
+        await work.end_sessions_of(
+            subject.id, now, reason="password_changed", keep=cmd.session_id
+        )
         await work.commit()
