@@ -29,7 +29,7 @@ def problems(result: dict[str, Any]) -> list[str]:
         found.append(f"{result['emails_missing']} confirmations never sent")
     if result["duplicate_emails"]:
         found.append(f"{result['duplicate_emails']} emails sent twice under two Message-IDs")
-    if result["resent_same_message_id"] and not result["notifier_dies"]:
+    if result["resent_same_message_id"] and not result["crash"]:
         found.append(
             f"{result['resent_same_message_id']} emails resent with no crash to explain it"
         )

@@ -228,8 +228,10 @@ class Scenario:
     fault: Callable[[ChaosStack, Plan, Fault], Coroutine[Any, Any, None]]
     #: how many submissions (``None``: the plan's)
     size: Callable[[Plan], int] | None = None
-    #: the notifier dies in it: a resend with the same Message-ID is the documented outcome
-    notifier_dies: bool = False
+    #: a party to an SMTP transaction dies in it (the notifier, or the SMTP server after it
+    #: took an email and before its 250 left): a resend with the same Message-ID is the
+    #: documented outcome
+    crash: bool = False
     #: after recovery, the time the system may need before it drains on its own
     allowance: Callable[[Plan], float] = lambda _plan: 0.0
 
@@ -244,9 +246,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         "notifier-killed",
         "the notifier killed (SIGKILL) mid-stream and started again",
         notifier_killed,
-        notifier_dies=True,
+        crash=True,
     ),
-    Scenario("smtp-down", "the SMTP server away (killed) for {smtp_outage:.0f} s", smtp_down),
+    Scenario(
+        "smtp-down",
+        "the SMTP server away (killed) for {smtp_outage:.0f} s",
+        smtp_down,
+        crash=True,
+    ),
     Scenario(
         "postgres-stopped",
         "PostgreSQL stopped (fast shutdown) for {postgres_outage:.0f} s",
@@ -258,7 +265,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "the notifier killed while the SMTP server holds its 250 (the crash window)",
         crash_window,
         size=lambda plan: plan.crash_emails,
-        notifier_dies=True,
+        crash=True,
         allowance=lambda _plan: float(SENDING_LEASE_SECONDS),
     ),
 )
@@ -367,7 +374,7 @@ async def measure(
         "deliveries_not_sent": sum(1 for row in recorded if row["status"] != "sent"),
         "drain_s": None if drain is None else round(drain, 2),
         "drain_allowance_s": scenario.allowance(plan),
-        "notifier_dies": scenario.notifier_dies,
+        "crash": scenario.crash,
         "load_average_1m": round(os.getloadavg()[0], 1),
         **fault.extra,
     }
