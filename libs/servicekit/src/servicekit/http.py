@@ -160,19 +160,23 @@ _OPERATIONS = ("get", "put", "post", "delete", "patch")
 
 def document_guard_answers(schema: dict[str, Any]) -> None:
     """Every operation documents what the request guard and the gateway may answer before
-    or instead of the route: 503 when a dependency is away; with a body, 400 (not UTF-8
-    JSON), 413 (over the gateway's limit) and 415 (not JSON); 422 whenever input is read."""
+    or instead of the route: 431 (headers over the gateway's limit) and 503 when a
+    dependency is away; with a body, 400 (not UTF-8 JSON), 413 (over the gateway's limit)
+    and 415 (not JSON); 422 whenever input is read, as a problem (FastAPI's own 422 entry,
+    in application/json, describes an answer the services never give)."""
     for item in schema.get("paths", {}).values():
         for method in _OPERATIONS:
             operation = item.get(method)
             if operation is None:
                 continue
-            statuses = [503]
+            statuses = [431, 503]
             if "requestBody" in operation:
                 statuses += [400, 413, 415]
             if "requestBody" in operation or operation.get("parameters"):
                 statuses.append(422)
             responses = operation.setdefault("responses", {})
+            if "application/json" in responses.get("422", {}).get("content", {}):
+                del responses["422"]
             for status, entry in problem_responses(*statuses).items():
                 responses.setdefault(str(status), entry)
 

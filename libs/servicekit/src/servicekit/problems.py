@@ -40,6 +40,7 @@ FRENCH_TITLES: dict[int, str] = {
     422: "Données invalides",
     428: "En-tête requis manquant",
     429: "Trop de tentatives",
+    431: "En-têtes de requête trop volumineux",
     500: "Erreur interne",
     503: "Service momentanément indisponible",
 }

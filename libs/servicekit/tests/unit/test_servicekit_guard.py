@@ -193,6 +193,8 @@ def test_the_openapi_document_says_what_the_guard_may_answer() -> None:
     runtime = ServiceRuntime(settings, keys=StaticKeySet(TokenMinter().jwks()))
     app = create_service_app(runtime, title="kit", description="kit", routers=[router])
     paths = app.openapi()["paths"]
-    assert {"400", "413", "415", "422", "503"} <= set(paths["/echo"]["post"]["responses"])
-    assert "503" in paths["/ping"]["get"]["responses"]
+    assert {"400", "413", "415", "422", "431", "503"} <= set(paths["/echo"]["post"]["responses"])
+    assert {"431", "503"} <= set(paths["/ping"]["get"]["responses"])
     assert "415" not in paths["/ping"]["get"]["responses"]
+    # The 422 is a problem, not FastAPI's own validation body.
+    assert set(paths["/echo"]["post"]["responses"]["422"]["content"]) == {PROBLEM_MEDIA_TYPE}
