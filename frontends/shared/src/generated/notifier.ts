@@ -315,6 +315,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description En-têtes de requête trop volumineux */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service momentanément indisponible */
             503: {
                 headers: {
@@ -342,6 +351,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description En-têtes de requête trop volumineux */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A dependency does not answer */
@@ -407,6 +425,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description En-têtes de requête trop volumineux */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service momentanément indisponible */
             503: {
                 headers: {
@@ -461,6 +488,15 @@ export interface operations {
             };
             /** @description Données invalides */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description En-têtes de requête trop volumineux */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -545,6 +581,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description En-têtes de requête trop volumineux */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service momentanément indisponible */
             503: {
                 headers: {
@@ -585,6 +630,15 @@ export interface operations {
             };
             /** @description Accès refusé */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description En-têtes de requête trop volumineux */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -679,6 +733,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description En-têtes de requête trop volumineux */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service momentanément indisponible */
             503: {
                 headers: {
@@ -720,6 +783,15 @@ export interface operations {
             };
             /** @description Données invalides */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description En-têtes de requête trop volumineux */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -804,6 +876,15 @@ export interface operations {
             };
             /** @description Données invalides */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description En-têtes de requête trop volumineux */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
