@@ -11,6 +11,8 @@ import httpx
 import yaml
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -116,22 +118,22 @@ class FuzzReport:
 
 
 def fuzz_service(schema: Any, service: str, session: Session, *, max_examples: int) -> FuzzReport:
-    """Every operation of ``schema`` (but those in NEVER_SENT), ``max_examples`` generated
-    requests each, sent through the gateway as ``session``; every answer is checked against
-    the document (server errors, undocumented statuses, content types, bodies, headers)."""
+    """Every operation of ``schema`` (but those in NEVER_SENT), ``max_examples`` valid and
+    half as many invalid generated requests each, sent through the gateway as ``session``;
+    every answer is checked against the document (server errors, undocumented statuses,
+    content types, bodies, headers)."""
     report = FuzzReport()
     base_url = f"{session.gateway_url}/api/{service}"
-    budget = hypothesis_settings(
-        max_examples=max_examples,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
 
-    def fuzz_one(operation: Any, headers: dict[str, str]) -> None:
-        @budget
-        @given(case=operation.as_strategy())
+    def fuzz_one(operation: Any, headers: dict[str, str], mode: GenerationMode, count: int) -> None:
+        @hypothesis_settings(
+            max_examples=count,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy(generation_mode=mode))
         def fuzz(case: Any) -> None:
             response = case.call(base_url=base_url, headers=headers, timeout=30)
             report.statuses.append(response.status_code)
@@ -143,12 +145,18 @@ def fuzz_service(schema: Any, service: str, session: Session, *, max_examples: i
                     f"{response.status_code}: {str(failure)[:600]}"
                 )
 
-        fuzz()
+        try:
+            fuzz()
+        except Unsatisfiable:
+            # Nothing in the request can be made invalid (no parameter, no body).
+            assert mode is GenerationMode.NEGATIVE, operation.label
 
     for result in schema.get_all_operations():
         operation = result.ok()
         if operation.path in BEHIND_THE_GATEWAY:
             continue
-        if (service, operation.method.upper(), operation.path) not in NEVER_SENT:
-            fuzz_one(operation, session.headers())
+        if (service, operation.method.upper(), operation.path) in NEVER_SENT:
+            continue
+        fuzz_one(operation, session.headers(), GenerationMode.POSITIVE, max_examples)
+        fuzz_one(operation, session.headers(), GenerationMode.NEGATIVE, max(1, max_examples // 2))
     return report
