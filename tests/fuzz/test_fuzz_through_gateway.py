@@ -14,8 +14,8 @@ from tests.fuzz.support import SERVICES, Session, fuzz_service
 pytestmark = pytest.mark.integration
 
 #: Valid requests generated per operation (FUZZ_MAX_EXAMPLES; half as many invalid ones): a few
-#: minutes for the four people
-#: and the four services once the stack is up; more for a deeper local run.
+#: minutes for the four people and the four services once the stack is up; more for a deeper
+#: local run.
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "2"))
 
 
