@@ -148,6 +148,8 @@ class ChangePassword(Command[None]):
     session_id: uuid.UUID | None
     current_password: str
     new_password: str
+    #: The current password is checked under the login's brute-force rules, by address too.
+    client_address: str = "unknown"
 
 
 # --------------------------------------------------------------------------- agents

@@ -49,11 +49,13 @@ from auth.service_layer.handlers.common import (
     UnitOfWorkFactory,
     check_member_password,
     check_password_rules,
+    check_password_throttled,
     count_code_request,
     issued,
     member_account,
     new_refresh_token,
     open_session,
+    throttle_keys,
     typed_number,
 )
 from auth.service_layer.tokens import TokenIssuer
@@ -293,18 +295,38 @@ async def _account(
 
 
 async def change_password(
-    cmd: ChangePassword, *, uow: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher
+    cmd: ChangePassword,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    settings: Settings,
 ) -> None:
     """Change one's password, knowing the current one; other sessions are revoked.
 
-    The current password is checked and the new one hashed before the account is locked,
-    and only the password is written: whatever changed meanwhile (an agent deactivated by
-    a supervisor) stays changed."""
+    The current password is checked under the login's brute-force rules (the same counters
+    per account and per address: a stolen session cannot guess it faster than a login
+    could), and the new one hashed before the account is locked; only the password is
+    written: whatever changed meanwhile (an agent deactivated by a supervisor) stays
+    changed."""
     async with uow() as work:
         seen = await _account(work, cmd.kind, cmd.subject_id)
-    if seen is None:
-        raise NotFound()
-    if not await hasher.verify(seen.password_hash, cmd.current_password):
+        if seen is None:
+            raise NotFound()
+        login = seen.nir.value if isinstance(seen, Member) else seen.email
+        account_key, address_key = throttle_keys(cmd.kind, login, cmd.client_address)
+        matched, _ = await check_password_throttled(
+            work,
+            account_key=account_key,
+            address_key=address_key,
+            password_hash=seen.password_hash,
+            password=cmd.current_password,
+            hasher=hasher,
+            settings=settings,
+            now=clock.now(),
+        )
+        await work.commit()
+    if not matched:
         raise WrongCurrentPassword()
     check_password_rules(cmd.new_password, seen.personal_words(), "new_password")
     new_hash = await hasher.hash(cmd.new_password)
@@ -323,7 +345,5 @@ async def change_password(
             )
         else:
             await work.members.save_changes(subject, replace(subject, password_hash=new_hash))
-        await work.end_sessions_of(
-            subject.id, now, reason="password_changed", keep=cmd.session_id
-        )
+        await work.end_sessions_of(subject.id, now, reason="password_changed", keep=cmd.session_id)
         await work.commit()

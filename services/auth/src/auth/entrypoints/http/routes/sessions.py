@@ -197,7 +197,7 @@ async def reset(body: schemas.PasswordReset, bus: BusDep) -> None:
     responses=problem_responses(400, 401, 403, 422),
 )
 async def change_password(
-    body: schemas.PasswordChange, principal: LivePrincipal, bus: BusDep
+    body: schemas.PasswordChange, principal: LivePrincipal, bus: BusDep, address: ClientAddress
 ) -> None:
     await bus.handle(
         ChangePassword(
@@ -206,5 +206,6 @@ async def change_password(
             session_id=uuid.UUID(principal.session_id) if principal.session_id else None,
             current_password=body.current_password,
             new_password=body.new_password,
+            client_address=address,
         )
     )
