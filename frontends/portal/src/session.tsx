@@ -61,6 +61,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     configureApi({
       refreshPath: '/api/auth/session/refresh',
       onUnauthenticated: () => {
+        // The session ended (expired, revoked, logged out in another tab): what was being
+        // written goes with it, as at logout, never left behind in this browser.
+        clearAllDrafts();
         setMember(null);
         const target = loginPath();
         if (!window.location.pathname.startsWith('/connexion') && target !== '/connexion') navigate(target, { replace: true });
@@ -70,7 +73,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       try {
         const me = await api.get<Member>('/api/auth/me', { refreshOnUnauthorized: true });
         setMember(me);
-      } catch {
+      } catch (error) {
+        // Back after the session ended: the drafts of that session do not outlive it.
+        if (error instanceof ApiError && error.status === 401) clearAllDrafts();
         setMember(null);
       }
     })();
