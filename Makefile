@@ -96,6 +96,19 @@ frontend-tests: node-modules
 		echo "› node tests (web apps)"; (cd frontends && npm test --silent 2>&1 | tail -n 8; exit $${PIPESTATUS[0]}) || exit 1; \
 	fi
 
+# ClamAV's daemon for attachments' antivirus (Debian's clamav-daemon; its signatures are the local
+# test database of deploy/local/clamav, nothing is downloaded).
+.PHONY: clamd
+clamd:
+	@if ! command -v clamd >/dev/null 2>&1 && [ ! -x /usr/sbin/clamd ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "› installing clamav-daemon from Debian"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clamav-daemon >/dev/null; \
+		else \
+			echo "clamd is missing: run 'sudo apt-get install clamav-daemon' (attachments are scanned by it)"; exit 1; \
+		fi; \
+	fi
+
 # Debian's Chromium for the browser tests (never a browser downloaded by a test tool).
 .PHONY: browser
 browser:
@@ -109,7 +122,7 @@ browser:
 	fi
 
 .PHONY: install
-install: python-env kafka-jars mailpit node-modules
+install: python-env kafka-jars mailpit node-modules clamd
 
 # --- the two commands -------------------------------------------------------------------
 

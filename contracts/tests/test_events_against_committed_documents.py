@@ -27,6 +27,7 @@ from contracts.events.auth import (
     MemberContactChanged,
     PasswordResetRequested,
 )
+from contracts.events.attachments import AttachmentScanned, AttachmentUploaded
 from contracts.events.catalog import CatalogPublished, Motif, OnlineService, Subject, Theme
 from contracts.events.common import CatalogNode
 from contracts.events.dead_letter import EventDeadLettered
@@ -129,6 +130,21 @@ EXAMPLES: dict[type[Event], Callable[[], dict[str, Any]]] = {
         }
     ),
     ReplyPosted: lambda: THREAD | {"reply_id": uuid.uuid4(), "posted_at": NOW},
+    AttachmentUploaded: lambda: {
+        "attachment_id": uuid.uuid4(),
+        "fund": "NPC",
+        "uploader_kind": "member",
+        "media_type": "application/pdf",
+        "size": 482133,
+        "uploaded_at": NOW,
+    },
+    AttachmentScanned: lambda: {
+        "attachment_id": uuid.uuid4(),
+        "fund": "NPC",
+        "thread_id": uuid.uuid4(),
+        "verdict": "infected",
+        "scanned_at": NOW,
+    },
     SessionRevoked: lambda: {
         "session_id": uuid.uuid4(),
         "subject_id": MEMBER["member_id"],

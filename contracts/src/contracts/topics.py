@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from contracts.envelope import Event
+from contracts.events.attachments import AttachmentScanned, AttachmentUploaded
 from contracts.events.auth import (
     AccountLocked,
     ActivationCodeIssued,
@@ -197,6 +198,29 @@ SESSION_REVOCATIONS = TopicSpec(
     },
 )
 
+ATTACHMENT_UPLOADED = TopicSpec(
+    name="messages.attachment-uploaded.v1",
+    description=(
+        "A file was joined to a message or a reply: the antivirus scans it before anyone may "
+        "download it. Never the file's name or content."
+    ),
+    key="attachment_id",
+    events=(AttachmentUploaded,),
+    producer="messages",
+    consumers=("messages",),
+    partitions=6,
+)
+
+ATTACHMENT_SCANNED = TopicSpec(
+    name="messages.attachment-scanned.v1",
+    description="The antivirus verdict on a file: clean, or infected and quarantined.",
+    key="attachment_id",
+    events=(AttachmentScanned,),
+    producer="messages",
+    consumers=(),
+    partitions=6,
+)
+
 NOTIFIER_DEAD_LETTER = TopicSpec(
     name="notifier.dead-letter.v1",
     description=(
@@ -263,6 +287,8 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     THREAD_ACTIVITY,
     NOTIFIER_DEAD_LETTER,
     MESSAGES_DEAD_LETTER,
+    ATTACHMENT_UPLOADED,
+    ATTACHMENT_SCANNED,
     INSURED_PERSON,
     POSTAL_LETTER,
     SESSION_REVOCATIONS,

@@ -1,4 +1,5 @@
 export * from './api';
+export * from './attachments';
 export * from './cookies';
 export * from './dsfr';
 export * from './format';

@@ -273,3 +273,59 @@ def a_thread(
     if status is Status.CLOSED:
         values["closed_at"] = sent
     return Thread(**(values | overrides))
+
+
+# --- Attachments ------------------------------------------------------------------------------
+
+#: The EICAR antivirus test string, assembled so that no file of the repository holds it whole.
+EICAR = ("X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*").encode()
+
+
+def sample_pdf(text: str = "Attestation de domicile") -> bytes:
+    """A small, plain PDF, as a scanner or a word processor makes one (the same bytes for
+    the same text)."""
+    from fpdf import FPDF
+
+    document = FPDF()
+    document.set_creation_date(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    document.add_page()
+    document.set_font("helvetica", size=14)
+    document.cell(text=text)
+    return bytes(document.output())
+
+
+def infected_pdf() -> bytes:
+    """A readable PDF that carries the EICAR test signature after its end."""
+    return sample_pdf() + b"\n%" + EICAR + b"\n"
+
+
+def photo_with_gps(size: tuple[int, int] = (320, 240)) -> bytes:
+    """A JPEG photo whose EXIF says where it was taken (GPS) and with what camera."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", size, (40, 120, 200))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "Phone 15"  # Model
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 7.0)}  # GPSInfo
+    output = io.BytesIO()
+    image.save(output, format="JPEG", exif=exif, quality=90)
+    return output.getvalue()
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    caller: Caller,
+    content: bytes,
+    name: str = "attestation.pdf",
+    *,
+    agent: bool = False,
+) -> httpx.Response:
+    return await client.post(
+        "/agent/attachments" if agent else "/attachments",
+        params={"name": name},
+        content=content,
+        headers=caller.headers | {"Content-Type": "application/octet-stream"},
+    )

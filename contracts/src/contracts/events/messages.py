@@ -38,6 +38,12 @@ class MessageSubmitted(Event):
         description="True for a follow-up in an existing thread, false for a new thread.",
         examples=[False],
     )
+    attachment_count: int = Field(
+        default=0, ge=0, description="How many files were sent with it.", examples=[2]
+    )
+    attachment_ids: list[uuid.UUID] = Field(
+        default_factory=list, description="The files sent with it (never their names)."
+    )
 
 
 class ReplyPosted(Event):
@@ -52,6 +58,12 @@ class ReplyPosted(Event):
     subject: CatalogNode
     motif: CatalogNode
     posted_at: AwareDatetime = Field(description="When the reply was posted (UTC).")
+    attachment_count: int = Field(
+        default=0, ge=0, description="How many files were sent with it.", examples=[1]
+    )
+    attachment_ids: list[uuid.UUID] = Field(
+        default_factory=list, description="The files sent with it (never their names)."
+    )
 
 
 # --- Follow-ups of a reply: not understood, details requested, satisfaction -----------------

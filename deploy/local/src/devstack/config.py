@@ -34,6 +34,8 @@ DEFAULT_PORTS: dict[str, int] = {
     "catalog": 8102,
     "messages": 8103,
     "notifier": 8104,
+    "object_storage": 8105,
+    "clamd": 8106,
 }
 
 SERVICES: tuple[str, ...] = ("auth", "catalog", "messages", "notifier")

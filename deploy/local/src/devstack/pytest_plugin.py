@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from devstack.attachments_fixtures import clamd_address, object_storage  # noqa: F401 - fixtures
 from devstack.config import DEFAULT_PORTS, StackConfig
 from devstack.parts import IdentityProvider
 from devstack.stack import Stack

@@ -23,6 +23,7 @@ import {
   useDocumentTitle,
 } from '@mes-messages/shared';
 import { APP_TITLE } from '../App';
+import { type Attachment, AgentMessageAttachments, ReplyAttachments, useAgentThreadAttachments } from '../attachments/attachments';
 import { IdentityProof } from './IdentityProof';
 import { ReplyMarks } from './ReplyMarks';
 import { BASE, isSupervisor, useSession } from '../session';
@@ -145,6 +146,8 @@ export function ThreadPage({ threadId }: { threadId: string }) {
   const replyKey = useRef<{ key: string; text: string } | null>(null);
   const [note, setNote] = useState('');
   const [noteError, setNoteError] = useState<string | null>(null);
+  const [replyFiles, setReplyFiles] = useState<Attachment[]>([]);
+  const attachments = useAgentThreadAttachments(threadId, thread);
   const [agents, setAgents] = useState<Agent[]>([]);
   const [assignee, setAssignee] = useState('');
   const [busy, setBusy] = useState(false);
@@ -222,13 +225,14 @@ export function ThreadPage({ threadId }: { threadId: string }) {
     }
     setReplyError(null);
     // One key per text: a double click or a retry after a failure replies once.
-    const sent = `${asksForDetails ? 'details' : 'reply'}:${reply}`;
+    const sent = `${asksForDetails ? 'details' : 'reply'}:${reply}:${replyFiles.map((file) => file.id).join(',')}`;
     if (!replyKey.current || replyKey.current.text !== sent) replyKey.current = { key: newUuid(), text: sent };
     const key = replyKey.current.key;
     await act(
       async () => {
-        await api.post(`/api/messages/agent/threads/${threadId}/replies`, { text: reply, asks_for_details: asksForDetails }, { idempotencyKey: key });
+        await api.post(`/api/messages/agent/threads/${threadId}/replies`, { text: reply, asks_for_details: asksForDetails, attachment_ids: replyFiles.map((file) => file.id) }, { idempotencyKey: key });
         setReply('');
+        setReplyFiles([]);
         setAsksForDetails(false);
         replyKey.current = null;
       },
@@ -403,6 +407,7 @@ export function ThreadPage({ threadId }: { threadId: string }) {
                 {entry.kind === 'reply' ? (entry.read_at ? ` - lue le ${formatDateTime(entry.read_at)}` : ' - pas encore lue') : ''}
               </p>
               <p className="mm-prewrap fr-mb-0">{entry.text}</p>
+              <AgentMessageAttachments files={attachments.get(entry.id)} />
               <ReplyMarks entry={entry} />
             </li>
           ))}
@@ -434,6 +439,7 @@ export function ThreadPage({ threadId }: { threadId: string }) {
               aria-describedby="reponse-hint reponse-messages reponse-compteur"
               messages={<CharacterCounter id="reponse-compteur" text={reply} max={REPLY_MAX_CHARACTERS} />}
             />
+            <ReplyAttachments files={replyFiles} onChange={setReplyFiles} disabled={busy} />
             <Checkbox
               id="demande-precisions"
               label="Demande de précisions"

@@ -21,6 +21,7 @@ import {
   useDocumentTitle,
 } from '@mes-messages/shared';
 import { SERVICE_TITLE } from '../App';
+import { MessageAttachments, useThreadAttachments } from '../attachments/attachments';
 import { clearFollowUp, followUpWithSendKey, loadFollowUp, saveFollowUp, type FollowUpDraft } from '../draft';
 import { useSession } from '../session';
 import type { ThreadDetail } from '../types';
@@ -35,6 +36,7 @@ export function ThreadPage({ threadId }: { threadId: string }) {
   const [thread, setThread] = useState<ThreadDetail | null>(null);
   const [notFound, setNotFound] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const attachments = useThreadAttachments(threadId, thread);
   const [followUp, setFollowUpState] = useState<FollowUpDraft>(() => loadFollowUp(memberId, threadId));
   const [textError, setTextError] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -162,6 +164,7 @@ export function ThreadPage({ threadId }: { threadId: string }) {
               </p>
             ) : null}
             <p className="mm-prewrap fr-mb-0">{entry.text}</p>
+            <MessageAttachments files={attachments.get(entry.id)} />
             {entry.kind === 'message' ? <ReceiptLink className="fr-mt-1w" threadId={thread.id} messageId={entry.id} /> : null}
             {entry.kind === 'reply' ? (
               <>

@@ -33,6 +33,7 @@ import {
   useDocumentTitle,
 } from '@mes-messages/shared';
 import { SERVICE_TITLE } from '../App';
+import { RecapAttachments, WizardAttachments, saveChosen, useChosenAttachments } from '../attachments/attachments';
 import { type Draft, type WizardStep, clearDraft, emptyDraft, fingerprint, loadDraft, saveDraft, withSendKey } from '../draft';
 import { useSession } from '../session';
 import { ReceiptLink } from '../receipts';
@@ -106,6 +107,7 @@ export function WizardPage() {
   const [sent, setSent] = useState<ThreadCreated | null>(null);
   const sendingRef = useRef(false);
   const [sending, setSending] = useState(false);
+  const [files, setFiles] = useChosenAttachments(memberId);
   const failureRef = useRef<HTMLDivElement>(null);
   const advisoryRef = useRef<HTMLDivElement>(null);
 
@@ -244,10 +246,11 @@ export function WizardPage() {
     try {
       const answer = await api.post<ThreadCreated>(
         '/api/messages/threads',
-        { theme: keyed.theme, subject: keyed.subject, motif: keyed.motif, text: keyed.text },
+        { theme: keyed.theme, subject: keyed.subject, motif: keyed.motif, text: keyed.text, attachment_ids: files.map((file) => file.id) },
         { idempotencyKey: keyed.sendKey! },
       );
       clearDraft(memberId);
+      saveChosen(memberId, []);
       setFocusStep(true);
       setSent(answer);
     } catch (error) {
@@ -407,6 +410,7 @@ export function WizardPage() {
           aria-describedby="message-hint message-messages message-compteur"
           messages={<CharacterCounter id="message-compteur" text={draft.text} max={MESSAGE_MAX_CHARACTERS} />}
         />
+        <WizardAttachments files={files} onChange={(next) => (setFiles(next), setDraft((previous) => ({ ...previous, sendKey: null })))} disabled={checking} />
         {advisories.length && acknowledged === fingerprint(draft) ? (
           <div ref={advisoryRef} tabIndex={-1} className="fr-mb-3w" id="avertissement-medical">
             <Alert severity="warning" title="Votre message semble contenir des informations médicales" headingLevel={3}>
@@ -450,6 +454,7 @@ export function WizardPage() {
             {draft.text.trim()}
           </p>
         </div>
+        <RecapAttachments files={files} />
         <ul className="fr-btns-group fr-btns-group--inline-md">
           <li>{cancelButton}</li>
           <li>

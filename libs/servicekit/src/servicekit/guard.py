@@ -3,6 +3,9 @@
 - A body must be JSON in UTF-8 (or, for mail clients' one-click unsubscribe, a form): another
   media type or charset, or a body in UTF-16 or UTF-32 however labelled, is a 415, bytes that
   are not UTF-8 a 400, always as problem+json.
+- A route that takes a file (``openapi_extra={BINARY_UPLOAD: True}``) gets its body as a stream
+  of bytes, neither buffered nor checked here: the route reads it chunk by chunk and decides
+  what it is (the query is still checked).
 - No string a request carries, in its JSON body or its query, may hold a NUL character or a
   lone UTF-16 surrogate: PostgreSQL cannot store either, and they are never part of what a
   person types. The answer is a 422 naming the field, before any route runs.
@@ -87,6 +90,30 @@ def _wide_encoding(body: bytes) -> bool:
     return body.startswith(_WIDE_BOMS) or b"\x00" in body[:2]
 
 
+#: The OpenAPI extension by which a route declares that its body is a file, streamed to it.
+BINARY_UPLOAD = "x-binary-upload"
+
+
+def _binary_upload(scope: Scope) -> bool:
+    """Whether the request goes to an operation that declared ``BINARY_UPLOAD`` (read once
+    from the app's OpenAPI document)."""
+    app = scope.get("app")
+    state = getattr(app, "state", None)
+    if state is None or not hasattr(app, "openapi"):
+        return False
+    operations = getattr(state, "binary_upload_operations", None)
+    if operations is None:
+        operations = [
+            (method.upper(), re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", path) + "$"))
+            for path, item in app.openapi().get("paths", {}).items()
+            for method, operation in item.items()
+            if isinstance(operation, dict) and operation.get(BINARY_UPLOAD)
+        ]
+        state.binary_upload_operations = operations
+    path, method_asked = scope["path"], scope["method"]
+    return any(method == method_asked and pattern.match(path) for method, pattern in operations)
+
+
 #: Forms are taken too, for the one-click unsubscribe that mail clients post (RFC 8058);
 #: a route that wants JSON still refuses a form body through its own validation.
 _FORM = "application/x-www-form-urlencoded"
@@ -125,7 +152,11 @@ class RequestGuardMiddleware:
 
         try:
             problem = self._query_problem(scope)
-            if problem is None and scope["method"] in _METHODS_WITH_BODY:
+            if (
+                problem is None
+                and scope["method"] in _METHODS_WITH_BODY
+                and not _binary_upload(scope)
+            ):
                 problem, receive = await self._body_problem(scope, receive)
             if problem is not None:
                 await send_problem(send_tracking, problem, scope)

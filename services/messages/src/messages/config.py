@@ -23,6 +23,20 @@ class Settings(ServiceSettings):
     idempotency_retention_hours: int = Field(default=48, ge=1)
     #: How often each replica looks for a catalog snapshot another replica stored.
     catalog_refresh_seconds: float = Field(default=5.0, gt=0)
+
+    # Attachments: an S3-compatible object storage (path-style requests, AWS Signature V4)
+    # and ClamAV's clamd. Locally the devstack's s3proxy and clamd.
+    #: The object storage's endpoint (``https://s3.<region>.<provider>``).
+    object_storage_endpoint: str = "http://127.0.0.1:8105"
+    #: One bucket per environment; locally created by ``setup-local`` and the tests.
+    object_storage_bucket: str = "mes-messages-local"
+    object_storage_region: str = "us-east-1"
+    object_storage_access_key: str = "local-identity"
+    object_storage_secret_key: SecretStr = SecretStr("local-credential")
+    #: clamd: ``tcp://host:port`` or ``unix:///path/to/clamd.ctl``.
+    clamd_address: str = "tcp://127.0.0.1:8106"
+    #: How often uploads never sent (after 24 hours) and files of deleted threads are removed.
+    attachments_cleanup_poll_seconds: float = Field(default=600.0, gt=0)
     #: How often the dashboard's lag (events its projection has not applied) is measured.
     dashboard_lag_refresh_seconds: float = Field(default=5.0, gt=0)
     #: How often the « Demande de précisions » timers (reminder, closing) are looked at.

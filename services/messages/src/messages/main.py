@@ -17,6 +17,7 @@ from messages.domain.errors import MessagesError
 from messages.entrypoints.http import routes
 from messages.entrypoints.http.errors import problem_for
 from messages.entrypoints.stream.dashboard import add_dashboard_consumers
+from messages.entrypoints.stream.scanning import AttachmentParts
 from messages.service_layer.catalog import CatalogHolder, store_catalog_snapshot
 from messages.service_layer.handlers import HANDLERS
 from messages.service_layer.unit_of_work import MessagesUnitOfWork
@@ -75,12 +76,15 @@ def create_app(
     dashboard_lag = add_dashboard_consumers(
         runtime, settings=settings, unit_of_work=dashboard_unit_of_work
     )
+    # Attachments: the object storage, and the antivirus consuming AttachmentUploaded.
+    attachments = AttachmentParts(runtime, settings, unit_of_work, clock)
     bus = bootstrap(
         HANDLERS,
         uow=unit_of_work,
         clock=clock,
         catalog=catalog,
         receipts=ReceiptPrinter(settings.public_base_url),
+        storage=attachments.storage,
         receipt_check_policy=settings.receipt_check_policy(),
         dashboard_uow=dashboard_unit_of_work,
         dashboard_lag=dashboard_lag,
@@ -95,6 +99,7 @@ def create_app(
             await asyncio.sleep(3600)
 
     runtime.add_background("idempotency-keys-cleanup", forget_idempotency_keys)
+    attachments.start_cleanup(bus)
 
     # « Demande de précisions »: reminders after 10 days, closing after 30, from the database.
     timers = RunFollowUpTimers()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from devstack.config import StackConfig
 from devstack.parts.applications import Gateway, IdentityProvider, Service
+from devstack.parts.attachments import ObjectStorage, VirusScanner
 from devstack.parts.base import Part, StartFailure, wait_ready
 from devstack.parts.infrastructure import Kafka, Postgres
 from devstack.parts.mailbox import Mailbox
@@ -13,10 +14,12 @@ __all__ = [
     "IdentityProvider",
     "Kafka",
     "Mailbox",
+    "ObjectStorage",
     "Part",
     "Postgres",
     "Service",
     "StartFailure",
+    "VirusScanner",
     "build_parts",
     "wait_ready",
 ]
@@ -28,9 +31,11 @@ def build_parts(config: StackConfig) -> dict[str, Part]:
         Kafka(config),
         Mailbox(config),
         IdentityProvider(config),
+        ObjectStorage(config),
+        VirusScanner(config),
         Service(config, "auth", ("postgres", "kafka")),
         Service(config, "catalog", ("postgres", "kafka")),
-        Service(config, "messages", ("postgres", "kafka")),
+        Service(config, "messages", ("postgres", "kafka", "object_storage", "clamd")),
         Service(config, "notifier", ("postgres", "kafka", "mailbox")),
         Gateway(config),
     ]

@@ -96,6 +96,17 @@ class Service(Part):
             env["NOTIFIER_LETTERS_DIR"] = os.environ.get(
                 "NOTIFIER_LETTERS_DIR", str(config.home / "letters")
             )
+        if self.name == "messages":
+            # Attachments: the local object storage and antivirus (deploy/local's parts).
+            env |= {
+                "MESSAGES_OBJECT_STORAGE_ENDPOINT": os.environ.get(
+                    "MESSAGES_OBJECT_STORAGE_ENDPOINT",
+                    f"http://{config.host}:{config.ports['object_storage']}",
+                ),
+                "MESSAGES_CLAMD_ADDRESS": os.environ.get(
+                    "MESSAGES_CLAMD_ADDRESS", f"tcp://{config.host}:{config.ports['clamd']}"
+                ),
+            }
         if self.name == "auth":
             env["FRANCECONNECT_ISSUER"] = os.environ.get("FRANCECONNECT_ISSUER", config.oidc_issuer)
         return env

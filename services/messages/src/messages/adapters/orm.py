@@ -309,3 +309,35 @@ IDEMPOTENCY_KEYS = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("idempotency_keys_created_idx", "created_at"),
 )
+
+#: Files joined to messages and replies (`adapters/attachments.py`). The bytes are in the object
+#: storage under ``storage_key`` (random: no name, no NIR); ``name`` is shown, never logged.
+#: A message or thread deleted (retention) leaves its rows without ``message_id``: the
+#: unattached-uploads cleanup then removes them and their objects.
+ATTACHMENTS = Table(
+    "attachments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("storage_key", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("media_type", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("fund", Text, nullable=False),
+    Column("uploader_kind", Text, nullable=False),
+    Column("uploader_id", Uuid, nullable=False),
+    Column("thread_id", Uuid, ForeignKey("threads.id", ondelete="SET NULL"), nullable=True),
+    Column("message_id", Uuid, ForeignKey("messages.id", ondelete="SET NULL"), nullable=True),
+    Column("position", SmallInteger, nullable=True, comment="Order within its message"),
+    Column("scan_status", Text, nullable=False, server_default="pending"),
+    Column("scanned_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("attached_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("uploader_kind IN ('member', 'agent')", name="attachments_uploader_kind"),
+    CheckConstraint(
+        "scan_status IN ('pending', 'clean', 'infected')", name="attachments_scan_status"
+    ),
+    Index("attachments_message_idx", "message_id", "position"),
+    Index("attachments_unattached_idx", "created_at", postgresql_where=text("message_id IS NULL")),
+    Index("attachments_uploader_idx", "uploader_id", "created_at"),
+)

@@ -79,6 +79,8 @@ class SubmitMessage(Command[Sent]):
     motif: str
     text: str
     idempotency: Idempotency
+    #: Uploads sent with it (``POST /attachments``), in the order given.
+    attachment_ids: tuple[uuid.UUID, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class SubmitFollowUp(Command[Sent]):
     thread_id: uuid.UUID
     text: str
     idempotency: Idempotency
+    #: Uploads sent with it (``POST /attachments``), in the order given.
+    attachment_ids: tuple[uuid.UUID, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,8 @@ class PostReply(Command[Sent]):
     text: str | None
     canned_reply_id: uuid.UUID | None
     idempotency: Idempotency
+    #: The agent's uploads sent with the reply (``POST /agent/attachments``), in order.
+    attachment_ids: tuple[uuid.UUID, ...] = ()
     #: « Demande de précisions »: the reply asks the member for information or a document.
     asks_for_details: bool = False
 

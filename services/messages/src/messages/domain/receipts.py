@@ -17,9 +17,9 @@ Canonical form, version 1 (frozen: a change makes a version 2, older messages ke
      "theme": {"code": ..., "label": ...},
      "version": 1}
 
-``attachments`` is where the attachments will go once members can send some: one
-``{"name", "size"}`` (file name in NFC, size in bytes) per attachment, in the order sent.
-Messages have none yet, so it is always ``[]``.
+``attachments`` lists the files sent with the message: one ``{"name", "size"}`` (the file
+name as kept, in NFC, and the stored size in bytes) per file, in the order sent; ``[]`` for a
+message sent without any.
 
 The fingerprint is the lower-case hexadecimal SHA-256 of those bytes. It is stored with the
 message (``messages.deposit_sha256``) and printed on the PDF; it is never put in an event nor
@@ -34,10 +34,11 @@ import json
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from messages.domain.attachments import Attachment
 from messages.domain.model import Message, Node, Thread
 
 CANONICAL_VERSION = 1
@@ -59,8 +60,11 @@ def submitted_at_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical_form(thread: Thread, message: Message) -> bytes:
-    """The bytes the fingerprint of ``message`` (the member's, in ``thread``) is computed on."""
+def canonical_form(
+    thread: Thread, message: Message, files: Sequence[Attachment] = ()
+) -> bytes:
+    """The bytes the fingerprint of ``message`` (the member's, in ``thread``, sent with
+    ``files``) is computed on."""
     return canonical_bytes(
         fund=thread.fund,
         reference=thread.reference,
@@ -71,6 +75,7 @@ def canonical_form(thread: Thread, message: Message) -> bytes:
         subject=thread.subject,
         motif=thread.motif,
         text=message.body,
+        attachments=[(file.name, file.size) for file in files],
     )
 
 
@@ -85,6 +90,7 @@ def canonical_bytes(
     subject: Node,
     motif: Node,
     text: str,
+    attachments: Sequence[tuple[str, int]] = (),
 ) -> bytes:
     """The canonical form from its parts (what ``canonical_form`` and migration 0005 use)."""
     document: dict[str, Any] = {
@@ -98,16 +104,19 @@ def canonical_bytes(
         "subject": _node(subject),
         "motif": _node(motif),
         "text": unicodedata.normalize("NFC", text),
-        "attachments": [],
+        "attachments": [
+            {"name": unicodedata.normalize("NFC", name), "size": size}
+            for name, size in attachments
+        ],
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
         "utf-8"
     )
 
 
-def deposit_digest(thread: Thread, message: Message) -> str:
+def deposit_digest(thread: Thread, message: Message, files: Sequence[Attachment] = ()) -> str:
     """The SHA-256 of the canonical form, in lower-case hexadecimal."""
-    return hashlib.sha256(canonical_form(thread, message)).hexdigest()
+    return hashlib.sha256(canonical_form(thread, message, files)).hexdigest()
 
 
 def normalised_digest(value: str) -> str | None:

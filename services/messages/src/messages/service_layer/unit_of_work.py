@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from messages.adapters.attachments import AttachmentRepository
 from messages.adapters.canned_replies import CannedReplyRepository
 from messages.adapters.catalog_snapshot import CatalogSnapshotRepository
 from messages.adapters.follow_ups import FollowUpRepository
@@ -21,6 +22,7 @@ class MessagesUnitOfWork(UnitOfWork):
     idempotency_keys: IdempotencyKeyRepository
     catalog_snapshot: CatalogSnapshotRepository
     retention: RetentionRepository
+    attachments: AttachmentRepository
     follow_ups: FollowUpRepository
     receipt_checks: ThrottleRepository
 
@@ -30,6 +32,7 @@ class MessagesUnitOfWork(UnitOfWork):
         self.idempotency_keys = IdempotencyKeyRepository(self.session)
         self.catalog_snapshot = CatalogSnapshotRepository(self.session)
         self.retention = RetentionRepository(self.session)
+        self.attachments = AttachmentRepository(self.session)
         self.follow_ups = FollowUpRepository(self.session)
         self.receipt_checks = ThrottleRepository(self.session, RECEIPT_CHECK_THROTTLES)
 

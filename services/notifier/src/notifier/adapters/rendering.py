@@ -184,6 +184,8 @@ class EmailRenderer:
                 "messages_url": f"{base}/messages",
                 "unsubscribe_url": self.unsubscribe_page_url(event.member_id),
                 "preferences_url": self.preferences_url,
+                # How many files came with it, never their names.
+                "attachment_count": event.attachment_count,
             }
         if isinstance(event, ReplyNotUnderstood | DetailsReminderDue | ThreadClosedUnanswered):
             context |= {

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from messages.domain.attachments import (
+    AttachmentLocked,
+    AttachmentNotFound,
+    AttachmentTooLarge,
+    AttachmentUnavailable,
+)
 from messages.domain.dashboard_commands import DashboardFundRefused
 from messages.domain.errors import (
     AlreadyAssigned,
@@ -29,6 +35,12 @@ def problem_for(error: MessagesError) -> Problem:
     match error:
         case ThreadNotFound() | MessageNotFound() | CannedReplyNotFound():
             status = 404
+        case AttachmentNotFound():
+            status = 404
+        case AttachmentTooLarge():
+            status = 413
+        case AttachmentUnavailable() | AttachmentLocked():
+            status = 409
         case InvalidTransition() | AlreadyAssigned() | IdempotencyConflict():
             status = 409
         case InvalidCursor():

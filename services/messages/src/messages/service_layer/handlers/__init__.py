@@ -1,5 +1,6 @@
 """Use cases, by side: each takes its command and, keyword-only, what it needs (``uow`` the
-unit-of-work factory, ``clock``, ``catalog``, ``receipts`` the PDF printer), and commits at
+unit-of-work factory, ``clock``, ``catalog``, ``receipts`` the PDF printer,
+``storage`` the attachments' object storage), and commits at
 most once per unit of work.
 
 ``HANDLERS`` is every handler, for ``servicekit.bus.bootstrap`` in ``create_app``."""
@@ -18,6 +19,14 @@ from messages.service_layer.handlers.agent import (
     post_reply,
     render_canned_reply_for_thread,
     reopen_thread,
+)
+from messages.service_layer.handlers.attachments import (
+    delete_attachment,
+    download_attachment,
+    get_attachment,
+    list_thread_attachments,
+    purge_expired_attachments,
+    upload_attachment,
 )
 from messages.service_layer.handlers.canned_replies import (
     delete_canned_reply,
@@ -68,6 +77,12 @@ HANDLERS: tuple[Handler, ...] = (
     delete_canned_reply,
     purge_closed_threads,
     forget_idempotency_keys,
+    upload_attachment,
+    get_attachment,
+    download_attachment,
+    delete_attachment,
+    list_thread_attachments,
+    purge_expired_attachments,
     show_dashboard,
     mark_reply_not_understood,
     give_satisfaction,

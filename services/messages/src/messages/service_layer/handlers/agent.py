@@ -40,6 +40,7 @@ from messages.domain.views import (
 from messages.entrypoints.http.schemas import ReplyCreated
 from messages.service_layer import cursors
 from messages.service_layer.catalog import CatalogHolder
+from messages.service_layer.handlers.attachments import select_uploads
 from messages.service_layer.handlers.common import (
     canned_reply_not_found,
     placeholder_values,
@@ -275,9 +276,13 @@ async def post_reply(cmd: PostReply, *, uow: UnitOfWorkFactory, clock: Clock) ->
             canned_reply_id=cmd.canned_reply_id,
             asks_for_details=cmd.asks_for_details,
         )
+        files = await select_uploads(unit, cmd.agent.id, cmd.attachment_ids)
         await unit.threads.add_message(reply)
+        await unit.attachments.attach(
+            cmd.attachment_ids, thread_id=thread.id, message_id=reply.id, at=now
+        )
         await unit.threads.save_thread(thread, search_text=checked.text)
-        unit.publish(reply_posted(thread, reply, unit.producer, now))
+        unit.publish(reply_posted(thread, reply, unit.producer, now, files))
         if cmd.asks_for_details:
             unit.publish(details_requested(thread, reply, unit.producer, now))
         body = ReplyCreated.model_validate(PostedReply(thread, reply)).model_dump(mode="json")

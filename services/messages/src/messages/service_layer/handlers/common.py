@@ -4,11 +4,13 @@ names, and the values of a canned reply's placeholders."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from contracts import get_fund
 from contracts.events.common import CatalogNode
 from contracts.events.messages import MessageSubmitted, ReplyPosted
+from messages.domain.attachments import Attachment
 from messages.domain.commands import Agent, Idempotency
 from messages.domain.errors import CannedReplyNotFound, IdempotencyConflict, ThreadNotFound
 from messages.domain.model import Message, Node, PlaceholderValues, Thread
@@ -50,7 +52,9 @@ def catalog_node(node: Node) -> CatalogNode:
     return CatalogNode(code=node.code, label=node.label)
 
 
-def message_submitted(thread: Thread, message: Message, producer: str) -> MessageSubmitted:
+def message_submitted(
+    thread: Thread, message: Message, producer: str, files: Sequence[Attachment] = ()
+) -> MessageSubmitted:
     return MessageSubmitted.new(
         producer=producer,
         occurred_at=message.created_at,
@@ -65,10 +69,18 @@ def message_submitted(thread: Thread, message: Message, producer: str) -> Messag
         submitted_at=message.created_at,
         due_date=thread.due_date,
         follow_up=message.follow_up,
+        attachment_count=len(files),
+        attachment_ids=[file.id for file in files],
     )
 
 
-def reply_posted(thread: Thread, reply: Message, producer: str, now: datetime) -> ReplyPosted:
+def reply_posted(
+    thread: Thread,
+    reply: Message,
+    producer: str,
+    now: datetime,
+    files: Sequence[Attachment] = (),
+) -> ReplyPosted:
     return ReplyPosted.new(
         producer=producer,
         occurred_at=now,
@@ -81,6 +93,8 @@ def reply_posted(thread: Thread, reply: Message, producer: str, now: datetime) -
         subject=catalog_node(thread.subject),
         motif=catalog_node(thread.motif),
         posted_at=now,
+        attachment_count=len(files),
+        attachment_ids=[file.id for file in files],
     )
 
 

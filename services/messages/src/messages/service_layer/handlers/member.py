@@ -21,6 +21,7 @@ from messages.domain.views import MemberThreadView, Preparation, Sent, Submissio
 from messages.entrypoints.http.schemas import ThreadCreated
 from messages.service_layer import cursors
 from messages.service_layer.catalog import CatalogHolder
+from messages.service_layer.handlers.attachments import select_uploads
 from messages.service_layer.handlers.common import (
     full_name,
     message_submitted,
@@ -99,10 +100,14 @@ async def submit_message(
             body=checked.text,
             created_at=now,
         )
-        message = replace(message, deposit_sha256=deposit_digest(thread, message))
+        files = await select_uploads(unit, cmd.member.id, cmd.attachment_ids)
+        message = replace(message, deposit_sha256=deposit_digest(thread, message, files))
         await unit.threads.add_thread(thread, search_text=checked.text)
         await unit.threads.add_message(message)
-        unit.publish(message_submitted(thread, message, unit.producer))
+        await unit.attachments.attach(
+            cmd.attachment_ids, thread_id=thread.id, message_id=message.id, at=now
+        )
+        unit.publish(message_submitted(thread, message, unit.producer, files))
         return await _sent(unit, cmd.member.id, cmd.idempotency.key, Submission(thread, message))
 
 
@@ -137,10 +142,14 @@ async def submit_follow_up(cmd: SubmitFollowUp, *, uow: UnitOfWorkFactory, clock
             created_at=now,
             follow_up=True,
         )
-        message = replace(message, deposit_sha256=deposit_digest(thread, message))
+        files = await select_uploads(unit, cmd.member.id, cmd.attachment_ids)
+        message = replace(message, deposit_sha256=deposit_digest(thread, message, files))
         await unit.threads.add_message(message)
+        await unit.attachments.attach(
+            cmd.attachment_ids, thread_id=thread.id, message_id=message.id, at=now
+        )
         await unit.threads.save_thread(thread, search_text=checked.text)
-        unit.publish(message_submitted(thread, message, unit.producer))
+        unit.publish(message_submitted(thread, message, unit.producer, files))
         if answers_details:
             unit.publish(details_provided(thread, message, unit.producer, now))
         return await _sent(unit, cmd.member.id, cmd.idempotency.key, Submission(thread, message))

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from messages.entrypoints.http.routes import agent, dashboard, follow_ups, member, receipts
+from messages.entrypoints.http.routes import (
+    agent,
+    attachments,
+    dashboard,
+    follow_ups,
+    member,
+    receipts,
+)
 
 router = APIRouter()
 router.include_router(member.router)
 router.include_router(follow_ups.router)
 router.include_router(receipts.router)
 router.include_router(agent.router)
+router.include_router(attachments.router)
 router.include_router(dashboard.router)

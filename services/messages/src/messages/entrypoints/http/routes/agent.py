@@ -246,6 +246,7 @@ async def create_reply(
             thread_id=thread_id,
             text=reply_in.text,
             canned_reply_id=reply_in.canned_reply_id,
+            attachment_ids=tuple(reply_in.attachment_ids),
             asks_for_details=reply_in.asks_for_details,
             idempotency=idempotency(request, key, reply_in.model_dump(mode="json")),
         )

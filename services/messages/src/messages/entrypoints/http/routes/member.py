@@ -75,6 +75,7 @@ async def create_thread(
             subject=thread_in.subject,
             motif=thread_in.motif,
             text=thread_in.text,
+            attachment_ids=tuple(thread_in.attachment_ids),
             idempotency=idempotency(request, key, thread_in.model_dump(mode="json")),
         )
     )
@@ -140,6 +141,7 @@ async def create_follow_up(
             member=member,
             thread_id=thread_id,
             text=message_in.text,
+            attachment_ids=tuple(message_in.attachment_ids),
             idempotency=idempotency(request, key, message_in.model_dump(mode="json")),
         )
     )

@@ -15,6 +15,7 @@ from messages.domain.views import (
     PostedReply,
     ThreadChange,
 )
+from messages.entrypoints.http.schemas.attachments import AttachmentIds
 from messages.entrypoints.http.schemas.common import (
     PlainText,
     Public,
@@ -200,6 +201,7 @@ class ReplyCreate(RequestBody):
 
     text: str | None = Field(default=None, max_length=50000)
     canned_reply_id: uuid.UUID | None = None
+    attachment_ids: AttachmentIds
     asks_for_details: bool = Field(
         default=False,
         description=(

@@ -16,6 +16,7 @@ from messages.domain.views import (
     Preparation,
     Submission,
 )
+from messages.entrypoints.http.schemas.attachments import AttachmentIds
 from messages.entrypoints.http.schemas.common import (
     NodePublic,
     PlainText,
@@ -41,9 +42,12 @@ class MessageDraft(RequestBody):
 class ThreadCreate(MessageDraft):
     """Step 6 "Envoyer". Send the request with an ``Idempotency-Key`` header."""
 
+    attachment_ids: AttachmentIds
+
 
 class FollowUpCreate(RequestBody):
     text: str = Field(max_length=20000, description="Same rules as the first message.")
+    attachment_ids: AttachmentIds
 
 
 class Recap(Public):
