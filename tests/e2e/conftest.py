@@ -42,6 +42,7 @@ from devstack.config import StackConfig
 from devstack.mailpit import MailpitClient, Message
 from devstack.pytest_plugin import IN_CI, LocalStack, unavailable
 from devstack.stack import Stack
+from tests.e2e.enrolment import Letters
 
 ROOT = StackConfig().root
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
@@ -437,3 +438,13 @@ def portal() -> Portal:
 @pytest.fixture
 def backoffice() -> Backoffice:
     return Backoffice()
+
+
+@pytest.fixture(scope="session")
+def letters(e2e_stack: E2EStack) -> Letters:
+    if os.environ.get("E2E_GATEWAY_URL"):
+        return Letters(Path(os.environ.get("E2E_LETTERS_DIR") or "letters"))
+    config = e2e_stack.stack.config
+    return Letters(
+        config.home / "letters", os.environ.get("AUTH_DATABASE_URL") or config.database_url("auth")
+    )

@@ -1,6 +1,7 @@
-"""The seed's journey, end to end: a member writes through the six steps, gets the
-confirmation email, an agent answers from the back office, the reply-available email's link
-brings the member back to the thread after login, and the unread badge disappears."""
+"""The seed's journey, end to end: a person of the registry creates their space with the code
+of the letter sent to them, writes through the six steps, gets the confirmation email, an
+agent answers from the back office, the reply-available email's link brings the member back
+to the thread after login, and the unread badge disappears."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.e2e.enrolment import register_in_the_portal, registry_person
 
 pytestmark = pytest.mark.e2e
 
@@ -46,9 +49,11 @@ REPLY = (
 
 
 def test_seed_journey_from_login_to_reading_the_reply(
-    browsing, portal, backoffice, accounts, mailbox, shots, axe_check, focus_of
+    browsing, portal, backoffice, accounts, letters, mailbox, shots, axe_check, focus_of
 ):
-    camille = accounts.member("Camille")
+    # 0. A person the fund covers creates their space: the registry knows them, the
+    # activation code comes by post.
+    member = register_in_the_portal(browsing.new_page(), registry_person("NPC"), letters)
     page = browsing.new_page()
 
     # 1. Login with the NIR (13 characters, spaces allowed) and the password.
@@ -61,7 +66,7 @@ def test_seed_journey_from_login_to_reading_the_reply(
     expect(page.get_by_role("link", name="Qu’est-ce que FranceConnect ?")).to_be_visible()
     shots(page, "connexion")
     axe_check(page, "login")
-    portal.login(page, camille)
+    portal.login(page, member)
 
     # 2. "Contact & échanges" → "Mes messages" → "Écrire un nouveau message".
     page.get_by_role("heading", name="Mes messages", level=1).wait_for()
@@ -182,7 +187,7 @@ def test_seed_journey_from_login_to_reading_the_reply(
 
     # Step 7: the confirmation email, with the reference.
     confirmation_mail = mailbox.wait_for(
-        camille.email, lambda m: reference in (m.get("subject", "") + m.get("text", ""))
+        member.email, lambda m: reference in (m.get("subject", "") + m.get("text", ""))
     )
     assert TEXT not in confirmation_mail["text"], "an email must never quote the message"
 
@@ -212,7 +217,7 @@ def test_seed_journey_from_login_to_reading_the_reply(
 
     # Step 8: the reply-available email, with its link to the thread.
     reply_mail = mailbox.wait_for(
-        camille.email,
+        member.email,
         lambda m: reference in m.get("text", "") and "réponse est disponible" in m.get("text", ""),
     )
     assert REPLY not in reply_mail["text"]
@@ -223,7 +228,7 @@ def test_seed_journey_from_login_to_reading_the_reply(
     reader.goto(link)
     reader.wait_for_url("**/connexion?retour=*")
     shots(reader, "lien-du-courriel-connexion")
-    portal.login(reader, camille)
+    portal.login(reader, member)
     reader.wait_for_url(link)
     reader.get_by_role("heading", name=f"Demande {reference}").wait_for()
     expect(reader.get_by_text(REPLY)).to_be_visible()

@@ -1,0 +1,158 @@
+"""Enrolment in the browser tests: a person of the local registry (deploy/local/registry/), the
+letters the notifier posted to them (the local outgoing mail), and the portal's registration
+pages filled as a person fills them."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from devstack.registry import everyone, nir_key
+
+#: What the portal says once the registration form is sent, whatever the registry says.
+ENROLMENT_ANSWER = (
+    "Si ces informations correspondent à une personne couverte par la MSA, un code "
+    "d’activation lui sera envoyé par courrier ou à l’adresse électronique connue de votre "
+    "caisse."
+)
+LETTER_CODE = re.compile(r"Code d'activation : (\d{6})")
+
+
+@dataclass(frozen=True)
+class RegistryPerson:
+    """Someone of the local registry (deploy/local/registry/) with no account yet, and what
+    they type: the number with its key, an address of their own, a password."""
+
+    given_name: str
+    family_name: str
+    fund: str
+    birth_date: date
+    nir_with_key: str
+    recipient: str
+    email: str
+    password: str
+
+    @property
+    def thirteen(self) -> str:
+        return self.nir_with_key[:13]
+
+    @property
+    def card_nir(self) -> str:
+        """The 15 characters grouped as on the carte Vitale: 1 80 03 59 350 123 45."""
+        n = self.nir_with_key
+        return f"{n[0]} {n[1:3]} {n[3:5]} {n[5:7]} {n[7:10]} {n[10:13]} {n[13:]}"
+
+    @property
+    def login_nir(self) -> str:
+        """The 13 characters, typed with spaces as people do."""
+        n = self.thirteen
+        return f"{n[0]} {n[1:3]} {n[3:5]} {n[5:7]} {n[7:10]} {n[10:13]}"
+
+
+def registry_person(fund: str = "NPC") -> RegistryPerson:
+    """A person of the generated population whose code goes by post, picked at random: each
+    run enrols someone nobody enrolled before (a few thousand to choose from)."""
+    chosen = secrets.choice(
+        [p for p in everyone() if p.fund == fund and p.email is None and p.birth_date.year < 2000]
+    )
+    tag = secrets.token_hex(4)
+    return RegistryPerson(
+        given_name=chosen.given_names[0],
+        family_name=chosen.usage_name or chosen.family_name,
+        fund=fund,
+        birth_date=chosen.birth_date,
+        nir_with_key=f"{chosen.nir}{nir_key(chosen.nir):02d}",
+        recipient=f"{' '.join(chosen.given_names)} {(chosen.usage_name or chosen.family_name)}",
+        email=f"inscription.{tag}@exemple.fr",
+        password=f"Prairie-Sureau-{secrets.randbelow(9000) + 1000}!",
+    )
+
+
+class Letters:
+    """The local outgoing mail (``.devstack/letters``): the PDF letters the notifier posted;
+    and, given the auth service's database, whether its registry has caught up with someone
+    (the local registry is published when the stack starts, and read in a few seconds)."""
+
+    def __init__(self, folder: Path, auth_database_url: str | None = None) -> None:
+        self.folder = folder
+        self.auth_database_url = auth_database_url
+
+    def wait_registered(self, person: RegistryPerson, *, timeout: float = 120) -> None:
+        """Until the auth service's registry holds ``person`` (nothing to wait for when the
+        product runs elsewhere)."""
+        if self.auth_database_url is None:
+            return
+        dsn = self.auth_database_url.replace("postgresql+asyncpg://", "postgresql://")
+
+        async def registered() -> bool:
+            connection = await asyncpg.connect(dsn)
+            try:
+                found = await connection.fetchval(
+                    "SELECT count(*) FROM registry_people WHERE nir = $1", person.thirteen
+                )
+            finally:
+                await connection.close()
+            return bool(found)
+
+        deadline = time.monotonic() + timeout
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            while not worker.submit(asyncio.run, registered()).result():
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the registry never held {person.recipient}")
+                time.sleep(0.5)
+
+    def codes_for(self, person: RegistryPerson) -> list[str]:
+        codes = []
+        for path in sorted(self.folder.glob("*.pdf"), key=lambda p: p.stat().st_mtime):
+            text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+            found = LETTER_CODE.search(text)
+            if person.recipient in text and found:
+                codes.append(found.group(1))
+        return codes
+
+    def code(self, person: RegistryPerson, *, nth: int = 1, timeout: float = 60) -> str:
+        """The code of the ``nth`` letter to ``person`` (a new code replaces the one before)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            codes = self.codes_for(person) if self.folder.exists() else []
+            if len(codes) >= nth:
+                return codes[nth - 1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no letter #{nth} to {person.recipient} in {self.folder}")
+            time.sleep(0.2)
+
+
+def fill_registration(page: Page, person: RegistryPerson) -> None:
+    page.get_by_role("textbox", name="Numéro de sécurité sociale").fill(person.card_nir)
+    page.get_by_label("Date de naissance").fill(person.birth_date.isoformat())
+    page.get_by_role("textbox", name=re.compile("^Nom")).fill(person.family_name)
+    page.get_by_role("textbox", name=re.compile("^Adresse électronique")).fill(person.email)
+    # The labels carry their hints: "Mot de passe Au moins 12 caractères ...".
+    page.get_by_label(re.compile("^Mot de passe")).fill(person.password)
+    page.get_by_label("Confirmation du mot de passe", exact=True).fill(person.password)
+
+
+def register_in_the_portal(page: Page, person: RegistryPerson, letters: Letters) -> RegistryPerson:
+    """Créer mon espace, then activate it with the code of the letter: the person's account."""
+    letters.wait_registered(person)
+    page.goto("/inscription")
+    page.get_by_role("heading", name="Créer mon espace privé", level=1).wait_for()
+    fill_registration(page, person)
+    page.get_by_role("button", name="Créer mon espace", exact=True).click()
+    page.wait_for_url("**/inscription/activation?nouveau=1")
+    expect(page.get_by_text(ENROLMENT_ANSWER)).to_be_visible()
+    page.get_by_role("textbox", name="Numéro de sécurité sociale").fill(person.thirteen)
+    page.get_by_role("textbox", name=re.compile("^Code d’activation")).fill(letters.code(person))
+    page.get_by_role("button", name="Activer mon espace", exact=True).click()
+    page.get_by_role("heading", name="Votre espace est activé", level=1).wait_for()
+    return person
