@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.e2e
 
 VOLUMES = "Messages reçus et réponses par semaine"
+DASHBOARD_API = re.compile(r"/api/messages/agent/dashboard(\?|$)")
 
 
 def this_week() -> str:
@@ -64,8 +65,8 @@ def test_a_supervisor_reads_the_dashboard_and_downloads_it(
     deadline = time.monotonic() + 60
     while received_this_week(luc) < before + 1:
         assert time.monotonic() < deadline, f"the message {reference} is not counted"
-        luc.get_by_role("button", name="Afficher").click()
-        luc.wait_for_load_state("networkidle")
+        with luc.expect_response(DASHBOARD_API):
+            luc.get_by_role("button", name="Afficher").click()
     expect(
         luc.get_by_text(re.compile("Les chiffres sont (à jour|en cours de mise à jour)"))
     ).to_be_visible()
