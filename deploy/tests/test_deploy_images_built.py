@@ -16,125 +16,60 @@ minutes); the engine's layer cache makes the next ones quick.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import fcntl
 import json
 import os
+import re
 import secrets
-import shutil
 import socket
 import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 from sqlalchemy import make_url
 
-from servicekit.db import asyncpg_dsn
+from deploy.tests.images_support import (
+    HARDENED,
+    IMAGES,
+    ROOT,
+    SERVICES,
+    Engine,
+    build_all,
+    container,
+    engine_or_skip,
+    execute,
+    image,
+    port_free,
+    wait_healthy,
+)
+from devstack.pytest_plugin import RunningMailpit
 
 pytestmark = [pytest.mark.images, pytest.mark.timeout(3600)]
 
-ROOT = Path(__file__).resolve().parents[2]
-IMAGES = ROOT / "deploy" / "images"
-SERVICES = ("auth", "catalog", "messages", "notifier")
-PREFIX = os.environ.get("IMAGE_PREFIX", "mes-messages")
-TAG = os.environ.get("IMAGE_TAG", "local")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-#: Bounds on the images' sizes (uncompressed, as the engine reports them). messages is
-#: allowed more: its PDF export (fpdf2) brings fontTools and Pillow, about 55 MB with their
-#: compiled bytecode (about 240 MB without them, like the other services).
-SIZE_LIMITS_MB = {**dict.fromkeys(SERVICES, 250), "messages": 310, "gateway": 80}
+#: Bounds on the images' sizes (uncompressed, as the engine reports them). messages and
+#: notifier are allowed more: their PDFs (messages' proof of deposit, notifier's postal
+#: letters) are made with fpdf2, which needs fontTools (imported by its font module, to
+#: embed the font's subset: 24 MB) and brings Pillow (optional to it, 21 MB with its
+#: libraries), about 55 MB in all with their compiled bytecode. Without Pillow the images
+#: would still be over 250 MB, so it stays, as its lock file installs it.
+SIZE_LIMITS_MB = {**dict.fromkeys(SERVICES, 250), "messages": 310, "notifier": 310, "gateway": 80}
 SERVICE_PORT = 8000  # what the image's CMD and HEALTHCHECK use, on the host's network here
-
-
-def image(name: str) -> str:
-    return f"{PREFIX}/{name}:{TAG}"
-
-
-@dataclass(frozen=True)
-class Engine:
-    command: str
-    environment: dict[str, str]
-
-    def run(self, *arguments: str, timeout: float = 120, check: bool = True) -> str:
-        result = subprocess.run(
-            [self.command, *arguments],
-            capture_output=True,
-            text=True,
-            env=self.environment,
-            timeout=timeout,
-            check=False,
-        )
-        if check and result.returncode != 0:
-            pytest.fail(
-                f"{self.command} {' '.join(arguments)} failed ({result.returncode}):\n"
-                f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}",
-                pytrace=False,
-            )
-        return result.stdout
-
-    def answers(self, *arguments: str) -> bool:
-        return (
-            subprocess.run(
-                [self.command, *arguments],
-                capture_output=True,
-                env=self.environment,
-                timeout=120,
-                check=False,
-            ).returncode
-            == 0
-        )
-
-
-def find_engine() -> Engine | None:
-    environment = dict(os.environ)
-    environment.setdefault("CONTAINERS_CONF", str(IMAGES / "containers.conf"))
-    candidates = [os.environ["ENGINE"]] if os.environ.get("ENGINE") else ["podman", "docker"]
-    for command in candidates:
-        if shutil.which(command):
-            engine = Engine(command, environment)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                if engine.answers("info"):
-                    return engine
-    return None
 
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:
-    found = find_engine()
-    if found is None:
-        message = (
-            "neither podman nor docker answers: run `make images` (as root it installs podman)"
-        )
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return found
+    return engine_or_skip()
 
 
 @pytest.fixture(scope="session")
 def built(engine: Engine) -> dict[str, int]:
-    """Builds every image once (the script reuses the bases and the layer cache); the size of
-    each image in bytes."""
-    started = time.monotonic()
-    result = subprocess.run(
-        [str(IMAGES / "build-images")],
-        capture_output=True,
-        text=True,
-        env={**engine.environment, "ENGINE": engine.command},
-        timeout=3300,
-        check=False,
-    )
-    print(f"\nbuild-images: {time.monotonic() - started:.0f} s")
-    assert result.returncode == 0, f"make images failed:\n{result.stderr[-6000:]}"
-    sizes = {}
-    for name in (*SERVICES, "gateway", "oidc"):
-        output = engine.run("image", "inspect", "--format", "{{.Size}}", image(name))
-        sizes[name] = int(output.strip())
-    return sizes
+    return build_all(engine)
 
 
 def run_in_image(engine: Engine, name: str, *command: str, user: str = "10001") -> str:
@@ -236,53 +171,6 @@ def test_gateway_image_holds_caddy_and_the_built_web_apps_only(
 # --- running ------------------------------------------------------------------------------
 
 
-def execute(admin_url: str, statement: str) -> None:
-    async def go() -> None:
-        connection = await asyncpg.connect(asyncpg_dsn(admin_url))
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(go())
-
-
-@contextlib.contextmanager
-def container(engine: Engine, name: str, *arguments: str) -> Iterator[str]:
-    """A detached container, removed (with its anonymous volumes) at the end."""
-    engine.run("run", "--detach", "--name", name, *arguments, timeout=120)
-    try:
-        yield name
-    finally:
-        engine.run("rm", "--force", "--volumes", name, check=False, timeout=60)
-
-
-# The container's own /tmp (a tmpfs), not this machine's.
-HARDENED = ("--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL")  # noqa: S108
-
-
-def wait_healthy(engine: Engine, name: str, timeout: float = 120) -> None:
-    """Until the image's own HEALTHCHECK passes (podman runs it on demand: with no systemd on
-    the machine nothing runs it on a timer; docker runs it at its interval)."""
-    deadline = time.monotonic() + timeout
-    status = ""
-    while time.monotonic() < deadline:
-        state = engine.run("inspect", "--format", "{{.State.Status}}", name).strip()
-        if state != "running":
-            logs = engine.run("logs", name, check=False)
-            pytest.fail(f"{name} is {state}:\n{logs[-4000:]}", pytrace=False)
-        if engine.command == "podman":
-            engine.run("healthcheck", "run", name, check=False)
-        status = engine.run("inspect", "--format", "{{.State.Health.Status}}", name).strip()
-        if status == "healthy":
-            return
-        time.sleep(1)
-    logs = engine.run("logs", name, check=False)
-    pytest.fail(
-        f"{name} not healthy after {timeout:.0f} s ({status}):\n{logs[-4000:]}", pytrace=False
-    )
-
-
 def assert_read_only_but_tmp(engine: Engine, name: str, user: str, home: str) -> None:
     """Runs as ``user`` with no capability; ``/tmp`` is writable, ``home`` (where the image's
     files are) and the rest of the filesystem are not."""
@@ -301,11 +189,6 @@ def assert_read_only_but_tmp(engine: Engine, name: str, user: str, home: str) ->
         )
         assert result.returncode != 0, f"{place} could be written"
         assert "Read-only file system" in result.stderr, result.stderr
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 @dataclass(frozen=True)
@@ -457,3 +340,150 @@ def test_oidc_provider_container_turns_healthy(engine: Engine, built: dict[str, 
     with container(engine, name, *HARDENED, "--network", "none", image("oidc")):
         wait_healthy(engine, name, timeout=60)
         assert_read_only_but_tmp(engine, name, "1000", "/app")
+
+
+# --- the product from its images, in a browser ---------------------------------------------
+
+#: The services' containers listen far from `make run`'s and the e2e tests' ports (38101...).
+#: The gateway's listens on 8080, its image's port, because the journey's test reads the
+#: reply email's link as http://localhost:8080/... : while it runs, the test holds the lock
+#: that every browser test on the default ports takes (E2E_LOCK).
+PRODUCT_PORT_OFFSET = 30000
+GATEWAY_PORT = 8080
+E2E_LOCK = Path("/tmp/e2e.lock")  # noqa: S108 (shared on purpose with the other browser runs)
+SEED_JOURNEY = (
+    "tests/e2e/test_e2e_member_journey.py::test_seed_journey_from_login_to_reading_the_reply"
+)
+
+
+@dataclass(frozen=True)
+class Product:
+    gateway_container: str
+    gateway_url: str
+    mailbox_url: str
+    oidc_origin: str
+
+
+@pytest.fixture(scope="module")
+def product_from_images(
+    engine: Engine,
+    built: dict[str, int],
+    kafka_bootstrap: str,
+    postgres_admin_url: str,
+    new_topic_prefix: Callable[[str], str],
+    oidc_issuer: str,
+    mailbox: RunningMailpit,
+) -> Iterator[Product]:
+    """``make run-images`` (deploy/images/run-images) on ports of its own: each database
+    migrated and given its local data by the image's own commands, then the four services and
+    the gateway as hardened containers, healthy by their own healthchecks; against the
+    session's Kafka (topics of its own), fresh databases, the session's Mailpit and OIDC
+    provider. The containers are removed at the end."""
+    lock = exclusive_lock(E2E_LOCK, timeout=1200)
+    suffix = secrets.token_hex(3)
+    database = f"images_product_SERVICE_{suffix}"
+    execute(
+        postgres_admin_url,
+        *(f'CREATE DATABASE "{database.replace("SERVICE", s)}"' for s in SERVICES),
+    )
+    url = make_url(postgres_admin_url).set(drivername="postgresql+asyncpg", database=database)
+    prefix = new_topic_prefix("images")
+    name = f"images-product-{suffix}"
+    gateway_port = GATEWAY_PORT
+    ports = [gateway_port, *(8101 + PRODUCT_PORT_OFFSET + i for i in range(len(SERVICES)))]
+    assert all(port_free(port) for port in ports), f"one of the ports {ports} is taken"
+    environment = {
+        **engine.environment,
+        "ENGINE": engine.command,
+        "RUN_IMAGES_BUILD": "0",
+        "RUN_IMAGES_STACK": "0",
+        "RUN_IMAGES_DETACH": "1",
+        "RUN_IMAGES_PORT_OFFSET": str(PRODUCT_PORT_OFFSET),
+        "RUN_IMAGES_GATEWAY_PORT": str(gateway_port),
+        "RUN_IMAGES_NAME": name,
+        "RUN_IMAGES_DATABASE_URL": url.render_as_string(hide_password=False).replace(
+            "SERVICE", "{service}"
+        ),
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "KAFKA_TOPIC_PREFIX": prefix,
+        "KAFKA_GROUP_PREFIX": f"{prefix}product.",
+        "SMTP_HOST": mailbox.smtp_host,
+        "SMTP_PORT": str(mailbox.smtp_port),
+        "MAILPIT_URL": mailbox.base_url,
+        "FRANCECONNECT_ISSUER": oidc_issuer,
+    }
+    containers = [f"{name}-{part}" for part in (*SERVICES, "gateway")]
+    try:
+        started = time.monotonic()
+        result = subprocess.run(
+            [str(IMAGES / "run-images")],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=900,
+            check=False,
+        )
+        print(f"\nrun-images: {time.monotonic() - started:.0f} s")
+        assert result.returncode == 0, f"run-images failed:\n{result.stderr[-6000:]}"
+        yield Product(
+            gateway_container=f"{name}-gateway",
+            gateway_url=f"http://localhost:{gateway_port}",
+            mailbox_url=mailbox.base_url,
+            oidc_origin=urlsplit(oidc_issuer)._replace(path="").geturl(),
+        )
+    finally:
+        engine.run("rm", "--force", *containers, check=False, timeout=120)
+        execute(
+            postgres_admin_url,
+            *(
+                f'DROP DATABASE IF EXISTS "{database.replace("SERVICE", s)}" WITH (FORCE)'
+                for s in SERVICES
+            ),
+        )
+        lock.close()
+
+
+def exclusive_lock(path: Path, timeout: float) -> IO[bytes]:
+    """``flock`` on ``path``, waited for at most ``timeout`` seconds; released on close."""
+    handle = path.open("ab")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                handle.close()
+                pytest.fail(f"{path} stayed locked for {timeout:.0f} s", pytrace=False)
+            time.sleep(1)
+
+
+def test_the_seed_journey_passes_against_the_containers(
+    engine: Engine, product_from_images: Product
+) -> None:
+    """The seed's journey in Chromium (log in, theme, subject, motif, the online service
+    offered, write, recap, send, the confirmation email, an agent's answer in the back office,
+    the reply email's link, the member reading the reply): the browser test itself, pointed at
+    the gateway container (``E2E_GATEWAY_URL``), which serves the web apps built in its image
+    and forwards to the services' containers."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", SEED_JOURNEY, "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "E2E_GATEWAY_URL": product_from_images.gateway_url,
+            "E2E_MAILBOX_URL": product_from_images.mailbox_url,
+            "E2E_OIDC_ORIGIN": product_from_images.oidc_origin,
+        },
+        timeout=600,
+        check=False,
+    )
+    print(result.stdout[-2000:])
+    failure = f"the seed's journey against the containers:\n{result.stdout[-8000:]}"
+    assert result.returncode == 0, f"{failure}\n{result.stderr[-2000:]}"
+    assert re.search(r"^1 passed\b", result.stdout, re.MULTILINE), failure
+    # It went through the containers: the gateway's access log has the member's message.
+    logs = engine.run("logs", product_from_images.gateway_container, check=False)
+    assert '"/api/messages/threads"' in logs, logs[-3000:]

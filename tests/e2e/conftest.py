@@ -1,6 +1,8 @@
 """Browser tests: Debian's Chromium, driven by Playwright, through the gateway, against the
 whole local stack (four services, Kafka, PostgreSQL, Mailpit and the FranceConnect-like
-provider), started by the devstack fixtures when it is not running.
+provider), started by the devstack fixtures when it is not running. ``E2E_GATEWAY_URL`` and
+``E2E_MAILBOX_URL`` point them at a product already running instead (the images' containers,
+``deploy/tests/test_deploy_images_built.py``), ``E2E_OIDC_ORIGIN`` at its identity provider.
 
 Every test gets fresh browser contexts that:
 - answer every request to another site (an online service, franceconnect.gouv.fr) with a stub
@@ -86,6 +88,15 @@ def e2e_stack(local_stack: LocalStack) -> E2EStack:
     if not Path(CHROMIUM).exists():
         unavailable(
             "Chromium", f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)"
+        )
+    if gateway_url := os.environ.get("E2E_GATEWAY_URL"):
+        # A product already running elsewhere (the images' containers: deploy/images/run-images):
+        # nothing is started, the browser goes through that gateway and reads that Mailpit.
+        return E2EStack(
+            stack=local_stack.stack,
+            base_url=gateway_url.rstrip("/"),
+            mailbox_url=os.environ["E2E_MAILBOX_URL"].rstrip("/"),
+            oidc_origin=os.environ.get("E2E_OIDC_ORIGIN", "http://localhost:9100"),
         )
     _ensure_frontends_built()
     stack = local_stack.ensure("gateway")
