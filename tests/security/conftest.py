@@ -148,7 +148,16 @@ def _create_app(name: str, settings: Any) -> FastAPI:
 async def _serve(name: str, app: FastAPI) -> RunningService:
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+            # Longer than the client's own keep-alive: the server never closes a connection
+            # the suite's client is about to reuse (a reset read, not an answer).
+            timeout_keep_alive=75,
+        )
     )
     task = asyncio.create_task(server.serve(), name=f"serve-{name}")
 
