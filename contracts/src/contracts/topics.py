@@ -188,7 +188,8 @@ SESSION_REVOCATIONS = TopicSpec(
     events=(SessionRevoked,),
     producer="auth",
     consumers=("auth", "catalog", "messages", "notifier"),
-    partitions=3,
+    # Read whole by every replica (no consumer group): the count only spreads the load.
+    partitions=6,
     cleanup_policy="compact",
     tombstones=True,
     extra_config={
