@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from contracts.envelope import Event
+from contracts.events.attachments import AttachmentScanned, AttachmentUploaded
 from contracts.events.auth import (
     AccountLocked,
     ActivationCodeIssued,
@@ -27,7 +28,6 @@ from contracts.events.auth import (
     MemberContactChanged,
     PasswordResetRequested,
 )
-from contracts.events.attachments import AttachmentScanned, AttachmentUploaded
 from contracts.events.catalog import CatalogPublished, Motif, OnlineService, Subject, Theme
 from contracts.events.common import CatalogNode
 from contracts.events.dead_letter import EventDeadLettered

@@ -33,8 +33,8 @@ from contracts.events.messages import (
     SatisfactionGiven,
     ThreadClosedUnanswered,
 )
-from contracts.events.security import SessionRevoked
 from contracts.events.registry import ActivationLetterRequested, InsuredPersonRegistered
+from contracts.events.security import SessionRevoked
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -274,7 +274,7 @@ POSTAL_LETTER = TopicSpec(
     events=(ActivationLetterRequested,),
     producer="auth",
     consumers=("notifier",),
-    partitions=3,
+    partitions=6,
     retention_ms=1 * DAY_MS,
     secret_fields=("code",),
 )

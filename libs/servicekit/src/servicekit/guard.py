@@ -99,7 +99,7 @@ def _binary_upload(scope: Scope) -> bool:
     from the app's OpenAPI document)."""
     app = scope.get("app")
     state = getattr(app, "state", None)
-    if state is None or not hasattr(app, "openapi"):
+    if app is None or state is None or not hasattr(app, "openapi"):
         return False
     operations = getattr(state, "binary_upload_operations", None)
     if operations is None:

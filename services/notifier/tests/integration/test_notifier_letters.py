@@ -89,6 +89,10 @@ async def test_a_letter_asked_twice_is_posted_once(
     letters = sorted(path.name for path in letters_in(tmp_path))
     assert letters == sorted([f"courrier-{request.event_id}.pdf", f"courrier-{other.event_id}.pdf"])
     async with notifier.engine.connect() as connection:
-        row = (await connection.execute(select(LETTERS).where(LETTERS.c.id == request.event_id))).mappings().one()
+        row = (
+            (await connection.execute(select(LETTERS).where(LETTERS.c.id == request.event_id)))
+            .mappings()
+            .one()
+        )
     assert (row["postal_code"], row["city"], row["fund"]) == ("50000", "SAINT-LÔ", "CNO")
     assert "482913" not in str(dict(row)), "the code is kept nowhere but in the letter"

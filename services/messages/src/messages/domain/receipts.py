@@ -60,9 +60,7 @@ def submitted_at_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical_form(
-    thread: Thread, message: Message, files: Sequence[Attachment] = ()
-) -> bytes:
+def canonical_form(thread: Thread, message: Message, files: Sequence[Attachment] = ()) -> bytes:
     """The bytes the fingerprint of ``message`` (the member's, in ``thread``, sent with
     ``files``) is computed on."""
     return canonical_bytes(
@@ -105,8 +103,7 @@ def canonical_bytes(
         "motif": _node(motif),
         "text": unicodedata.normalize("NFC", text),
         "attachments": [
-            {"name": unicodedata.normalize("NFC", name), "size": size}
-            for name, size in attachments
+            {"name": unicodedata.normalize("NFC", name), "size": size} for name, size in attachments
         ],
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
