@@ -6,3 +6,10 @@
 import contracts  # noqa: F401
 
 pytest_plugins = ["devstack.pytest_plugin", "servicekit.pytest_plugin"]
+
+
+def pytest_collection_modifyitems(items: list) -> None:  # type: ignore[type-arg]
+    """The browser tests run last: Playwright's synchronous API keeps an event loop running in
+    the main thread until the session ends, and the asynchronous session fixtures of the suites
+    collected after them (tests/security) could not start their own."""
+    items.sort(key=lambda item: "tests/e2e/" in item.nodeid)

@@ -12,19 +12,17 @@ API), so no other test's emails depend on their choices.
 from __future__ import annotations
 
 import re
-import secrets
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from auth.domain import nir as nir_rules
+from tests.e2e.enrolment import Letters, registry_person
 
 pytestmark = pytest.mark.e2e
 
@@ -61,33 +59,27 @@ def poll(check: Callable[[], Any], *, what: str, timeout: float = 60.0) -> Any:
     raise AssertionError(f"{what} not seen within {timeout}s (last: {last!r})")
 
 
-def new_member(gateway: httpx.Client, mailbox: Any) -> Member:
-    """A member of NPC of this run's own, created and activated through the auth API."""
-    birth = date(1960 + secrets.randbelow(40), 1 + secrets.randbelow(12), 1 + secrets.randbelow(28))
-    department = f"{1 + secrets.randbelow(19):02d}"  # 01-19: never Corsica's 2A/2B
-    thirteen = (
-        f"{secrets.choice('12')}{birth.year % 100:02d}{birth.month:02d}{department}"
-        f"{1 + secrets.randbelow(989):03d}{1 + secrets.randbelow(999):03d}"
-    )
-    nir = f"{thirteen}{nir_rules.key_of(thirteen):02d}"
-    email = f"preferences.{secrets.token_hex(4)}@exemple.fr"
-    password = f"Chardon-Luzerne-{secrets.randbelow(9000) + 1000}!"
+def new_member(gateway: httpx.Client, letters: Letters) -> Member:
+    """A member of NPC of this run's own: a person of the local registry, enrolled through the
+    auth API and activated with the code of the letter the fund posts."""
+    person = registry_person("NPC")
+    letters.wait_registered(person)
+    thirteen, email, password = person.thirteen, person.email, person.password
     created = gateway.post(
         "/api/auth/members",
         json={
-            "nir": nir,
-            "birth_date": birth.isoformat(),
-            "given_name": "Léonie",
-            "family_name": "PRÉFÉRENCES",
+            "nir": person.nir_with_key,
+            "birth_date": person.birth_date.isoformat(),
+            "family_name": person.family_name,
             "email": email,
-            "fund": "NPC",
             "password": password,
         },
     )
     assert created.status_code == 202, created.text
-    message = mailbox.wait_for(email, lambda m: SIX_DIGITS.search(m.get("text", "")) is not None)
-    code = SIX_DIGITS.search(message["text"]).group(1)
-    activated = gateway.post("/api/auth/members/activation", json={"nir": nir, "code": code})
+    code = letters.code(person)
+    activated = gateway.post(
+        "/api/auth/members/activation", json={"nir": person.nir_with_key, "code": code}
+    )
     assert activated.status_code == 204, activated.text
     session = gateway.post(
         "/api/auth/session", json={"nir": thirteen, "password": password, "bearer": True}
@@ -174,10 +166,10 @@ def set_thread_emails(page: Page, on: bool) -> None:
 
 
 def test_thread_emails_off_on_the_account_then_back_on_then_off_from_an_email(
-    browsing, portal, backoffice, e2e_stack, accounts, mailbox, shots, axe_check, focus_of
+    browsing, portal, backoffice, e2e_stack, accounts, mailbox, letters, shots, axe_check, focus_of
 ):
     with httpx.Client(base_url=e2e_stack.base_url, timeout=30) as gateway:
-        member = new_member(gateway, mailbox)
+        member = new_member(gateway, letters)
         agent = agent_token(gateway, accounts)
 
         # From an email's « préférences de votre compte » link: login, then the section itself.

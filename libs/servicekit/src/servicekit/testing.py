@@ -197,6 +197,16 @@ def running_service(
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{app_factory} did not start: {log.read_text()[-2000:]}")
             time.sleep(0.2)
+        # Then, for a while, until it says it is ready (its consumers started, the revoked
+        # sessions read): a test should meet the service as traffic does once it is routed.
+        ready_by = time.monotonic() + 30
+        while time.monotonic() < ready_by and server.poll() is None:
+            try:
+                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
         yield url
     finally:
         server.terminate()

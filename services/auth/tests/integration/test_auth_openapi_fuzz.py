@@ -82,8 +82,11 @@ def admin_headers(service_url: str) -> dict[str, str]:
 
 
 def deletes_the_account(operation: Any) -> bool:
-    """``DELETE /me`` would delete the demo account the next operations log in with."""
-    return bool(operation.method.upper() == "DELETE" and operation.path == "/me")
+    """``DELETE /me`` would delete the demo account the next operations log in with, and
+    ``POST /password``'s wrong current passwords count against that account's login throttle
+    (the brute-force rules), so that its next login would be refused for a while."""
+    method, path = operation.method.upper(), operation.path
+    return (method, path) in {("DELETE", "/me"), ("POST", "/password")}
 
 
 def test_anonymous_callers_never_get_a_server_error(api_schema: Any, service_url: str) -> None:

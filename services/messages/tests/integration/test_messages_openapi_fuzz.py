@@ -3,25 +3,43 @@ whatever it is sent, it never answers 500."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 
+from messages.adapters.object_storage import ObjectStorage
 from servicekit.testing import fuzz_for_server_errors, running_service
 from services.messages.tests.support import People
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
+async def storage(object_storage: Any) -> AsyncIterator[ObjectStorage]:
+    """A bucket of its own for the attachments the fuzzed uploads store."""
+    async with ObjectStorage(
+        endpoint=object_storage.endpoint,
+        bucket=f"fuzz-{uuid.uuid4().hex[:12]}",
+        access_key=object_storage.access_key,
+        secret_key=object_storage.secret_key,
+    ) as client:
+        await client.ensure_bucket()
+        yield client
+
+
+@pytest.fixture(scope="module")
 def service_url(
     messages_database: str,
     kafka_bootstrap: str,
     kafka_topic_prefix: str,
     jwks_url: str,
     app: Any,  # the in-process app has stored the catalog snapshot in the database
+    storage: ObjectStorage,
+    object_storage: Any,
+    clamd_address: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     environment = {
@@ -31,6 +49,11 @@ def service_url(
         "KAFKA_TOPIC_PREFIX": kafka_topic_prefix,
         "KAFKA_GROUP_PREFIX": kafka_topic_prefix + "fuzz.",
         "AUTH_JWKS_URL": jwks_url,
+        "MESSAGES_OBJECT_STORAGE_ENDPOINT": object_storage.endpoint,
+        "MESSAGES_OBJECT_STORAGE_BUCKET": storage.bucket,
+        "MESSAGES_OBJECT_STORAGE_ACCESS_KEY": object_storage.access_key,
+        "MESSAGES_OBJECT_STORAGE_SECRET_KEY": object_storage.secret_key,
+        "MESSAGES_CLAMD_ADDRESS": clamd_address,
         "LOG_LEVEL": "WARNING",
     }
     log = tmp_path_factory.mktemp("fuzz") / "messages.log"
@@ -38,7 +61,7 @@ def service_url(
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def api_schema(service_url: str) -> Any:
     return schemathesis.openapi.from_url(service_url + "/openapi.json")
 
