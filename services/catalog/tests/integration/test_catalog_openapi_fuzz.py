@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 import uvicorn
@@ -46,8 +47,13 @@ def served_catalog(settings: Settings, reference_published: Version) -> Iterator
         assert thread.is_alive(), "the catalog server stopped during start-up"
         assert time.monotonic() < deadline, "the catalog server did not start"
         time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    # Ready as traffic meets it: the revoked sessions read, else /readyz rightly answers 503.
+    while httpx.get(url + "/readyz", timeout=5).status_code != 200:
+        assert time.monotonic() < deadline + 30, "the catalog server never said it was ready"
+        time.sleep(0.1)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
         server.should_exit = True
         thread.join(timeout=30)
