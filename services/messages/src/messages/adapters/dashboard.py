@@ -279,17 +279,9 @@ class DashboardRepository:
         theme: str | None,
     ) -> list[WeekCount]:
         table = DASHBOARD_THREADS
-        week = _paris_week(table.c.submitted_at)
-        rows = await self.session.execute(
-            select(week, table.c.theme_code, func.max(table.c.theme_label), func.count())
-            .where(
-                *_scope(table, generation, funds, theme),
-                table.c.submitted_at >= start,
-                table.c.submitted_at < end,
-            )
-            .group_by(week, table.c.theme_code)
+        return await self._weekly_counts(
+            table, table.c.submitted_at, generation, funds, start, end, theme
         )
-        return [WeekCount(row[0], _theme(row[1], row[2]), row[3]) for row in rows]
 
     async def answers(
         self,
@@ -337,14 +329,25 @@ class DashboardRepository:
         theme: str | None,
     ) -> list[WeekCount]:
         table = DASHBOARD_RELANCES
-        week = _paris_week(table.c.occurred_at)
+        return await self._weekly_counts(
+            table, table.c.occurred_at, generation, funds, start, end, theme
+        )
+
+    async def _weekly_counts(
+        self,
+        table: Table,
+        moment: ColumnElement[datetime],
+        generation: int,
+        funds: Sequence[str] | None,
+        start: datetime,
+        end: datetime,
+        theme: str | None,
+    ) -> list[WeekCount]:
+        """How many rows of ``table`` fall in each Paris week and theme, by ``moment``."""
+        week = _paris_week(moment)
         rows = await self.session.execute(
             select(week, table.c.theme_code, func.max(table.c.theme_label), func.count())
-            .where(
-                *_scope(table, generation, funds, theme),
-                table.c.occurred_at >= start,
-                table.c.occurred_at < end,
-            )
+            .where(*_scope(table, generation, funds, theme), moment >= start, moment < end)
             .group_by(week, table.c.theme_code)
         )
         return [WeekCount(row[0], _theme(row[1], row[2]), row[3]) for row in rows]
