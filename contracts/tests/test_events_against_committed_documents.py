@@ -39,7 +39,9 @@ from contracts.events.messages import (
     ReplyNotUnderstood,
     ReplyPosted,
     SatisfactionGiven,
+    ThreadClosed,
     ThreadClosedUnanswered,
+    ThreadReopened,
 )
 from contracts.events.registry import (
     ActivationLetterRequested,
@@ -183,6 +185,13 @@ EXAMPLES: dict[type[Event], Callable[[], dict[str, Any]]] = {
         "closes_on": date(2027, 1, 2),
     },
     ThreadClosedUnanswered: lambda: {**_THREAD_IDS, "closed_at": NOW},
+    ThreadClosed: lambda: {**_THREAD_IDS, "agent_id": uuid.uuid4(), "closed_at": NOW},
+    ThreadReopened: lambda: {
+        **_THREAD_IDS,
+        "agent_id": uuid.uuid4(),
+        "reopened_at": NOW,
+        "due_date": date(2026, 12, 10),
+    },
     SatisfactionGiven: lambda: (
         {key: value for key, value in THREAD.items() if key != "member_id"}
         | {

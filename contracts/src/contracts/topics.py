@@ -31,7 +31,9 @@ from contracts.events.messages import (
     ReplyNotUnderstood,
     ReplyPosted,
     SatisfactionGiven,
+    ThreadClosed,
     ThreadClosedUnanswered,
+    ThreadReopened,
 )
 from contracts.events.registry import ActivationLetterRequested, InsuredPersonRegistered
 from contracts.events.security import SessionRevoked
@@ -159,8 +161,9 @@ THREAD_ACTIVITY = TopicSpec(
     name="messages.thread-activity.v1",
     description=(
         "What happens to a thread after a reply: « Je n'ai pas compris la réponse », a "
-        "« Demande de précisions » (asked, answered, reminder due, closed unanswered) and the "
-        "member's satisfaction. Keyed by thread, so one thread's activity stays in order."
+        "« Demande de précisions » (asked, answered, reminder due, closed unanswered), the "
+        "member's satisfaction, and an agent closing or reopening it. Keyed by thread, so one "
+        "thread's activity stays in order."
     ),
     key="thread_id",
     events=(
@@ -170,6 +173,8 @@ THREAD_ACTIVITY = TopicSpec(
         DetailsReminderDue,
         ThreadClosedUnanswered,
         SatisfactionGiven,
+        ThreadClosed,
+        ThreadReopened,
     ),
     producer="messages",
     consumers=("notifier", "messages"),

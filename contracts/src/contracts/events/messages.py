@@ -66,7 +66,8 @@ class ReplyPosted(Event):
     )
 
 
-# --- Follow-ups of a reply: not understood, details requested, satisfaction -----------------
+# --- Follow-ups of a reply (not understood, details requested, satisfaction), closing and
+# reopening ----------------------------------------------------------------------------------
 # Published on ``messages.thread-activity.v1`` keyed by thread id, so one thread's activity
 # stays in order. None of them carries the member's text or comment.
 
@@ -154,6 +155,33 @@ class ThreadClosedUnanswered(Event):
     member_id: uuid.UUID = Field(description="The member the thread belongs to.")
     fund: FundCode
     closed_at: AwareDatetime = Field(description="When the thread closed (UTC).")
+
+
+class ThreadClosed(Event):
+    """An agent closed the thread, answered or not (a thread closed by the 30-day rule of a
+    « Demande de précisions » publishes ``ThreadClosedUnanswered`` instead)."""
+
+    thread_id: uuid.UUID = Field(description="The thread (also the Kafka key).")
+    reference: str = _REFERENCE
+    member_id: uuid.UUID = Field(description="The member the thread belongs to.")
+    fund: FundCode
+    agent_id: uuid.UUID = Field(description="The agent who closed it.")
+    closed_at: AwareDatetime = Field(description="When the thread closed (UTC).")
+
+
+class ThreadReopened(Event):
+    """An agent reopened a closed thread: it waits for the fund again, with its due date."""
+
+    thread_id: uuid.UUID = Field(description="The thread (also the Kafka key).")
+    reference: str = _REFERENCE
+    member_id: uuid.UUID = Field(description="The member the thread belongs to.")
+    fund: FundCode
+    agent_id: uuid.UUID = Field(description="The agent who reopened it.")
+    reopened_at: AwareDatetime = Field(description="When the thread was reopened (UTC).")
+    due_date: date = Field(
+        description="The date by which the fund aims to answer (Europe/Paris).",
+        examples=["2026-12-10"],
+    )
 
 
 class SatisfactionGiven(Event):
