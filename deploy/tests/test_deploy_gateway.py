@@ -272,6 +272,27 @@ def test_a_body_within_the_limit_reaches_the_service(
     assert (answer.status, answer.body) == (200, SERVICE_ANSWER)
 
 
+@pytest.mark.parametrize("path", ["/api/messages/attachments", "/api/messages/agent/attachments"])
+def test_an_attachment_of_10_mb_and_a_bit_more_reaches_the_service_but_not_12_mb(
+    gateway: int, service_stub: ServiceStub, path: str
+) -> None:
+    """An upload's body is the file: the service itself refuses a file over 10 MB, in
+    French; the gateway only stops what is far beyond, and keeps 64 KB everywhere else."""
+    octets = {"Content-Type": "application/octet-stream"}
+    service_stub.received.clear()
+    just_over = b"%PDF-1.7\n" + b"a" * (10 * 1024 * 1024)
+    answer = send(gateway, "POST", f"{path}?name=f.pdf", body=just_over, headers=octets)
+    assert (answer.status, answer.body) == (200, SERVICE_ANSWER)
+    assert path.removeprefix("/api/messages") + "?name=f.pdf" in service_stub.received
+    far_beyond = b"a" * (12 * 1024 * 1024)
+    assert (
+        send(gateway, "POST", f"{path}?name=f.pdf", body=far_beyond, headers=octets).status == 413
+    )
+    # Only the upload itself: any other request under it keeps the 64 KB of the API.
+    other = send(gateway, "POST", f"{path}/x", body=b"a" * (65 * 1024), headers=octets)
+    assert other.status == 413
+
+
 @pytest.mark.parametrize(
     ("header", "size"),
     [
