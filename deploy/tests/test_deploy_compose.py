@@ -14,6 +14,7 @@ import yaml
 
 from contracts import ALL_TOPICS
 from devstack.install import MAILPIT_VERSION
+from devstack.parts.attachments import S3PROXY_VERSION
 
 pytestmark = pytest.mark.unit
 
@@ -54,9 +55,17 @@ def test_the_schema_check_catches_a_mistake(compose: dict[str, Any]) -> None:
 
 def test_the_whole_stack_is_there(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert {"kafka", "kafka-topics", "postgres", "mailpit", "oidc", *SERVICES, "gateway"} <= set(
-        services
-    )
+    assert {
+        "kafka",
+        "kafka-topics",
+        "postgres",
+        "mailpit",
+        "oidc",
+        "object-storage",
+        "clamd",
+        *SERVICES,
+        "gateway",
+    } <= set(services)
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
     # The mail catcher of `make run` and of the tests, at the same version.
@@ -131,3 +140,46 @@ def test_franceconnect_provider_answers_browsers_and_services_at_one_address(
     assert compose["services"]["auth"]["environment"]["FRANCECONNECT_ISSUER"] == issuer
     origin = compose["services"]["gateway"]["environment"]["FRANCECONNECT_ORIGIN"]
     assert issuer.startswith(origin + "/")
+
+
+def test_attachments_get_an_object_storage_and_clamd_with_the_settings_of_kubernetes(
+    compose: dict[str, Any],
+) -> None:
+    """The messages service's attachments settings are those of Kubernetes' config map, the
+    endpoint aside (this stack's own s3proxy, the one ``make run`` starts, same version)."""
+    config_env = ROOT / "deploy" / "k8s" / "base" / "messages" / "config.env"
+    kubernetes = dict(
+        line.split("=", 1)
+        for line in config_env.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    attachment_settings = {
+        name: value
+        for name, value in kubernetes.items()
+        if name.startswith(("MESSAGES_OBJECT_STORAGE_", "MESSAGES_CLAMD_"))
+    }
+    assert set(attachment_settings) >= {
+        "MESSAGES_OBJECT_STORAGE_ENDPOINT",
+        "MESSAGES_OBJECT_STORAGE_BUCKET",
+        "MESSAGES_CLAMD_ADDRESS",
+    }
+    services = compose["services"]
+    environment = services["messages"]["environment"]
+    for name, value in attachment_settings.items():
+        if name != "MESSAGES_OBJECT_STORAGE_ENDPOINT":
+            assert environment[name] == value, name
+    assert environment["MESSAGES_OBJECT_STORAGE_ENDPOINT"] == "http://object-storage:80"
+    assert (
+        environment["MESSAGES_OBJECT_STORAGE_ACCESS_KEY"]
+        == (services["object-storage"]["environment"]["S3PROXY_IDENTITY"])
+    )
+    assert (
+        environment["MESSAGES_OBJECT_STORAGE_SECRET_KEY"]
+        == (services["object-storage"]["environment"]["S3PROXY_CREDENTIAL"])
+    )
+    assert services["object-storage"]["image"] == f"andrewgaul/s3proxy:{S3PROXY_VERSION}"
+    assert services["clamd"]["image"].startswith("clamav/clamav:")
+    # clamd's address names the compose service, as Kubernetes names its Service.
+    assert attachment_settings["MESSAGES_CLAMD_ADDRESS"] == "tcp://clamd:3310"
+    for part in ("object-storage", "clamd"):
+        assert services["messages"]["depends_on"][part]["condition"] == "service_started"
