@@ -7,7 +7,8 @@
  * File names are shown as text (React escapes them); they are never put in a URL but as a
  * query parameter of the upload.
  */
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { api } from './api';
 import { CSRF_COOKIE, CSRF_HEADER, readCookie } from './cookies';
 import { Alert, Button } from './dsfr';
 import { formatDateTime } from './format';
@@ -101,14 +102,24 @@ interface PickerProps {
   uploadUrl: string;
   files: Attachment[];
   onChange: (files: Attachment[]) => void;
-  /** Withdraw a file not sent yet. */
-  onRemove: (file: Attachment) => Promise<void>;
+  /** Withdraw a file not sent yet (by default `DELETE <uploadUrl>/<id>`). */
+  onRemove?: (file: Attachment) => Promise<void>;
   disabled?: boolean;
   id?: string;
 }
 
 /** « Ajouter une pièce jointe »: the DSFR upload field, the limits, progress, and the files. */
+/** Withdraw an upload not sent yet; one already gone (sent, removed after 24 hours) is no failure. */
+export async function withdrawUpload(uploadUrl: string, file: Attachment): Promise<void> {
+  try {
+    await api.delete(`${uploadUrl}/${file.id}`);
+  } catch {
+    // Already gone: nothing left to withdraw.
+  }
+}
+
 export function AttachmentPicker({ uploadUrl, files, onChange, onRemove, disabled, id = 'pieces-jointes' }: PickerProps) {
+  const remove = onRemove ?? ((file: Attachment) => withdrawUpload(uploadUrl, file));
   const [errors, setErrors] = useState<string[]>([]);
   const [progress, setProgress] = useState<{ name: string; share: number }[]>([]);
   const input = useRef<HTMLInputElement>(null);
@@ -181,7 +192,7 @@ export function AttachmentPicker({ uploadUrl, files, onChange, onRemove, disable
             <li key={file.id} className="fr-mb-1w">
               <span className="fr-icon-attachment-line fr-icon--sm" aria-hidden="true" /> {file.name} ({formatSize(file.size)})
               {scanNote(file) ? <span className="fr-text--xs"> — {scanNote(file)}</span> : null}{' '}
-              <Button priority="tertiary" size="sm" disabled={disabled} onClick={() => void onRemove(file).then(() => onChange(current.current.filter((kept) => kept.id !== file.id)))}>
+              <Button priority="tertiary" size="sm" disabled={disabled} onClick={() => void remove(file).then(() => onChange(current.current.filter((kept) => kept.id !== file.id)))}>
                 Retirer<span className="fr-sr-only"> {file.name}</span>
               </Button>
             </li>
@@ -190,6 +201,42 @@ export function AttachmentPicker({ uploadUrl, files, onChange, onRemove, disable
       ) : null}
     </div>
   );
+}
+
+/** How often a thread's files are asked for again while one of them is being scanned. */
+export const SCAN_POLL_MILLISECONDS = 3000;
+
+/** A thread's files, grouped by the message or reply they came with; fetched again on
+ * `refresh`, and every few seconds while the antivirus has not given its verdict on one, so a
+ * download link appears without reloading the page. */
+export function useThreadAttachments(listUrl: string, refresh: unknown): Map<string, Attachment[]> {
+  const [byMessage, setByMessage] = useState<Map<string, Attachment[]>>(new Map());
+  useEffect(() => {
+    let stopped = false;
+    let timer: number | undefined;
+    const fetchFiles = () => {
+      api
+        .get<{ data: Attachment[] }>(listUrl)
+        .then((answer) => {
+          if (stopped) return;
+          const grouped = new Map<string, Attachment[]>();
+          for (const file of answer.data) {
+            if (file.message_id) grouped.set(file.message_id, [...(grouped.get(file.message_id) ?? []), file]);
+          }
+          setByMessage(grouped);
+          if (answer.data.some((file) => file.scan_status === 'pending')) timer = window.setTimeout(fetchFiles, SCAN_POLL_MILLISECONDS);
+        })
+        .catch(() => {
+          if (!stopped) setByMessage(new Map());
+        });
+    };
+    fetchFiles();
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+  }, [listUrl, refresh]);
+  return byMessage;
 }
 
 /** The files of one message: name, size, date and a download link (or why it cannot open). */

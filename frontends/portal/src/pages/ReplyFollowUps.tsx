@@ -19,7 +19,7 @@ import {
   messageLengthError,
 } from '@mes-messages/shared';
 import type { ThreadMessage } from '../types';
-import { MEDICAL_NOTICE } from './Wizard';
+import { MEDICAL_NOTICE } from '../messageForm';
 
 export const COMMENT_MAX_CHARACTERS = 300;
 

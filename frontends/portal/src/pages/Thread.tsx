@@ -21,13 +21,13 @@ import {
   useDocumentTitle,
 } from '@mes-messages/shared';
 import { SERVICE_TITLE } from '../App';
-import { MessageAttachments, useThreadAttachments } from '../attachments/attachments';
+import { MemberAttachmentsField, MessageAttachments, followUpFilesKey, useChosenAttachments, useMemberThreadAttachments } from '../attachments/attachments';
 import { clearFollowUp, followUpWithSendKey, loadFollowUp, saveFollowUp, type FollowUpDraft } from '../draft';
 import { useSession } from '../session';
 import type { ThreadDetail } from '../types';
 import { ReceiptLink } from '../receipts';
 import { StatusBadge } from './Threads';
-import { MEDICAL_NOTICE, PLACEHOLDER } from './Wizard';
+import { MEDICAL_NOTICE, PLACEHOLDER } from '../messageForm';
 import { NotUnderstood, SatisfactionQuestion } from './ReplyFollowUps';
 
 export function ThreadPage({ threadId }: { threadId: string }) {
@@ -36,7 +36,9 @@ export function ThreadPage({ threadId }: { threadId: string }) {
   const [thread, setThread] = useState<ThreadDetail | null>(null);
   const [notFound, setNotFound] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const attachments = useThreadAttachments(threadId, thread);
+  const attachments = useMemberThreadAttachments(threadId, thread);
+  // The files chosen for « Compléter ma demande », kept with its draft.
+  const [followUpFiles, setFollowUpFiles] = useChosenAttachments(followUpFilesKey(memberId, threadId));
   const [followUp, setFollowUpState] = useState<FollowUpDraft>(() => loadFollowUp(memberId, threadId));
   const [textError, setTextError] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -78,8 +80,13 @@ export function ThreadPage({ threadId }: { threadId: string }) {
     const keyed = followUpWithSendKey(followUp);
     setFollowUp(keyed);
     try {
-      await api.post(`/api/messages/threads/${encodeURIComponent(threadId)}/messages`, { text: keyed.text }, { idempotencyKey: keyed.sendKey! });
+      await api.post(
+        `/api/messages/threads/${encodeURIComponent(threadId)}/messages`,
+        { text: keyed.text, attachment_ids: followUpFiles.map((file) => file.id) },
+        { idempotencyKey: keyed.sendKey! },
+      );
       clearFollowUp(memberId, threadId);
+      setFollowUpFiles([]);
       setFollowUpState({ text: '', sendKey: null, sendFingerprint: null });
       setSentNotice(true);
       await load();
@@ -209,6 +216,12 @@ export function ThreadPage({ threadId }: { threadId: string }) {
             error={textError}
             aria-describedby="relance-hint relance-messages relance-compteur"
             messages={<CharacterCounter id="relance-compteur" text={followUp.text} max={MESSAGE_MAX_CHARACTERS} />}
+          />
+          <MemberAttachmentsField
+            id="relance-pieces-jointes"
+            files={followUpFiles}
+            onChange={(next) => (setFollowUpFiles(next), setFollowUp({ ...followUp, sendKey: null }))}
+            disabled={sending}
           />
           <Button type="submit" disabled={sending}>
             Envoyer

@@ -4,9 +4,10 @@
  * 1 "Mon message concerne ..." (theme), 2 "Sujet", 3 "Motif" (radio buttons, earlier choices
  * recalled with "Modifier"), 4 the online service in a dialog when one matches (closing it goes
  * on), 5 "Mon message" (10 to 750 characters, live counter, medical-data advisory from the
- * messages service), 6 "Récapitulatif de ma demande" and "Envoyer".
+ * messages service, attachments), 6 "Récapitulatif de ma demande" and "Envoyer".
  *
- * The draft lives in localStorage until it is sent (see draft.ts).
+ * This page holds the draft and the requests; each step's form is in ``wizard/``. The draft
+ * lives in localStorage until it is sent (see draft.ts), the chosen files beside it.
  */
 import { type FormEvent, type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import {
@@ -14,79 +15,26 @@ import {
   ApiError,
   Breadcrumb,
   Button,
-  CharacterCounter,
-  ErrorSummary,
-  Link,
   Loading,
-  MESSAGE_MAX_CHARACTERS,
-  Modal,
   PageHeading,
-  RadioGroup,
   ServiceUnavailableError,
-  Textarea,
   api,
   describeError,
-  formatCalendarDay,
-  labelled,
   messageLengthError,
   navigate,
   useDocumentTitle,
 } from '@mes-messages/shared';
 import { SERVICE_TITLE } from '../App';
-import { RecapAttachments, WizardAttachments, saveChosen, useChosenAttachments } from '../attachments/attachments';
+import { saveChosen, useChosenAttachments, wizardFilesKey } from '../attachments/attachments';
 import { type Draft, type WizardStep, clearDraft, emptyDraft, fingerprint, loadDraft, saveDraft, withSendKey } from '../draft';
 import { useSession } from '../session';
-import { ReceiptLink } from '../receipts';
-import type { Advisory, CatalogMotif, CatalogSubject, CatalogTheme, CatalogTree, OnlineService, Prepared, ThreadCreated } from '../types';
-
-export const STEP_TITLES: Record<1 | 2 | 3 | 4 | 5 | 6, string> = {
-  1: 'Mon message concerne ...',
-  2: 'Sujet',
-  3: 'Motif',
-  4: 'Service en ligne',
-  5: 'Mon message',
-  6: 'Récapitulatif de ma demande',
-};
-
-export const MEDICAL_NOTICE = "Attention : nous vous conseillons de ne pas communiquer d'information relative à des données médicales.";
-export const PLACEHOLDER = 'Écrivez ici votre message (minimum 10 caractères)...';
-
-function Stepper({ step, focus }: { step: 1 | 2 | 3 | 4 | 5 | 6; focus: boolean }) {
-  const next = step < 6 ? STEP_TITLES[(step + 1) as 2 | 3 | 4 | 5 | 6] : null;
-  return (
-    <div className="fr-stepper">
-      <PageHeading level={2} className="fr-stepper__title" focus={focus} key={step}>
-        {STEP_TITLES[step]}
-        <span className="fr-stepper__state">Étape {step} sur 6</span>
-      </PageHeading>
-      <div className="fr-stepper__steps" data-fr-current-step={step} data-fr-steps="6" />
-      {next ? (
-        <p className="fr-stepper__details">
-          <span className="fr-text--bold">Étape suivante :</span> {next}
-        </p>
-      ) : null}
-    </div>
-  );
-}
-
-function Recall({ label, value, onModify, what }: { label: string; value: ReactNode; onModify?: () => void; what: string }) {
-  return (
-    <div className="mm-recall">
-      <p>
-        <span className="fr-text--bold">{labelled(label)}</span> {value}
-      </p>
-      {onModify ? (
-        <Button priority="tertiary" size="sm" icon="fr-icon-edit-line" onClick={onModify}>
-          Modifier<span className="fr-sr-only"> {what}</span>
-        </Button>
-      ) : null}
-    </div>
-  );
-}
-
-function resolveOnlineService(theme?: CatalogTheme, subject?: CatalogSubject, motif?: CatalogMotif): OnlineService | null {
-  return motif?.online_service ?? subject?.online_service ?? theme?.online_service ?? null;
-}
+import type { Advisory, CatalogTree, Prepared, ThreadCreated } from '../types';
+import { CHOICE_MISSING, ChoiceStep } from './wizard/ChoiceStep';
+import { MessageStep } from './wizard/MessageStep';
+import { OnlineServiceDialog } from './wizard/OnlineServiceDialog';
+import { RecapStep } from './wizard/RecapStep';
+import { Sent } from './wizard/Sent';
+import { type Choices, Stepper, resolveOnlineService } from './wizard/Steps';
 
 export function WizardPage() {
   useDocumentTitle('Envoyer un message', SERVICE_TITLE);
@@ -107,7 +55,7 @@ export function WizardPage() {
   const [sent, setSent] = useState<ThreadCreated | null>(null);
   const sendingRef = useRef(false);
   const [sending, setSending] = useState(false);
-  const [files, setFiles] = useChosenAttachments(memberId);
+  const [files, setFiles] = useChosenAttachments(wizardFilesKey(memberId));
   const failureRef = useRef<HTMLDivElement>(null);
   const advisoryRef = useRef<HTMLDivElement>(null);
 
@@ -166,9 +114,7 @@ export function WizardPage() {
   function validateChoice(event: FormEvent) {
     event.preventDefault();
     if (!choice) {
-      setChoiceError(
-        step === 1 ? 'Choisissez ce que concerne votre message.' : step === 2 ? 'Choisissez le sujet de votre message.' : 'Choisissez le motif de votre message.',
-      );
+      setChoiceError(CHOICE_MISSING[step as 1 | 2 | 3]);
       return;
     }
     setChoiceError(null);
@@ -250,7 +196,7 @@ export function WizardPage() {
         { idempotencyKey: keyed.sendKey! },
       );
       clearDraft(memberId);
-      saveChosen(memberId, []);
+      saveChosen(wizardFilesKey(memberId), []);
       setFocusStep(true);
       setSent(answer);
     } catch (error) {
@@ -284,29 +230,7 @@ export function WizardPage() {
     return (
       <>
         {header}
-        <PageHeading level={2} focus>
-          Votre message a bien été envoyé
-        </PageHeading>
-        <Alert severity="success" title={`Référence de votre demande : ${sent.reference}`} headingLevel={3}>
-          <p>
-            {`Votre MSA vous répondra au plus tard le ${formatCalendarDay(sent.due_date)}.`}{' '}
-            Un courriel de confirmation vous a été envoyé. Vous serez prévenu par courriel lorsque la réponse sera disponible dans
-            « Mes messages et mes réponses ».
-          </p>
-          <ReceiptLink threadId={sent.thread_id} messageId={sent.message_id} />
-        </Alert>
-        <ul className="fr-btns-group fr-btns-group--inline-md fr-mt-4w">
-          <li>
-            <Link className="fr-btn" to={`/messages/${sent.thread_id}`}>
-              Voir ma demande
-            </Link>
-          </li>
-          <li>
-            <Link className="fr-btn fr-btn--secondary" to="/messages">
-              Retour à mes messages
-            </Link>
-          </li>
-        </ul>
+        <Sent sent={sent} />
       </>
     );
   }
@@ -338,24 +262,7 @@ export function WizardPage() {
     </div>
   ) : null;
 
-  const recall = (upTo: number) => (
-    <div className="fr-mb-3w">
-      {upTo >= 1 && theme ? <Recall label="Mon message concerne" value={theme.label} onModify={() => goTo(1)} what="ce que concerne mon message" /> : null}
-      {upTo >= 2 && subject ? <Recall label="Sujet" value={subject.label} onModify={() => goTo(2)} what="le sujet" /> : null}
-      {upTo >= 3 && motif ? <Recall label="Motif" value={motif.label} onModify={() => goTo(3)} what="le motif" /> : null}
-      {upTo >= 3 && onlineService ? (
-        <Recall
-          label="Service en ligne"
-          what="le service en ligne"
-          value={
-            <a href={onlineService.url} className="fr-link">
-              {onlineService.title}
-            </a>
-          }
-        />
-      ) : null}
-    </div>
-  );
+  const choices: Choices = { theme, subject, motif, onlineService };
 
   const cancelButton = (
     <Button priority="secondary" onClick={cancel}>
@@ -365,110 +272,52 @@ export function WizardPage() {
 
   let body: ReactNode;
   if (step === 1 || step === 2 || step === 3) {
-    const options =
-      step === 1
-        ? tree.themes.map((item) => ({ value: item.code, label: item.label }))
-        : step === 2
-          ? (theme?.subjects ?? []).map((item) => ({ value: item.code, label: item.label }))
-          : (subject?.motifs ?? []).map((item) => ({ value: item.code, label: item.label }));
-    const legend = step === 1 ? 'Mon dossier :' : step === 2 ? 'Sujet' : 'Motif';
     body = (
-      <form onSubmit={validateChoice} noValidate>
-        {recall(step - 1)}
-        <ErrorSummary errors={choiceError ? [{ fieldId: 'choix', message: choiceError }] : []} />
-        <RadioGroup id="choix" name={`etape-${step}`} legend={legend} options={options} value={choice} onChange={setChoice} error={choiceError} />
-        <ul className="fr-btns-group fr-btns-group--inline-md">
-          <li>{cancelButton}</li>
-          <li>
-            <Button type="submit">Valider</Button>
-          </li>
-        </ul>
-      </form>
+      <ChoiceStep
+        step={step}
+        tree={tree}
+        choices={choices}
+        choice={choice}
+        onChoose={setChoice}
+        error={choiceError}
+        onSubmit={validateChoice}
+        goTo={goTo}
+        cancelButton={cancelButton}
+      />
     );
   } else if (step === 5) {
     body = (
-      <form onSubmit={validateMessage} noValidate>
-        {recall(3)}
-        <ErrorSummary errors={textError ? [{ fieldId: 'message', message: textError }] : []} />
-        {failureAlert}
-        <Alert severity="info" small className="fr-mb-3w">
-          {MEDICAL_NOTICE}
-        </Alert>
-        <Textarea
-          id="message"
-          label="Mon message"
-          hint="Entre 10 et 750 caractères."
-          placeholder={PLACEHOLDER}
-          rows={10}
-          value={draft.text}
-          onChange={(event) => {
-            const text = event.target.value;
-            setDraft((previous) => ({ ...previous, text }));
-            if (textError && !messageLengthError(text)) setTextError(null);
-          }}
-          error={textError}
-          aria-describedby="message-hint message-messages message-compteur"
-          messages={<CharacterCounter id="message-compteur" text={draft.text} max={MESSAGE_MAX_CHARACTERS} />}
-        />
-        <WizardAttachments files={files} onChange={(next) => (setFiles(next), setDraft((previous) => ({ ...previous, sendKey: null })))} disabled={checking} />
-        {advisories.length && acknowledged === fingerprint(draft) ? (
-          <div ref={advisoryRef} tabIndex={-1} className="fr-mb-3w" id="avertissement-medical">
-            <Alert severity="warning" title="Votre message semble contenir des informations médicales" headingLevel={3}>
-              <>
-                {advisories.map((advisory) => (
-                  <p key={advisory.code}>{advisory.message}</p>
-                ))}
-                <p>Vous pouvez modifier votre message, ou cliquer de nouveau sur « Valider » pour continuer.</p>
-              </>
-            </Alert>
-          </div>
-        ) : null}
-        <ul className="fr-btns-group fr-btns-group--inline-md">
-          <li>{cancelButton}</li>
-          <li>
-            <Button type="submit" disabled={checking}>
-              Valider
-            </Button>
-          </li>
-        </ul>
-      </form>
+      <MessageStep
+        choices={choices}
+        goTo={goTo}
+        text={draft.text}
+        onText={(text) => {
+          setDraft((previous) => ({ ...previous, text }));
+          if (textError && !messageLengthError(text)) setTextError(null);
+        }}
+        textError={textError}
+        files={files}
+        onFiles={(next) => (setFiles(next), setDraft((previous) => ({ ...previous, sendKey: null })))}
+        advisories={advisories.length && acknowledged === fingerprint(draft) ? advisories : []}
+        advisoryRef={advisoryRef}
+        checking={checking}
+        onSubmit={validateMessage}
+        failureAlert={failureAlert}
+        cancelButton={cancelButton}
+      />
     );
   } else {
     body = (
-      <>
-        {failureAlert}
-        <h3 className="fr-h6">{labelled('Ma demande')}</h3>
-        <ul className="fr-raw-list fr-mb-3w" id="recapitulatif">
-          <li>
-            <span className="fr-text--bold">{labelled('Thème')}</span> {theme?.label}
-          </li>
-          <li>
-            <span className="fr-text--bold">{labelled('Sujet')}</span> {subject?.label}
-          </li>
-          <li>
-            <span className="fr-text--bold">{labelled('Motif')}</span> {motif?.label}
-          </li>
-        </ul>
-        <div className="mm-entry">
-          <p className="mm-prewrap fr-mb-0" id="recapitulatif-message">
-            {draft.text.trim()}
-          </p>
-        </div>
-        <RecapAttachments files={files} />
-        <ul className="fr-btns-group fr-btns-group--inline-md">
-          <li>{cancelButton}</li>
-          <li>
-            <Button priority="secondary" onClick={() => goTo(5)} disabled={sending}>
-              Précédent
-            </Button>
-          </li>
-          <li>
-            <Button onClick={() => void send()} disabled={sending} aria-disabled={sending}>
-              Envoyer
-            </Button>
-          </li>
-        </ul>
-      </>
+      <RecapStep
+        choices={choices}
+        text={draft.text}
+        files={files}
+        sending={sending}
+        onBack={() => goTo(5)}
+        onSend={() => void send()}
+        failureAlert={failureAlert}
+        cancelButton={cancelButton}
+      />
     );
   }
 
@@ -477,31 +326,7 @@ export function WizardPage() {
       {header}
       <Stepper step={step} focus={focusStep} />
       {body}
-      {onlineService ? (
-        <Modal
-          id="service-en-ligne"
-          title={onlineService.title}
-          open={serviceOpen}
-          onClose={closeService}
-          footer={
-            <ul className="fr-btns-group fr-btns-group--right fr-btns-group--inline-reverse fr-btns-group--inline-lg fr-btns-group--icon-left">
-              <li>
-                <a className="fr-btn fr-icon-external-link-line fr-btn--icon-left" href={onlineService.url}>
-                  {onlineService.call_to_action || "J'utilise le service en ligne"}
-                </a>
-              </li>
-              <li>
-                <Button priority="secondary" onClick={closeService}>
-                  Non merci, j’écris mon message
-                </Button>
-              </li>
-            </ul>
-          }
-        >
-          <p>Un service en ligne correspond à votre demande : il vous permet de la faire directement, sans attendre de réponse.</p>
-          {onlineService.description ? <p>{onlineService.description}</p> : null}
-        </Modal>
-      ) : null}
+      {onlineService ? <OnlineServiceDialog service={onlineService} open={serviceOpen} onClose={closeService} /> : null}
     </>
   );
 }
