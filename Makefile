@@ -13,6 +13,8 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := 3.11
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 export PATH := $(CACHE)/bin:$(PATH)
+# The services refuse to start without ENVIRONMENT; what make starts is the local stack.
+export ENVIRONMENT ?= local
 RUN := $(UV) run --frozen --no-sync
 
 NODE_PROJECTS := $(patsubst %/package-lock.json,%,$(wildcard deploy/local/oidc/package-lock.json frontends/package-lock.json frontends/*/package-lock.json))

@@ -36,6 +36,7 @@ def _summary(stack: Stack, states: dict[str, PartState]) -> None:
         ("Member portal", f"{gateway}/"),
         ("Agent back office", f"{gateway}/backoffice/"),
         ("Mailbox (every email sent)", config.mailbox_url),
+        ("Letters (every postal letter sent)", config.letters_url),
         *[(f"API docs: {service}", f"{gateway}/api/{service}/docs") for service in SERVICES],
         ("FranceConnect-like provider", config.oidc_issuer),
         ("Kafka bootstrap", config.kafka_bootstrap),

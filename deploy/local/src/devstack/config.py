@@ -27,6 +27,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "postgres": 15432,
     "smtp": 1025,
     "mailbox": 8025,
+    "letters": 8026,
     "oidc": 9100,
     "gateway": 8080,
     "gateway_admin": 2019,
@@ -99,6 +100,16 @@ class StackConfig:
     @property
     def mailbox_url(self) -> str:
         return f"http://{self.host}:{self.ports['mailbox']}"
+
+    @property
+    def letters_dir(self) -> Path:
+        """The outgoing mail: where the notifier drops its PDF letters."""
+        return Path(os.environ.get("NOTIFIER_LETTERS_DIR") or self.home / "letters")
+
+    @property
+    def letters_url(self) -> str:
+        """The page listing the letters (``devstack.letters``)."""
+        return f"http://{self.host}:{self.ports['letters']}"
 
     @property
     def oidc_issuer(self) -> str:

@@ -19,6 +19,7 @@ ORDER = (
     "postgres",
     "kafka",
     "mailbox",
+    "letters",
     "oidc",
     "auth",
     "catalog",

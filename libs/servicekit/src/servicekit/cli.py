@@ -53,7 +53,14 @@ class ServiceCli:
         for name, command in self.commands.items():
             command.arguments(sub.add_parser(name, help=command.help))
         args = parser.parse_args(argv)
-        environment = os.environ.get("ENVIRONMENT", "local")
+        environment = os.environ.get("ENVIRONMENT", "")
+        if not environment:
+            # No default: a deployment that forgot it must not run as the local stack.
+            print(
+                "ENVIRONMENT is not set: local, test, staging or production",
+                file=sys.stderr,
+            )
+            return 2
         if args.command == "setup-local" and environment not in LOCAL_ENVIRONMENTS:
             # Said before reading the settings, which may refuse local defaults on their own.
             print(

@@ -3,11 +3,16 @@ verified by the service under test through a JWKS served over real HTTP."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from servicekit.testing import TokenMinter, serve_jwks
+
+# Settings have no default environment (a deployment must say which it is); tests run in
+# "test" unless they say otherwise.
+os.environ.setdefault("ENVIRONMENT", "test")
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ others carry the service's prefix (``MESSAGES_DATABASE_URL``).
 from __future__ import annotations
 
 from typing import Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,7 +32,9 @@ class ServiceSettings(BaseSettings):
     #: Name of the service, for logs, metrics, consumer groups and event ``producer``.
     service_name: str = "service"
 
-    environment: Environment = Field(default="local", validation_alias=shared("ENVIRONMENT"))
+    #: No default: a deployment that forgets it must not start as "local" (where the coded
+    #: local secrets are accepted). The local stack, ``make`` and the tests set it.
+    environment: Environment = Field(validation_alias=shared("ENVIRONMENT"))
     log_level: str = Field(default="INFO", validation_alias=shared("LOG_LEVEL"))
     log_format: Literal["json", "console"] = Field(
         default="json", validation_alias=shared("LOG_FORMAT")
@@ -87,6 +90,13 @@ class ServiceSettings(BaseSettings):
 
     outbox_poll_interval_seconds: float = 1.0
     outbox_batch_size: int = 200
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure cookies (and their ``__Host-`` / ``__Secure-`` names) everywhere but on
+        plain http://localhost, where a browser or a test client would not send them back."""
+        parts = urlsplit(self.public_base_url)
+        return not (parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1"))
 
     @model_validator(mode="after")
     def _no_local_secrets_outside_local(self) -> Self:

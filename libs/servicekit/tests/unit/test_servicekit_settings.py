@@ -36,6 +36,39 @@ def test_production_starts_with_real_secrets() -> None:
     assert settings.environment == "production"
 
 
+def test_a_service_without_environment_refuses_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No default: forgetting ENVIRONMENT must not turn the local-secrets guard off."""
+    monkeypatch.delenv("ENVIRONMENT", raising=False)
+    with pytest.raises(ValidationError, match="ENVIRONMENT"):
+        DemoSettings()
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    with pytest.raises(ValidationError, match="database_url, signing_secret"):
+        DemoSettings()
+
+
+def test_the_command_line_refuses_to_run_without_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pathlib import Path
+
+    from servicekit.cli import ServiceCli
+
+    monkeypatch.delenv("ENVIRONMENT", raising=False)
+    cli = ServiceCli(service="demo", settings=DemoSettings, migrations=Path("."))
+    assert cli.main(["migrate"]) == 2
+    assert "ENVIRONMENT is not set" in capsys.readouterr().err
+
+
+def test_cookies_are_secure_except_on_plain_localhost() -> None:
+    assert not DemoSettings(environment="local").secure_cookies
+    assert not DemoSettings(
+        environment="test", public_base_url="http://127.0.0.1:8080"
+    ).secure_cookies
+    assert DemoSettings(
+        environment="test", public_base_url="https://messages.msa.example"
+    ).secure_cookies
+
+
 def test_shared_settings_read_unprefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092,kafka-2:9092")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://messages.msa.example")

@@ -16,6 +16,8 @@ from auth.adapters.franceconnect import FranceConnectClient
 from auth.adapters.passwords import PasswordHasher
 from auth.config import Settings
 from auth.domain.commands import PruneExpired
+from auth.domain.common_passwords import common_passwords
+from auth.domain.passwords import MIN_LENGTH
 from auth.entrypoints.http import errors, routes
 from auth.entrypoints.stream.registry import register_registry_consumer
 from auth.service_layer.handlers import HANDLERS
@@ -58,6 +60,8 @@ def create_app(
     FranceConnect (to stand between the service and the provider)."""
     settings = settings or Settings()
     clock = clock or SystemClock()
+    # The list of common passwords, read once here rather than during a first registration.
+    common_passwords(MIN_LENGTH)
 
     def unit_of_work() -> AuthUnitOfWork:
         return AuthUnitOfWork(

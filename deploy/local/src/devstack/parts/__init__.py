@@ -7,12 +7,13 @@ from devstack.parts.applications import Gateway, IdentityProvider, Service
 from devstack.parts.attachments import ObjectStorage, VirusScanner
 from devstack.parts.base import Part, StartFailure, wait_ready
 from devstack.parts.infrastructure import Kafka, Postgres
-from devstack.parts.mailbox import Mailbox
+from devstack.parts.mailbox import LettersPage, Mailbox
 
 __all__ = [
     "Gateway",
     "IdentityProvider",
     "Kafka",
+    "LettersPage",
     "Mailbox",
     "ObjectStorage",
     "Part",
@@ -30,6 +31,7 @@ def build_parts(config: StackConfig) -> dict[str, Part]:
         Postgres(config),
         Kafka(config),
         Mailbox(config),
+        LettersPage(config),
         IdentityProvider(config),
         ObjectStorage(config),
         VirusScanner(config),

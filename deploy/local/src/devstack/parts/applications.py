@@ -93,9 +93,7 @@ class Service(Part):
                 "SMTP_PORT": os.environ.get("SMTP_PORT", str(config.ports["smtp"])),
             }
             # The outgoing mail: postal letters land here (listed by the letters page).
-            env["NOTIFIER_LETTERS_DIR"] = os.environ.get(
-                "NOTIFIER_LETTERS_DIR", str(config.home / "letters")
-            )
+            env["NOTIFIER_LETTERS_DIR"] = str(config.letters_dir)
         if self.name == "messages":
             # Attachments: the local object storage and antivirus (deploy/local's parts).
             env |= {

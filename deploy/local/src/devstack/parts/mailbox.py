@@ -1,8 +1,10 @@
-"""Mailpit, the mail catcher: every email the notifier sends, on a web page and an API."""
+"""Mailpit, the mail catcher: every email the notifier sends, on a web page and an API; and
+beside it the letters page: every postal letter the notifier drops in the outgoing mail."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from devstack.parts.base import Part
@@ -64,3 +66,32 @@ class Mailbox(Part):
 
     def address(self) -> str:
         return f"SMTP {self.config.host}:{self.config.ports['smtp']}, mail at {self.config.mailbox_url}"
+
+class LettersPage(Part):
+    """The outgoing mail's folder on a page (``devstack.letters``), next to the mailbox."""
+
+    name = "letters"
+    title = "Letters page (the outgoing mail)"
+    port_names = ("letters",)
+
+    def prepare(self) -> None:
+        self.config.letters_dir.mkdir(parents=True, exist_ok=True)
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "devstack.letters",
+            "--folder",
+            str(self.config.letters_dir),
+            "--host",
+            self.config.host,
+            "--port",
+            str(self.config.ports["letters"]),
+        ]
+
+    def ready(self) -> bool:
+        return self._http_ok(f"{self.config.letters_url}/readyz")
+
+    def address(self) -> str:
+        return f"{self.config.letters_url} (folder {self.config.letters_dir})"

@@ -9,15 +9,17 @@ numbers or email, nor be a well-known password. Spaces are allowed and count.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from itertools import pairwise
+
+from auth.domain.common_passwords import common_passwords, fold
 
 MIN_LENGTH = 12
 PASSPHRASE_LENGTH = 16
 MAX_LENGTH = 128
 
-#: The most common passwords and patterns, lower-cased, as found in leaked lists.
+#: French passwords and patterns seen in leaks, lower-cased, besides the big list of
+#: common and breached passwords (``common_passwords``: 437,651 entries).
 _COMMON = frozenset(
     {
         "azertyuiop",
@@ -49,11 +51,6 @@ def _kinds(password: str) -> int:
     return sum((lower, upper, digit, other))
 
 
-def _folded(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-
-
 def _is_sequence(password: str) -> bool:
     """One character repeated, or a run such as ``abcdef`` / ``123456`` over most of it."""
     if len(set(password)) <= 3:
@@ -78,12 +75,12 @@ def problems(password: str, *, personal: Iterable[str] = ()) -> list[str]:
             f"majuscules, chiffres et caractères spéciaux (ou compter au moins "
             f"{PASSPHRASE_LENGTH} caractères)."
         )
-    folded = _folded(password)
-    if folded in _COMMON or _is_sequence(folded):
+    folded = fold(password)
+    if folded in _COMMON or folded in common_passwords(MIN_LENGTH) or _is_sequence(folded):
         found.append("Ce mot de passe est trop courant ou trop simple : choisissez-en un autre.")
     for item in personal:
-        piece = _folded(re.sub(r"[\s.]", "", item))
-        if len(piece) >= 4 and piece in _folded(re.sub(r"[\s.]", "", password)):
+        piece = fold(re.sub(r"[\s.]", "", item))
+        if len(piece) >= 4 and piece in fold(re.sub(r"[\s.]", "", password)):
             found.append(
                 "Le mot de passe ne doit pas contenir vos nom, prénom, numéro de sécurité "
                 "sociale, date de naissance ou adresse électronique."
