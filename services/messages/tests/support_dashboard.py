@@ -19,7 +19,9 @@ from contracts.events.messages import (
     ReplyNotUnderstood,
     ReplyPosted,
     SatisfactionGiven,
+    ThreadClosed,
     ThreadClosedUnanswered,
+    ThreadReopened,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -27,6 +29,9 @@ FAMILLE = CatalogNode(code="famille", label="Famille, Allocations familiales, ai
 SANTE = CatalogNode(code="sante", label="Santé, Carte Vitale, remboursements, CMU, invalidité...")
 SUBJECT = CatalogNode(code="sujet", label="Un sujet")
 MOTIF = CatalogNode(code="motif", label="Un motif")
+
+NAMES = "ABCDEFGHIJ"
+AGENT = uuid.UUID("5c1e7a52-3f0b-4d8e-9a41-0d6c2b7e9f13")
 
 #: The period of the known events: the weeks of 3 and 10 March 2025.
 FIRST_DAY = date(2025, 3, 3)
@@ -39,7 +44,10 @@ def paris(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
 
 @dataclass
 class KnownEvents:
-    """Threads A to F of fund ``fund`` and thread G of ``other_fund``, as their events."""
+    """Threads A to F and H to J of fund ``fund`` and thread G of ``other_fund``, as their
+    events. H, I and J were sent in February and never answered: an agent closed H, closed
+    then reopened I (the reopening published first: the order must not matter), and closes
+    J after the period."""
 
     fund: str = "NPC"
     other_fund: str = "ADN"
@@ -48,7 +56,7 @@ class KnownEvents:
     events: list[Event] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        for name in "ABCDEFG":
+        for name in NAMES:
             self.threads[name] = uuid.uuid4()
             self.replies[name] = uuid.uuid4()
         self.sent("A", FAMILLE, paris(3, 10), due=date(2025, 3, 10))
@@ -58,6 +66,13 @@ class KnownEvents:
         self.sent("E", SANTE, paris(10, 9, month=2), due=date(2025, 2, 13))
         self.sent("F", FAMILLE, paris(5, 9), due=date(2025, 3, 12))
         self.sent("G", FAMILLE, paris(4, 15), due=date(2025, 3, 11), fund=self.other_fund)
+        self.sent("H", SANTE, paris(11, 10, month=2), due=date(2025, 2, 18))
+        self.sent("I", FAMILLE, paris(12, 10, month=2), due=date(2025, 2, 19))
+        self.sent("J", FAMILLE, paris(13, 10, month=2), due=date(2025, 2, 20))
+        self.events.append(self.closed("H", paris(6, 9)))
+        self.events.append(self.reopened("I", paris(12, 9)))
+        self.events.append(self.closed("I", paris(5, 9)))
+        self.events.append(self.closed("J", paris(17, 9)))
         # A reply may come before its thread's MessageSubmitted (two topics): C's does.
         self.events.insert(0, self.reply("C", FAMILLE, paris(10, 8)))
         self.events.append(self.reply("A", FAMILLE, paris(5, 16)))
@@ -114,7 +129,7 @@ class KnownEvents:
                 producer="messages",
                 thread_id=self.threads[name],
                 message_id=uuid.uuid4(),
-                reference=f"{fund or self.fund}-2025-{'ABCDEFG'.index(name) + 1:06d}",
+                reference=f"{fund or self.fund}-2025-{NAMES.index(name) + 1:06d}",
                 member_id=uuid.uuid4(),
                 fund=fund or self.fund,
                 theme=theme,
@@ -133,7 +148,7 @@ class KnownEvents:
             producer="messages",
             thread_id=self.threads[name],
             message_id=uuid.uuid4(),
-            reference=f"{self.fund}-2025-{'ABCDEFG'.index(name) + 1:06d}",
+            reference=f"{self.fund}-2025-{NAMES.index(name) + 1:06d}",
             member_id=uuid.uuid4(),
             fund=self.fund,
             theme=theme,
@@ -152,7 +167,7 @@ class KnownEvents:
             producer="messages",
             thread_id=self.threads[name],
             reply_id=uuid.uuid4(),
-            reference=f"{fund or self.fund}-2025-{'ABCDEFG'.index(name) + 1:06d}",
+            reference=f"{fund or self.fund}-2025-{NAMES.index(name) + 1:06d}",
             member_id=uuid.uuid4(),
             fund=fund or self.fund,
             theme=theme,
@@ -162,13 +177,39 @@ class KnownEvents:
             occurred_at=at,
         )
 
+    def closed(self, name: str, at: datetime) -> ThreadClosed:
+        """An agent closes the thread (answered or not)."""
+        return ThreadClosed.new(
+            producer="messages",
+            thread_id=self.threads[name],
+            reference=f"{self.fund}-2025-{NAMES.index(name) + 1:06d}",
+            member_id=uuid.uuid4(),
+            fund=self.fund,
+            agent_id=AGENT,
+            closed_at=at,
+            occurred_at=at,
+        )
+
+    def reopened(self, name: str, at: datetime) -> ThreadReopened:
+        return ThreadReopened.new(
+            producer="messages",
+            thread_id=self.threads[name],
+            reference=f"{self.fund}-2025-{NAMES.index(name) + 1:06d}",
+            member_id=uuid.uuid4(),
+            fund=self.fund,
+            agent_id=AGENT,
+            reopened_at=at,
+            due_date=date(2025, 3, 14),
+            occurred_at=at,
+        )
+
     def satisfaction(
         self, name: str, theme: CatalogNode, helpful: bool, at: datetime, *, changed: bool
     ) -> SatisfactionGiven:
         return SatisfactionGiven.new(
             producer="messages",
             thread_id=self.threads[name],
-            reference=f"{self.fund}-2025-{'ABCDEFG'.index(name) + 1:06d}",
+            reference=f"{self.fund}-2025-{NAMES.index(name) + 1:06d}",
             fund=self.fund,
             theme=theme,
             subject=SUBJECT,
@@ -216,5 +257,10 @@ EXPECTED_TOTAL = {
     "satisfaction_answers": 2,
     "satisfaction_yes_share": 0.5,
 }
-#: Still waiting on Sunday 16 March: D (sent 4 March: 8 working days), E (sent 10 February).
-EXPECTED_BACKLOG = [0, 0, 1, 1]
+#: Still waiting on Sunday 16 March: D (sent 4 March: 8 working days), E (sent 10 February),
+#: I (reopened on the 12th) and J (closed only on the 17th); not H (closed on the 6th), nor F
+#: (closed by the 30-day rule).
+EXPECTED_BACKLOG = [0, 0, 1, 3]
+#: Still waiting on Sunday 9 March, the end of the first week: C (sent Friday 7th at 23:30),
+#: B and D (3 working days), E and J; not I (closed on the 5th, reopened on the 12th).
+EXPECTED_BACKLOG_FIRST_WEEK = [1, 2, 0, 2]

@@ -9,16 +9,20 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from devstack.mailpit import MailpitClient
 from devstack.pytest_plugin import RunningMailpit
-from notifier.config import Settings
 from servicekit.kafka import ensure_topics
 from servicekit.migrations import upgrade_async
 from servicekit.testing import TokenMinter, fresh_database
-from services.notifier.tests.support import MIGRATIONS, NOTIFIER_TOPICS, Notifier, NotifierFactory
+from services.notifier.tests.support import (
+    MIGRATIONS,
+    NOTIFIER_TOPICS,
+    Notifier,
+    NotifierFactory,
+    notifier_settings,
+)
 
 # --------------------------------------------------------------------------- session fixtures
 
@@ -64,26 +68,10 @@ async def notifier_factory(
     created: list[Notifier] = []
 
     async def build(**overrides: Any) -> Notifier:
-        values: dict[str, Any] = {
-            "environment": "test",
-            "database_url": SecretStr(database_url),
-            "kafka_bootstrap_servers": kafka_bootstrap,
-            "kafka_topic_prefix": topic_prefix,
-            "kafka_group_prefix": topic_prefix,
-            "auth_jwks_url": jwks_url,
-            "auth_issuer": minter.issuer,
-            "log_format": "console",
-            "outbox_poll_interval_seconds": 0.2,
-            "delivery_poll_interval_seconds": 0.2,
-            "retry_base_seconds": 0.2,
-            "retry_cap_seconds": 1.0,
-            "shutdown_grace_seconds": 2.0,
-            "smtp_timeout": 5.0,
-            "smtp_pool_size": 2,
-        } | overrides
-        notifier = Notifier(
-            Settings(**values), minter=minter, producer=kafka_producer, engine=engine
+        settings = notifier_settings(
+            database_url, kafka_bootstrap, topic_prefix, jwks_url, minter.issuer, **overrides
         )
+        notifier = Notifier(settings, minter=minter, producer=kafka_producer, engine=engine)
         created.append(notifier)
         return notifier
 

@@ -22,6 +22,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiosmtpd.smtp import SMTP
 from asgi_lifespan import LifespanManager
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -157,6 +158,36 @@ def account_events(member_id: uuid.UUID, email: str, *, given_name: str = "Camil
     ]
 
 
+def notifier_settings(
+    database_url: str,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    jwks_url: str,
+    issuer: str,
+    **overrides: Any,
+) -> Settings:
+    """The notifier's settings in tests: quick polls and retries, topics and consumer groups
+    under ``topic_prefix``."""
+    values: dict[str, Any] = {
+        "environment": "test",
+        "database_url": SecretStr(database_url),
+        "kafka_bootstrap_servers": kafka_bootstrap,
+        "kafka_topic_prefix": topic_prefix,
+        "kafka_group_prefix": topic_prefix,
+        "auth_jwks_url": jwks_url,
+        "auth_issuer": issuer,
+        "log_format": "console",
+        "outbox_poll_interval_seconds": 0.2,
+        "delivery_poll_interval_seconds": 0.2,
+        "retry_base_seconds": 0.2,
+        "retry_cap_seconds": 1.0,
+        "shutdown_grace_seconds": 2.0,
+        "smtp_timeout": 5.0,
+        "smtp_pool_size": 2,
+    } | overrides
+    return Settings(**values)
+
+
 class Notifier:
     """The notifier service running in-process, and what a test does around it."""
 
@@ -240,6 +271,17 @@ class Notifier:
             return found == set(event_ids)
 
         await eventually(handled, timeout=timeout, message=f"events {event_ids} handled")
+
+    async def outcomes(self, *event_ids: uuid.UUID) -> dict[uuid.UUID, str]:
+        """How the notifier's consumers ended each of ``event_ids`` they handled ("done",
+        "dead-lettered")."""
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(
+                select(PROCESSED_EVENTS.c.event_id, PROCESSED_EVENTS.c.outcome).where(
+                    PROCESSED_EVENTS.c.event_id.in_(event_ids)
+                )
+            )
+            return {row.event_id: row.outcome for row in rows}
 
     async def wait_for_status(
         self, event_id: uuid.UUID, *statuses: str, timeout: float = 30.0

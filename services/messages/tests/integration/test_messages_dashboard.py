@@ -23,9 +23,11 @@ from servicekit.testing import eventually
 from services.messages.tests.support import People, service_settings, topics_with_leaders
 from services.messages.tests.support_dashboard import (
     EXPECTED_BACKLOG,
+    EXPECTED_BACKLOG_FIRST_WEEK,
     EXPECTED_TOTAL,
     EXPECTED_WEEKS,
     FAMILLE,
+    SANTE,
     KnownEvents,
     paris,
 )
@@ -33,6 +35,7 @@ from services.messages.tests.support_dashboard import (
 pytestmark = pytest.mark.integration
 
 PERIOD = {"from": "2025-03-03", "to": "2025-03-16"}
+FIRST_WEEK = {"from": "2025-03-03", "to": "2025-03-09"}
 
 
 async def _publish(bootstrap: str, prefix: str, events: list[Event], garbage: int = 0) -> None:
@@ -76,6 +79,12 @@ async def _caught_up(client: httpx.AsyncClient, headers: dict[str, str]) -> dict
     return await eventually(check, timeout=90, interval=0.5, message="projection not caught up")
 
 
+async def _first_week_backlog(client: httpx.AsyncClient, headers: dict[str, str]) -> Any:
+    answer = await client.get("/agent/dashboard", params=FIRST_WEEK, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["backlog"]
+
+
 def _figures(body: dict[str, Any]) -> dict[str, Any]:
     return {
         "weeks": {week["week"]: week["figures"] for week in body["weeks"]},
@@ -105,8 +114,12 @@ async def test_the_live_projection_gives_the_known_figures_and_a_rebuild_the_sam
     figures = _figures(body)
     assert figures["weeks"] == EXPECTED_WEEKS
     assert figures["total"] == EXPECTED_TOTAL
+    # Threads closed by an agent without an answer leave the backlog; reopened, they are back.
     assert [bucket["count"] for bucket in body["backlog"]["buckets"]] == EXPECTED_BACKLOG
     assert body["backlog"]["as_of"] == "2025-03-16"
+    first_week = await _first_week_backlog(client, supervisor.headers)
+    assert first_week["as_of"] == "2025-03-09"
+    assert [bucket["count"] for bucket in first_week["buckets"]] == EXPECTED_BACKLOG_FIRST_WEEK
     assert figures["themes"][("2025-S10", "famille")]["received"] == 4
     assert figures["themes"][("2025-S11", "sante")]["relances"] == 1
     assert body["lag"]["last_event_at"] is not None
@@ -120,6 +133,7 @@ async def test_the_live_projection_gives_the_known_figures_and_a_rebuild_the_sam
     ).json()
     assert rebuilt["lag"]["rebuilt_at"] is not None
     assert _figures(rebuilt) == figures
+    assert await _first_week_backlog(client, supervisor.headers) == first_week
     # The live consumers go on writing into the rebuilt tables (a thread of the next week).
     later = KnownEvents()
     later.sent("A", FAMILLE, paris(20, 10), due=date(2025, 3, 27))
@@ -152,14 +166,44 @@ async def test_the_csv_export_opens_in_a_french_spreadsheet(
         "Messages reçus",
         "Réponses",
     ]
-    week_rows = {(row[1], row[3]): row for row in rows[1:]}
-    s11 = week_rows[("2025-S11", "Toutes les prestations")]
+    assert rows[0][12:] == [
+        "En attente au",
+        "En attente depuis 0 à 2 jours ouvrés",
+        "En attente depuis 3 à 5 jours ouvrés",
+        "En attente depuis 6 à 10 jours ouvrés",
+        "En attente depuis Plus de 10 jours ouvrés",
+        "En attente (total)",
+    ]
+    assert {len(row) for row in rows} == {18}
+    by_key = {(row[1], row[3]): row for row in rows[1:]}
+    s11 = by_key[("2025-S11", "Toutes les prestations")]
     assert s11[0] == "MSA Nord-Pas de Calais"
     assert s11[2] == "10/03/2025"
-    assert s11[4:] == ["0", "2", "3", "5", "50,0", "1", "2", "50,0"]
+    assert s11[4:12] == ["0", "2", "3", "5", "50,0", "1", "2", "50,0"]
+    assert s11[12:] == [""] * 6, "the backlog is counted once, for the period"
+    assert by_key[("2025-S10", FAMILLE.label)][4:6] == ["4", "1"]
+    # The period: each theme (with its backlog by age), then every theme, as the page shows.
+    period = "2025-S10 à 2025-S11"
+    famille = by_key[(period, FAMILLE.label)]
+    assert famille[4:6] == ["4", "2"]
+    assert famille[12:] == ["16/03/2025", "0", "0", "1", "2", "3"]
+    sante = by_key[(period, SANTE.label)]
+    assert sante[4:6] == ["1", "1"]
+    assert sante[12:] == ["16/03/2025", "0", "0", "0", "1", "1"]
     total = rows[-1]
-    assert total[1] == "2025-S10 à 2025-S11"
+    assert total[1] == period
+    assert total[3] == "Toutes les prestations"
     assert total[4:9] == ["5", "3", "2", "5", "66,7"]
+    assert total[12:] == ["16/03/2025", *map(str, EXPECTED_BACKLOG), str(sum(EXPECTED_BACKLOG))]
+    assert len(rows) == 1 + 2 * 3 + 2 + 1
+
+    # Filtered on one theme, its rows are not written twice.
+    one = await client.get(
+        "/agent/dashboard.csv", params=PERIOD | {"theme": "sante"}, headers=supervisor.headers
+    )
+    rows = list(csv.reader(io.StringIO(one.content.decode("utf-8-sig")), delimiter=";"))
+    assert [row[3] for row in rows[1:]] == [SANTE.label] * 3
+    assert rows[-1][12:] == ["16/03/2025", "0", "0", "0", "1", "1"]
 
 
 async def test_only_supervisors_and_admins_see_it_each_their_funds(

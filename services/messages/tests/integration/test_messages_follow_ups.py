@@ -10,7 +10,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -305,6 +305,37 @@ async def test_the_reminder_goes_after_ten_days_once_and_the_thread_closes_after
     # The reminder did not repeat meanwhile.
     everything = events + more + await activity_of(activity, thread["thread_id"], [], timeout=1)
     assert [e["event_type"] for _, e in everything].count("DetailsReminderDue") == 1
+
+
+async def test_an_agent_closing_and_reopening_a_thread_publishes_both(
+    client: httpx.AsyncClient, people: People, activity: AIOKafkaConsumer
+) -> None:
+    camille = people.member()
+    agent = people.agent()
+    sent = await send(client, camille, text="Bonjour, ma question porte sur mon dossier secret.")
+    thread = sent.json()
+    closed = await client.post(f"/agent/threads/{thread['thread_id']}/close", headers=agent.headers)
+    assert closed.status_code == 200, closed.text
+    reopened = await client.post(
+        f"/agent/threads/{thread['thread_id']}/reopen", headers=agent.headers
+    )
+    assert reopened.status_code == 200, reopened.text
+    # Refused changes publish nothing.
+    again = await client.post(f"/agent/threads/{thread['thread_id']}/reopen", headers=agent.headers)
+    assert again.status_code == 409
+
+    events = await activity_of(activity, thread["thread_id"], ["ThreadClosed", "ThreadReopened"])
+    kinds = [event["event_type"] for _, event in events]
+    assert kinds == ["ThreadClosed", "ThreadReopened"], "in order, on the thread's partition"
+    closing, reopening = (event for _, event in events)
+    assert closing["agent_id"] == reopening["agent_id"] == str(agent.id)
+    assert closing["member_id"] == str(camille.id)
+    assert datetime.fromisoformat(closing["closed_at"]) == datetime.fromisoformat(
+        closed.json()["closed_at"]
+    )
+    assert reopening["due_date"] == reopened.json()["due_date"]
+    for raw, _ in events:
+        assert b"secret" not in raw
 
 
 # « Cette réponse vous a-t-elle aidé ? » ------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -15,17 +15,21 @@ from contracts.events.messages import (
     ReplyNotUnderstood,
     ReplyPosted,
     SatisfactionGiven,
+    ThreadClosed,
     ThreadClosedUnanswered,
+    ThreadReopened,
 )
 from messages.domain.dashboard import (
     BACKLOG_BUCKETS,
     AnswerCount,
+    Closing,
     Period,
     ThemeRef,
     ThreadFacts,
     WaitingCount,
     WeekCount,
     age_bucket,
+    closed_at,
     median,
     percentile,
     summarise,
@@ -40,9 +44,10 @@ from messages.domain.dashboard_commands import (
     period_for,
     scope_for,
 )
-from servicekit.clock import paris_date
+from servicekit.clock import PARIS, paris_date
 from services.messages.tests.support_dashboard import (
     EXPECTED_BACKLOG,
+    EXPECTED_BACKLOG_FIRST_WEEK,
     EXPECTED_TOTAL,
     EXPECTED_WEEKS,
     FIRST_DAY,
@@ -126,6 +131,7 @@ def test_a_thread_facts_do_not_depend_on_the_order_of_its_events() -> None:
 def _figures_of(known: KnownEvents, fund: str, period: Period, as_of: date) -> dict[str, object]:
     """Fold the events as the projection does, group them as its queries do, summarise."""
     facts: dict[uuid.UUID, ThreadFacts] = {}
+    closings: dict[uuid.UUID, set[Closing]] = defaultdict(set)
     relances: dict[tuple[date, ThemeRef], int] = defaultdict(int)
     satisfaction: dict[uuid.UUID, SatisfactionGiven] = {}
     for event in known.events:
@@ -144,9 +150,14 @@ def _figures_of(known: KnownEvents, fund: str, period: Period, as_of: date) -> d
                 facts[event.thread_id] = current.replied(
                     ThemeRef(event.theme.code, event.theme.label), event.posted_at
                 )
-            case ThreadClosedUnanswered():
-                current = facts.get(event.thread_id, ThreadFacts(event.thread_id, fund))
-                facts[event.thread_id] = current.closed_unanswered(event.closed_at)
+            case ThreadClosed() | ThreadClosedUnanswered():
+                closings[event.thread_id].add(
+                    Closing(event.event_id, event.thread_id, True, event.closed_at)
+                )
+            case ThreadReopened():
+                closings[event.thread_id].add(
+                    Closing(event.event_id, event.thread_id, False, event.reopened_at)
+                )
             case ReplyNotUnderstood():
                 key = (
                     week_start(paris_date(event.occurred_at)),
@@ -160,6 +171,7 @@ def _figures_of(known: KnownEvents, fund: str, period: Period, as_of: date) -> d
     received: dict[tuple[date, ThemeRef], int] = defaultdict(int)
     answers: dict[tuple[date, ThemeRef, int, bool], int] = defaultdict(int)
     waiting: dict[tuple[ThemeRef, date], int] = defaultdict(int)
+    end_of_day = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=PARIS)
     for thread in facts.values():
         assert thread.theme is not None
         assert thread.submitted_at is not None
@@ -172,7 +184,9 @@ def _figures_of(known: KnownEvents, fund: str, period: Period, as_of: date) -> d
             answers[
                 (week_start(paris_date(thread.first_reply_at)), thread.theme, days, on_time)
             ] += 1
-        elif thread.closed_at is None and paris_date(thread.submitted_at) <= as_of:
+        answered = thread.first_reply_at is not None and thread.first_reply_at < end_of_day
+        closed = closed_at(closings[thread.thread_id], end_of_day)
+        if not answered and not closed and paris_date(thread.submitted_at) <= as_of:
             waiting[(thread.theme, paris_date(thread.submitted_at))] += 1
     satisfied: dict[tuple[date, ThemeRef], list[int]] = defaultdict(lambda: [0, 0])
     for answer in satisfaction.values():
@@ -232,6 +246,34 @@ def test_the_figures_of_a_known_set_of_events() -> None:
     famille = figures["famille_s10"]
     assert isinstance(famille, dict)
     assert (famille["received"], famille["answered"], famille["median_working_days"]) == (4, 1, 2.0)
+
+
+def test_the_backlog_leaves_out_threads_closed_then_and_keeps_those_reopened() -> None:
+    known = KnownEvents()
+    first_week = _figures_of(known, "NPC", Period(FIRST_DAY, date(2025, 3, 9)), date(2025, 3, 9))
+    assert first_week["backlog"] == EXPECTED_BACKLOG_FIRST_WEEK
+    assert _figures_of(known, "NPC", Period(FIRST_DAY, LAST_DAY), LAST_DAY)["backlog"] == (
+        EXPECTED_BACKLOG
+    )
+
+
+def test_closed_at_a_moment_whatever_the_order_of_the_events() -> None:
+    thread = uuid.uuid4()
+
+    def at(day: int) -> datetime:
+        return datetime(2025, 3, day, 9, tzinfo=PARIS)
+
+    closing = Closing(uuid.uuid4(), thread, True, at(5))
+    reopening = Closing(uuid.uuid4(), thread, False, at(12))
+    closing_again = Closing(uuid.uuid4(), thread, True, at(14))
+    assert closed_at([], at(20)) is False
+    assert closed_at([reopening, closing], at(5)) is False  # not yet: strictly before
+    assert closed_at([reopening, closing], at(6)) is True
+    assert closed_at([reopening, closing], at(13)) is False
+    assert closed_at([closing_again, reopening, closing], at(15)) is True
+    # At the same instant, the reopening comes after the closing.
+    same = Closing(uuid.uuid4(), thread, False, at(5))
+    assert closed_at([same, closing], at(6)) is False
 
 
 def test_backlog_on_an_earlier_day_counts_threads_answered_later() -> None:

@@ -1,6 +1,7 @@
 """The emails that follow a reply, through the real broker, database and SMTP server:
 « Je n'ai pas compris la réponse » confirmed, the « Demande de précisions » reminder and the
-last email of a thread closed without an answer; the thread's other activity sends nothing."""
+last email of a thread closed without an answer; the thread's other activity (details asked,
+satisfaction, an agent closing or reopening it) sends nothing and is not dead-lettered."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from contracts.events.messages import (
     DetailsRequested,
     ReplyNotUnderstood,
     SatisfactionGiven,
+    ThreadClosed,
     ThreadClosedUnanswered,
+    ThreadReopened,
 )
 from notifier.domain.model import DeliveryKind
 from services.notifier.tests.support import (
@@ -72,6 +75,15 @@ async def test_relance_reminder_and_closing_emails_and_nothing_for_the_rest(
             **{key: value for key, value in ids.items() if key != "member_id"},
             **nodes,
         ),
+        # An agent closing or reopening a thread: the dashboard counts it, nobody is mailed.
+        ThreadClosed.new(producer="messages", agent_id=uuid.uuid4(), closed_at=ASKED, **ids),
+        ThreadReopened.new(
+            producer="messages",
+            agent_id=uuid.uuid4(),
+            reopened_at=ASKED,
+            due_date=date(2026, 12, 8),
+            **ids,
+        ),
     ]
     await notifier.publish(contact_changed(member_id, address))
     await notifier.publish(*silent, relance, reminder, closed)
@@ -101,6 +113,9 @@ async def test_relance_reminder_and_closing_emails_and_nothing_for_the_rest(
         assert "List-Unsubscribe" in message["headers"], "thread emails can be opted out"
 
     # The thread's other activity asks for no email, and is not dead-lettered either.
+    await notifier.wait_processed(*(event.event_id for event in silent))
+    outcomes = await notifier.outcomes(*(event.event_id for event in silent))
+    assert set(outcomes.values()) == {"done"}
     for event in silent:
         assert await notifier.delivery_rows(event.event_id) == []
     await notifier.wait_for_status(closed.event_id, "sent")

@@ -6,8 +6,8 @@ the threads' own tables. Every row carries a ``generation``: the live one is nam
 dashboard stays readable, and the live consumers keep going, while it is rebuilt).
 
 Every effect can be applied twice and in any order with the same result (first answer =
-the earliest, satisfaction = the latest answer, a « relance » by its event id): a rebuild may
-apply again events that the live consumers also apply."""
+the earliest, satisfaction = the latest answer, a « relance », a closing or a reopening by
+its event id): a rebuild may apply again events that the live consumers also apply."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     delete,
+    false,
     func,
     or_,
     select,
@@ -40,6 +41,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from messages.adapters.orm import metadata
 from messages.domain.dashboard import (
     AnswerCount,
+    Closing,
     ThemeRef,
     ThreadFacts,
     WaitingCount,
@@ -69,7 +71,6 @@ DASHBOARD_THREADS = Table(
     Column("submitted_at", DateTime(timezone=True)),
     Column("due_date", Date),
     Column("first_reply_at", DateTime(timezone=True)),
-    Column("closed_at", DateTime(timezone=True)),
     Column("first_answer_working_days", Integer),
     Column("answered_on_time", Boolean),
     Index("dashboard_threads_submitted_idx", "generation", "fund", "submitted_at"),
@@ -103,7 +104,25 @@ DASHBOARD_SATISFACTION = Table(
     Index("dashboard_satisfaction_idx", "generation", "fund", "answered_at"),
 )
 
-PROJECTION_TABLES = (DASHBOARD_THREADS, DASHBOARD_RELANCES, DASHBOARD_SATISFACTION)
+#: Each closing (``closed``) or reopening of a thread, by event id: whether a thread was
+#: closed at a moment is its latest row before that moment.
+DASHBOARD_CLOSINGS = Table(
+    "dashboard_closings",
+    metadata,
+    Column("generation", SmallInteger, primary_key=True),
+    Column("event_id", Uuid, primary_key=True),
+    Column("thread_id", Uuid, nullable=False),
+    Column("closed", Boolean, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Index("dashboard_closings_thread_idx", "generation", "thread_id", "changed_at"),
+)
+
+PROJECTION_TABLES = (
+    DASHBOARD_THREADS,
+    DASHBOARD_RELANCES,
+    DASHBOARD_SATISFACTION,
+    DASHBOARD_CLOSINGS,
+)
 
 
 def _paris_week(moment: ColumnElement[datetime]) -> ColumnElement[date]:
@@ -186,7 +205,6 @@ class DashboardRepository:
             submitted_at=row.submitted_at,
             due_date=row.due_date,
             first_reply_at=row.first_reply_at,
-            closed_at=row.closed_at,
         )
 
     async def save_thread(self, generation: int, facts: ThreadFacts) -> None:
@@ -202,7 +220,6 @@ class DashboardRepository:
                 submitted_at=facts.submitted_at,
                 due_date=facts.due_date,
                 first_reply_at=facts.first_reply_at,
-                closed_at=facts.closed_at,
                 first_answer_working_days=facts.first_answer_working_days,
                 answered_on_time=facts.answered_on_time,
             )
@@ -228,6 +245,19 @@ class DashboardRepository:
                 theme_code=theme.code,
                 theme_label=theme.label,
                 occurred_at=occurred_at,
+            )
+            .on_conflict_do_nothing()
+        )
+
+    async def add_closing(self, generation: int, closing: Closing) -> None:
+        await self.session.execute(
+            insert(DASHBOARD_CLOSINGS)
+            .values(
+                generation=generation,
+                event_id=closing.event_id,
+                thread_id=closing.thread_id,
+                closed=closing.closed,
+                changed_at=closing.at,
             )
             .on_conflict_do_nothing()
         )
@@ -393,8 +423,22 @@ class DashboardRepository:
     async def waiting(
         self, generation: int, funds: Sequence[str] | None, as_of: datetime, theme: str | None
     ) -> list[WaitingCount]:
-        """Threads sent before ``as_of`` and, at ``as_of``, neither answered nor closed."""
+        """Threads sent before ``as_of`` and, at ``as_of``, neither answered nor closed (as
+        ``domain.dashboard.closed_at`` says, from their latest closing or reopening)."""
         table = DASHBOARD_THREADS
+        closings = DASHBOARD_CLOSINGS
+        latest_closed = (
+            select(closings.c.closed)
+            .where(
+                closings.c.generation == table.c.generation,
+                closings.c.thread_id == table.c.thread_id,
+                closings.c.changed_at < as_of,
+            )
+            .order_by(closings.c.changed_at.desc(), closings.c.closed.asc())
+            .limit(1)
+            .correlate(table)
+            .scalar_subquery()
+        )
         sent_on = func.timezone("Europe/Paris", table.c.submitted_at).cast(Date)
         rows = await self.session.execute(
             select(table.c.theme_code, func.max(table.c.theme_label), sent_on, func.count())
@@ -402,7 +446,7 @@ class DashboardRepository:
                 *_scope(table, generation, funds, theme),
                 table.c.submitted_at < as_of,
                 or_(table.c.first_reply_at.is_(None), table.c.first_reply_at >= as_of),
-                or_(table.c.closed_at.is_(None), table.c.closed_at >= as_of),
+                func.coalesce(latest_closed, false()).is_(false()),
             )
             .group_by(table.c.theme_code, sent_on)
         )

@@ -1,8 +1,8 @@
 """The supervisors' dashboard: what one thread's events say, and the week's figures.
 
 The projection keeps, per thread, what its events said (``ThreadFacts``: when it was sent,
-its due date, its first answer, whether it closed unanswered) and, per event, the
-« relances » and the satisfaction answers. Figures are computed from counts grouped by ISO
+its due date, its first answer) and, per event, its closings and reopenings (``Closing``),
+the « relances » and the satisfaction answers. Figures are computed from counts grouped by ISO
 week and theme (``AnswerCount``...), never from the threads' own tables.
 
 Definitions, in working days of metropolitan France (``domain.calendar``) and Europe/Paris
@@ -12,8 +12,11 @@ dates:
 - answered before the due date: the first answer's day is on or before the due date;
 - median: the middle value (the mean of the two middle ones for an even count); p90: the
   smallest value that at least 90 % of the answers do not exceed (nearest rank);
-- backlog: threads sent and neither answered nor closed at a moment, by age in working days
-  (0–2, 3–5, 6–10, more than 10).
+- backlog: threads sent and, at a moment, neither answered nor closed, by age in working
+  days since they were sent (0–2, 3–5, 6–10, more than 10). Closed means that the thread's
+  latest closing or reopening before that moment is a closing (by an agent, or by the 30-day
+  rule of a « Demande de précisions »): a thread an agent closed without answering leaves the
+  backlog, and comes back if it is reopened.
 """
 
 from __future__ import annotations
@@ -129,7 +132,6 @@ class ThreadFacts:
     submitted_at: datetime | None = None
     due_date: date | None = None
     first_reply_at: datetime | None = None
-    closed_at: datetime | None = None
 
     def submitted(self, theme: ThemeRef, submitted_at: datetime, due: date) -> ThreadFacts:
         return replace(self, theme=theme, submitted_at=submitted_at, due_date=due)
@@ -137,10 +139,6 @@ class ThreadFacts:
     def replied(self, theme: ThemeRef, posted_at: datetime) -> ThreadFacts:
         first = posted_at if self.first_reply_at is None else min(self.first_reply_at, posted_at)
         return replace(self, theme=self.theme or theme, first_reply_at=first)
-
-    def closed_unanswered(self, closed_at: datetime) -> ThreadFacts:
-        first = closed_at if self.closed_at is None else min(self.closed_at, closed_at)
-        return replace(self, closed_at=first)
 
     @property
     def first_answer_working_days(self) -> int | None:
@@ -153,6 +151,27 @@ class ThreadFacts:
         if self.due_date is None or self.first_reply_at is None:
             return None
         return paris_date(self.first_reply_at) <= self.due_date
+
+
+@dataclass(frozen=True)
+class Closing:
+    """A thread closed (``closed``: by an agent or the 30-day rule) or reopened at ``at``;
+    one per event, so that applying an event twice changes nothing."""
+
+    event_id: uuid.UUID
+    thread_id: uuid.UUID
+    closed: bool
+    at: datetime
+
+
+def closed_at(closings: Iterable[Closing], moment: datetime) -> bool:
+    """Whether the thread of ``closings`` is closed at ``moment``: its latest closing or
+    reopening before ``moment`` says so, whatever order the events came in (at the same
+    instant, a reopening comes after a closing)."""
+    before = [closing for closing in closings if closing.at < moment]
+    if not before:
+        return False
+    return max(before, key=lambda closing: (closing.at, not closing.closed)).closed
 
 
 # --- Counts as the projection groups them, and the figures made of them -----------------
@@ -292,6 +311,8 @@ class Summary:
     total: Figures
     themes: tuple[ThemeRef, ...]
     backlog: Backlog
+    #: The whole period's figures of each theme that has some, by label.
+    theme_totals: tuple[ThemeFigures, ...] = ()
 
 
 def summarise(
@@ -307,6 +328,7 @@ def summarise(
     """The figures of each week of ``period``, by theme and for all themes, and the backlog."""
     weeks = period.weeks()
     by_week: dict[date, dict[str, Figures]] = {week: defaultdict(Figures) for week in weeks}
+    by_theme: dict[str, Figures] = defaultdict(Figures)
     themes: dict[str, ThemeRef] = {}
     total = Figures()
 
@@ -314,7 +336,12 @@ def summarise(
         if week not in by_week:
             return ()
         themes.setdefault(theme.code, theme)
-        return (by_week[week][theme.code], by_week[week][ALL_THEMES.code], total)
+        return (
+            by_week[week][theme.code],
+            by_week[week][ALL_THEMES.code],
+            by_theme[theme.code],
+            total,
+        )
 
     for row in received:
         for figures in cells(row.week, row.theme):
@@ -350,6 +377,7 @@ def summarise(
         total=total,
         themes=tuple(ordered),
         backlog=backlog(waiting, as_of=backlog_as_of),
+        theme_totals=tuple(ThemeFigures(theme, by_theme[theme.code]) for theme in ordered),
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from contracts import Event
 from messages.domain import follow_ups, references, routing
 from messages.domain.commands import (
     AddNote,
@@ -46,7 +47,9 @@ from messages.service_layer.handlers.common import (
     placeholder_values,
     replay_or_hold,
     reply_posted,
+    thread_closed,
     thread_not_found,
+    thread_reopened,
 )
 from messages.service_layer.handlers.follow_ups import details_requested
 from messages.service_layer.unit_of_work import UnitOfWorkFactory
@@ -177,14 +180,21 @@ async def open_agent_thread(
 
 
 async def _change_thread(
-    agent: Agent, thread_id: uuid.UUID, change: Callable[[Thread], None], uow: UnitOfWorkFactory
+    agent: Agent,
+    thread_id: uuid.UUID,
+    change: Callable[[Thread], None],
+    uow: UnitOfWorkFactory,
+    announce: Callable[[Thread, str], Event] | None = None,
 ) -> Thread:
+    """Apply ``change`` to the fund's thread; ``announce`` gives the event it publishes."""
     async with uow() as unit:
         thread = await unit.threads.get_thread(thread_id, fund=agent.fund, for_update=True)
         if thread is None:
             raise thread_not_found()
         change(thread)
         await unit.threads.save_thread(thread)
+        if announce is not None:
+            unit.publish(announce(thread, unit.producer))
         await unit.commit()
     return thread
 
@@ -227,13 +237,27 @@ async def assign_thread(
 
 
 async def close_thread(cmd: CloseThread, *, uow: UnitOfWorkFactory, clock: Clock) -> Thread:
+    """The agent closes the thread, answered or not; ThreadClosed is published."""
     now = clock.now()
-    return await _change_thread(cmd.agent, cmd.thread_id, lambda thread: thread.close(now), uow)
+    return await _change_thread(
+        cmd.agent,
+        cmd.thread_id,
+        lambda thread: thread.close(now),
+        uow,
+        lambda thread, producer: thread_closed(thread, cmd.agent, producer, now),
+    )
 
 
 async def reopen_thread(cmd: ReopenThread, *, uow: UnitOfWorkFactory, clock: Clock) -> Thread:
+    """The agent reopens a closed thread; ThreadReopened is published."""
     now = clock.now()
-    return await _change_thread(cmd.agent, cmd.thread_id, lambda thread: thread.reopen(now), uow)
+    return await _change_thread(
+        cmd.agent,
+        cmd.thread_id,
+        lambda thread: thread.reopen(now),
+        uow,
+        lambda thread, producer: thread_reopened(thread, cmd.agent, producer, now),
+    )
 
 
 async def post_reply(cmd: PostReply, *, uow: UnitOfWorkFactory, clock: Clock) -> Sent:

@@ -1,15 +1,22 @@
 """What the handlers of both sides share: the 404 of someone else's thread, idempotent replays,
-names, and the values of a canned reply's placeholders."""
+the events about a thread, names, and the values of a canned reply's placeholders."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from contracts import get_fund
 from contracts.events.common import CatalogNode
-from contracts.events.messages import MessageSubmitted, ReplyPosted
+from contracts.events.messages import (
+    MessageSubmitted,
+    ReplyPosted,
+    ThreadClosed,
+    ThreadClosedUnanswered,
+    ThreadReopened,
+)
 from messages.domain.attachments import Attachment
 from messages.domain.commands import Agent, Idempotency
 from messages.domain.errors import CannedReplyNotFound, IdempotencyConflict, ThreadNotFound
@@ -95,6 +102,45 @@ def reply_posted(
         posted_at=now,
         attachment_count=len(files),
         attachment_ids=[file.id for file in files],
+    )
+
+
+def thread_fields(thread: Thread) -> dict[str, Any]:
+    """What every event about ``thread`` says of it."""
+    return {
+        "thread_id": thread.id,
+        "reference": thread.reference,
+        "member_id": thread.member_id,
+        "fund": thread.fund,
+    }
+
+
+def thread_closed(thread: Thread, agent: Agent, producer: str, now: datetime) -> ThreadClosed:
+    return ThreadClosed.new(
+        producer=producer,
+        occurred_at=now,
+        **thread_fields(thread),
+        agent_id=agent.id,
+        closed_at=now,
+    )
+
+
+def thread_closed_unanswered(
+    thread: Thread, producer: str, now: datetime
+) -> ThreadClosedUnanswered:
+    return ThreadClosedUnanswered.new(
+        producer=producer, occurred_at=now, **thread_fields(thread), closed_at=now
+    )
+
+
+def thread_reopened(thread: Thread, agent: Agent, producer: str, now: datetime) -> ThreadReopened:
+    return ThreadReopened.new(
+        producer=producer,
+        occurred_at=now,
+        **thread_fields(thread),
+        agent_id=agent.id,
+        reopened_at=now,
+        due_date=thread.due_date,
     )
 
 

@@ -19,7 +19,9 @@ from contracts.events.messages import (
     ReplyNotUnderstood,
     ReplyPosted,
     SatisfactionGiven,
+    ThreadClosed,
     ThreadClosedUnanswered,
+    ThreadReopened,
 )
 from contracts.topics import MESSAGE_SUBMITTED, REPLY_POSTED, THREAD_ACTIVITY
 from messages.adapters.dashboard import (
@@ -27,7 +29,7 @@ from messages.adapters.dashboard import (
     DashboardUnitOfWork,
     DashboardUnitOfWorkFactory,
 )
-from messages.domain.dashboard import ThemeRef, summarise
+from messages.domain.dashboard import Closing, ThemeRef, summarise
 from messages.domain.dashboard_commands import (
     Dashboard,
     Lag,
@@ -73,9 +75,16 @@ async def apply_event(event: Event, dashboard: DashboardRepository, generation: 
             await dashboard.save_thread(
                 generation, facts.replied(_theme(event.theme), event.posted_at)
             )
-        case ThreadClosedUnanswered():
-            facts = await dashboard.thread(generation, event.thread_id, event.fund)
-            await dashboard.save_thread(generation, facts.closed_unanswered(event.closed_at))
+        case ThreadClosed() | ThreadClosedUnanswered():
+            await dashboard.add_closing(
+                generation,
+                Closing(event.event_id, event.thread_id, closed=True, at=event.closed_at),
+            )
+        case ThreadReopened():
+            await dashboard.add_closing(
+                generation,
+                Closing(event.event_id, event.thread_id, closed=False, at=event.reopened_at),
+            )
         case ReplyNotUnderstood():
             await dashboard.add_relance(
                 generation,

@@ -24,7 +24,13 @@ from messages.domain.follow_ups import SATISFACTION_COMMENT_MAX, Satisfaction
 from messages.domain.model import Message, Thread
 from messages.domain.receipts import deposit_digest
 from messages.domain.text import MESSAGE_MAX, MESSAGE_MIN, check_text
-from messages.service_layer.handlers.common import catalog_node, full_name, thread_not_found
+from messages.service_layer.handlers.common import (
+    catalog_node,
+    full_name,
+    thread_closed_unanswered,
+    thread_fields,
+    thread_not_found,
+)
 from messages.service_layer.unit_of_work import MessagesUnitOfWork, UnitOfWorkFactory
 from servicekit.clock import Clock, paris_date
 
@@ -33,15 +39,6 @@ REPLY_NOT_FOUND = "Cette réponse est introuvable dans votre demande."
 
 def _reply_not_found() -> MessageNotFound:
     return MessageNotFound("reply-not-found", REPLY_NOT_FOUND)
-
-
-def _thread_fields(thread: Thread) -> dict[str, Any]:
-    return {
-        "thread_id": thread.id,
-        "reference": thread.reference,
-        "member_id": thread.member_id,
-        "fund": thread.fund,
-    }
 
 
 def _catalog_fields(thread: Thread) -> dict[str, Any]:
@@ -58,7 +55,7 @@ def details_requested(
     return DetailsRequested.new(
         producer=producer,
         occurred_at=now,
-        **_thread_fields(thread),
+        **thread_fields(thread),
         **_catalog_fields(thread),
         reply_id=reply.id,
         requested_at=now,
@@ -73,7 +70,7 @@ def details_provided(
     return DetailsProvided.new(
         producer=producer,
         occurred_at=now,
-        **_thread_fields(thread),
+        **thread_fields(thread),
         message_id=message.id,
         provided_at=now,
         due_date=thread.due_date,
@@ -133,7 +130,7 @@ async def mark_reply_not_understood(
             ReplyNotUnderstood.new(
                 producer=unit.producer,
                 occurred_at=now,
-                **_thread_fields(thread),
+                **thread_fields(thread),
                 **_catalog_fields(thread),
                 reply_id=reply.id,
                 follow_up_message_id=message.id if message else None,
@@ -204,15 +201,15 @@ async def run_follow_up_timers(
             assert asked_at is not None
             if now >= follow_ups.closing_at(asked_at):
                 thread.close_unanswered(now)
-                event: ThreadClosedUnanswered | DetailsReminderDue = ThreadClosedUnanswered.new(
-                    producer=unit.producer, occurred_at=now, **_thread_fields(thread), closed_at=now
+                event: ThreadClosedUnanswered | DetailsReminderDue = thread_closed_unanswered(
+                    thread, unit.producer, now
                 )
             else:
                 thread.details_reminded_at = now
                 event = DetailsReminderDue.new(
                     producer=unit.producer,
                     occurred_at=now,
-                    **_thread_fields(thread),
+                    **thread_fields(thread),
                     requested_at=asked_at,
                     closes_on=paris_date(follow_ups.closing_at(asked_at)),
                 )

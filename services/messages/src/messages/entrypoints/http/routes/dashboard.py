@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from messages.domain.dashboard import ALL_THEMES, Figures, week_label
+from messages.domain.dashboard import (
+    ALL_THEMES,
+    BACKLOG_BUCKETS,
+    BucketCount,
+    Figures,
+    week_label,
+)
 from messages.domain.dashboard_commands import Dashboard, ShowDashboard, Viewer
 from messages.entrypoints.http.deps import BusDep, current_supervisor, plain_query
 from messages.entrypoints.http.schemas.dashboard import DashboardPublic
@@ -77,8 +84,10 @@ async def show_dashboard(query: QueryDep, bus: BusDep) -> Dashboard:
 
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The weekly figures as a CSV file for a spreadsheet: UTF-8 with a BOM, "
-        "« ; » between columns, decimal commas, French headers.",
+        "description": "Every figure of the dashboard as a CSV file for a spreadsheet: UTF-8 "
+        "with a BOM, « ; » between columns, decimal commas, French headers. One row per week "
+        "and theme, then one per theme for the whole period, the last for every theme; the "
+        "period's rows also carry the backlog by age, on the day it is counted.",
         "content": {"text/csv": {"schema": {"type": "string"}}},
     }
 }
@@ -96,12 +105,16 @@ CSV_HEADERS = (
     "Relances",
     "Avis de satisfaction",
     "Avis « Oui » (%)",
+    "En attente au",
+    *(f"En attente depuis {bucket.label}" for bucket in BACKLOG_BUCKETS),
+    "En attente (total)",
 )
 
 
 @router.get(
     "/dashboard.csv",
-    summary="The dashboard's weekly figures as a CSV file (same filters as /agent/dashboard)",
+    summary="Every figure of the dashboard (weeks, themes, backlog by age) as a CSV file "
+    "(same filters as /agent/dashboard)",
     response_class=Response,
     responses=CSV_RESPONSE | problem_responses(401, 403, 422),
 )
@@ -123,26 +136,58 @@ async def export_dashboard(query: QueryDep, bus: BusDep) -> Response:
 
 
 def dashboard_csv(dashboard: Dashboard) -> str:
+    """The weeks' rows (every theme, then each), then the period's (each theme, then every
+    theme) with the backlog by age: every figure the dashboard shows, and each theme's."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_HEADERS)
     scope = dashboard.scope_label
-    for week in dashboard.summary.weeks:
+    summary = dashboard.summary
+    # Filtered on one theme, "every theme" is that theme: its rows would be written twice.
+    everything = dashboard.theme or ALL_THEMES
+    no_backlog = ("",) * (len(BACKLOG_BUCKETS) + 2)
+    for week in summary.weeks:
         first = week.starts_on.strftime("%d/%m/%Y")
-        writer.writerow((scope, week.week, first, ALL_THEMES.label, *_cells(week.figures)))
-        for row in week.themes:
-            writer.writerow((scope, week.week, first, row.theme.label, *_cells(row.figures)))
+        writer.writerow(
+            (scope, week.week, first, everything.label, *_cells(week.figures), *no_backlog)
+        )
+        for row in week.themes if dashboard.theme is None else ():
+            writer.writerow(
+                (scope, week.week, first, row.theme.label, *_cells(row.figures), *no_backlog)
+            )
     period = f"{week_label(dashboard.period.first)} à {week_label(dashboard.period.last)}"
+    first = dashboard.period.first.strftime("%d/%m/%Y")
+    as_of = summary.backlog.as_of.strftime("%d/%m/%Y")
+    if dashboard.theme is None:
+        totals = {row.theme.code: row for row in summary.theme_totals}
+        backlogs = {row.theme.code: row for row in summary.backlog.themes}
+        themes = {code: row.theme for code, row in totals.items()} | {
+            code: row.theme for code, row in backlogs.items()
+        }
+        for code, theme in sorted(themes.items(), key=lambda item: item[1].label):
+            figures = totals[code].figures if code in totals else Figures()
+            waiting = backlogs[code].buckets if code in backlogs else ()
+            writer.writerow(
+                (scope, period, first, theme.label, *_cells(figures), as_of, *_backlog(waiting))
+            )
     writer.writerow(
         (
             scope,
             period,
-            dashboard.period.first.strftime("%d/%m/%Y"),
-            dashboard.theme.label if dashboard.theme is not None else ALL_THEMES.label,
-            *_cells(dashboard.summary.total),
+            first,
+            everything.label,
+            *_cells(summary.total),
+            as_of,
+            *_backlog(summary.backlog.buckets),
         )
     )
     return out.getvalue()
+
+
+def _backlog(counts: Sequence[BucketCount]) -> tuple[str, ...]:
+    by_bucket = {count.bucket: count.count for count in counts}
+    values = [by_bucket.get(bucket, 0) for bucket in BACKLOG_BUCKETS]
+    return (*(str(value) for value in values), str(sum(values)))
 
 
 def _cells(figures: Figures) -> tuple[str, ...]:
