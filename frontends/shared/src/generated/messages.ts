@@ -598,7 +598,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The dashboard's weekly figures as a CSV file (same filters as /agent/dashboard) */
+        /** Every figure of the dashboard (weeks, themes, backlog by age) as a CSV file (same filters as /agent/dashboard) */
         get: operations["export_dashboard_agent_dashboard_csv_get"];
         put?: never;
         post?: never;
@@ -5303,7 +5303,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The weekly figures as a CSV file for a spreadsheet: UTF-8 with a BOM, « ; » between columns, decimal commas, French headers. */
+            /** @description Every figure of the dashboard as a CSV file for a spreadsheet: UTF-8 with a BOM, « ; » between columns, decimal commas, French headers. One row per week and theme, then one per theme for the whole period, the last for every theme; the period's rows also carry the backlog by age, on the day it is counted. */
             200: {
                 headers: {
                     [name: string]: unknown;
