@@ -92,7 +92,8 @@ MEMBER_CONTACT = TopicSpec(
     key="member_id",
     events=(MemberContactChanged,),
     producer="auth",
-    consumers=("notifier",),
+    # messages reads only its tombstones: a deleted account's attachments go.
+    consumers=("notifier", "messages"),
     partitions=6,
     cleanup_policy="compact",
     tombstones=True,

@@ -1,6 +1,7 @@
 """Attachments end to end inside the service, against a real S3-compatible server (s3proxy)
 and a real clamd: upload, scan, download, send with a message or a reply, who may see a
-file, withdraw it, and the cleanup of uploads never sent.
+file, withdraw it, the cleanup of uploads never sent, and the files' lifecycle with the
+thread's retention and the member's account.
 
 The app here has its own database and topics (its scanner consumes
 ``messages.attachment-uploaded.v1`` in a group of its own)."""
@@ -14,17 +15,22 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from contracts.topics import MEMBER_CONTACT
 from devstack.attachments_fixtures import RunningObjectStorage
 from messages.adapters.object_storage import ObjectStorage
 from messages.adapters.orm import ATTACHMENTS
 from messages.domain.attachments import MAX_FILE_BYTES, UNATTACHED_LIFETIME_HOURS
 from messages.domain.attachments_commands import PurgeExpiredAttachments
+from messages.domain.commands import PurgeClosedThreads
 from messages.main import create_app
+from messages.service_layer.handlers.housekeeping import purge_closed_threads
+from messages.service_layer.unit_of_work import MessagesUnitOfWork
 from servicekit.migrations import upgrade_async
 from servicekit.outbox import OUTBOX
 from servicekit.testing import MovableClock, eventually, fresh_database
@@ -371,3 +377,115 @@ async def test_uploads_never_sent_are_removed_after_24_hours_and_sent_ones_stay(
         await client.get(f"/attachments/{forgotten}", headers=camille.headers)
     ).status_code == 404
     assert (await client.get(f"/attachments/{kept}", headers=camille.headers)).status_code == 200
+
+
+async def storage_key(app: FastAPI, file_id: str) -> str | None:
+    async with app.state.runtime.engine.connect() as connection:
+        key: str | None = await connection.scalar(
+            select(ATTACHMENTS.c.storage_key).where(ATTACHMENTS.c.id == uuid.UUID(file_id))
+        )
+    return key
+
+
+async def test_a_deleted_account_takes_the_files_its_member_uploaded_out_of_the_storage(
+    client: httpx.AsyncClient,
+    people: People,
+    storage: ObjectStorage,
+    attachments_app: tuple[FastAPI, MovableClock],
+    kafka_bootstrap: str,
+) -> None:
+    """The auth service deletes an account with a tombstone on the contact topic: the files
+    the member sent, and those not sent yet, leave the object storage and the thread; the
+    agent's file in the same thread and another member's files stay."""
+    application, _ = attachments_app
+    camille, other = people.member("NPC"), people.member("NPC")
+    agent = people.agent("NPC")
+    sent = (await upload(client, camille, sample_pdf("envoyé"))).json()["id"]
+    waiting = (await upload(client, camille, sample_pdf("pas encore envoyé"))).json()["id"]
+    kept = (await upload(client, other, sample_pdf("autre adhérent"))).json()["id"]
+    thread_id = (await send(client, camille, attachment_ids=[sent])).json()["thread_id"]
+    agents_file = (await upload(client, agent, sample_pdf("réponse"), agent=True)).json()["id"]
+    replied = await client.post(
+        f"/agent/threads/{thread_id}/replies",
+        json={"text": "Voici le document.", "attachment_ids": [agents_file]},
+        headers=agent.headers | {"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert replied.status_code == 201, replied.text
+    keys = {
+        name: await storage_key(application, file_id)
+        for name, file_id in (
+            ("sent", sent),
+            ("waiting", waiting),
+            ("kept", kept),
+            ("agent", agents_file),
+        )
+    }
+    for key in keys.values():
+        assert key is not None
+        assert await storage.exists(key)
+
+    prefix = application.state.runtime.settings.kafka_topic_prefix
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            prefix + MEMBER_CONTACT.name, None, key=str(camille.id).encode()
+        )
+    finally:
+        await producer.stop()
+
+    async def gone() -> bool:
+        return not await storage.exists(str(keys["sent"])) and not await storage.exists(
+            str(keys["waiting"])
+        )
+
+    await eventually(gone, timeout=60, message="the deleted account's files")
+    for file_id in (sent, waiting):
+        answer = await client.get(f"/agent/attachments/{file_id}", headers=agent.headers)
+        assert answer.status_code == 404
+    listed = await client.get(f"/agent/threads/{thread_id}/attachments", headers=agent.headers)
+    assert [file["id"] for file in listed.json()["data"]] == [agents_file]
+    assert await storage.exists(str(keys["kept"]))
+    assert await storage.exists(str(keys["agent"]))
+    assert (await client.get(f"/attachments/{kept}", headers=other.headers)).status_code == 200
+
+
+async def test_the_files_of_a_thread_removed_by_retention_leave_the_storage(
+    client: httpx.AsyncClient,
+    people: People,
+    storage: ObjectStorage,
+    attachments_app: tuple[FastAPI, MovableClock],
+) -> None:
+    """``purge-closed`` removes a thread closed long ago; its files lose their message and
+    the attachments' cleanup takes their objects out of the storage."""
+    application, clock = attachments_app
+    camille, agent = people.member("CNO"), people.agent("CNO")
+    clock.offset = -timedelta(days=365 * 7)
+    old_file = (await upload(client, camille, sample_pdf("ancien"))).json()["id"]
+    old_thread = (await send(client, camille, attachment_ids=[old_file])).json()["thread_id"]
+    closed = await client.post(f"/agent/threads/{old_thread}/close", headers=agent.headers)
+    assert closed.status_code == 200, closed.text
+    clock.offset = timedelta()
+    recent_file = (await upload(client, camille, sample_pdf("récent"))).json()["id"]
+    assert (await send(client, camille, attachment_ids=[recent_file])).status_code == 201
+    old_key, recent_key = (
+        await storage_key(application, old_file),
+        await storage_key(application, recent_file),
+    )
+    assert old_key is not None
+    assert recent_key is not None
+
+    report = await purge_closed_threads(
+        PurgeClosedThreads(older_than_years=5),
+        uow=lambda: MessagesUnitOfWork(application.state.runtime.sessions, producer="messages"),
+        clock=clock,
+    )
+    assert report.threads >= 1
+    purge = PurgeExpiredAttachments(timedelta(hours=UNATTACHED_LIFETIME_HOURS), batch_size=1000)
+    while await application.state.bus.handle(purge):
+        pass
+    assert not await storage.exists(old_key)
+    assert await storage_key(application, old_file) is None
+    assert await storage.exists(recent_key)
+    answer = await client.get(f"/attachments/{old_file}", headers=camille.headers)
+    assert answer.status_code == 404

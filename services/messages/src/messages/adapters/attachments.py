@@ -153,6 +153,18 @@ class AttachmentRepository:
         )
         return [_attachment(row) for row in rows]
 
+    async def uploaded_by(self, uploader_kind: str, uploader_id: uuid.UUID) -> list[Attachment]:
+        """Every file one person uploaded, sent or not, locked."""
+        rows = await self.session.execute(
+            select(ATTACHMENTS)
+            .where(
+                ATTACHMENTS.c.uploader_kind == uploader_kind,
+                ATTACHMENTS.c.uploader_id == uploader_id,
+            )
+            .with_for_update()
+        )
+        return [_attachment(row) for row in rows]
+
     async def count_unattached(self, uploader_id: uuid.UUID, since: datetime) -> int:
         rows = await self.session.execute(
             select(ATTACHMENTS.c.id).where(

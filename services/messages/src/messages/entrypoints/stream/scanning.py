@@ -1,6 +1,7 @@
 """Attachments' moving parts: the object storage client, the antivirus consumer of
-``messages.attachment-uploaded.v1`` (group ``messages.attachment-scanner``) and the worker
-that removes expired uploads.
+``messages.attachment-uploaded.v1`` (group ``messages.attachment-scanner``), the consumer of
+the contact topic's tombstones that removes a deleted account's files (group
+``messages.attachments-account-deletion``) and the worker that removes expired uploads.
 
 The consumer is idempotent like every other (``servicekit.consumer``): the verdict, the
 ``AttachmentScanned`` event and the event's id commit together; clamd or the storage away
@@ -13,13 +14,17 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import partial
 
-from contracts.topics import ATTACHMENT_UPLOADED, MESSAGES_DEAD_LETTER
+from contracts.topics import ATTACHMENT_UPLOADED, MEMBER_CONTACT, MESSAGES_DEAD_LETTER
 from messages.adapters.object_storage import ObjectStorage
 from messages.adapters.scanner import Clamd
 from messages.config import Settings
 from messages.domain.attachments import UNATTACHED_LIFETIME_HOURS
 from messages.domain.attachments_commands import PurgeExpiredAttachments
-from messages.service_layer.handlers.attachments import scan_uploaded_attachment
+from messages.service_layer.handlers.attachments import (
+    contact_changed,
+    forget_member_attachments,
+    scan_uploaded_attachment,
+)
 from messages.service_layer.unit_of_work import UnitOfWorkFactory
 from servicekit.bus import MessageBus
 from servicekit.clock import Clock
@@ -54,6 +59,16 @@ class AttachmentParts:
             unit_of_work=unit_of_work,
             dead_letter_topic=MESSAGES_DEAD_LETTER,
             description="Scans each uploaded file with clamd; quarantines the infected ones.",
+        )
+        runtime.add_consumer(
+            "attachments-account-deletion",
+            MEMBER_CONTACT,
+            contact_changed,
+            unit_of_work=unit_of_work,
+            dead_letter_topic=MESSAGES_DEAD_LETTER,
+            on_tombstone=partial(forget_member_attachments, storage=self.storage),
+            auto_offset_reset="earliest",
+            description="A deleted account (a tombstone): the files the member uploaded go.",
         )
 
     def start_cleanup(self, bus: MessageBus) -> None:

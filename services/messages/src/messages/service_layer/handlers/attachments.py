@@ -1,5 +1,6 @@
 """Attachments: upload, look at, download, withdraw; join uploads to a message being sent;
-scan (the consumer of ``AttachmentUploaded``); remove what is expired.
+scan (the consumer of ``AttachmentUploaded``); remove what is expired, and a deleted
+account's files (the contact topic's tombstones).
 
 Who sees a file: its uploader, and, once it is sent in a thread, the thread's member and the
 agents of the thread's fund. Anyone else gets the 404 of a file that does not exist.
@@ -12,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 
 from contracts.events.attachments import AttachmentScanned, AttachmentUploaded
+from contracts.events.auth import MemberContactChanged
 from messages.adapters.attachments_content import Spool
 from messages.adapters.object_storage import ObjectStorage
 from messages.adapters.scanner import Clamd
@@ -240,6 +242,31 @@ async def scan_uploaded_attachment(
             scanned_at=now,
         )
     )
+
+
+async def forget_member_attachments(
+    member_id: str, uow: MessagesUnitOfWork, *, storage: ObjectStorage
+) -> None:
+    """A tombstone on ``auth.member-contact.v1``: the member deleted their account. Every file
+    they uploaded, sent or not, leaves the object storage, then its row, in the consumer's
+    transaction (a crash in between leaves rows whose objects are gone: the tombstone is
+    applied again, and deleting a missing object is no failure). Their threads stay with the
+    fund, for its retention; the files agents sent them are the fund's and stay too."""
+    try:
+        member = uuid.UUID(member_id)
+    except ValueError:
+        return  # not a member's key: nothing of ours
+    files = await uow.attachments.uploaded_by("member", member)
+    for attachment in files:
+        await storage.delete(attachment.storage_key)
+        await uow.attachments.remove(attachment.id)
+    if files:
+        logger.info("deleted account's attachments removed", count=len(files))
+
+
+async def contact_changed(event: MemberContactChanged, uow: MessagesUnitOfWork) -> None:
+    """The contact topic's other records (an address given or changed): nothing to do here;
+    only its tombstones concern attachments."""
 
 
 async def _chunks(storage: ObjectStorage, key: str) -> AsyncIterator[bytes]:
