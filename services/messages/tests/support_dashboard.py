@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from contracts import Event
@@ -177,30 +178,25 @@ class KnownEvents:
             occurred_at=at,
         )
 
+    def _by_an_agent(self, name: str, at: datetime) -> dict[str, Any]:
+        """What a closing or a reopening of thread ``name`` by an agent says besides when."""
+        return {
+            "producer": "messages",
+            "thread_id": self.threads[name],
+            "reference": f"{self.fund}-2025-{NAMES.index(name) + 1:06d}",
+            "member_id": uuid.uuid4(),
+            "fund": self.fund,
+            "agent_id": AGENT,
+            "occurred_at": at,
+        }
+
     def closed(self, name: str, at: datetime) -> ThreadClosed:
         """An agent closes the thread (answered or not)."""
-        return ThreadClosed.new(
-            producer="messages",
-            thread_id=self.threads[name],
-            reference=f"{self.fund}-2025-{NAMES.index(name) + 1:06d}",
-            member_id=uuid.uuid4(),
-            fund=self.fund,
-            agent_id=AGENT,
-            closed_at=at,
-            occurred_at=at,
-        )
+        return ThreadClosed.new(**self._by_an_agent(name, at), closed_at=at)
 
     def reopened(self, name: str, at: datetime) -> ThreadReopened:
         return ThreadReopened.new(
-            producer="messages",
-            thread_id=self.threads[name],
-            reference=f"{self.fund}-2025-{NAMES.index(name) + 1:06d}",
-            member_id=uuid.uuid4(),
-            fund=self.fund,
-            agent_id=AGENT,
-            reopened_at=at,
-            due_date=date(2025, 3, 14),
-            occurred_at=at,
+            **self._by_an_agent(name, at), reopened_at=at, due_date=date(2025, 3, 14)
         )
 
     def satisfaction(
