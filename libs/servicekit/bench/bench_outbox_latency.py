@@ -2,21 +2,26 @@
 
     uv run python libs/servicekit/bench/bench_outbox_latency.py [--events 500]
 
-Uses the local stack's PostgreSQL and Kafka (started if needed), a database and topics of its
-own, the real relay (LISTEN/NOTIFY wake-up) and a plain consumer; prints percentiles.
+Uses the local stack's PostgreSQL and Kafka (started if needed; ``KAFKA_BOOTSTRAP_SERVERS`` and
+``DEVSTACK_POSTGRES_URL`` name running ones instead), a database and topics of its own, the
+real relay (LISTEN/NOTIFY wake-up) and a plain consumer that holds its partitions before the
+first event. Beside it, the baseline: the same events at the same pace sent straight to Kafka
+by a producer set as the relay's (idempotent, acks=all). Prints p50/p95/p99 of both.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import secrets
 import statistics
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pydantic import SecretStr
 
 from contracts.events.common import CatalogNode
@@ -28,7 +33,7 @@ from servicekit.db import UnitOfWork
 from servicekit.outbox import metadata as servicekit_metadata
 from servicekit.runtime import ServiceRuntime
 from servicekit.settings import ServiceSettings
-from servicekit.testing import fresh_database
+from servicekit.testing import eventually, fresh_database
 
 
 class BenchSettings(ServiceSettings):
@@ -53,63 +58,102 @@ def event() -> MessageSubmitted:
     )
 
 
+async def measure(
+    consumer: AIOKafkaConsumer, count: int, publish: Callable[[MessageSubmitted], Awaitable[None]]
+) -> tuple[float, list[float]]:
+    """Offered rate and each event's latency (ms) from its ``publish`` returning to the
+    consumer's hands; ``count`` events, one every 5 ms at most."""
+    sent: dict[str, float] = {}
+    latencies: list[float] = []
+
+    async def receive() -> None:
+        while len(latencies) < count:
+            record = await consumer.getone()
+            event_id = dict(record.headers)["event_id"].decode()
+            if event_id in sent:
+                latencies.append((time.perf_counter() - sent.pop(event_id)) * 1000)
+
+    receiver = asyncio.create_task(receive())
+    started = time.perf_counter()
+    for _ in range(count):
+        submitted = event()
+        await publish(submitted)
+        sent[str(submitted.event_id)] = time.perf_counter()
+        await asyncio.sleep(0.005)  # a steady trickle, as member requests arrive
+    await asyncio.wait_for(receiver, timeout=120)
+    return count / (time.perf_counter() - started), latencies
+
+
+def line(label: str, rate: float, ms: list[float]) -> str:
+    cuts = statistics.quantiles(ms, n=100, method="inclusive")
+    return (
+        f"  {label:<44} {rate:5.0f} events/s offered   p50 {cuts[49]:6.1f} ms   "
+        f"p95 {cuts[94]:6.1f} ms   p99 {cuts[98]:6.1f} ms   max {max(ms):6.1f} ms"
+    )
+
+
 async def main(count: int) -> None:
     stack = Stack()
     states = stack.up(["postgres", "kafka"])
     if any(state.status != "ready" for state in states.values()):
         raise SystemExit("the local stack did not start")
     config = stack.config
+    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or config.kafka_bootstrap
+    postgres = os.environ.get("DEVSTACK_POSTGRES_URL") or config.postgres_admin_url
     prefix = f"bench-{secrets.token_hex(3)}."
-    create_topics(config.kafka_bootstrap, prefix=prefix)
-    async with fresh_database(config.postgres_admin_url, "bench_outbox") as url:
+    create_topics(kafka, prefix=prefix)
+    topic = prefix + MESSAGE_SUBMITTED.name
+    async with fresh_database(postgres, "bench_outbox") as url:
         settings = BenchSettings(
+            environment="test",
             database_url=SecretStr(url),
-            kafka_bootstrap_servers=config.kafka_bootstrap,
+            kafka_bootstrap_servers=kafka,
             kafka_topic_prefix=prefix,
         )
         runtime = ServiceRuntime(settings)
         async with runtime.engine.begin() as connection:
             await connection.run_sync(servicekit_metadata.create_all)
         consumer = AIOKafkaConsumer(
-            prefix + MESSAGE_SUBMITTED.name,
-            bootstrap_servers=config.kafka_bootstrap,
-            auto_offset_reset="earliest",
-            group_id=f"{prefix}bench",
+            topic, bootstrap_servers=kafka, auto_offset_reset="latest", group_id=f"{prefix}bench"
         )
         await consumer.start()
+
+        # Measured once the consumer holds its partitions, not while it joins its group.
+        async def assigned() -> bool:
+            return bool(consumer.assignment())
+
+        await eventually(assigned, timeout=60, message="the consumer got no partition")
+        await consumer.seek_to_end()
         await runtime.start()
-        committed: dict[str, float] = {}
-        latencies: list[float] = []
 
-        async def receive() -> None:
-            while len(latencies) < count:
-                record = await consumer.getone()
-                headers = dict(record.headers)
-                event_id = headers["event_id"].decode()
-                if event_id in committed:
-                    latencies.append(time.perf_counter() - committed.pop(event_id))
-
-        receiver = asyncio.create_task(receive())
-        started = time.perf_counter()
-        for _ in range(count):
-            submitted = event()
+        async def through_the_outbox(submitted: MessageSubmitted) -> None:
             async with UnitOfWork(runtime.sessions, producer="bench") as uow:
                 uow.publish(submitted)
                 await uow.commit()
-            committed[str(submitted.event_id)] = time.perf_counter()
-            await asyncio.sleep(0.005)  # a steady trickle, as member requests arrive
-        await asyncio.wait_for(receiver, timeout=120)
-        elapsed = time.perf_counter() - started
+
+        # The baseline: the same events straight to Kafka, by a producer set as the relay's.
+        producer = AIOKafkaProducer(
+            bootstrap_servers=kafka, enable_idempotence=True, acks="all", linger_ms=2
+        )
+        await producer.start()
+
+        async def straight_to_kafka(submitted: MessageSubmitted) -> None:
+            await producer.send(
+                topic,
+                value=submitted.to_json(),
+                key=str(submitted.thread_id).encode(),
+                headers=[("event_id", str(submitted.event_id).encode())],
+            )
+
+        await measure(consumer, min(50, count), through_the_outbox)  # warm-up
+        outbox = await measure(consumer, count, through_the_outbox)
+        bare = await measure(consumer, count, straight_to_kafka)
+        await producer.stop()
         await runtime.stop()
         await consumer.stop()
-    ms = sorted(latency * 1000 for latency in latencies)
-    print(
-        f"outbox latency over {count} events (commit → consumer), {count / elapsed:.0f} events/s offered"
-    )
-    print(
-        f"  p50 {statistics.median(ms):.1f} ms   p95 {ms[int(0.95 * len(ms)) - 1]:.1f} ms   "
-        f"p99 {ms[int(0.99 * len(ms)) - 1]:.1f} ms   max {ms[-1]:.1f} ms"
-    )
+    print(f"\n{count} events each way, latency to a consumer's hands")
+    print(line("outbox (commit → consumer)", *outbox))
+    print(line("bare producer, acks=all (send → consumer)", *bare))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ against PostgreSQL, in one run:
    the outage, pauses; after ``--outage`` seconds (20 by default) the sink starts; the time
    from then until the last email is accepted, and until the first one.
 
-The second figure, less the first, is what the outage costs after recovery. Each email is
-counted once by the sink; a duplicate would show as more accepted than sent. Not a test::
+The second figure, less the first, is what the outage costs after recovery. The sink runs in
+a process of its own (``bench/e2e/sink.py``); each email is counted once by it, so a
+duplicate would show as more accepted than sent. Not a test::
 
     uv run python services/notifier/bench/bench_smtp_outage.py --emails 300 --outage 60
 """
@@ -24,9 +25,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
 
-from aiosmtpd.smtp import SMTP
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
@@ -48,7 +47,7 @@ async def drain(
 ) -> tuple[float, float, int]:
     """Seconds from the sink's start to the first and to the last email, and how many the
     sink accepted."""
-    sink = Sink()
+    sink = Sink(settings.smtp_port)
     items = workload(count)
     async with fresh_database(admin_url, "notifier_outage_bench") as url:
         await upgrade_async(url, MIGRATIONS)
@@ -66,17 +65,12 @@ async def drain(
             listen_dsn=None,
         )
 
-        def serve() -> Any:
-            return asyncio.get_running_loop().create_server(
-                lambda: SMTP(sink, hostname="sink.localhost"), "127.0.0.1", settings.smtp_port
-            )
-
         if outage:
             task = asyncio.create_task(worker.run())
             await asyncio.sleep(outage)  # the outage itself: nothing listens on the port yet
-            server = await serve()
+            await asyncio.to_thread(sink.start)
         else:
-            server = await serve()
+            await asyncio.to_thread(sink.start)
             task = asyncio.create_task(worker.run())
         back = time.perf_counter()
         first: float | None = None
@@ -93,9 +87,9 @@ async def drain(
             await task
         await mailer.close()
         await engine.dispose()
-        server.close()
-        await server.wait_closed()
-    return first or last, last, sink.accepted
+        accepted = sink.accepted
+        sink.stop()
+    return first or last, last, accepted
 
 
 async def main(argv: Sequence[str] | None = None) -> int:
