@@ -24,6 +24,7 @@ from functools import cache
 import asyncpg
 
 from contracts import all_funds
+from messages.adapters import reference_numbers
 from messages.config import Settings
 from messages.domain.calendar import add_working_days
 from messages.domain.model import STATUS_LABELS, Status, format_reference
@@ -373,6 +374,18 @@ async def load(dsn: str, messages: int, *, seed: int = 7, batch: int = 50_000) -
                 "SELECT fund, year, last_number FROM reference_counters"
             )
         }
+        # The numbers the service took from its sequences (one per fund and year).
+        sequences = {
+            row["sequencename"]: row["last_value"] or 0
+            for row in await connection.fetch(
+                "SELECT sequencename, last_value FROM pg_sequences WHERE sequencename LIKE $1",
+                reference_numbers.PREFIX + "%",
+            )
+        }
+        for name, last_value in sequences.items():
+            fund, year = name.removeprefix(reference_numbers.PREFIX).rsplit("_", 1)
+            key = (fund.upper(), int(year))
+            counters[key] = max(counters.get(key, 0), last_value)
         threads_loaded = messages_loaded = 0
         thread_rows: list[tuple[object, ...]] = []
         message_rows: list[tuple[object, ...]] = []
@@ -419,6 +432,15 @@ async def load(dsn: str, messages: int, *, seed: int = 7, batch: int = 50_000) -
             """,
             [(fund, year, number) for (fund, year), number in counters.items()],
         )
+        # A sequence that exists goes on after the numbers loaded; the others start there.
+        for (fund, year), number in counters.items():
+            name = reference_numbers.sequence_name(fund, year)
+            if name in sequences:
+                await connection.execute(
+                    # The name is built from a checked fund code and year, not from input.
+                    f"SELECT setval('{name}', GREATEST(last_value, $1)) FROM {name}",  # noqa: S608
+                    number,
+                )
         # The steady state autovacuum keeps: statistics and a visibility map (index-only scans).
         await connection.execute("VACUUM (ANALYZE) threads")
         await connection.execute("VACUUM (ANALYZE) messages")

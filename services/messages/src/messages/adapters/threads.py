@@ -10,11 +10,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, literal_column, or_, select, true, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from messages.adapters.orm import ACCESS_AUDIT, MESSAGES, NOTES, REFERENCE_COUNTERS, THREADS
+from messages.adapters import reference_numbers
+from messages.adapters.orm import ACCESS_AUDIT, MESSAGES, NOTES, THREADS
 from messages.adapters.queue import (
     OPEN,
     THREAD_COLUMNS,
@@ -101,13 +101,11 @@ class ThreadRepository:
         self.session = session
 
     async def next_reference_number(self, fund: str, year: int) -> int:
-        inserted = insert(REFERENCE_COUNTERS).values(fund=fund, year=year, last_number=1)
-        statement = inserted.on_conflict_do_update(
-            index_elements=[REFERENCE_COUNTERS.c.fund, REFERENCE_COUNTERS.c.year],
-            set_={"last_number": REFERENCE_COUNTERS.c.last_number + 1},
-        ).returning(REFERENCE_COUNTERS.c.last_number)
-        number: int = (await self.session.execute(statement)).scalar_one()
-        return number
+        """The next number of the fund's references of that year, from a sequence of its own
+        (``reference_numbers``): no lock is held until the transaction ends, so submissions of
+        one fund do not wait on each other. A number taken by a transaction that rolls back
+        is not given again (the references of a year may skip one)."""
+        return await reference_numbers.next_number(self.session, fund, year)
 
     async def add_thread(self, thread: Thread, *, search_text: str) -> None:
         await self.session.execute(
