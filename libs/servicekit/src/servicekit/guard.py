@@ -110,7 +110,12 @@ def _binary_upload(scope: Scope) -> bool:
             if isinstance(operation, dict) and operation.get(BINARY_UPLOAD)
         ]
         state.binary_upload_operations = operations
+    # Behind the gateway the app runs under a root path (``--root-path /api/messages``), which
+    # the request's path carries and the OpenAPI document's paths do not.
     path, method_asked = scope["path"], scope["method"]
+    root_path = scope.get("root_path", "")
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
     return any(method == method_asked and pattern.match(path) for method, pattern in operations)
 
 

@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, SecretStr
 from sqlalchemy import text
 
+from servicekit.guard import BINARY_UPLOAD
 from servicekit.http import create_service_app
 from servicekit.problems import PROBLEM_MEDIA_TYPE
 from servicekit.runtime import ServiceRuntime
@@ -198,3 +199,33 @@ def test_the_openapi_document_says_what_the_guard_may_answer() -> None:
     assert "415" not in paths["/ping"]["get"]["responses"]
     # The 422 is a problem, not FastAPI's own validation body.
     assert set(paths["/echo"]["post"]["responses"]["422"]["content"]) == {PROBLEM_MEDIA_TYPE}
+
+
+@pytest.mark.parametrize("root_path", ["", "/api/kit"])
+async def test_a_route_that_takes_a_file_gets_its_bytes_under_a_root_path_too(
+    root_path: str,
+) -> None:
+    """A file upload (``BINARY_UPLOAD``) is streamed to its route whatever its media type,
+    also when the service runs under the gateway's prefix (uvicorn's ``--root-path``), where
+    the request's path carries the prefix; any other route still refuses such a body."""
+    router = APIRouter()
+    settings = KitSettings(database_url=SecretStr("postgresql+asyncpg://kit:kit@127.0.0.1:1/kit"))
+    runtime = ServiceRuntime(settings, keys=StaticKeySet(TokenMinter().jwks()))
+
+    @router.post("/files/{folder}", openapi_extra={BINARY_UPLOAD: True})
+    async def upload(folder: str, request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
+    @router.post("/echo")
+    async def echo(body: Body) -> Body:
+        return body
+
+    app = create_service_app(runtime, title="kit", description="kit", routers=[router])
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=True, root_path=root_path)
+    octets = {"content-type": "application/octet-stream"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        stored = await http.post(f"{root_path}/files/a", content=b"\x00\xff" * 1000, headers=octets)
+        refused = await http.post(f"{root_path}/echo", content=b"\x00\xff", headers=octets)
+    await runtime.engine.dispose()
+    assert (stored.status_code, stored.json()) == (200, {"size": 2000})
+    assert refused.status_code == 415
