@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from contracts.envelope import Event
+from contracts.events.agents import AgentChanged
 from contracts.events.attachments import AttachmentScanned, AttachmentUploaded
 from contracts.events.auth import (
     AccountLocked,
@@ -146,6 +147,15 @@ EXAMPLES: dict[type[Event], Callable[[], dict[str, Any]]] = {
         "thread_id": uuid.uuid4(),
         "verdict": "infected",
         "scanned_at": NOW,
+    },
+    AgentChanged: lambda: {
+        "agent_id": uuid.uuid4(),
+        "fund": "NPC",
+        "given_name": "Sophie",
+        "family_name": "BERNARD",
+        "role": "agent",
+        "skills": ["famille", "sante"],
+        "active": True,
     },
     SessionRevoked: lambda: {
         "session_id": uuid.uuid4(),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from contracts.envelope import Event
+from contracts.events.agents import AgentChanged
 from contracts.events.attachments import AttachmentScanned, AttachmentUploaded
 from contracts.events.auth import (
     AccountLocked,
@@ -285,6 +286,23 @@ POSTAL_LETTER = TopicSpec(
     secret_fields=("code",),
 )
 
+AGENTS = TopicSpec(
+    name="auth.agents.v1",
+    description=(
+        "The directory of agents: each agent's latest state (fund, names, role, skills, "
+        "active), one record per agent (compacted), published when an agent is created, "
+        "changed, deactivated or reactivated. The messages service gives threads only to the "
+        "agents it lists."
+    ),
+    key="agent_id",
+    events=(AgentChanged,),
+    producer="auth",
+    consumers=("messages",),
+    partitions=3,
+    cleanup_policy="compact",
+    extra_config={"min.compaction.lag.ms": "0"},
+)
+
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     MEMBER_CONTACT,
     ACCOUNT_NOTIFICATION,
@@ -299,6 +317,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     INSURED_PERSON,
     POSTAL_LETTER,
     SESSION_REVOCATIONS,
+    AGENTS,
 )
 
 

@@ -17,6 +17,7 @@ from servicekit.migrations import upgrade_async
 from servicekit.testing import MovableClock, TokenMinter, eventually, fresh_database
 from services.messages.tests.support import (
     MIGRATIONS,
+    Directory,
     People,
     catalog_snapshot,
     publish_catalog,
@@ -68,6 +69,14 @@ async def app(
 
         await eventually(catalog_loaded, timeout=60, message="catalog snapshot not loaded")
         yield application
+
+
+@pytest.fixture
+def directory(
+    app: FastAPI, messages_database: str, kafka_bootstrap: str, kafka_topic_prefix: str
+) -> Directory:
+    """Agents listed by the directory (the app runs: its consumer keeps it)."""
+    return Directory(messages_database, kafka_bootstrap, kafka_topic_prefix)
 
 
 @pytest.fixture

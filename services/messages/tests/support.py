@@ -15,13 +15,16 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 from pydantic import SecretStr
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 import messages
+from contracts.events.agents import AgentChanged
 from contracts.events.catalog import CatalogPublished, Motif, OnlineService, Subject, Theme
-from contracts.topics import CATALOG_SNAPSHOT
+from contracts.topics import AGENTS, CATALOG_SNAPSHOT
 from messages.config import Settings
 from messages.domain.model import Node, Status, Thread
-from servicekit.testing import TokenMinter
+from servicekit.testing import TokenMinter, eventually
 
 MIGRATIONS = Path(messages.__file__).parent / "migrations"
 
@@ -132,6 +135,11 @@ class Caller:
     id: uuid.UUID
     fund: str
     headers: dict[str, str]
+    #: An agent's, as the directory of agents would list them (``publish_agents``).
+    given_name: str = ""
+    family_name: str = ""
+    role: str = "member"
+    skills: tuple[str, ...] = ()
 
 
 @dataclass
@@ -171,7 +179,76 @@ class People:
             given_name=given_name,
             family_name=family_name,
         )
-        return Caller(subject, fund, {"Authorization": f"Bearer {token}"})
+        return Caller(
+            subject,
+            fund,
+            {"Authorization": f"Bearer {token}"},
+            given_name=given_name,
+            family_name=family_name,
+            role=role,
+            skills=tuple(skills),
+        )
+
+
+async def publish_agents(
+    bootstrap: str, prefix: str, *agents: Caller, active: bool = True
+) -> list[AgentChanged]:
+    """What the auth service publishes on ``auth.agents.v1`` for these agents."""
+    events = [
+        AgentChanged.new(
+            producer="auth",
+            agent_id=agent.id,
+            fund=agent.fund,
+            given_name=agent.given_name,
+            family_name=agent.family_name,
+            role=agent.role,
+            skills=list(agent.skills),
+            active=active,
+        )
+        for agent in agents
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send_and_wait(
+                prefix + AGENTS.name, event.to_json(), key=str(event.agent_id).encode()
+            )
+    finally:
+        await producer.stop()
+    return events
+
+
+class Directory:
+    """The directory of agents as the service keeps it: agents published on the session's
+    ``auth.agents.v1``, as the auth service would, and met once the service holds them."""
+
+    def __init__(self, database_url: str, bootstrap: str, prefix: str) -> None:
+        self.database_url, self.bootstrap, self.prefix = database_url, bootstrap, prefix
+
+    async def lists(self, *agents: Caller, active: bool = True) -> None:
+        events = await publish_agents(self.bootstrap, self.prefix, *agents, active=active)
+        engine = create_async_engine(self.database_url)
+        try:
+
+            async def held() -> bool:
+                async with engine.connect() as connection:
+                    rows = await connection.execute(
+                        text(
+                            "SELECT count(*) FROM agents_directory WHERE agent_id = ANY(:ids) "
+                            "AND active = :active AND changed_at >= :since"
+                        ),
+                        {
+                            "ids": [event.agent_id for event in events],
+                            "active": active,
+                            "since": min(event.occurred_at for event in events),
+                        },
+                    )
+                    return rows.scalar_one() == len(events)
+
+            await eventually(held, timeout=30, message="the directory of agents lists them")
+        finally:
+            await engine.dispose()
 
 
 def new_message(**overrides: Any) -> dict[str, Any]:

@@ -374,11 +374,7 @@ export function ThreadPage({ threadId }: { threadId: string }) {
             if (!chosen) return;
             void act(
               () =>
-                api.post(`/api/messages/agent/threads/${threadId}/assign`, {
-                  agent_id: chosen.id,
-                  agent_name: `${chosen.given_name} ${chosen.family_name}`,
-                  agent_skills: chosen.skills,
-                }),
+                api.post(`/api/messages/agent/threads/${threadId}/assign`, { agent_id: chosen.id }),
               `Demande attribuée à ${chosen.given_name} ${chosen.family_name}.`,
             );
           }}

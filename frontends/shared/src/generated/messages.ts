@@ -256,7 +256,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Give the thread to an agent (supervisors), whatever their skills: ``warnings`` says when they do not include the thread's */
+        /** Give the thread to an agent of the fund (supervisors), whatever their skills: ``warnings`` says when they do not include the thread's; 422 for an agent the directory of agents does not list as active in the fund */
         post: operations["assign_thread_agent_threads__thread_id__assign_post"];
         delete?: never;
         options?: never;
@@ -901,27 +901,18 @@ export interface components {
              */
             hint: string | null;
         };
-        /** AssignmentCreate */
+        /**
+         * AssignmentCreate
+         * @description The agent to give the thread to. Their name and skills are the directory of agents'
+         *     (kept from the auth service's ``auth.agents.v1``): anything else sent is ignored.
+         */
         AssignmentCreate: {
             /**
              * Agent Id
              * Format: uuid
+             * @description An agent of the fund (``GET /api/auth/agents``).
              */
             agent_id: string;
-            /**
-             * Agent Name
-             * @example Sophie BERNARD
-             */
-            agent_name: string;
-            /**
-             * Agent Skills
-             * @description The agent's skills, as the auth service lists them (``GET /api/auth/agents``): the answer warns when they do not include the thread's. Without them the answer warns that they could not be checked. Never a reason to refuse.
-             * @example [
-             *       "famille",
-             *       "sante"
-             *     ]
-             */
-            agent_skills?: string[] | null;
         };
         /**
          * AttachmentLimits

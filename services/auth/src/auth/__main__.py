@@ -1,4 +1,4 @@
-"""``python -m auth migrate|setup-local|rotate-keys|create-agent``."""
+"""``python -m auth migrate|setup-local|rotate-keys|create-agent|publish-agents``."""
 
 from __future__ import annotations
 
@@ -127,6 +127,19 @@ def _agent_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+async def publish_agents(base: ServiceSettings, args: argparse.Namespace) -> int:
+    """Publish every agent on the directory topic (``auth.agents.v1``) through the outbox:
+    once after the upgrade that brought the topic, or to rebuild a consumer's directory."""
+    settings = _settings(base)
+    async with _unit_of_work(settings) as unit_of_work, unit_of_work() as work:
+        every_agent = await work.agents.list(fund=None)
+        for agent in every_agent:
+            work.publish_agent(agent)
+        await work.commit()
+    print(f"{len(every_agent)} agents queued for auth.agents.v1 (the service's relay sends them)")
+    return 0
+
+
 cli = ServiceCli(
     service="auth",
     settings=Settings,
@@ -142,6 +155,10 @@ cli = ServiceCli(
             help="create an agent account (any role, any fund)",
             run=create_agent,
             arguments=_agent_arguments,
+        ),
+        "publish-agents": Command(
+            help="publish every agent on the directory of agents (auth.agents.v1)",
+            run=publish_agents,
         ),
     },
 )

@@ -8,7 +8,7 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from contracts.topics import CATALOG_SNAPSHOT, MESSAGES_DEAD_LETTER
+from contracts.topics import AGENTS, CATALOG_SNAPSHOT, MESSAGES_DEAD_LETTER
 from messages.adapters.dashboard import DashboardUnitOfWork
 from messages.adapters.receipt_pdf import ReceiptPrinter
 from messages.config import Settings
@@ -18,6 +18,7 @@ from messages.entrypoints.http import routes
 from messages.entrypoints.http.errors import problem_for
 from messages.entrypoints.stream.dashboard import add_dashboard_consumers
 from messages.entrypoints.stream.scanning import AttachmentParts
+from messages.service_layer.agents_directory import keep_agent
 from messages.service_layer.catalog import CatalogHolder, store_catalog_snapshot
 from messages.service_layer.handlers import HANDLERS
 from messages.service_layer.unit_of_work import MessagesUnitOfWork
@@ -67,6 +68,14 @@ def create_app(
     )
     runtime.add_background(
         "catalog-refresh", partial(catalog.keep_fresh, settings.catalog_refresh_seconds)
+    )
+    runtime.add_consumer(
+        "agents",
+        AGENTS,
+        keep_agent,
+        unit_of_work=unit_of_work,
+        dead_letter_topic=MESSAGES_DEAD_LETTER,
+        description="Keeps the directory of agents: whom supervisors may give threads to.",
     )
 
     def dashboard_unit_of_work() -> DashboardUnitOfWork:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from servicekit.testing import MovableClock
-from services.messages.tests.support import Caller, People, send
+from services.messages.tests.support import Caller, Directory, People, send
 
 pytestmark = pytest.mark.integration
 
@@ -121,13 +121,15 @@ async def test_two_agents_claiming_at_once_one_wins_the_other_sees_who_has_it(
 
 
 async def test_a_supervisor_assigns_and_agents_cannot(
-    client: httpx.AsyncClient, people: People
+    client: httpx.AsyncClient, people: People, directory: Directory
 ) -> None:
     member = people.member("AVA")
     agent = people.agent("AVA")
     supervisor = people.agent("AVA", role="supervisor", given_name="Anne", family_name="ROUX")
+    await directory.lists(agent)
     thread_id = (await send(client, member)).json()["thread_id"]
-    target = {"agent_id": str(agent.id), "agent_name": "Sophie BERNARD"}
+    # What the body says of the agent is not believed: the directory names them.
+    target = {"agent_id": str(agent.id), "agent_name": "Quelqu'un d'autre"}
     refused = await client.post(
         f"/agent/threads/{thread_id}/assign", json=target, headers=agent.headers
     )

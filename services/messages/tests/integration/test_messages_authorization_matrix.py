@@ -11,7 +11,7 @@ import pytest
 
 from servicekit.security import ACCESS_COOKIE, CSRF_HEADER
 from servicekit.testing import TokenMinter
-from services.messages.tests.support import Caller, People, send
+from services.messages.tests.support import Caller, Directory, People, send
 
 pytestmark = pytest.mark.integration
 
@@ -47,6 +47,11 @@ THREAD_ENDPOINTS = [
     (method, path) for method, path in AGENT_ENDPOINTS + SUPERVISOR_ENDPOINTS if "{thread}" in path
 ]
 
+#: The agent supervisors give the thread to: listed by the directory of agents.
+ASSIGNEE = Caller(
+    uuid.uuid4(), "CNO", {}, given_name="Luc", family_name="PETIT", role="agent", skills=("famille",)
+)
+
 BODIES: dict[str, dict[str, Any]] = {
     "/messages/prepare": {
         "theme": "famille",
@@ -63,7 +68,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/threads/{thread}/messages": {"text": "Une relance sur ma demande."},
     "/agent/threads/{thread}/replies": {"text": "Une réponse de la caisse."},
     "/agent/threads/{thread}/notes": {"text": "Une note interne."},
-    "/agent/threads/{thread}/assign": {"agent_id": str(uuid.uuid4()), "agent_name": "Luc PETIT"},
+    "/agent/threads/{thread}/assign": {"agent_id": str(ASSIGNEE.id)},
     "/agent/canned-replies": {"title": "Titre", "body": "Bonjour {prenom}"},
     "/agent/canned-replies/{canned}": {"title": "Titre", "body": "Bonjour {prenom}"},
 }
@@ -87,7 +92,10 @@ async def call(
 
 
 @pytest.fixture
-async def world(client: httpx.AsyncClient, people: People) -> dict[str, Any]:
+async def world(
+    client: httpx.AsyncClient, people: People, directory: Directory
+) -> dict[str, Any]:
+    await directory.lists(ASSIGNEE)
     member_a = people.member("CNO", "Jeanne", "LEFEBVRE")
     supervisor_x = people.agent("CNO", role="supervisor")
     thread = (await send(client, member_a)).json()["thread_id"]

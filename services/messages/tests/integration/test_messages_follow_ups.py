@@ -23,7 +23,7 @@ from messages.domain.calendar import add_working_days, working_days_between
 from messages.domain.commands import RunFollowUpTimers
 from servicekit.clock import paris_date
 from servicekit.testing import MovableClock, eventually
-from services.messages.tests.support import Caller, People, send
+from services.messages.tests.support import Caller, Directory, People, send
 
 pytestmark = pytest.mark.integration
 
@@ -105,7 +105,11 @@ async def member_view(client: httpx.AsyncClient, member: Caller, thread_id: str)
 
 
 async def test_not_understood_puts_the_thread_on_top_with_the_first_agent_in_two_working_days(
-    client: httpx.AsyncClient, people: People, activity: AIOKafkaConsumer, clock: MovableClock
+    client: httpx.AsyncClient,
+    people: People,
+    activity: AIOKafkaConsumer,
+    clock: MovableClock,
+    directory: Directory,
 ) -> None:
     fund = "MPN"  # a fund of its own: its queue holds only this test's threads
     camille = people.member(fund)
@@ -118,6 +122,7 @@ async def test_not_understood_puts_the_thread_on_top_with_the_first_agent_in_two
     clock.offset = timedelta()
     # The thread is handed to someone else meanwhile: the « relance » goes back to Sophie.
     supervisor = people.agent(fund, role="supervisor")
+    await directory.lists(second_agent)
     assigned = await client.post(
         f"/agent/threads/{thread['thread_id']}/assign",
         json={"agent_id": str(second_agent.id), "agent_name": "Luc PETIT"},

@@ -21,6 +21,7 @@ from servicekit.migrations import upgrade_async
 from servicekit.testing import MovableClock, eventually, fresh_database
 from services.messages.tests.support import (
     MIGRATIONS,
+    Directory,
     People,
     catalog_snapshot,
     publish_catalog,
@@ -227,12 +228,13 @@ async def test_an_agent_without_skills_gets_an_empty_mine_list_and_a_hint(
 
 
 async def test_claiming_or_assigning_outside_skills_is_done_and_says_so(
-    client: httpx.AsyncClient, people: People
+    client: httpx.AsyncClient, people: People, directory: Directory
 ) -> None:
     member = people.member("MOS")
     sante_agent = people.agent("MOS", given_name="Inès", family_name="MOREAU", skills=["sante"])
     famille_agent = people.agent("MOS", given_name="Luc", family_name="PETIT", skills=["famille"])
     supervisor = people.agent("MOS", role="supervisor", given_name="Anne", family_name="ROUX")
+    await directory.lists(sante_agent, famille_agent)
     claimed = (await send(client, member)).json()
     assigned = (await send(client, member, motif="af-autre")).json()
     unchecked = (await send(client, member)).json()
@@ -250,11 +252,9 @@ async def test_claiming_or_assigning_outside_skills_is_done_and_says_so(
     )
     assert within.json()["warnings"] == []
 
-    target = {"agent_id": str(sante_agent.id), "agent_name": "Inès MOREAU"}
+    target = {"agent_id": str(sante_agent.id)}
     outside = await client.post(
-        f"/agent/threads/{assigned['thread_id']}/assign",
-        json=target | {"agent_skills": ["sante"]},
-        headers=supervisor.headers,
+        f"/agent/threads/{assigned['thread_id']}/assign", json=target, headers=supervisor.headers
     )
     assert outside.status_code == 200, outside.text
     assert outside.json()["assignee"] == {"id": str(sante_agent.id), "name": "Inès MOREAU"}
@@ -263,15 +263,18 @@ async def test_claiming_or_assigning_outside_skills_is_done_and_says_so(
     assert warning["message"].startswith("Inès MOREAU n'a pas la compétence « Famille")
     fitting = await client.post(
         f"/agent/threads/{unchecked['thread_id']}/assign",
-        json={"agent_id": str(famille_agent.id), "agent_name": "Luc PETIT"}
-        | {"agent_skills": ["famille", "sante"]},
+        json={"agent_id": str(famille_agent.id)},
         headers=supervisor.headers,
     )
     assert fitting.json()["warnings"] == []
-    blind = await client.post(
-        f"/agent/threads/{unchecked['thread_id']}/assign", json=target, headers=supervisor.headers
+    # Skills claimed in the body change nothing: the directory's are checked.
+    claimed_skills = await client.post(
+        f"/agent/threads/{unchecked['thread_id']}/assign",
+        json=target | {"agent_name": "Luc PETIT", "agent_skills": ["famille"]},
+        headers=supervisor.headers,
     )
-    assert [w["code"] for w in blind.json()["warnings"]] == ["assignee-skills-unknown"]
+    assert claimed_skills.json()["assignee"] == {"id": str(sante_agent.id), "name": "Inès MOREAU"}
+    assert [w["code"] for w in claimed_skills.json()["warnings"]] == ["assignee-outside-skills"]
 
     # What a supervisor gave an agent stays in that agent's own view, outside their skills.
     sante_mine = await _queue(client, sante_agent.headers, skill="mine")

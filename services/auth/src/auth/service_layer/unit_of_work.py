@@ -18,9 +18,10 @@ from auth.adapters.repository import (
     SessionRepository,
     ThrottleRepository,
 )
-from auth.domain.model import Session
+from auth.domain.model import Agent, Session
+from contracts.events.agents import AgentChanged
 from contracts.events.security import RevocationReason, SessionRevoked
-from contracts.topics import SESSION_REVOCATIONS
+from contracts.topics import AGENTS, SESSION_REVOCATIONS
 from servicekit.db import UnitOfWork
 
 #: How long an access token may still be accepted after it was issued, the verifiers'
@@ -77,6 +78,23 @@ class AuthUnitOfWork(UnitOfWork):
         """Revoke every open session of a member or agent (but ``keep``), everywhere."""
         ended = await self.sessions.revoke_all(subject_id, now, keep=keep)
         self._publish_revocations(ended, now, reason)
+
+    def publish_agent(self, agent: Agent) -> None:
+        """Tell the directory of agents (``auth.agents.v1``) the agent's state as it is now:
+        who may be given threads, with what name, role and skills."""
+        self.publish(
+            AgentChanged.new(
+                producer="auth",
+                agent_id=agent.id,
+                fund=agent.fund,
+                given_name=agent.given_name,
+                family_name=agent.family_name,
+                role=agent.role,
+                skills=list(agent.skills),
+                active=agent.active,
+            ),
+            topic=AGENTS,
+        )
 
     def _publish_revocations(
         self, ended: list[Session], now: datetime, reason: RevocationReason

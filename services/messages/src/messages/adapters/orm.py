@@ -36,7 +36,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 
 from servicekit.throttling import throttle_table
 
@@ -340,4 +340,20 @@ ATTACHMENTS = Table(
     Index("attachments_message_idx", "message_id", "position"),
     Index("attachments_unattached_idx", "created_at", postgresql_where=text("message_id IS NULL")),
     Index("attachments_uploader_idx", "uploader_id", "created_at"),
+)
+
+#: The directory of agents, kept from ``auth.agents.v1``: who may be given a thread, with
+#: the name and skills the auth service holds (never what a request says). ``changed_at`` is
+#: the event's time: an older event read again never overwrites a newer state.
+AGENTS_DIRECTORY = Table(
+    "agents_directory",
+    metadata,
+    Column("agent_id", Uuid, primary_key=True),
+    Column("fund", Text, nullable=False),
+    Column("given_name", Text, nullable=False),
+    Column("family_name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("skills", ARRAY(Text), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
 )

@@ -136,11 +136,12 @@ class ClaimThread(Command[ThreadChange]):
 
 @dataclass(frozen=True)
 class AssignThread(Command[ThreadChange]):
+    """Give the thread to the agent the directory of agents lists under ``assignee_id``
+    (their name and skills come from there, never from the request)."""
+
     supervisor: Agent
     thread_id: uuid.UUID
     assignee_id: uuid.UUID
-    assignee_name: str
-    assignee_skills: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,10 @@ class AlreadyAssigned(MessagesError):
     """Another agent already has the thread."""
 
 
+class UnknownAgent(MessagesError):
+    """The directory of agents does not list this agent as active in the thread's fund."""
+
+
 class IdempotencyConflict(MessagesError):
     """An Idempotency-Key already used for another request."""
 

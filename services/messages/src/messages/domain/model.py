@@ -314,3 +314,21 @@ class CannedReply:
     updated_at: datetime
     updated_by_id: uuid.UUID | None
     updated_by_name: str | None
+
+
+@dataclass(frozen=True)
+class DirectoryAgent:
+    """An agent as the directory of agents (``auth.agents.v1``) lists them: who a supervisor
+    may give a thread to, under the name and skills the auth service holds."""
+
+    id: uuid.UUID
+    fund: str
+    given_name: str
+    family_name: str
+    role: str
+    skills: tuple[str, ...]
+    active: bool
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()

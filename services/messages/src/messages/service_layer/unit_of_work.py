@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from messages.adapters.agents_directory import AgentsDirectoryRepository
 from messages.adapters.attachments import AttachmentRepository
 from messages.adapters.canned_replies import CannedReplyRepository
 from messages.adapters.catalog_snapshot import CatalogSnapshotRepository
@@ -25,6 +26,7 @@ class MessagesUnitOfWork(UnitOfWork):
     attachments: AttachmentRepository
     follow_ups: FollowUpRepository
     receipt_checks: ThrottleRepository
+    agents_directory: AgentsDirectoryRepository
 
     def on_enter(self) -> None:
         self.threads = ThreadRepository(self.session)
@@ -35,6 +37,7 @@ class MessagesUnitOfWork(UnitOfWork):
         self.attachments = AttachmentRepository(self.session)
         self.follow_ups = FollowUpRepository(self.session)
         self.receipt_checks = ThrottleRepository(self.session, RECEIPT_CHECK_THROTTLES)
+        self.agents_directory = AgentsDirectoryRepository(self.session)
 
 
 #: What handlers take as ``uow``: each call opens a new unit of work.

@@ -98,6 +98,7 @@ async def create_agent(
     async with uow() as work:
         if not await work.agents.add(agent, now=now):
             raise AgentEmailTaken()
+        work.publish_agent(agent)
         await work.commit()
     return agent
 
@@ -148,6 +149,7 @@ async def update_agent(
         if password_hash is not None:
             updated = replace(updated, password_hash=password_hash)
         await work.agents.save_changes(agent, updated, now=now)
+        work.publish_agent(updated)
         if not updated.active or cmd.password is not None or cmd.role is not None:
             # A deactivated agent, a new password or a new role: old sessions must go.
             await work.end_sessions_of(

@@ -108,6 +108,9 @@ async def seed_demo_accounts(
                     agent, active=True, password_hash=await hasher.hash(row["password"])
                 )
                 await work.agents.save_changes(agent, reset, now=now)
+                agent = reset
+            # Every run, so that a fresh directory of agents (auth.agents.v1) lists them.
+            work.publish_agent(agent)
             lines.append(
                 f"DEMO {row['role']} {row['given_name']} {row['family_name']}  fund {row['fund']}  "
                 f"email {row['email']}  password {row['password']}"

@@ -18,6 +18,7 @@ from messages.domain.errors import (
     InvalidCursor,
     InvalidReference,
     InvalidText,
+    UnknownAgent,
     InvalidTransition,
     MessageNotFound,
     MessagesError,
@@ -63,7 +64,7 @@ def problem_for(error: MessagesError) -> Problem:
                 headers={"Retry-After": str(CATALOG_RETRY_AFTER_SECONDS)},
                 **error.extensions,
             )
-        case InvalidText() | InvalidChoice() | InvalidReference():
+        case InvalidText() | InvalidChoice() | InvalidReference() | UnknownAgent():
             status = 422
         case _:
             status = 422

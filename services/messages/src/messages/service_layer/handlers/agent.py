@@ -26,7 +26,7 @@ from messages.domain.commands import (
     RenderCannedReply,
     ReopenThread,
 )
-from messages.domain.errors import InvalidText
+from messages.domain.errors import UnknownAgent
 from messages.domain.model import OPEN_STATUSES, Message, Note, Status, Thread, render_canned_reply
 from messages.domain.text import REPLY_MAX, REPLY_MIN, check_text
 from messages.domain.views import (
@@ -218,21 +218,32 @@ async def claim_thread(
 async def assign_thread(
     cmd: AssignThread, *, uow: UnitOfWorkFactory, clock: Clock, catalog: CatalogHolder
 ) -> ThreadChange:
-    """A supervisor gives the thread to an agent, whatever their skills (``warnings`` says
-    when they do not include the thread's, or were not given)."""
+    """A supervisor gives the thread to an agent whom the directory of agents
+    (``auth.agents.v1``) lists as active in the thread's fund, whatever their skills
+    (``warnings`` says when they do not include the thread's). Name and skills come from the
+    directory, never from the request."""
     now = clock.now()
-    name = cmd.assignee_name.strip()
-    if not name:
-        raise InvalidText("empty-name", "Indiquez le nom du conseiller à qui attribuer la demande.")
-    thread = await _change_thread(
-        cmd.supervisor,
-        cmd.thread_id,
-        lambda thread: thread.assign(cmd.assignee_id, name, now),
-        uow,
-    )
+    async with uow() as unit:
+        thread = await unit.threads.get_thread(
+            cmd.thread_id, fund=cmd.supervisor.fund, for_update=True
+        )
+        if thread is None:
+            raise thread_not_found()
+        assignee = await unit.agents_directory.get(cmd.assignee_id)
+        if assignee is None or not assignee.active or assignee.fund != thread.fund:
+            raise UnknownAgent(
+                "unknown-agent",
+                "Ce conseiller est inconnu, n'est plus actif ou n'appartient pas à votre "
+                "caisse : choisissez un conseiller dans la liste.",
+            )
+        thread.assign(assignee.id, assignee.name, now)
+        await unit.threads.save_thread(thread)
+        await unit.commit()
     return ThreadChange(
         thread,
-        routing.assignment_warnings(thread.skill, name, cmd.assignee_skills, catalog.skill_label),
+        routing.assignment_warnings(
+            thread.skill, assignee.name, assignee.skills, catalog.skill_label
+        ),
     )
 
 

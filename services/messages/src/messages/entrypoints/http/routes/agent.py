@@ -197,8 +197,9 @@ async def claim_thread(thread_id: uuid.UUID, agent: AgentDep, bus: BusDep) -> Th
 @router.post(
     "/threads/{thread_id}/assign",
     summary=(
-        "Give the thread to an agent (supervisors), whatever their skills: ``warnings`` says "
-        "when they do not include the thread's"
+        "Give the thread to an agent of the fund (supervisors), whatever their skills: "
+        "``warnings`` says when they do not include the thread's; 422 for an agent the "
+        "directory of agents does not list as active in the fund"
     ),
     response_model=schemas.AgentThreadChanged,
     responses=problem_responses(401, 403, 404, 409, 422),
@@ -210,17 +211,7 @@ async def assign_thread(
     bus: BusDep,
 ) -> ThreadChange:
     return await bus.handle(
-        AssignThread(
-            supervisor=supervisor,
-            thread_id=thread_id,
-            assignee_id=assignment.agent_id,
-            assignee_name=assignment.agent_name,
-            assignee_skills=(
-                routing.normalised_skills(assignment.agent_skills)
-                if assignment.agent_skills is not None
-                else None
-            ),
-        )
+        AssignThread(supervisor=supervisor, thread_id=thread_id, assignee_id=assignment.agent_id)
     )
 
 

@@ -182,18 +182,10 @@ class AgentThreadDetail(AgentThreadPublic):
 
 
 class AssignmentCreate(RequestBody):
-    agent_id: uuid.UUID
-    agent_name: PlainText = Field(min_length=1, max_length=200, examples=["Sophie BERNARD"])
-    agent_skills: list[Annotated[PlainText, Field(max_length=100)]] | None = Field(
-        default=None,
-        max_length=100,
-        description=(
-            "The agent's skills, as the auth service lists them (``GET /api/auth/agents``): "
-            "the answer warns when they do not include the thread's. Without them the answer "
-            "warns that they could not be checked. Never a reason to refuse."
-        ),
-        examples=[["famille", "sante"]],
-    )
+    """The agent to give the thread to. Their name and skills are the directory of agents'
+    (kept from the auth service's ``auth.agents.v1``): anything else sent is ignored."""
+
+    agent_id: uuid.UUID = Field(description="An agent of the fund (``GET /api/auth/agents``).")
 
 
 class ReplyCreate(RequestBody):
