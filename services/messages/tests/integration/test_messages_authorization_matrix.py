@@ -49,7 +49,13 @@ THREAD_ENDPOINTS = [
 
 #: The agent supervisors give the thread to: listed by the directory of agents.
 ASSIGNEE = Caller(
-    uuid.uuid4(), "CNO", {}, given_name="Luc", family_name="PETIT", role="agent", skills=("famille",)
+    uuid.uuid4(),
+    "CNO",
+    {},
+    given_name="Luc",
+    family_name="PETIT",
+    role="agent",
+    skills=("famille",),
 )
 
 BODIES: dict[str, dict[str, Any]] = {
@@ -92,9 +98,7 @@ async def call(
 
 
 @pytest.fixture
-async def world(
-    client: httpx.AsyncClient, people: People, directory: Directory
-) -> dict[str, Any]:
+async def world(client: httpx.AsyncClient, people: People, directory: Directory) -> dict[str, Any]:
     await directory.lists(ASSIGNEE)
     member_a = people.member("CNO", "Jeanne", "LEFEBVRE")
     supervisor_x = people.agent("CNO", role="supervisor")

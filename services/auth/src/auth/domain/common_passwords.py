@@ -81,7 +81,9 @@ def _replace_from(tarball: Path) -> int:
             shutil.copyfileobj(member, target)
     digest = hashlib.sha256(LIST_FILE.read_bytes()).hexdigest()
     count = sum(1 for _ in entries())
-    print(f"sha256 {digest}\nentries {count}\nnow set them, the version and the integrity in {MANIFEST}")
+    print(
+        f"sha256 {digest}\nentries {count}\nnow set them, the version and the integrity in {MANIFEST}"
+    )
     return 0
 
 

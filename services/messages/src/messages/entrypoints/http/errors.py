@@ -18,12 +18,12 @@ from messages.domain.errors import (
     InvalidCursor,
     InvalidReference,
     InvalidText,
-    UnknownAgent,
     InvalidTransition,
     MessageNotFound,
     MessagesError,
     ThreadNotFound,
     TooManyChecks,
+    UnknownAgent,
 )
 from servicekit.problems import Problem
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from messages.domain import references, routing
+from messages.domain import references
 from messages.domain.commands import (
     AddNote,
     Assigned,

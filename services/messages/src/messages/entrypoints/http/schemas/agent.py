@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -17,7 +17,6 @@ from messages.domain.views import (
 )
 from messages.entrypoints.http.schemas.attachments import AttachmentIds
 from messages.entrypoints.http.schemas.common import (
-    PlainText,
     Public,
     RequestBody,
 )
