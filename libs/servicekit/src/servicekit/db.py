@@ -12,7 +12,9 @@ deadline the connection is let go without a round trip and ``TimeoutError`` is r
 which ``servicekit.failures.is_unavailable`` counts as the database being away (a 503, a
 consumer retrying). A statement then has its own timeout (5 s); one that failed because the
 database is away is not followed by a ROLLBACK that would wait on it again: the connection
-is dropped. Work that is not the database's (hashing a password) is not bounded here.
+is dropped. Within an HTTP request, both are bounded by what is left of the request's
+database time (``servicekit.deadlines``), however many units of work it opens. Work that
+is not the database's (hashing a password) is not bounded here.
 """
 
 from __future__ import annotations
@@ -32,13 +34,14 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from contracts import Event, TopicSpec, topic_for
+from servicekit.deadlines import bound_statements, counted, request_time_left
 from servicekit.failures import is_unavailable
 from servicekit.outbox import OUTBOX, OUTBOX_CHANNEL, outbox_row
 from servicekit.settings import ServiceSettings
 
 
 def create_engine(settings: ServiceSettings) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url.get_secret_value(),
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
@@ -53,6 +56,9 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
             "command_timeout": settings.database_statement_timeout_seconds,
         },
     )
+    # Within a request, a statement gets no more than what is left of the request's time.
+    bound_statements(engine, settings.database_statement_timeout_seconds)
+    return engine
 
 
 #: In a session's ``info``: the seconds one unit of work may wait on the database altogether.
@@ -118,10 +124,17 @@ class UnitOfWork:
         self.session = self._sessions()
         self._staged = []
         budget = self.session.info.get(WORK_TIMEOUT)
+        left = request_time_left()
+        if left is not None:  # within a request: what is left of its database time
+            if left <= 0:
+                await self.session.close()
+                raise TimeoutError("the request's time for the database is spent")
+            budget = min(budget, left) if budget else left
         if budget:
             deadline = _Deadline(budget)
             try:
-                await self.session.connection()
+                with counted():  # a request's database time
+                    await self.session.connection()
             except BaseException as error:
                 if deadline.fired:
                     await self._drop()

@@ -6,6 +6,7 @@ connection refused: none of this says anything about what was asked, and all of 
 
 from __future__ import annotations
 
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -50,3 +51,13 @@ def is_unavailable(error: BaseException) -> bool:
         ):
             return True
     return isinstance(error, OSError)
+
+
+def kafka_unreachable(error: BaseException) -> bool:
+    """An acknowledgement that failed because the cluster is away or electing (a broker down
+    or restarting, a partition without a leader yet, a request that timed out), as opposed
+    to the broker refusing this record (too large, not allowed): every record would have
+    failed the same way, so none of them is to blame."""
+    if isinstance(error, KafkaTimeoutError | KafkaConnectionError):
+        return True
+    return isinstance(error, KafkaError) and bool(error.retriable)

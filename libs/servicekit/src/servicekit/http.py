@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit.deadlines import request_database_time
 from servicekit.guard import RequestGuardMiddleware
 from servicekit.logging import bind_request_context, configure_logging, get_logger
 from servicekit.problems import Problem, install_problem_handlers, problem_responses
@@ -52,10 +53,19 @@ class RequestContextMiddleware:
     The access log has the path but never the query string: searches may hold what a member
     typed."""
 
-    def __init__(self, app: ASGIApp, *, requests: Counter, latency: Histogram) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        requests: Counter,
+        latency: Histogram,
+        database_seconds: float | None = None,
+    ) -> None:
         self.app = app
         self.requests = requests
         self.latency = latency
+        #: The request's database time in all (``servicekit.deadlines``); None: unbounded.
+        self.database_seconds = database_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,7 +98,11 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            if self.database_seconds is None:
+                await self.app(scope, receive, send_with_headers)
+            else:
+                with request_database_time(self.database_seconds):
+                    await self.app(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
@@ -235,7 +249,12 @@ def create_service_app(
         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
     )
     app.add_middleware(RequestGuardMiddleware)
-    app.add_middleware(RequestContextMiddleware, requests=requests, latency=latency)
+    app.add_middleware(
+        RequestContextMiddleware,
+        requests=requests,
+        latency=latency,
+        database_seconds=settings.database_request_timeout_seconds,
+    )
     install_problem_handlers(app)
 
     operations = APIRouter(tags=["operations"])

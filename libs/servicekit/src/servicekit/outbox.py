@@ -10,6 +10,11 @@ it holds that key's transaction-scoped advisory lock and only from the oldest un
 row of that key onwards, without gaps. A batch that fails is rolled back and retried with
 backoff: rows may then be published twice, never lost; consumers drop duplicates by
 ``event_id``.
+
+A row the broker refuses (too large, topic missing or not allowed) rests, its key with it,
+while the others go on. A cluster that is away (killed, restarting, electing leaders) is
+nobody's row's fault: the batch fails as a whole and is tried again within a few seconds,
+so that the backlog leaves as soon as the brokers answer, not after each key's rest.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from contracts import ALL_TOPICS, Event, TopicSpec
 from servicekit import backoff
 from servicekit.clock import Clock, SystemClock
+from servicekit.failures import kafka_unreachable
 from servicekit.logging import get_logger
 from servicekit.tracing import current_traceparent
 from servicekit.worker import WorkLoop
@@ -123,6 +129,18 @@ class NotAttempted:
     """The outcome of a record left for the next batch, after an earlier one failed."""
 
 
+@dataclass(frozen=True)
+class ClusterAway:
+    """The outcome of a record whose acknowledgement failed because the cluster is away."""
+
+    error: BaseException
+
+
+#: Pauses of the relay while it cannot publish: short, so that a backlog leaves within
+#: seconds of the brokers (or the database) answering again.
+RELAY_BACKOFF_CAP_SECONDS = 5.0
+
+
 #: One-time secrets of each topic (contracts), dropped from published rows.
 SECRET_FIELDS: dict[str, tuple[str, ...]] = {
     topic.name: topic.secret_fields for topic in ALL_TOPICS if topic.secret_fields
@@ -184,7 +202,7 @@ class OutboxRelay:
             failure_message="outbox publish failed, will retry",
             on_failure=lambda _error: self._metrics.failures.inc(),
             backoff_base=0.4,
-            backoff_cap=30.0,
+            backoff_cap=RELAY_BACKOFF_CAP_SECONDS,
         )
 
     def wake(self) -> None:
@@ -267,10 +285,13 @@ class OutboxRelay:
                 for record, outcome in zip(records, outcomes, strict=True)
                 if isinstance(outcome, BaseException)
             ]
+            away = [outcome.error for outcome in outcomes if isinstance(outcome, ClusterAway)]
             await self._mark_published(connection, sent)
             await self._mark_failed(connection, failed)
         for record in sent:
             self._metrics.published.labels(record.topic).inc()
+        if away:
+            raise away[0]
         if failed and not sent:
             raise failed[0][1]
         return len(sent)
@@ -360,13 +381,15 @@ class OutboxRelay:
 
     async def _publish(
         self, records: Sequence[OutboxRecord]
-    ) -> list[BaseException | NotAttempted | None]:
+    ) -> list[BaseException | NotAttempted | ClusterAway | None]:
         """Send ``records`` in order; each one's outcome (None when acknowledged).
 
         A record the broker refuses at sending (too large, topic missing or not allowed)
         fails alone and the batch stops there: what follows waits for the next batch. A lost
-        connection fails the whole batch."""
-        outcomes: list[BaseException | NotAttempted | None] = [None] * len(records)
+        connection fails the whole batch; so does an acknowledgement that never came
+        because the cluster is away (``ClusterAway``: the rows acknowledged before are still
+        marked published)."""
+        outcomes: list[BaseException | NotAttempted | ClusterAway | None] = [None] * len(records)
         acknowledgements: list[tuple[int, Awaitable[Any]]] = []
         for index, record in enumerate(records):
             headers = [(name, value.encode()) for name, value in record.headers.items()]
@@ -394,7 +417,7 @@ class OutboxRelay:
         )
         for (index, _), result in zip(acknowledgements, results, strict=True):
             if isinstance(result, BaseException):
-                outcomes[index] = result
+                outcomes[index] = ClusterAway(result) if kafka_unreachable(result) else result
         return outcomes
 
     async def _housekeeping(self) -> None:

@@ -48,6 +48,9 @@ class ServiceSettings(BaseSettings):
     database_connect_timeout_seconds: float = Field(default=3.0, gt=0)
     database_pool_timeout_seconds: float = Field(default=5.0, gt=0)
     database_statement_timeout_seconds: float = Field(default=5.0, gt=0)
+    #: All the database waits of one HTTP request (connections, statements), however many
+    #: units of work it opens (``servicekit.deadlines``): past it, a 503 within 5 s in all.
+    database_request_timeout_seconds: float = Field(default=4.5, gt=0)
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:19092", validation_alias=shared("KAFKA_BOOTSTRAP_SERVERS")

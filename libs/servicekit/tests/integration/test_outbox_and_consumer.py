@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -293,6 +294,43 @@ async def test_a_row_that_cannot_be_published_does_not_hold_up_the_others(
 async def _with_error(read: object) -> object:
     row = await read()  # type: ignore[operator]
     return row if row is not None and row.last_error else None
+
+
+async def test_a_cluster_that_is_away_fails_the_batch_and_lets_no_key_rest(
+    database_url: str,
+) -> None:
+    """Acknowledgements that never came (the brokers killed) are no row's fault: the batch
+    fails as a whole, to be tried again within seconds, and no key is set to rest (rests
+    grow to minutes: the backlog used to leave long after the brokers were back)."""
+    from aiokafka.errors import KafkaTimeoutError
+
+    from servicekit.outbox import OutboxRelay
+
+    async def never_acknowledged(*_args: object) -> object:
+        failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        failed.set_exception(KafkaTimeoutError("batch expired"))
+        return failed
+
+    runtime = ServiceRuntime(KitSettings(database_url=SecretStr(database_url)))
+    relay = OutboxRelay(runtime.engine, never_acknowledged, listen_dsn=None)
+    try:
+        event = message_submitted(uuid.uuid4())
+        await submit(runtime, event)
+        with pytest.raises(KafkaTimeoutError):
+            await relay.publish_batch()
+        assert relay._resting == {}
+        async with runtime.engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(OUTBOX.c.attempts, OUTBOX.c.published_at).where(
+                        OUTBOX.c.event_id == event.event_id
+                    )
+                )
+            ).one()
+        assert row.published_at is None
+        assert row.attempts == 0
+    finally:
+        await runtime.engine.dispose()
 
 
 async def test_one_time_secrets_leave_the_outbox_once_published(

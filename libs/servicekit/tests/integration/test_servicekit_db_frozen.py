@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 import pytest
 from pydantic import SecretStr
@@ -186,4 +186,69 @@ async def test_work_that_is_not_the_databases_is_not_cut_short(
             await asyncio.sleep(POOL_TIMEOUT + 0.5)  # hashing a password on a busy machine
             assert (await uow.session.execute(text("SELECT 1"))).scalar() == 1
     finally:
+        await engine.dispose()
+
+
+async def failure_of(work: Awaitable[object]) -> BaseException:
+    try:
+        await work
+    except Exception as error:
+        return error
+    raise AssertionError("the database work did not fail")
+
+
+async def frozen_statement(uow: UnitOfWork, relay: FreezableRelay) -> None:
+    async with uow:
+        relay.thawed.clear()
+        await uow.session.execute(text("SELECT 1"))
+
+
+async def test_a_requests_units_of_work_share_one_deadline(
+    relay: tuple[FreezableRelay, str],
+) -> None:
+    """A request that opens two units of work in a row (the catalog's read, then the
+    thread's write) gets the request's database time in all, not that time for each: the
+    first spends it on the frozen database, the second fails at once."""
+    from servicekit.deadlines import request_database_time
+
+    freezable, url = relay
+    engine = create_engine(small_timeouts(url))
+    sessions = session_factory(engine)
+    try:
+        await one_unit_of_work(UnitOfWork(sessions, producer="kit"))  # a pooled connection
+        freezable.thawed.clear()
+        with request_database_time(POOL_TIMEOUT):
+            first = await failure_of(one_unit_of_work(UnitOfWork(sessions, producer="kit")))
+            assert is_unavailable(first)
+            second = await failure_of(one_unit_of_work(UnitOfWork(sessions, producer="kit")))
+        assert isinstance(second, TimeoutError)
+        assert "the request's time for the database" in str(second)
+    finally:
+        freezable.thawed.set()
+        await engine.dispose()
+
+
+async def test_a_statement_within_a_request_gets_what_is_left_of_its_time(
+    relay: tuple[FreezableRelay, str],
+) -> None:
+    """The connection was had in time; the statement caught by the freeze then waits only
+    for what is left of the request's database time, not for a whole statement timeout
+    (60 s here: the test gives up long before)."""
+    from servicekit.deadlines import request_database_time
+
+    freezable, url = relay
+    engine = create_engine(
+        small_timeouts(url).model_copy(update={"database_statement_timeout_seconds": 60.0})
+    )
+    sessions = session_factory(engine)
+    try:
+        # in the request's own task, as a route runs (``wait_for`` would start another)
+        async with asyncio.timeout(POOL_TIMEOUT * 5):
+            with request_database_time(POOL_TIMEOUT):
+                failure = await failure_of(
+                    frozen_statement(UnitOfWork(sessions, producer="kit"), freezable)
+                )
+        assert is_unavailable(failure)
+    finally:
+        freezable.thawed.set()
         await engine.dispose()
