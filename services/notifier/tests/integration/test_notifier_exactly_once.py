@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.topics import MESSAGE_SUBMITTED
 from notifier.domain.model import Delivery
+from notifier.service_layer.delivery import DeliveryWorker
 from services.notifier.tests.support import (
     NotifierFactory,
     contact_changed,
@@ -115,3 +116,57 @@ async def test_a_notifier_killed_between_sending_and_recording_sends_nothing_twi
         assert await emails_with(mailbox_client, address, message_id) == 1
     assert await emails_with(mailbox_client, address, left["message_id"]) == 2
     assert len(await mailbox_client.list(to=address)) == 5
+
+
+async def test_an_email_accepted_while_the_database_is_away_is_recorded_when_it_answers_not_resent(
+    notifier_factory: NotifierFactory,
+    mailbox_client: Any,
+    smtp_to_mailbox: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The SMTP server said 250, then the database went away for longer than the sending
+    lease: the outcome waits in memory and is recorded once the database answers; the
+    email is not sent again."""
+    member_id, address = uuid.uuid4(), unique_email()
+    in_flight = message_submitted(member_id, number=1)
+    away = asyncio.Event()
+
+    async def database_goes_away(delivery: Delivery) -> None:
+        if delivery.event_id == in_flight.event_id:
+            away.set()
+
+    workers: list[DeliveryWorker] = []
+
+    class SeenWorker(DeliveryWorker):
+        def __init__(self, **options: Any) -> None:
+            super().__init__(**options)
+            workers.append(self)
+
+    monkeypatch.setattr("notifier.main.DeliveryWorker", SeenWorker)
+    notifier = await notifier_factory(**smtp_to_mailbox, sending_lease_seconds=1.0)
+    await notifier.start(after_accepted=database_goes_away)
+    [worker] = workers
+    real_unit_of_work = worker._uow
+
+    def unit_of_work() -> Any:
+        if away.is_set():
+            raise ConnectionRefusedError("the database is away")
+        return real_unit_of_work()
+
+    worker._uow = worker._sent._uow = unit_of_work  # type: ignore[method-assign]
+    await notifier.publish(contact_changed(member_id, address))
+    await notifier.publish(in_flight)
+    await asyncio.wait_for(away.wait(), timeout=60)
+    # The outage itself: longer than the lease, and than the few seconds of retries the
+    # worker used to give a record before leaving the delivery to be sent again.
+    await asyncio.sleep(8.0)
+    away.clear()
+
+    await notifier.wait_for_status(in_flight.event_id, "sent", timeout=60)
+    sentinel = message_submitted(member_id, number=2)
+    await notifier.publish(sentinel)
+    await notifier.wait_for_status(sentinel.event_id, "sent", timeout=60)
+    [row] = await notifier.delivery_rows(in_flight.event_id)
+    assert await emails_with(mailbox_client, address, row["message_id"]) == 1
+    assert len(await mailbox_client.list(to=address)) == 2
+    await notifier.stop()

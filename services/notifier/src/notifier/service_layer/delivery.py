@@ -19,6 +19,14 @@ Each delivery runs on its own: one member's failing or slow email never holds up
 The loop around it (listen for NOTIFY or poll, claim, back off while the database is away)
 is servicekit's ``WorkLoop``, the outbox relay's too.
 
+An outcome that cannot be recorded because the database is away (the SMTP server said
+``250`` and PostgreSQL is stopped, frozen or failing over) is kept in memory and recorded
+first thing once the database answers, before anything is claimed or taken back after its
+lease: the email is not sent again, however long the database was away. They are at most
+``delivery_concurrency`` (nothing more is claimed while any waits). Once the database is
+back, no replica takes back a delivery left "sending" for a few seconds
+(``RELEASE_GRACE_SECONDS``), so that the others record theirs first.
+
 The remaining at-least-once window: if the process dies after the SMTP server accepted an
 email and before its outcome is committed, the delivery stays "sending" (visible in the
 delivery log). After ``sending_lease_seconds`` it is sent again, with the same Message-ID,
@@ -29,6 +37,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
@@ -50,6 +60,7 @@ from notifier.service_layer.smtp_outage import ServerWatch
 from notifier.service_layer.unit_of_work import DELIVERIES_CHANNEL, NotifierUnitOfWork
 from servicekit import backoff
 from servicekit.clock import Clock, SystemClock
+from servicekit.failures import is_unavailable
 from servicekit.logging import get_logger
 from servicekit.worker import WorkLoop
 
@@ -66,6 +77,18 @@ DEAD_LETTER_CONSUMER = "notifier.delivery"
 #: Called once the SMTP server accepted an email, before its outcome is recorded (tests
 #: use it to stand for a crash at the worst moment).
 AcceptedHook = Callable[[Delivery], Awaitable[None]]
+
+#: Pauses of the worker while the database is away: short, so that the backlog goes within
+#: seconds of its return.
+WORKER_BACKOFF_CAP_SECONDS = 5.0
+
+#: After the database was away, deliveries left "sending" are not taken back for this
+#: long: the other replicas record first what they kept meanwhile (each does within its
+#: next claim, at most ``WORKER_BACKOFF_CAP_SECONDS`` away).
+RELEASE_GRACE_SECONDS = 2 * WORKER_BACKOFF_CAP_SECONDS
+
+#: An outcome to record: the step that records it, and its arguments.
+_Outcome = tuple[Callable[..., Awaitable[None]], tuple[object, ...]]
 
 
 class _Claimed(NamedTuple):
@@ -100,6 +123,14 @@ class DeliveryWorker:
         self._inflight: set[asyncio.Task[None]] = set()
         self._last_maintenance = datetime.min.replace(tzinfo=UTC)
         self._sent = _GroupCommit(unit_of_work)
+        #: Outcomes known (an email the SMTP server took, say) but not recorded yet because
+        #: the database was away; recorded before anything else once it answers.
+        self._unrecorded: list[_Outcome] = []
+        #: Deliveries this process holds "sending": in flight, or their outcome unrecorded.
+        self._held: set[uuid.UUID] = set()
+        self._claimed_once = False
+        #: No delivery left "sending" is taken back before this time (``time.monotonic()``).
+        self._release_after = 0.0
         self._server = ServerWatch(mailer, metrics.smtp_available)
         self._loop: WorkLoop[_Claimed] = WorkLoop(
             name="deliveries",
@@ -111,7 +142,7 @@ class DeliveryWorker:
             failure_message="delivery worker cannot reach the database, will retry",
             also_waking=lambda: self._inflight,
             backoff_base=0.4,
-            backoff_cap=30.0,
+            backoff_cap=WORKER_BACKOFF_CAP_SECONDS,
         )
 
     def wake(self) -> None:
@@ -130,8 +161,13 @@ class DeliveryWorker:
             await self._drain()
 
     async def _claim_due(self) -> _Claimed:
-        """Chores, then due deliveries up to the free capacity; with that free capacity."""
+        """Outcomes left unrecorded, chores, then due deliveries up to the free capacity; with
+        that free capacity. Fails (and the loop pauses) while the database is away."""
+        if self._claimed_once and not self._loop.healthy:  # the database was away
+            self._release_after = time.monotonic() + RELEASE_GRACE_SECONDS
+        await self._record_unrecorded()
         await self._maintenance()
+        self._claimed_once = True
         capacity = self.settings.delivery_concurrency
         if not await self._server.answers():
             return _Claimed([], capacity - len(self._inflight))
@@ -145,6 +181,7 @@ class DeliveryWorker:
         """Send each claimed delivery on its own; say whether to claim again at once."""
         claimed, free = batch.deliveries, batch.free
         for delivery, contact in claimed:
+            self._held.add(delivery.id)
             task = asyncio.create_task(
                 self._deliver(delivery, contact), name=f"deliver-{delivery.id}"
             )
@@ -160,14 +197,36 @@ class DeliveryWorker:
 
     async def _drain(self) -> None:
         """On shutdown, let the emails in flight finish and be recorded, for a while."""
-        if not self._inflight:
-            return
-        pending = set(self._inflight)
-        with contextlib.suppress(Exception):
-            _, pending = await asyncio.wait(pending, timeout=self.settings.shutdown_grace_seconds)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        if self._inflight:
+            pending = set(self._inflight)
+            with contextlib.suppress(Exception):
+                _, pending = await asyncio.wait(
+                    pending, timeout=self.settings.shutdown_grace_seconds
+                )
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._unrecorded:
+            try:
+                async with asyncio.timeout(self.settings.shutdown_grace_seconds):
+                    await self._record_unrecorded()
+            except Exception as error:
+                logger.error(
+                    "delivery outcomes not recorded at shutdown: sent again after the lease",
+                    deliveries=len(self._unrecorded),
+                    error=repr(error),
+                )
+
+    async def _record_unrecorded(self) -> None:
+        """Record the outcomes kept while the database was away, oldest first; raise (and
+        keep the rest) if it is still away."""
+        while self._unrecorded:
+            step, args = self._unrecorded[0]
+            await step(*args)
+            self._unrecorded.pop(0)
+            self._held.discard(_delivery_of(args).id)
+            if not self._unrecorded:
+                logger.info("delivery outcomes kept while the database was away are recorded")
 
     async def _claim(self, limit: int) -> list[tuple[Delivery, Recipient | None]]:
         """Due deliveries, now "sending", each with its member's contact if known."""
@@ -214,9 +273,12 @@ class DeliveryWorker:
         except asyncio.CancelledError:
             raise
         except Exception:
-            # Recording the outcome failed (the database went away): the delivery stays
-            # "sending" and is taken up again after the lease.
+            # Recording the outcome failed for another reason than the database being away:
+            # the delivery stays "sending" and is taken up again after the lease.
             logger.exception("delivery outcome not recorded", delivery_id=str(delivery.id))
+        finally:
+            if not any(_delivery_of(args) is delivery for _, args in self._unrecorded):
+                self._held.discard(delivery.id)
 
     async def _attempt(self, delivery: Delivery, contact: Recipient | None) -> None:
         try:
@@ -269,8 +331,10 @@ class DeliveryWorker:
         )
 
     async def _record(self, step: Callable[..., Awaitable[None]], *args: object) -> None:
-        """Record an outcome, retrying a little if the database hiccups: the longer an
-        accepted email stays unrecorded, the larger the window for sending it twice."""
+        """Record an outcome. The database away: keep it, to be recorded before anything
+        else once it answers (the delivery stays "sending" meanwhile, and this process will
+        not take it back and send it again). Any other failure is retried a little, then
+        raised: the delivery is left "sending", and goes again after the lease."""
         for attempt in range(1, 6):
             try:
                 await step(*args)
@@ -278,6 +342,14 @@ class DeliveryWorker:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
+                if is_unavailable(error):
+                    if not self._unrecorded:
+                        logger.warning(
+                            "database away: delivery outcomes kept until it answers",
+                            error=type(error).__name__,
+                        )
+                    self._unrecorded.append((step, args))
+                    return
                 if attempt == 5:
                     raise
                 logger.warning("recording a delivery outcome failed", error=repr(error))
@@ -426,8 +498,14 @@ class DeliveryWorker:
                     attempted=False,
                     uow=uow,
                 )
-            released = await uow.deliveries.release_stale(
-                timedelta(seconds=self.settings.sending_lease_seconds), limit=500
+            released = (
+                await uow.deliveries.release_stale(
+                    timedelta(seconds=self.settings.sending_lease_seconds),
+                    limit=500,
+                    held=sorted(self._held),
+                )
+                if time.monotonic() >= self._release_after
+                else []
             )
             await uow.commit()
         for delivery in released:
@@ -482,6 +560,13 @@ class _GroupCommit:
                 for _, _, done in batch:
                     if not done.done():
                         done.set_result(None)
+
+
+def _delivery_of(args: tuple[object, ...]) -> Delivery:
+    """The delivery an outcome is about: every recording step takes it first."""
+    delivery = args[0]
+    assert isinstance(delivery, Delivery)
+    return delivery
 
 
 def _duration_fr(seconds: float) -> str:

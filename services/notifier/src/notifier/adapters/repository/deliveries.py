@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
@@ -353,14 +354,18 @@ class DeliveryRepository:
         )
         return [_delivery(row) for row in rows.mappings()]
 
-    async def release_stale(self, lease: timedelta, limit: int) -> list[Delivery]:
+    async def release_stale(
+        self, lease: timedelta, limit: int, *, held: Sequence[uuid.UUID] = ()
+    ) -> list[Delivery]:
         """Deliveries left "sending" longer than ``lease``: the process that held them died
-        during the SMTP transaction. Their outcome is unknown; they are sent again."""
+        during the SMTP transaction. Their outcome is unknown; they are sent again. Not those
+        ``held`` by the process asking (in its hands, or their outcome waiting to be recorded)."""
         stale = (
             select(DELIVERIES.c.id)
             .where(
                 DELIVERIES.c.status == DeliveryStatus.SENDING.value,
                 DELIVERIES.c.claimed_at < func.now() - lease,
+                DELIVERIES.c.id.not_in(list(held)) if held else true(),
             )
             .limit(limit)
             .with_for_update(skip_locked=True)
