@@ -161,7 +161,7 @@ bench: install
 bench-e2e: install
 	@$(RUN) python -m bench.e2e $(ARGS)
 
-# The fault suite (about 10 min): the whole stack in .chaos/stack (ports moved by 20,000) with
+# The fault suite (about 10 min): the whole stack in .chaos/stack (ports moved by 12,000) with
 # an SMTP sink, each fault under submissions through the gateway; results in bench/results/
 # chaos.json and chaos.md. `make chaos ARGS=--short` runs the sizes of its make test version.
 .PHONY: chaos

@@ -1,6 +1,6 @@
 """``make chaos``: the faults the product must live through, against the whole local stack.
 
-It starts the stack in a state folder of its own (``.chaos/stack``, ports moved by 20,000,
+It starts the stack in a state folder of its own (``.chaos/stack``, ports moved by 12,000,
 a fresh database), with the notifier sending to an SMTP sink in another process
 (``bench/e2e/sink.py``), then runs each scenario of ``bench/chaos/scenarios.py`` while the
 demo member sends submissions through the gateway as the portal does:
@@ -31,7 +31,7 @@ from bench.chaos import report, scenarios
 from bench.chaos.suite import ROOT, chaos_stack, run_all
 
 HOME = ROOT / ".chaos" / "stack"
-OFFSET = 20000
+OFFSET = 12000
 RESULTS = ROOT / "bench" / "results"
 
 

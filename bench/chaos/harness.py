@@ -3,14 +3,16 @@ another process, and the faults done to them (a process killed, stopped, frozen,
 started again), plus what is read back afterwards (threads stored, deliveries recorded,
 emails the sink took).
 
-Its ports are ``make run``'s moved by an offset (20,000 for ``make chaos``, 20,500 for the
+Its ports are ``make run``'s moved by an offset (12,000 for ``make chaos``, 12,500 for the
 short version in ``make test``), so the shared stack and ``make bench-e2e`` (10,000) are left
-alone. The environment it needs (ports, state folder, SMTP sink, a short sending lease) is
+alone; every port stays below Linux's ephemeral range (32768-60999), where an outgoing
+connection could take the port of a part the suite has stopped and must start again. The environment it needs (ports, state folder, SMTP sink, a short sending lease) is
 set only while the stack is in use (:func:`chaos_environment`) and restored after.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -37,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SENDING_LEASE_SECONDS = 10
 #: How long a part may take to answer after it is started (devstack's own: 60 s).
 STARTUP_TIMEOUT = 240.0
+#: How long the member's login is tried again on a busy machine.
+LOGIN_TIMEOUT = 120.0
 
 
 @contextlib.contextmanager
@@ -115,7 +119,9 @@ class ChaosStack(Bench):
         for part in self.stack.parts.values():
             # a machine busy with something else starts a service in more than a minute
             part.startup_timeout = max(part.startup_timeout, STARTUP_TIMEOUT)
-        wanted = [name for name in self.stack.parts if name != "mailbox"]
+        # the whole stack as ``make run`` starts it (second replicas with DEVSTACK_REPLICAS=2)
+        whole = getattr(self.stack, "default_parts", lambda: list(self.stack.parts))()
+        wanted = [name for name in whole if name != "mailbox"]
         states = self.stack.up(wanted)
         failed = {name: state.detail for name, state in states.items() if state.status == "failed"}
         if failed:
@@ -191,6 +197,24 @@ class ChaosStack(Bench):
         states = self.stack.up([part])
         if states[part].status != "ready":
             raise RuntimeError(f"{part} did not start again: {states[part].detail}")
+
+    async def login(self) -> tuple[httpx.Cookies, dict[str, str]]:
+        """``make bench-e2e``'s login, sent again (as the member would) while the stack
+        answers ``503`` or not at all: a busy machine must not end the run."""
+        deadline = time.monotonic() + LOGIN_TIMEOUT
+        while True:
+            try:
+                return await super().login()
+            except (httpx.TransportError, httpx.HTTPStatusError) as error:
+                if isinstance(error, httpx.HTTPStatusError) and error.response.status_code not in (
+                    502,
+                    503,
+                    504,
+                ):
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(1.0)
 
     # ------------------------------------------------------------------ what is read back
 

@@ -6,14 +6,19 @@ from typing import Any
 
 #: Every backlog drained this soon after the fault ended (plus the scenario's allowance).
 DRAIN_SECONDS = 15.0
-#: A frozen database is answered (503) this soon: pool wait 5 s, plus the way through.
-FROZEN_ANSWER_SECONDS = 6.0
+#: A frozen database is answered (503) this soon through the gateway: every request's
+#: database work is bounded by 4.5 s in all (``servicekit.deadlines``).
+FROZEN_ANSWER_SECONDS = 5.0
 #: ``/readyz`` answers this soon even with the database frozen (never a hang).
 READINESS_ANSWER_SECONDS = 5.0
 
 
-def problems(result: dict[str, Any]) -> list[str]:
-    """What went wrong in one scenario's result (empty: as expected)."""
+def problems(result: dict[str, Any], *, timed: bool = True) -> list[str]:
+    """What went wrong in one scenario's result (empty: as expected).
+
+    ``timed=False`` leaves out the bounds on time (drain, answers with the database frozen,
+    readiness's answer): ``make test`` asserts what must hold on any machine, nothing lost,
+    nothing twice, no answer but ``201`` or ``503``; ``make chaos`` measures the rest."""
     found = []
     statuses = result["statuses"]
     bad = {code: n for code, n in statuses.items() if code not in ("201", "200", "503")}
@@ -39,10 +44,10 @@ def problems(result: dict[str, Any]) -> list[str]:
             f" {result['deliveries_not_sent']} not recorded as sent"
         )
     limit = DRAIN_SECONDS + result["drain_allowance_s"]
-    if result["drain_s"] is None or result["drain_s"] > limit:
+    if timed and (result["drain_s"] is None or result["drain_s"] > limit):
         found.append(f"drained {result['drain_s']} s after recovery (at most {limit:.0f} s)")
     if result["scenario"] == "postgres-frozen":
-        if result["slowest_answer_during_fault_s"] > FROZEN_ANSWER_SECONDS:
+        if timed and result["slowest_answer_during_fault_s"] > FROZEN_ANSWER_SECONDS:
             found.append(
                 f"an answer took {result['slowest_answer_during_fault_s']} s with the database"
                 f" frozen (at most {FROZEN_ANSWER_SECONDS:.0f} s)"
@@ -54,7 +59,7 @@ def problems(result: dict[str, Any]) -> list[str]:
                 f"readiness said ready {result['readiness_probes'] - result['readiness_false']}"
                 " times with the database frozen"
             )
-        if result["readiness_slowest_s"] > READINESS_ANSWER_SECONDS:
+        if timed and result["readiness_slowest_s"] > READINESS_ANSWER_SECONDS:
             found.append(f"readiness took {result['readiness_slowest_s']} s to answer")
     if result["scenario"] == "crash-window" and not result["resent_same_message_id"]:
         found.append("no email was caught in the crash window (nothing resent)")

@@ -76,6 +76,8 @@ class Submission:
     attempts: list[Attempt] = field(default_factory=list)
     reference: str | None = None
     accepted_at: float | None = None
+    #: The answer to an attempt the member cannot get past by sending again (its body).
+    refusal: str | None = None
 
 
 class Member:
@@ -113,7 +115,9 @@ class Member:
                 submission.accepted_at = time.time()
                 return submission
             if status not in RETRIED:
-                return submission  # a refusal the member cannot get past by sending again
+                # a refusal the member cannot get past by sending again
+                submission.refusal = response.text[:500]
+                return submission
             await asyncio.sleep(1.0)
         return submission
 

@@ -45,7 +45,10 @@ async def warm_up(stack: ChaosStack) -> None:
     finally:
         await member.close()
     if not submission.reference:
-        raise RuntimeError(f"no submission accepted after 2 minutes: {submission.attempts[-1:]}")
+        raise RuntimeError(
+            "no submission accepted after 2 minutes:"
+            f" {submission.attempts[-1:]} {submission.refusal or ''}"
+        )
     deadline = time.monotonic() + 120
     while submission.reference not in {e.reference for e in stack.sink_emails()}:
         if time.monotonic() > deadline:
