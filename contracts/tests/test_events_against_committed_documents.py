@@ -22,8 +22,10 @@ from contracts.envelope import Event
 from contracts.events.agents import AgentChanged
 from contracts.events.attachments import AttachmentScanned, AttachmentUploaded
 from contracts.events.auth import (
+    AccountChanged,
     AccountLocked,
     ActivationCodeIssued,
+    AgentPasswordResetRequested,
     EmailChangeCodeIssued,
     FranceConnectLinked,
     MemberContactChanged,
@@ -49,7 +51,7 @@ from contracts.events.registry import (
     InsuredPersonRegistered,
     PostalAddress,
 )
-from contracts.events.security import SessionRevoked
+from contracts.events.security import SecurityEventRecorded, SessionRevoked
 from contracts.generate import ASYNCAPI_PATH, SCHEMAS_DIR, all_events
 
 pytestmark = pytest.mark.unit
@@ -156,6 +158,35 @@ EXAMPLES: dict[type[Event], Callable[[], dict[str, Any]]] = {
         "role": "agent",
         "skills": ["famille", "sante"],
         "active": True,
+    },
+    AccountChanged: lambda: (
+        CONTACT
+        | {
+            "change": "email_changed",
+            "changed_at": NOW,
+            "new_email": "camille.nouvelle@example.fr",
+        }
+    ),
+    AgentPasswordResetRequested: lambda: {
+        "agent_id": uuid.uuid4(),
+        "fund": "NPC",
+        "email": "agent.npc@msa.example",
+        "given_name": "Hugo",
+        "reset_token": "Qm8t2Lw4-exemple-de-jeton",
+        "expires_at": NOW + timedelta(minutes=30),
+    },
+    SecurityEventRecorded: lambda: {
+        "kind": "login_failed",
+        "outcome": "failure",
+        "fund": "NPC",
+        "subject_kind": "member",
+        "subject_id": MEMBER["member_id"],
+        "subject_label": "2*********111",
+        "actor_kind": "member",
+        "actor_id": MEMBER["member_id"],
+        "actor_label": "2*********111",
+        "address_hash": "3f1c0a9e5b7d2c4e6a8b0d1f2e3c4b5a",
+        "method": "password",
     },
     SessionRevoked: lambda: {
         "session_id": uuid.uuid4(),

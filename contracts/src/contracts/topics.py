@@ -15,8 +15,10 @@ from contracts.envelope import Event
 from contracts.events.agents import AgentChanged
 from contracts.events.attachments import AttachmentScanned, AttachmentUploaded
 from contracts.events.auth import (
+    AccountChanged,
     AccountLocked,
     ActivationCodeIssued,
+    AgentPasswordResetRequested,
     EmailChangeCodeIssued,
     FranceConnectLinked,
     MemberContactChanged,
@@ -37,7 +39,7 @@ from contracts.events.messages import (
     ThreadReopened,
 )
 from contracts.events.registry import ActivationLetterRequested, InsuredPersonRegistered
-from contracts.events.security import SessionRevoked
+from contracts.events.security import SecurityEventRecorded, SessionRevoked
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -105,8 +107,8 @@ ACCOUNT_NOTIFICATION = TopicSpec(
     name="auth.account-notification.v1",
     description=(
         "Account emails to send: activation code, password reset link, lock warning, "
-        "email-change code, FranceConnect link notice. Short retention: these carry one-time "
-        "secrets."
+        "email-change code, FranceConnect link notice, sensitive changes told to the previous "
+        "address, an agent's reset link. Short retention: these carry one-time secrets."
     ),
     key="member_id",
     events=(
@@ -115,6 +117,8 @@ ACCOUNT_NOTIFICATION = TopicSpec(
         AccountLocked,
         EmailChangeCodeIssued,
         FranceConnectLinked,
+        AccountChanged,
+        AgentPasswordResetRequested,
     ),
     producer="auth",
     consumers=("notifier",),
@@ -204,6 +208,22 @@ SESSION_REVOCATIONS = TopicSpec(
         "delete.retention.ms": str(DAY_MS),
         "segment.ms": str(3600 * 1000),
     },
+)
+
+SECURITY_TRAIL = TopicSpec(
+    name="auth.security-events.v1",
+    description=(
+        "The security trail: every login (succeeded, failed, locked), reset, sensitive change, "
+        "FranceConnect link, deletion and agent management, who did it and from which address "
+        "(hashed). The auth service keeps it readable for supervisors and admins; auditors' "
+        "tools may read the topic. Keyed by event id."
+    ),
+    key="event_id",
+    events=(SecurityEventRecorded,),
+    producer="auth",
+    consumers=(),
+    partitions=6,
+    retention_ms=30 * DAY_MS,
 )
 
 ATTACHMENT_UPLOADED = TopicSpec(
@@ -317,6 +337,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     INSURED_PERSON,
     POSTAL_LETTER,
     SESSION_REVOCATIONS,
+    SECURITY_TRAIL,
     AGENTS,
 )
 

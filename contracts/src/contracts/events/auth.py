@@ -97,3 +97,58 @@ class FranceConnectLinked(Event):
         "matched the account's; `password`: the person typed the account's number and password.",
         examples=["identity"],
     )
+
+
+AccountChange = Literal[
+    "email_changed",
+    "password_changed",
+    "password_reset",
+    "account_deleted",
+    "franceconnect_unlinked",
+]
+
+
+class AccountChanged(Event):
+    """A sensitive change was made to the member's account: tell the address, so that a
+    change the member did not make does not go unnoticed (« si ce n'est pas vous… »).
+
+    An email change is told to the previous address and to the new one (two events); a
+    deleted account is told to the address it had, the last email the member receives.
+    Never a secret: no code, no link that acts, no password."""
+
+    member_id: uuid.UUID = _MEMBER_ID
+    fund: FundCode
+    email: EmailStr = Field(
+        description="Where to write: the account's address, or for an email change the "
+        "previous address (and, in a second event, the new one)."
+    )
+    given_name: str = _GIVEN_NAME
+    change: AccountChange = Field(examples=["password_changed"])
+    changed_at: AwareDatetime
+    new_email: EmailStr | None = Field(
+        default=None,
+        description="For an email change: the new address (the email shows it masked).",
+        examples=["camille.martin@example.fr"],
+    )
+
+
+class AgentPasswordResetRequested(Event):
+    """A supervisor or an admin asked for an agent to choose a new password: send the agent a
+    one-time link (managers never choose another agent's password). Keyed like the topic's
+    other events by the account: ``member_id`` reads the agent's id."""
+
+    agent_id: uuid.UUID = Field(description="The agent (also the Kafka key).")
+    fund: FundCode
+    email: EmailStr = Field(description="The agent's address.")
+    given_name: str = _GIVEN_NAME
+    reset_token: str = Field(
+        description="Single-use token; the link is "
+        "`{public_base_url}/backoffice/mot-de-passe/nouveau#jeton=<token>` (in the fragment, "
+        "so that it never reaches a server log)."
+    )
+    expires_at: AwareDatetime
+
+    @property
+    def member_id(self) -> uuid.UUID:
+        """The account the email is about (the topic's key and the notifier's log)."""
+        return self.agent_id

@@ -1,4 +1,5 @@
-"""Events of the auth service about access itself: tokens that must no longer open anything.
+"""Events of the auth service about access itself: tokens that must no longer open anything,
+and the security trail (who logged in, failed, changed what, from which address, hashed).
 
 A revocation names a session (every access token carries its session id, ``sid``): when a
 member logs out, changes or resets their password or deletes their account, and when an agent
@@ -41,4 +42,69 @@ class SessionRevoked(Event):
     tokens_expire_by: AwareDatetime = Field(
         description="No access token of the session is valid after this moment (the last one "
         "issued expires then, verifiers' leeway included): a consumer may forget the session."
+    )
+
+
+SecurityEventKind = Literal[
+    "login_succeeded",
+    "login_failed",
+    "login_locked",
+    "logged_out",
+    "confirmation_failed",
+    "password_reset_requested",
+    "password_reset_completed",
+    "password_changed",
+    "email_change_requested",
+    "email_changed",
+    "franceconnect_linked",
+    "franceconnect_unlinked",
+    "account_deleted",
+    "agent_created",
+    "agent_role_changed",
+    "agent_deactivated",
+    "agent_reactivated",
+    "agent_password_reset_requested",
+]
+
+
+class SecurityEventRecorded(Event):
+    """One entry of the security trail: an authentication or a change to an account, who
+    did it and from which address (hashed with a key: the same address gives the same hash,
+    which tells nothing of the address). Never a password, a code or a link; a member is
+    named by their masked number. Keyed by the event id: entries stand alone."""
+
+    kind: SecurityEventKind = Field(examples=["login_failed"])
+    outcome: Literal["success", "failure"]
+    fund: str | None = Field(
+        default=None,
+        description="The fund of the account concerned (none for a number no account has).",
+        examples=["NPC"],
+    )
+    subject_kind: Literal["member", "agent"] | None = Field(
+        default=None, description="The account concerned: a member or an agent."
+    )
+    subject_id: uuid.UUID | None = Field(default=None, description="Its id, when it exists.")
+    subject_label: str | None = Field(
+        default=None,
+        description="How it reads: a member's masked number, an agent's email; for a login "
+        "failure on an unknown account, what was typed, masked.",
+        examples=["2*********111"],
+    )
+    actor_kind: Literal["member", "agent", "system"] = Field(
+        description="Who did it: the account itself, an agent managing it, or the service."
+    )
+    actor_id: uuid.UUID | None = None
+    actor_label: str | None = Field(default=None, examples=["superviseur.npc@msa.example"])
+    address_hash: str | None = Field(
+        default=None,
+        description="HMAC-SHA-256 of the client address under the service's key (hex, 32 "
+        "characters): compares addresses without revealing them.",
+    )
+    method: Literal["password", "franceconnect", "link"] | None = Field(
+        default=None, description="How the person proved who they are, when they did."
+    )
+    details: dict[str, str] = Field(
+        default_factory=dict,
+        description="What changed, in identifiers (a role before and after, a reason).",
+        examples=[{"previous_role": "agent", "role": "supervisor"}],
     )
