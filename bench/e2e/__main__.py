@@ -197,7 +197,7 @@ class Bench:
         async with httpx.AsyncClient(base_url=self.gateway) as http:
             response = await http.post("/api/auth/session", json=MEMBER)
             response.raise_for_status()
-            csrf = http.cookies.get("mm_csrf") or ""
+            csrf = http.cookies.get("mm-portal-csrf") or ""
             return http.cookies, {"X-CSRF-Token": csrf, "Origin": self.config.gateway_url}
 
     async def catalog_codes(self) -> tuple[str, str, str]:

@@ -38,7 +38,7 @@ def wait_until(condition: Callable[[], bool], *, what: str, timeout: float = 30)
 def prepare_status(member: Page, motif: str) -> int:
     """What the messages service answers to step 5's « Valider » for this motif, asked with
     the member's own session (cookie and CSRF header, as the portal asks)."""
-    csrf = next(c["value"] for c in member.context.cookies() if c["name"] == "mm_csrf")
+    csrf = next(c["value"] for c in member.context.cookies() if c["name"] == "mm-portal-csrf")
     response = member.request.post(
         "/api/messages/messages/prepare",
         data={"theme": THEME, "subject": SUBJECT, "motif": motif, "text": TEXT},
@@ -66,7 +66,7 @@ def retire_through_the_api(base_url: str, admin: Any, code: str) -> None:
             json={"email": admin.email, "password": admin.password, "bearer": True},
         )
         session.raise_for_status()
-        http.headers["Authorization"] = f"Bearer {session.json()['access_token']}"
+        http.headers["Authorization"] = f"Bearer {session.json()['access_tokens']['catalog']}"
         draft = http.get("/api/catalog/admin/draft").raise_for_status().json()
         revision = draft["revision"]
         node = _find(draft["themes"], code)

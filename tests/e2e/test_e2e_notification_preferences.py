@@ -99,7 +99,7 @@ def agent_token(gateway: httpx.Client, accounts: Any) -> str:
         json={"email": agent.email, "password": agent.password, "bearer": True},
     )
     assert session.status_code == 200, session.text
-    token: str = session.json()["access_token"]
+    token: str = session.json()["access_tokens"]["notifier"]
     return token
 
 

@@ -31,7 +31,8 @@ CHECKS = [
     response_schema_conformance,
     response_headers_conformance,
 ]
-CSRF_COOKIE = "mm_csrf"
+#: The web apps' readable CSRF cookies on plain http://localhost.
+CSRF_COOKIES = {"member": "mm-portal-csrf", "agent": "mm-backoffice-csrf"}
 CSRF_HEADER = "X-CSRF-Token"
 
 #: What the fuzzing must not do to what other suites (the browser tests) rely on: delete the
@@ -46,6 +47,9 @@ NEVER_SENT = {
     ("auth", "POST", "/franceconnect/link"),
     ("auth", "DELETE", "/me"),
     ("auth", "POST", "/password"),
+    # Their current password is checked under the login's throttle too.
+    ("auth", "POST", "/me/email"),
+    ("auth", "DELETE", "/me/franceconnect"),
     ("catalog", "POST", "/admin/publish"),
     ("catalog", "POST", "/admin/nodes"),
     ("catalog", "PATCH", "/admin/nodes/{code}"),
@@ -101,10 +105,11 @@ class Session:
             )
             assert response.status_code == 200, f"{self.role} login: {response.text}"
             cookies = dict(client.cookies.items())
-        assert CSRF_COOKIE in cookies, f"no CSRF cookie in {sorted(cookies)}"
+        csrf_cookie = CSRF_COOKIES["member" if self.role == "member" else "agent"]
+        assert csrf_cookie in cookies, f"no CSRF cookie in {sorted(cookies)}"
         return {
             "Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items()),
-            CSRF_HEADER: cookies[CSRF_COOKIE],
+            CSRF_HEADER: cookies[csrf_cookie],
             "Origin": self.gateway_url,
         }
 

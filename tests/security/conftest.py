@@ -59,7 +59,8 @@ class Product:
         return self.services[service].url + path
 
     async def log_in_member(self, who: dict[str, str] = DEMO_MEMBER) -> dict[str, Any]:
-        """A member's session as a tool holds it: ``access_token``, ``refresh_token``."""
+        """A member's session as a tool holds it: ``access_tokens`` (one per API),
+        ``refresh_token``."""
         response = await self.http.post(
             self.url("auth", "/session"),
             json={**who, "bearer": True},
@@ -92,8 +93,9 @@ def _fresh_address() -> str:
     return f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}"
 
 
-def bearer(session: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {session['access_token']}"}
+def bearer(session: dict[str, Any], api: str = "auth") -> dict[str, str]:
+    """The header of a tool's session for one API: each API accepts only its own token."""
+    return {"Authorization": f"Bearer {session['access_tokens'][api]}"}
 
 
 def _settings(name: str, database_url: str, bootstrap: str, prefix: str, jwks: str) -> Any:

@@ -14,7 +14,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.security.conftest import DEMO_MEMBER, OTHER_MEMBER, Product, bearer
+from servicekit.security import access_cookie
+from tests.security.conftest import DEMO_MEMBER, OTHER_MEMBER, Product
 from tests.security.matrix import MATRIX, MESSAGE, Rule, callers_refused, entries
 
 pytestmark = pytest.mark.integration
@@ -24,6 +25,8 @@ STATE_CHANGING = [entry for entry in PROTECTED if entry[1] != "GET"]
 MEMBER_SCOPED = [entry for entry in entries() if entry[3].scoped == "member"]
 FUND_SCOPED = [entry for entry in entries() if entry[3].scoped == "fund"]
 FORGERIES = ("foreign-key", "no-signature", "expired", "other-audience", "unknown-key")
+#: Genuine tokens of the caller's own session, minted for another API: refused as well.
+APIS = ("auth", "catalog", "messages", "notifier")
 
 
 def _id(entry: tuple[str, str, str, Rule]) -> str:
@@ -34,18 +37,22 @@ class World:
     """Tokens of each kind of caller, and things that belong to member A and fund NPC."""
 
     def __init__(self) -> None:
-        self.tokens: dict[str, str] = {}
+        #: Each caller's access tokens, one per API.
+        self.tokens: dict[str, dict[str, str]] = {}
         self.ids: dict[str, str] = {}
+
+    def bearer(self, caller: str, api: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[caller][api]}"}
 
 
 @pytest.fixture(scope="session")
 async def world(product: Product) -> World:
     world = World()
-    world.tokens["member"] = (await product.log_in_member(DEMO_MEMBER))["access_token"]
-    world.tokens["other_member"] = (await product.log_in_member(OTHER_MEMBER))["access_token"]
+    world.tokens["member"] = (await product.log_in_member(DEMO_MEMBER))["access_tokens"]
+    world.tokens["other_member"] = (await product.log_in_member(OTHER_MEMBER))["access_tokens"]
     for role in ("agent", "supervisor", "admin", "other_fund_agent"):
-        world.tokens[role] = (await product.log_in_agent(role))["access_token"]
-    admin = {"Authorization": f"Bearer {world.tokens['admin']}"}
+        world.tokens[role] = (await product.log_in_agent(role))["access_tokens"]
+    admin = world.bearer("admin", "auth")
     password = "Granit-Menhir-2026"
     created = await product.http.post(
         product.url("auth", "/agents"),
@@ -61,10 +68,12 @@ async def world(product: Product) -> World:
     )
     assert created.status_code == 201, created.text
     session = await product.log_in_agent(email=created.json()["email"], password=password)
-    world.tokens["other_fund_supervisor"] = session["access_token"]
+    world.tokens["other_fund_supervisor"] = session["access_tokens"]
 
-    member = {"Authorization": f"Bearer {world.tokens['member']}"}
-    me = (await product.http.get(product.url("auth", "/me"), headers=member)).json()
+    me = (
+        await product.http.get(product.url("auth", "/me"), headers=world.bearer("member", "auth"))
+    ).json()
+    member = world.bearer("member", "messages")
     world.ids["member_id"] = str(me.get("id") or me.get("member_id") or uuid.uuid4())
     agents = await product.http.get(product.url("auth", "/agents"), headers=admin)
     world.ids["agent_id"] = next(
@@ -87,7 +96,7 @@ async def world(product: Product) -> World:
         product.url("messages", f"/threads/{world.ids['thread_id']}"), headers=member
     )
     world.ids["message_id"] = str(thread.json()["messages"][0]["id"])
-    agent = {"Authorization": f"Bearer {world.tokens['agent']}"}
+    agent = world.bearer("agent", "messages")
     reply = await product.http.post(
         product.url("messages", f"/agent/threads/{world.ids['thread_id']}/replies"),
         json={"text": "Bonjour, votre dossier est en cours d'examen."},
@@ -186,12 +195,13 @@ async def test_without_a_token(
         assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-async def _forged(product: Product, world: World, how: str) -> str:
-    claims: dict[str, Any] = jwt.decode(world.tokens["admin"], options={"verify_signature": False})
-    header = jwt.get_unverified_header(world.tokens["admin"])
+async def _forged(product: Product, world: World, how: str, service: str) -> str:
+    genuine = world.tokens["admin"][service]
+    claims: dict[str, Any] = jwt.decode(genuine, options={"verify_signature": False})
+    header = jwt.get_unverified_header(genuine)
     now = int(time.time())
     if how == "no-signature":
-        head, payload, _ = world.tokens["admin"].split(".")
+        head, payload, _ = genuine.split(".")
         return f"{head}.{payload}."
     if how in ("foreign-key", "unknown-key"):
         foreign = ec.generate_private_key(ec.SECP256R1())
@@ -212,9 +222,22 @@ async def _forged(product: Product, world: World, how: str) -> str:
 async def test_forged_expired_and_misdirected_tokens_are_refused(
     product: Product, world: World, entry: tuple[str, str, str, Rule], how: str
 ) -> None:
-    token = await _forged(product, world, how)
+    token = await _forged(product, world, how, entry[0])
     response = await _call(product, world, entry, {"Authorization": f"Bearer {token}"})
     _assert_problem(response, 401, f"{how} on {_id(entry)}")
+
+
+@pytest.mark.parametrize("entry", PROTECTED, ids=_id)
+async def test_a_token_minted_for_another_api_is_refused(
+    product: Product, world: World, entry: tuple[str, str, str, Rule]
+) -> None:
+    """One audience per API: the caller's own genuine, unexpired tokens for the other APIs
+    open nothing here (the one for this API does: see the role and ownership tests)."""
+    caller = _allowed_caller(entry[3])
+    for api in APIS:
+        if api != entry[0]:
+            response = await _call(product, world, entry, world.bearer(caller, api))
+            _assert_problem(response, 401, f"a {api} token on {_id(entry)}")
 
 
 # --------------------------------------------------------------------------- roles
@@ -225,9 +248,7 @@ async def test_callers_without_the_role_are_refused(
     product: Product, world: World, entry: tuple[str, str, str, Rule]
 ) -> None:
     for caller in callers_refused(entry[3].access):
-        response = await _call(
-            product, world, entry, {"Authorization": f"Bearer {world.tokens[caller]}"}
-        )
+        response = await _call(product, world, entry, world.bearer(caller, entry[0]))
         _assert_problem(response, 403, f"{caller} on {_id(entry)}")
 
 
@@ -238,7 +259,7 @@ async def test_callers_without_the_role_are_refused(
 async def test_a_member_never_reaches_another_members_thread(
     product: Product, world: World, entry: tuple[str, str, str, Rule]
 ) -> None:
-    token = {"Authorization": f"Bearer {world.tokens['other_member']}"}
+    token = world.bearer("other_member", entry[0])
     response = await _call(product, world, entry, token, valid_body=True)
     _assert_problem(response, 404, f"another member on {_id(entry)}")
 
@@ -248,7 +269,7 @@ async def test_an_agent_never_reaches_another_funds(
     product: Product, world: World, entry: tuple[str, str, str, Rule]
 ) -> None:
     caller = "other_fund_agent" if entry[3].access == "agent" else "other_fund_supervisor"
-    token = {"Authorization": f"Bearer {world.tokens[caller]}"}
+    token = world.bearer(caller, entry[0])
     response = await _call(product, world, entry, token, valid_body=True)
     _assert_problem(response, 404, f"{caller} on {_id(entry)}")
 
@@ -264,7 +285,10 @@ def _allowed_caller(rule: Rule) -> str:
 async def test_a_cookie_without_the_csrf_header_changes_nothing(
     product: Product, world: World, entry: tuple[str, str, str, Rule]
 ) -> None:
-    cookie = {"Cookie": f"mm_access={world.tokens[_allowed_caller(entry[3])]}"}
+    caller = _allowed_caller(entry[3])
+    app = "portal" if caller in ("member", "other_member") else "backoffice"
+    name = access_cookie(app, entry[0], secure=False)
+    cookie = {"Cookie": f"{name}={world.tokens[caller][entry[0]]}"}
     response = await _call(product, world, entry, cookie, valid_body=True)
     _assert_problem(response, 403, f"no CSRF header on {_id(entry)}")
     wrong = cookie | {"X-CSRF-Token": "pas-le-bon"}
@@ -276,12 +300,12 @@ async def test_the_member_and_agent_tokens_used_here_do_work(
     product: Product, world: World
 ) -> None:
     """The refusals above mean something: the same tokens open what they should."""
-    member = bearer({"access_token": world.tokens["member"]})
+    member = world.bearer("member", "messages")
     thread = await product.http.get(
         product.url("messages", f"/threads/{world.ids['thread_id']}"), headers=member
     )
     assert thread.status_code == 200
-    agent = bearer({"access_token": world.tokens["agent"]})
+    agent = world.bearer("agent", "messages")
     seen = await product.http.get(
         product.url("messages", f"/agent/threads/{world.ids['thread_id']}"), headers=agent
     )

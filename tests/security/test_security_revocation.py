@@ -30,20 +30,23 @@ AGENT_ROUTES = (
 WITHIN_SECONDS = 2.0
 
 
-async def _answers(product: Product, routes: Any, token: dict[str, str]) -> dict[str, int]:
+async def _answers(product: Product, routes: Any, session: dict[str, Any]) -> dict[str, int]:
+    """Each API's answer to the session's token for it."""
     return {
-        service: (await product.http.get(product.url(service, path), headers=token)).status_code
+        service: (
+            await product.http.get(product.url(service, path), headers=bearer(session, service))
+        ).status_code
         for service, path in routes
     }
 
 
 async def _refused_everywhere_within(
-    product: Product, routes: Any, token: dict[str, str], started: float
+    product: Product, routes: Any, session: dict[str, Any], started: float
 ) -> float:
     """Seconds from ``started`` until every route answers 401 (problem+json)."""
 
     async def all_refused() -> bool:
-        answers = await _answers(product, routes, token)
+        answers = await _answers(product, routes, session)
         return all(status == 401 for status in answers.values())
 
     await eventually(
@@ -51,7 +54,9 @@ async def _refused_everywhere_within(
     )
     elapsed = time.monotonic() - started
     for service, path in routes:
-        response = await product.http.get(product.url(service, path), headers=token)
+        response = await product.http.get(
+            product.url(service, path), headers=bearer(session, service)
+        )
         assert response.status_code == 401
         assert response.headers["content-type"].startswith("application/problem+json")
     return elapsed
@@ -61,18 +66,17 @@ async def test_a_logged_out_members_token_is_refused_by_every_api_within_2_secon
     product: Product,
 ) -> None:
     session = await product.log_in_member(OTHER_MEMBER)
-    token = bearer(session)
-    before = await _answers(product, MEMBER_ROUTES, token)
+    before = await _answers(product, MEMBER_ROUTES, session)
     assert all(status == 200 for status in before.values()), before
 
     started = time.monotonic()
-    logout = await product.http.delete(product.url("auth", "/session"), headers=token)
+    logout = await product.http.delete(product.url("auth", "/session"), headers=bearer(session))
     assert logout.status_code == 200
-    elapsed = await _refused_everywhere_within(product, MEMBER_ROUTES, token, started)
+    elapsed = await _refused_everywhere_within(product, MEMBER_ROUTES, session, started)
     print(f"member token refused everywhere {elapsed:.2f} s after logout")
 
     # A new login opens everything again: only the ended session is refused.
-    again = bearer(await product.log_in_member(OTHER_MEMBER))
+    again = await product.log_in_member(OTHER_MEMBER)
     after = await _answers(product, MEMBER_ROUTES, again)
     assert all(status == 200 for status in after.values()), after
 
@@ -80,15 +84,15 @@ async def test_a_logged_out_members_token_is_refused_by_every_api_within_2_secon
 async def test_a_password_change_ends_the_other_sessions_everywhere_within_2_seconds(
     product: Product,
 ) -> None:
-    other_tab = bearer(await product.log_in_member(OTHER_MEMBER))
-    current = bearer(await product.log_in_member(OTHER_MEMBER))
+    other_tab = await product.log_in_member(OTHER_MEMBER)
+    current = await product.log_in_member(OTHER_MEMBER)
     password = OTHER_MEMBER["password"]
     new_password = "Betterave-Lin-2027-Nord"
     started = time.monotonic()
     changed = await product.http.post(
         product.url("auth", "/password"),
         json={"current_password": password, "new_password": new_password},
-        headers=current,
+        headers=bearer(current),
     )
     assert changed.status_code == 204, changed.text
     try:
@@ -99,7 +103,7 @@ async def test_a_password_change_ends_the_other_sessions_everywhere_within_2_sec
         back = await product.http.post(
             product.url("auth", "/password"),
             json={"current_password": new_password, "new_password": password},
-            headers=current,
+            headers=bearer(current),
         )
         assert back.status_code == 204, back.text
 
@@ -124,8 +128,7 @@ async def test_a_deactivated_agents_token_is_refused_by_every_api_within_2_secon
     assert created.status_code == 201, created.text
     agent = created.json()
     session = await product.log_in_agent(email=agent["email"], password="Chicoree-Endive-2026")
-    token = bearer(session)
-    before = await _answers(product, AGENT_ROUTES, token)
+    before = await _answers(product, AGENT_ROUTES, session)
     assert all(status == 200 for status in before.values()), before
 
     started = time.monotonic()
@@ -133,7 +136,7 @@ async def test_a_deactivated_agents_token_is_refused_by_every_api_within_2_secon
         product.url("auth", f"/agents/{agent['id']}"), json={"active": False}, headers=admin
     )
     assert deactivated.status_code == 200, deactivated.text
-    elapsed = await _refused_everywhere_within(product, AGENT_ROUTES, token, started)
+    elapsed = await _refused_everywhere_within(product, AGENT_ROUTES, session, started)
     print(f"agent token refused everywhere {elapsed:.2f} s after deactivation")
 
 

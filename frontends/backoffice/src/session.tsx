@@ -37,6 +37,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
   useEffect(() => {
     configureApi({
+      app: 'backoffice',
       refreshPath: '/api/auth/session/refresh',
       onUnauthenticated: () => {
         setAgent(null);

@@ -13,7 +13,8 @@ function urls(fetch: ReturnType<typeof vi.fn>): string[] {
 }
 
 afterEach(async () => {
-  document.cookie = 'mm_csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
+  document.cookie = 'mm-portal-csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
+  document.cookie = 'mm-backoffice-csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
   configureApi({ locks: null, refreshPath: REFRESH });
   // A finished refresh is forgotten on the next turn of the event loop: let it be, so that
   // each test starts with no refresh in flight.
@@ -22,7 +23,8 @@ afterEach(async () => {
 
 describe('api', () => {
   it('sends the CSRF cookie as X-CSRF-Token on state-changing requests only', async () => {
-    document.cookie = 'mm_csrf=abc123';
+    document.cookie = 'mm-portal-csrf=abc123';
+    document.cookie = 'mm-backoffice-csrf=not-this-one';
     const fetch = vi.fn(async () => json(200, { ok: true }));
     configureApi({ fetch });
     await api.post('/api/messages/threads', { a: 1 }, { idempotencyKey: 'key-1' });
@@ -32,6 +34,7 @@ describe('api', () => {
     expect((postInit.headers as Record<string, string>)['X-CSRF-Token']).toBe('abc123');
     expect((postInit.headers as Record<string, string>)['Idempotency-Key']).toBe('key-1');
     expect((getInit.headers as Record<string, string>)['X-CSRF-Token']).toBeUndefined();
+    expect((getInit.headers as Record<string, string>)['X-Mes-Messages-App']).toBe('portal');
   });
 
   it('sends JSON bodies as JSON and URLSearchParams form-encoded, with the query string', async () => {

@@ -1,8 +1,9 @@
 /**
  * The one way the pages talk to the APIs behind the gateway (`/api/<service>/...`).
  *
- * - Cookies carry the session (HttpOnly access token); every state-changing request sends the
- *   CSRF token (the readable `mm_csrf` cookie) in `X-CSRF-Token`.
+ * - Cookies carry the session (HttpOnly access tokens, one per API, of this web app); every
+ *   request says which web app it comes from (`X-Mes-Messages-App`), and every state-changing
+ *   one sends the CSRF token (the app's readable `mm-<app>-csrf` cookie) in `X-CSRF-Token`.
  * - On 401 the session is refreshed once (the refresh token is an HttpOnly cookie scoped to
  *   /api/auth/) and the request retried; if that fails the page goes to its login screen.
  *   One refresh at a time per tab, and per browser where `navigator.locks` exists; a 409
@@ -13,7 +14,7 @@
  *   per field), or as `ServiceUnavailableError` when the service cannot be reached.
  */
 
-import { CSRF_COOKIE, CSRF_HEADER, readCookie } from './cookies';
+import { APP_HEADER, CSRF_HEADER, type WebApp, readCsrfToken } from './cookies';
 
 export interface FieldError {
   field: string;
@@ -62,6 +63,8 @@ export class ServiceUnavailableError extends Error {
 }
 
 export interface ApiConfig {
+  /** The web app: its cookies hold the session (the portal's and the back office's differ). */
+  app: WebApp;
   /** Where the session is refreshed; null disables refreshing. */
   refreshPath: string | null;
   /** Called once a request is refused for want of a session (refresh failed too). */
@@ -72,6 +75,7 @@ export interface ApiConfig {
 }
 
 const config: ApiConfig = {
+  app: 'portal',
   refreshPath: '/api/auth/session/refresh',
   onUnauthenticated: () => undefined,
   fetch: (...args) => globalThis.fetch(...args),
@@ -83,6 +87,17 @@ export const REFRESH_LOCK = 'mes-messages-session-refresh';
 
 export function configureApi(changes: Partial<ApiConfig>): void {
   Object.assign(config, changes);
+}
+
+/** What a request of this web app carries besides its cookies: the app's name, and the CSRF
+ * token for a state change. For the requests made without `api` (file uploads). */
+export function sessionHeaders(method: string): Record<string, string> {
+  const headers: Record<string, string> = { [APP_HEADER]: config.app };
+  if (method !== 'GET') {
+    const csrf = readCsrfToken(config.app);
+    if (csrf) headers[CSRF_HEADER] = csrf;
+  }
+  return headers;
 }
 
 export interface RequestOptions {
@@ -146,11 +161,11 @@ function withQuery(path: string, query: RequestOptions['query']): string {
 
 async function send(path: string, options: RequestOptions): Promise<Response> {
   const method = options.method ?? 'GET';
-  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...options.headers };
-  if (method !== 'GET') {
-    const csrf = readCookie(CSRF_COOKIE);
-    if (csrf) headers[CSRF_HEADER] = csrf;
-  }
+  const headers: Record<string, string> = {
+    Accept: 'application/json, application/problem+json',
+    ...sessionHeaders(method),
+    ...options.headers,
+  };
   if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
   let body: BodyInit | undefined;
   if (options.body instanceof URLSearchParams) {

@@ -8,8 +8,7 @@
  * query parameter of the upload.
  */
 import { useEffect, useRef, useState } from 'react';
-import { api } from './api';
-import { CSRF_COOKIE, CSRF_HEADER, readCookie } from './cookies';
+import { api, sessionHeaders } from './api';
 import { Alert, Button } from './dsfr';
 import { formatDateTime } from './format';
 import type { components } from './generated/messages';
@@ -70,8 +69,7 @@ export function uploadFile(url: string, file: File, onProgress: (share: number) 
     request.withCredentials = true;
     request.setRequestHeader('Content-Type', 'application/octet-stream');
     request.setRequestHeader('Accept', 'application/json, application/problem+json');
-    const csrf = readCookie(CSRF_COOKIE);
-    if (csrf) request.setRequestHeader(CSRF_HEADER, csrf);
+    for (const [name, value] of Object.entries(sessionHeaders('POST'))) request.setRequestHeader(name, value);
     request.upload.onprogress = (event) => {
       if (event.lengthComputable) onProgress(event.loaded / event.total);
     };

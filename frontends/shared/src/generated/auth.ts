@@ -816,19 +816,26 @@ export interface components {
             profile: components["schemas"]["MemberPublic"] | components["schemas"]["AgentPublic"];
             /**
              * Csrf Token
-             * @description Send it back in the X-CSRF-Token header of every state-changing request (also in the readable mm_csrf cookie). Absent on refresh: it does not change.
+             * @description Send it back in the X-CSRF-Token header of every state-changing request (also in the web app's readable CSRF cookie, `mm-portal-csrf` or `mm-backoffice-csrf`, `__Host-` first outside localhost). Absent on refresh: it does not change.
              */
             csrf_token?: string;
             /**
              * Expires In
-             * @description Seconds the access token lives.
+             * @description Seconds the access tokens live.
              */
             expires_in: number;
             /**
              * Access Token
-             * @description Only when `bearer` was asked.
+             * @description Only when `bearer` was asked: the access token of the auth API alone (`access_tokens` holds one for each API).
              */
             access_token?: string;
+            /**
+             * Access Tokens
+             * @description Only when `bearer` was asked: one access token per API (`auth`, `catalog`, `messages`, `notifier`); each API accepts only its own.
+             */
+            access_tokens?: {
+                [key: string]: string;
+            };
             /**
              * Refresh Token
              * @description Only when `bearer` was asked.
@@ -2076,9 +2083,7 @@ export interface operations {
             query?: never;
             header?: never;
             path?: never;
-            cookie?: {
-                mm_refresh?: string | null;
-            };
+            cookie?: never;
         };
         requestBody?: never;
         responses: {
@@ -2093,15 +2098,6 @@ export interface operations {
             };
             /** @description Accès refusé */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Données invalides */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2239,9 +2235,7 @@ export interface operations {
             query?: never;
             header?: never;
             path?: never;
-            cookie?: {
-                mm_refresh?: string | null;
-            };
+            cookie?: never;
         };
         requestBody?: {
             content: {

@@ -1,9 +1,18 @@
 """Access tokens: ES256 JWTs from the auth service, verified locally against its JWKS.
 
-Browsers carry the token in an HttpOnly cookie; then every state-changing request must also
-carry the CSRF token in a header, whose hash the access token holds (a signed double
-submit), and come from our own origin when the browser says where it comes from.
-Back-office tools send ``Authorization: Bearer``, which a browser never adds by itself.
+One audience per API: the auth service signs one access token for each (``aud`` =
+``urn:mes-messages:<service>``), and each service accepts only the tokens whose audience names
+it, so a token that leaks from one API opens no other.
+
+Browsers carry the tokens in HttpOnly cookies, one per API and per web app, named
+``__Host-mm-<app>-<service>`` (``app``: ``portal`` or ``backoffice``; the ``__Host-`` prefix,
+which binds a cookie to our origin, Secure, with ``Path=/``, is left out only on plain
+http://localhost): the portal's session and the back office's live side by side in one
+browser. A request says which web app it comes from in ``X-Mes-Messages-App``; without it,
+the portal's cookie is read, then the back office's. Every state-changing request must also
+carry the CSRF token in a header, whose hash the access token holds (a signed double submit),
+and come from our own origin when the browser says where it comes from. Back-office tools
+send ``Authorization: Bearer``, which a browser never adds by itself.
 """
 
 from __future__ import annotations
@@ -29,18 +38,51 @@ from servicekit.problems import Problem
 logger = get_logger(__name__)
 
 ALGORITHM = "ES256"
-ACCESS_COOKIE = "mm_access"
-CSRF_COOKIE = "mm_csrf"
 CSRF_HEADER = "X-CSRF-Token"
+#: Which web app a browser's request comes from: its cookies are the ones read.
+APP_HEADER = "X-Mes-Messages-App"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Kind = Literal["member", "agent"]
 AgentRole = Literal["agent", "supervisor", "admin"]
+App = Literal["portal", "backoffice"]
+#: The web apps, in the order their cookies are tried when a request does not say.
+APPS: tuple[App, ...] = ("portal", "backoffice")
 
 
 def audience_of(service: str) -> str:
-    """The audience a service accepts: tokens name the APIs they are meant for."""
+    """The audience a service accepts: each access token names the one API it is meant for."""
     return f"urn:mes-messages:{service}"
+
+
+def app_of(kind: str) -> App:
+    """Members use the portal, agents the back office."""
+    return "portal" if kind == "member" else "backoffice"
+
+
+def access_cookie(app: str, service: str, *, secure: bool) -> str:
+    """The cookie holding ``app``'s access token for ``service``'s API."""
+    return f"{'__Host-' if secure else ''}mm-{app}-{service}"
+
+
+def csrf_cookie(app: str, *, secure: bool) -> str:
+    """The readable cookie holding ``app``'s CSRF token (copied into ``X-CSRF-Token``)."""
+    return f"{'__Host-' if secure else ''}mm-{app}-csrf"
+
+
+def refresh_cookie(app: str, *, secure: bool) -> str:
+    """``app``'s refresh token: ``__Secure-``, as its path is the auth API's session routes
+    (a ``__Host-`` cookie must have ``Path=/``)."""
+    return f"{'__Secure-' if secure else ''}mm-{app}-refresh"
+
+
+def requested_apps(request: Request) -> tuple[App, ...]:
+    """The web app the request names, or every app in turn."""
+    named = request.headers.get(APP_HEADER, "").strip().lower()
+    for app in APPS:
+        if named == app:
+            return (app,)
+    return APPS
 
 
 def csrf_hash(csrf_token: str) -> str:
@@ -251,12 +293,16 @@ def same_origin(request: Request, public_base_url: str) -> bool:
 
 
 def token_from_request(request: Request) -> tuple[str, bool] | None:
-    """The access token a request carries, and whether it came from the cookie (a browser)."""
+    """The access token a request carries for this service, and whether it came from a
+    cookie (a browser): the bearer token, or the web app's cookie for this API."""
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         return authorization[7:].strip(), False
-    if cookie := request.cookies.get(ACCESS_COOKIE):
-        return cookie, True
+    settings = request.app.state.settings
+    for app in requested_apps(request):
+        name = access_cookie(app, settings.service_name, secure=settings.secure_cookies)
+        if cookie := request.cookies.get(name):
+            return cookie, True
     return None
 
 

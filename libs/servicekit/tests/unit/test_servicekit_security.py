@@ -18,13 +18,14 @@ from pydantic import SecretStr
 from servicekit.http import create_service_app
 from servicekit.runtime import ServiceRuntime
 from servicekit.security import (
-    ACCESS_COOKIE,
+    APP_HEADER,
     CSRF_HEADER,
     CurrentAgent,
     CurrentMember,
     InvalidToken,
     StaticKeySet,
     TokenVerifier,
+    access_cookie,
     audience_of,
 )
 from servicekit.settings import ServiceSettings
@@ -174,7 +175,7 @@ async def test_a_cookie_needs_the_matching_csrf_header(
     client: httpx.AsyncClient, minter: TokenMinter
 ) -> None:
     token = minter.mint(csrf="the-csrf-token")
-    client.cookies.set(ACCESS_COOKIE, token)
+    client.cookies.set(access_cookie("portal", "messages", secure=False), token)
     try:
         assert (await client.post("/member-action")).status_code == 403
         assert (
@@ -194,8 +195,50 @@ async def test_a_cookie_needs_the_matching_csrf_header(
 
 
 async def test_an_expired_cookie_is_401(client: httpx.AsyncClient, minter: TokenMinter) -> None:
-    client.cookies.set(ACCESS_COOKIE, minter.mint(lifetime=-int(time.time() % 1 + 120)))
+    client.cookies.set(
+        access_cookie("backoffice", "messages", secure=False),
+        minter.mint(lifetime=-int(time.time() % 1 + 120)),
+    )
     try:
         assert (await client.get("/agent-view")).status_code == 401
     finally:
         client.cookies.clear()
+
+
+async def test_each_web_app_has_its_own_cookies_and_the_request_names_its_app(
+    client: httpx.AsyncClient, minter: TokenMinter
+) -> None:
+    """A member's portal session and an agent's back-office session live side by side."""
+    member = minter.mint(kind="member", audiences=("messages",))
+    agent = minter.mint(kind="agent", role="agent", audiences=("messages",))
+    client.cookies.set(access_cookie("portal", "messages", secure=False), member)
+    client.cookies.set(access_cookie("backoffice", "messages", secure=False), agent)
+    try:
+        # The back office's request reads the back office's cookie.
+        seen = await client.get("/agent-view", headers={APP_HEADER: "backoffice"})
+        assert seen.status_code == 200
+        # The portal's (or a request that does not say) reads the portal's: a member.
+        assert (await client.get("/agent-view", headers={APP_HEADER: "portal"})).status_code == 403
+        assert (await client.get("/agent-view")).status_code == 403
+        # Another API's cookie is not this one's.
+        client.cookies.clear()
+        client.cookies.set(access_cookie("backoffice", "catalog", secure=False), agent)
+        assert (await client.get("/agent-view")).status_code == 401
+    finally:
+        client.cookies.clear()
+
+
+def test_cookie_names_carry_the_host_prefix_outside_plain_localhost() -> None:
+    from servicekit.security import csrf_cookie, refresh_cookie
+
+    assert access_cookie("portal", "messages", secure=True) == "__Host-mm-portal-messages"
+    assert csrf_cookie("backoffice", secure=True) == "__Host-mm-backoffice-csrf"
+    assert refresh_cookie("portal", secure=True) == "__Secure-mm-portal-refresh"
+    assert access_cookie("portal", "messages", secure=False) == "mm-portal-messages"
+
+
+async def test_a_token_for_another_api_is_refused(minter: TokenMinter) -> None:
+    with pytest.raises(InvalidToken):
+        await verifier(minter).principal(minter.mint(audiences=("catalog",)))
+    principal = await verifier(minter).principal(minter.mint(audiences=("messages",)))
+    assert principal.is_member

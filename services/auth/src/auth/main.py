@@ -33,9 +33,13 @@ logger = get_logger(__name__)
 
 DESCRIPTION = """Identities of members and agents; issues the access tokens every service verifies.
 
-Browsers get three cookies: `mm_access` (the access token), `mm_csrf` (to copy into the
-`X-CSRF-Token` header of every state-changing request) and `mm_refresh` (for
-`POST /session/refresh`). Tools may ask for bearer tokens instead (`"bearer": true`).
+Each API accepts only its own access token (audience `urn:mes-messages:<api>`): a session has
+one for each. Browsers get them in cookies of their web app (`<app>` is `portal` for members,
+`backoffice` for agents; the names start with `__Host-` outside plain http://localhost):
+`mm-<app>-<api>` (an access token), `mm-<app>-csrf` (to copy into the `X-CSRF-Token` header of
+every state-changing request) and `mm-<app>-refresh` (`__Secure-`, for `/session/refresh`);
+requests say which app they come from in `X-Mes-Messages-App`. Tools may ask for bearer tokens
+instead (`"bearer": true`: `access_tokens`, one per API).
 Errors are `application/problem+json` with a French `detail` for the person.
 """
 

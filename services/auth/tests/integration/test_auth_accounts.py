@@ -11,6 +11,9 @@ import pytest
 
 from servicekit.testing import MovableClock
 from services.auth.tests.support import (
+    ACCESS_COOKIE,
+    CSRF_COOKIE,
+    REFRESH_COOKIE,
     AuthApp,
     EventLog,
     as_published,
@@ -209,7 +212,7 @@ async def test_email_change_is_confirmed_by_a_code_and_announced(
         member_id = (await browser.get("/me")).json()["id"]
         asked = await browser.post(
             "/me/email",
-            json={"email": "nouvelle.adresse@example.fr"},
+            json={"email": "nouvelle.adresse@example.fr", "current_password": password},
             headers=browser_headers(browser),
         )
         assert asked.status_code == 202, asked.text
@@ -248,7 +251,9 @@ async def test_deleting_the_account_publishes_a_tombstone(
         member_id = (await browser.get("/me")).json()["id"]
         without_csrf = await browser.delete("/me")
         assert without_csrf.status_code == 403, "a cookie alone cannot delete an account"
-        deleted = await browser.delete("/me", headers=browser_headers(browser))
+        deleted = await browser.request(
+            "DELETE", "/me", json={"current_password": password}, headers=browser_headers(browser)
+        )
         assert deleted.status_code == 204
         await events.wait_for(
             lambda topic, key, value: (
@@ -310,9 +315,9 @@ async def test_logging_out_after_the_access_token_expired_still_ends_the_session
     nir, password = await registered_member(auth_app)
     async with auth_app.client() as browser:
         await log_in(browser, nir, password)
-        refresh_token = browser.cookies.get("mm_refresh")
-        csrf = browser.cookies.get("mm_csrf")
-        browser.cookies.delete("mm_access")  # expired: the browser dropped it
+        refresh_token = browser.cookies.get(REFRESH_COOKIE)
+        csrf = browser.cookies.get(CSRF_COOKIE)
+        browser.cookies.delete(ACCESS_COOKIE)  # expired: the browser dropped it
         without_csrf = await browser.delete("/session")
         assert without_csrf.status_code == 403
         ended = await browser.delete("/session", headers={"X-CSRF-Token": csrf or ""})

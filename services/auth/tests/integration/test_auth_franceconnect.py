@@ -19,9 +19,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from auth.config import Settings
-from servicekit.security import ACCESS_COOKIE
 from servicekit.testing import MovableClock
 from services.auth.tests.support import (
+    ACCESS_COOKIE,
     ORIGIN,
     AuthApp,
     browser_headers,

@@ -14,7 +14,7 @@ from auth.domain.commands import PruneExpired
 from auth.service_layer.handlers import HANDLERS, UnitOfWorkFactory, housekeeping
 from servicekit.clock import Clock
 from servicekit.testing import MovableClock
-from services.auth.tests.support import running_app
+from services.auth.tests.support import ACCESS_COOKIE, running_app
 from services.auth.tests.support.franceconnect import (
     callback,
     refused_with,
@@ -96,4 +96,4 @@ async def test_an_unreadable_provider_answer_at_the_callback_is_unavailable_too(
     ):
         answer = await callback(browser, await through_provider(await start(browser), "jeanne"))
         assert refused_with(answer, "franceconnect-indisponible")
-        assert browser.cookies.get("mm_access") is None
+        assert browser.cookies.get(ACCESS_COOKIE) is None

@@ -6,8 +6,16 @@ from typing import Any
 
 import pytest
 
-from servicekit.security import ACCESS_COOKIE, CSRF_COOKIE
-from services.auth.tests.support import AuthApp, EventLog, browser_headers, cover, member_form
+from services.auth.tests.support import (
+    ACCESS_COOKIE,
+    CSRF_COOKIE,
+    REFRESH_COOKIE,
+    AuthApp,
+    EventLog,
+    browser_headers,
+    cover,
+    member_form,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -86,11 +94,11 @@ async def test_registration_activation_login_refresh_logout(
         assert "access_token" not in body, "browsers get cookies, not tokens in the body"
         assert body["csrf_token"] == browser.cookies.get(CSRF_COOKIE)
         cookies = login.headers.get_list("set-cookie")
-        access_cookie = next(c for c in cookies if c.startswith("mm_access="))
-        refresh_cookie = next(c for c in cookies if c.startswith("mm_refresh="))
+        access_cookie = next(c for c in cookies if c.startswith(f"{ACCESS_COOKIE}="))
+        refresh_cookie = next(c for c in cookies if c.startswith(f"{REFRESH_COOKIE}="))
         assert "HttpOnly" in access_cookie
         assert "SameSite=lax" in access_cookie
-        assert "Path=/api/auth/" in refresh_cookie
+        assert "Path=/api/auth/session" in refresh_cookie
         assert "SameSite=strict" in refresh_cookie
         assert "Secure" not in access_cookie, "plain http://localhost has no Secure cookies"
 

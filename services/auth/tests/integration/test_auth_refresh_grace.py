@@ -11,13 +11,17 @@ from typing import Any
 import httpx
 import pytest
 
-from servicekit.security import ACCESS_COOKIE, CSRF_COOKIE
 from servicekit.testing import MovableClock
-from services.auth.tests.support import AuthApp, browser_headers, registered_member
+from services.auth.tests.support import (
+    ACCESS_COOKIE,
+    CSRF_COOKIE,
+    REFRESH_COOKIE,
+    AuthApp,
+    browser_headers,
+    registered_member,
+)
 
 pytestmark = pytest.mark.integration
-
-REFRESH_COOKIE = "mm_refresh"
 
 
 async def bearer_session(auth_app: AuthApp, tool: httpx.AsyncClient) -> dict[str, Any]:

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.auth.tests.support import ORIGIN, AuthApp, browser_headers, registered_member
+from services.auth.tests.support import (
+    ACCESS_COOKIE,
+    ORIGIN,
+    AuthApp,
+    browser_headers,
+    registered_member,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +54,7 @@ async def test_a_refresh_or_logout_by_cookie_needs_the_csrf_header(auth_app: Aut
         assert refresh.status_code == 403
         assert refresh.json()["type"].endswith("/csrf")
         # Once the access token is gone, the refresh cookie alone must come with the header.
-        browser.cookies.delete("mm_access")
+        browser.cookies.delete(ACCESS_COOKIE)
         logout = await browser.delete("/session", headers={"X-CSRF-Token": "not-the-token"})
         assert logout.status_code == 403
         assert logout.json()["type"].endswith("/csrf")

@@ -19,14 +19,20 @@ from services.auth.tests.support import AuthApp, registered_member
 pytestmark = pytest.mark.integration
 
 
-async def bearer_login(auth_app: AuthApp) -> tuple[str, dict[str, Any]]:
+async def bearer_session(auth_app: AuthApp) -> dict[str, Any]:
     nir, password = await registered_member(auth_app)
     async with auth_app.client() as tool:
         response = await tool.post(
             "/session", json={"nir": nir, "password": password, "bearer": True}
         )
     assert response.status_code == 200, response.text
-    token = response.json()["access_token"]
+    session: dict[str, Any] = response.json()
+    return session
+
+
+async def bearer_login(auth_app: AuthApp) -> tuple[str, dict[str, Any]]:
+    """The auth API's access token of a new session, and its claims."""
+    token: str = (await bearer_session(auth_app))["access_token"]
     return token, jwt.decode(token, options={"verify_signature": False})
 
 
@@ -49,9 +55,7 @@ async def test_a_genuine_token_carries_the_shared_claims(auth_app: AuthApp) -> N
     assert claims["kind"] == "member"
     assert claims["fund"] == "NPC"
     assert claims["iss"] == auth_app.settings.auth_issuer
-    assert set(claims["aud"]) == {
-        audience_of(s) for s in ("auth", "catalog", "messages", "notifier")
-    }
+    assert claims["aud"] == audience_of("auth"), "one audience: this API alone"
     assert 0 < claims["exp"] - claims["iat"] <= 15 * 60
     for name in ("sub", "sid", "csrf", "given_name", "family_name"):
         assert claims.get(name), name
@@ -105,9 +109,26 @@ async def test_forged_tokens_get_401(auth_app: AuthApp) -> None:
     assert await status_of(auth_app, token) == 200
 
 
+async def test_a_session_has_one_token_per_api_each_naming_its_api_alone(
+    auth_app: AuthApp,
+) -> None:
+    session = await bearer_session(auth_app)
+    tokens = session["access_tokens"]
+    assert set(tokens) == {"auth", "catalog", "messages", "notifier"}
+    assert session["access_token"] == tokens["auth"]
+    for api, token in tokens.items():
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert claims["aud"] == audience_of(api)
+    sessions = {jwt.decode(t, options={"verify_signature": False})["sid"] for t in tokens.values()}
+    assert len(sessions) == 1, "one session"
+    # The auth API refuses the tokens minted for the others.
+    for api in ("catalog", "messages", "notifier"):
+        assert await status_of(auth_app, tokens[api]) == 401, api
+
+
 async def test_other_services_verify_tokens_through_the_published_jwks(auth_app: AuthApp) -> None:
     """What every other service does: fetch the JWKS and verify with its own audience."""
-    token, _ = await bearer_login(auth_app)
+    token = (await bearer_session(auth_app))["access_tokens"]["messages"]
     async with auth_app.client() as anyone:
         jwks = (await anyone.get("/.well-known/jwks.json")).json()
     assert all("d" not in key for key in jwks["keys"]), "no private part is published"

@@ -35,7 +35,7 @@ from contracts.events.registry import InsuredPersonRegistered
 from contracts.events.registry import PostalAddress as RegistryAddress
 from contracts.topics import TopicSpec
 from servicekit.clock import SystemClock
-from servicekit.security import CSRF_COOKIE, CSRF_HEADER
+from servicekit.security import CSRF_HEADER, access_cookie, csrf_cookie, refresh_cookie
 from servicekit.testing import MovableClock, eventually
 
 MIGRATIONS = Path(__file__).parents[2] / "src" / "auth" / "migrations"
@@ -73,9 +73,19 @@ async def running_app(
         yield AuthApp(app, settings, events)
 
 
+#: The portal's session cookies on plain http://localhost (an access token per API: the
+#: auth API's here), and the back office's CSRF cookie.
+ACCESS_COOKIE = access_cookie("portal", "auth", secure=False)
+CSRF_COOKIE = csrf_cookie("portal", secure=False)
+REFRESH_COOKIE = refresh_cookie("portal", secure=False)
+BACKOFFICE_CSRF_COOKIE = csrf_cookie("backoffice", secure=False)
+
+
 def browser_headers(client: httpx.AsyncClient) -> dict[str, str]:
-    """What the portal's fetch sends on a state-changing request."""
-    return {CSRF_HEADER: client.cookies.get(CSRF_COOKIE) or "", "Origin": ORIGIN}
+    """What the web app's fetch sends on a state-changing request (the portal's CSRF token,
+    or the back office's when the jar holds an agent's session)."""
+    csrf = client.cookies.get(CSRF_COOKIE) or client.cookies.get(BACKOFFICE_CSRF_COOKIE)
+    return {CSRF_HEADER: csrf or "", "Origin": ORIGIN}
 
 
 def random_nir(*, sex: str = "1", birth: date = date(1980, 3, 15)) -> tuple[str, str]:

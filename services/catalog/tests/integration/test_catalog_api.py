@@ -84,7 +84,7 @@ async def test_an_expired_cookie_still_gets_the_public_tree_but_a_bad_bearer_doe
 ) -> None:
     expired = tokens.minter.mint(kind="member", fund="NPC", lifetime=-3600)
 
-    with_cookie = await client.get("/tree", headers={"Cookie": f"mm_access={expired}"})
+    with_cookie = await client.get("/tree", headers={"Cookie": f"mm-portal-catalog={expired}"})
     with_bearer = await client.get("/tree", headers=tokens.bearer(expired))
 
     assert with_cookie.status_code == 200
@@ -219,7 +219,7 @@ async def test_an_admin_in_a_browser_must_send_the_csrf_token(
     client: httpx.AsyncClient, reference_published: Version, tokens: Any
 ) -> None:
     token = tokens.admin(csrf="csrf-secret")
-    cookies = f"mm_access={token}; mm_csrf=csrf-secret"
+    cookies = f"mm-backoffice-catalog={token}; mm-backoffice-csrf=csrf-secret"
     body = {"label": "Autre question"}
 
     forged = await client.patch("/admin/nodes/af-autre", json=body, headers={"Cookie": cookies})

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from servicekit.security import ACCESS_COOKIE, CSRF_HEADER
+from servicekit.security import CSRF_HEADER, access_cookie
 from servicekit.testing import TokenMinter
 from services.messages.tests.support import Caller, Directory, People, send
 
@@ -227,7 +227,7 @@ async def test_a_browser_request_needs_its_csrf_token(
     client: httpx.AsyncClient, minter: TokenMinter
 ) -> None:
     token = minter.mint(kind="member", fund="NPC", csrf="le-jeton-csrf", given_name="Camille")
-    cookies = {ACCESS_COOKIE: token}
+    cookies = {access_cookie("portal", "messages", secure=False): token}
     body = BODIES["/threads"]
     client.cookies.update(cookies)
     try:

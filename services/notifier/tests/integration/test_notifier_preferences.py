@@ -226,7 +226,7 @@ async def test_preferences_are_the_logged_in_members_own(
     access = notifier.minter.mint(
         kind="member", subject=member_id, audiences=("notifier",), csrf="csrf-secret"
     )
-    cookies = {"Cookie": f"mm_access={access}; mm_csrf=csrf-secret"}
+    cookies = {"Cookie": f"mm-portal-notifier={access}; mm-portal-csrf=csrf-secret"}
     read = await client.get("/preferences", headers=cookies)
     assert read.json() == {"thread_emails": False}, "reading needs no CSRF header"
     forged = await client.put("/preferences", json={"thread_emails": True}, headers=cookies)

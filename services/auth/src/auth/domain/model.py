@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -253,7 +254,8 @@ class IssuedSession:
 
     session: Session
     account: Account
-    access_token: str
+    #: One access token per API (``auth``, ``catalog``, ``messages``, ``notifier``).
+    access_tokens: Mapping[str, str]
     refresh_token: str
     #: Only when the session is new: the CSRF token the browser sends back in a header.
     csrf_token: str | None

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
@@ -30,7 +30,7 @@ from servicekit.security import InvalidToken, audience_of, csrf_hash
 
 logger = get_logger(__name__)
 
-#: Every API a token opens, members and agents alike.
+#: The APIs a session opens, members and agents alike: one access token for each.
 AUDIENCES = ("auth", "catalog", "messages", "notifier")
 
 
@@ -198,16 +198,35 @@ class TokenIssuer:
         self._keyring = keyring
         self._clock = clock
 
-    async def access_token(
+    async def access_tokens(
         self, *, subject: Member | Agent, session_id: uuid.UUID, csrf: str | None
+    ) -> dict[str, str]:
+        """The session's access tokens, one per API (``AUDIENCES``): each names its API alone
+        as audience, so that a token one API sees opens no other."""
+        now = self._clock.now()
+        return {
+            api: await self.access_token(
+                subject=subject, session_id=session_id, csrf=csrf, audience=api, now=now
+            )
+            for api in AUDIENCES
+        }
+
+    async def access_token(
+        self,
+        *,
+        subject: Member | Agent,
+        session_id: uuid.UUID,
+        csrf: str | None,
+        audience: str,
+        now: datetime | None = None,
     ) -> str:
-        """A signed access token for ``subject`` in session ``session_id``.
+        """A signed access token for ``subject`` in session ``session_id``, for one API.
 
         ``csrf`` is the CSRF hash of the session (see ``servicekit.security.csrf_hash``)."""
-        now = self._clock.now()
+        now = now or self._clock.now()
         claims: dict[str, Any] = {
             "iss": self._settings.auth_issuer,
-            "aud": [audience_of(name) for name in AUDIENCES],
+            "aud": audience_of(audience),
             "sub": str(subject.id),
             "iat": int(now.timestamp()),
             "nbf": int(now.timestamp()),

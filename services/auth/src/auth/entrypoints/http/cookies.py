@@ -1,19 +1,30 @@
-"""Cookies of the auth service: the session's (access, CSRF, refresh) and FranceConnect's
-pending ones. Setting them is the HTTP side of issuing a session."""
+"""Cookies of the auth service: the session's (an access token per API, CSRF, refresh) and
+FranceConnect's pending ones. Setting them is the HTTP side of issuing a session.
+
+Each web app has its own: a member's session lives in the portal's cookies, an agent's in the
+back office's (``servicekit.security.access_cookie``...), so both live side by side in one
+browser and ending one leaves the other."""
 
 from __future__ import annotations
 
 from typing import Literal
 from urllib.parse import urlsplit
 
-from fastapi import Response
+from fastapi import Request, Response
 
 from auth.config import Settings
-from auth.domain.model import IssuedSession
+from auth.domain.model import Agent, IssuedSession
 from auth.entrypoints.http.schemas import SessionPublic
-from servicekit.security import ACCESS_COOKIE, CSRF_COOKIE
+from auth.service_layer.tokens import AUDIENCES
+from servicekit.security import (
+    App,
+    access_cookie,
+    app_of,
+    csrf_cookie,
+    refresh_cookie,
+    requested_apps,
+)
 
-REFRESH_COOKIE = "mm_refresh"
 #: Ties a FranceConnect answer to the browser that asked for it.
 FRANCECONNECT_COOKIE = "mm_fc"
 #: Holds the FranceConnect login waiting for the member's number and password.
@@ -42,27 +53,47 @@ def _cookie(
     )
 
 
+def _api_path(settings: Settings) -> str:
+    return urlsplit(settings.api_base_url).path.rstrip("/")
+
+
 def refresh_cookie_path(settings: Settings) -> str:
-    return urlsplit(settings.api_base_url).path.rstrip("/") + "/"
+    """The session routes alone (``/session``, ``/session/refresh``) receive the refresh
+    token."""
+    return _api_path(settings) + "/session"
 
 
 def franceconnect_cookie_path(settings: Settings) -> str:
-    return refresh_cookie_path(settings) + "franceconnect/"
+    return _api_path(settings) + "/franceconnect/"
+
+
+def session_app(issued: IssuedSession) -> App:
+    return app_of("agent" if isinstance(issued.account.subject, Agent) else "member")
+
+
+def refresh_token_of(request: Request, settings: Settings) -> tuple[App, str] | None:
+    """The refresh cookie the request carries: of the web app it names, or the first found."""
+    for app in requested_apps(request):
+        if token := request.cookies.get(refresh_cookie(app, secure=settings.secure_cookies)):
+            return app, token
+    return None
 
 
 def set_session_cookies(response: Response, issued: IssuedSession, settings: Settings) -> None:
-    _cookie(
-        response,
-        settings,
-        ACCESS_COOKIE,
-        issued.access_token,
-        max_age=settings.access_token_seconds,
-    )
+    app, secure = session_app(issued), settings.secure_cookies
+    for api, token in issued.access_tokens.items():
+        _cookie(
+            response,
+            settings,
+            access_cookie(app, api, secure=secure),
+            token,
+            max_age=settings.access_token_seconds,
+        )
     session_left = int((issued.session.expires_at - issued.session.created_at).total_seconds())
     _cookie(
         response,
         settings,
-        REFRESH_COOKIE,
+        refresh_cookie(app, secure=secure),
         issued.refresh_token,
         max_age=session_left,
         path=refresh_cookie_path(settings),
@@ -72,7 +103,7 @@ def set_session_cookies(response: Response, issued: IssuedSession, settings: Set
         _cookie(
             response,
             settings,
-            CSRF_COOKIE,
+            csrf_cookie(app, secure=secure),
             issued.csrf_token,
             max_age=session_left,
             httponly=False,
@@ -91,11 +122,13 @@ def session_answer(
     )
 
 
-def clear_session_cookies(response: Response, settings: Settings) -> None:
+def clear_session_cookies(response: Response, settings: Settings, app: App = "portal") -> None:
+    """The cookies of ``app``'s session go (the other web app's stay)."""
+    secure = settings.secure_cookies
     for name, path, httponly in (
-        (ACCESS_COOKIE, "/", True),
-        (CSRF_COOKIE, "/", False),
-        (REFRESH_COOKIE, refresh_cookie_path(settings), True),
+        *((access_cookie(app, api, secure=secure), "/", True) for api in AUDIENCES),
+        (csrf_cookie(app, secure=secure), "/", False),
+        (refresh_cookie(app, secure=secure), refresh_cookie_path(settings), True),
     ):
         response.delete_cookie(
             name, path=path, secure=settings.secure_cookies, httponly=httponly, samesite="lax"

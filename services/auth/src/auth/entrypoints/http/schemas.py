@@ -177,11 +177,20 @@ class SessionPublic(BaseModel):
     csrf_token: str | SkipJsonSchema[None] = Field(
         default=None,
         description="Send it back in the X-CSRF-Token header of every state-changing request "
-        "(also in the readable mm_csrf cookie). Absent on refresh: it does not change.",
+        "(also in the web app's readable CSRF cookie, `mm-portal-csrf` or "
+        "`mm-backoffice-csrf`, `__Host-` first outside localhost). Absent on refresh: it does "
+        "not change.",
     )
-    expires_in: int = Field(description="Seconds the access token lives.")
+    expires_in: int = Field(description="Seconds the access tokens live.")
     access_token: str | SkipJsonSchema[None] = Field(
-        default=None, description="Only when `bearer` was asked."
+        default=None,
+        description="Only when `bearer` was asked: the access token of the auth API alone "
+        "(`access_tokens` holds one for each API).",
+    )
+    access_tokens: dict[str, str] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Only when `bearer` was asked: one access token per API (`auth`, "
+        "`catalog`, `messages`, `notifier`); each API accepts only its own.",
     )
     refresh_token: str | SkipJsonSchema[None] = Field(
         default=None, description="Only when `bearer` was asked."
@@ -203,7 +212,8 @@ class SessionPublic(BaseModel):
         return cls(
             profile=profile_of(issued.account),
             expires_in=expires_in,
-            access_token=issued.access_token,
+            access_token=issued.access_tokens["auth"],
+            access_tokens=dict(issued.access_tokens),
             refresh_token=issued.refresh_token,
             token_type="Bearer",  # noqa: S106 - the OAuth token type, not a secret
         )

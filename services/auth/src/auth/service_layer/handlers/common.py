@@ -114,8 +114,8 @@ async def issued(
     refresh_token: str,
     csrf_token: str | None,
 ) -> IssuedSession:
-    """The session with its new access token, once the transaction committed."""
-    access = await issuer.access_token(
+    """The session with its new access tokens (one per API), once the transaction committed."""
+    access = await issuer.access_tokens(
         subject=account.subject, session_id=session.id, csrf=session.csrf_hash
     )
     return IssuedSession(session, account, access, refresh_token, csrf_token)

@@ -4,9 +4,8 @@ changed passwords. Cookies are set here (an HTTP matter); tokens come from the h
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from auth.domain.commands import (
     ChangePassword,
@@ -21,8 +20,8 @@ from auth.domain.commands import (
 from auth.domain.errors import InvalidRefreshToken
 from auth.entrypoints.http import schemas
 from auth.entrypoints.http.cookies import (
-    REFRESH_COOKIE,
     clear_session_cookies,
+    refresh_token_of,
     session_answer,
 )
 from auth.entrypoints.http.deps import (
@@ -36,7 +35,13 @@ from auth.entrypoints.http.deps import (
 )
 from auth.entrypoints.http.errors import problem_for
 from servicekit.problems import Problem, problem_response, problem_responses
-from servicekit.security import CSRF_HEADER, authenticated, csrf_refused
+from servicekit.security import (
+    CSRF_HEADER,
+    app_of,
+    authenticated,
+    csrf_refused,
+    requested_apps,
+)
 
 router = APIRouter(tags=["sessions"])
 passwords = APIRouter(tags=["passwords"])
@@ -102,14 +107,15 @@ async def refresh(
     settings: SettingsDep,
     response: Response,
     body: schemas.SessionRefresh | None = None,
-    refresh_cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
 ) -> schemas.SessionPublic | Response:
     bearer = body is not None and body.refresh_token is not None
+    # The refresh cookie of the web app the request names (X-Mes-Messages-App), or the first.
+    found = refresh_token_of(request, settings)
     if body is not None and body.refresh_token is not None:
         token, csrf_token = body.refresh_token, None
-    elif refresh_cookie:
+    elif found:
         # A browser: the cookie comes by itself, so the CSRF token must come too.
-        token, csrf_token = refresh_cookie, request.headers.get(CSRF_HEADER, "")
+        token, csrf_token = found[1], request.headers.get(CSRF_HEADER, "")
         if not csrf_token:
             raise csrf_refused()
     else:
@@ -122,7 +128,7 @@ async def refresh(
         # Deliberate: the problem must also clear the browser's cookies of the ended session
         # (an already-refreshed 409 keeps them: the other tab's refresh has just set them).
         expired = problem_response(problem_for(error), request)
-        clear_session_cookies(expired, settings)
+        clear_session_cookies(expired, settings, found[0] if found else "portal")
         return expired
     return session_answer(response, issued, settings, bearer=bearer)
 
@@ -140,24 +146,27 @@ async def log_out(
     bus: BusDep,
     settings: SettingsDep,
     response: Response,
-    refresh_cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
 ) -> schemas.SessionEnded:
     session_id: uuid.UUID | None = None
+    found = refresh_token_of(request, settings)
+    # Whose cookies go: the web app of the session, else the one the request names.
+    app = found[0] if found else requested_apps(request)[0]
     try:
         principal = await live_principal(await authenticated(request), bus)
         session_id = uuid.UUID(principal.session_id) if principal.session_id else None
+        app = app_of(principal.kind)
     except Problem as problem:
         if problem.status != 401:
             raise
-        if refresh_cookie:
+        if found:
             require_same_origin(request, settings)
             session_id = await bus.handle(
                 FindSessionOfRefreshToken(
-                    refresh_token=refresh_cookie, csrf_token=request.headers.get(CSRF_HEADER, "")
+                    refresh_token=found[1], csrf_token=request.headers.get(CSRF_HEADER, "")
                 )
             )
     logout_url = await bus.handle(LogOut(session_id=session_id))
-    clear_session_cookies(response, settings)
+    clear_session_cookies(response, settings, app)
     return schemas.SessionEnded(franceconnect_logout_url=logout_url)
 
 
