@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -113,6 +114,13 @@ async def effects_of(runtime: ServiceRuntime, event_id: uuid.UUID) -> int:
             select(func.count()).select_from(EFFECTS).where(EFFECTS.c.event_id == event_id)
         )
     return int(count or 0)
+
+
+async def outbox_row(runtime: ServiceRuntime, event_id: uuid.UUID, *columns: Any) -> Any:
+    async with runtime.engine.connect() as connection:
+        return (
+            await connection.execute(select(*columns).where(OUTBOX.c.event_id == event_id))
+        ).one()
 
 
 async def wait_for_effect(
@@ -319,14 +327,7 @@ async def test_a_cluster_that_is_away_fails_the_batch_and_lets_no_key_rest(
         with pytest.raises(KafkaTimeoutError):
             await relay.publish_batch()
         assert relay._resting == {}
-        async with runtime.engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    select(OUTBOX.c.attempts, OUTBOX.c.published_at).where(
-                        OUTBOX.c.event_id == event.event_id
-                    )
-                )
-            ).one()
+        row = await outbox_row(runtime, event.event_id, OUTBOX.c.attempts, OUTBOX.c.published_at)
         assert row.published_at is None
         assert row.attempts == 0
     finally:
@@ -355,14 +356,9 @@ async def test_one_time_secrets_leave_the_outbox_once_published(
             await uow.commit()
 
         async def published_payload() -> object:
-            async with runtime.engine.connect() as connection:
-                row = (
-                    await connection.execute(
-                        select(OUTBOX.c.payload, OUTBOX.c.published_at).where(
-                            OUTBOX.c.event_id == issued.event_id
-                        )
-                    )
-                ).one()
+            row = await outbox_row(
+                runtime, issued.event_id, OUTBOX.c.payload, OUTBOX.c.published_at
+            )
             return row.payload if row.published_at is not None else None
 
         payload = await eventually(published_payload, timeout=30, message="not published")
