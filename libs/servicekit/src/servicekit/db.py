@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import text
+from sqlalchemy import func, literal, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -32,6 +33,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.dml import UpdateBase
 
 from contracts import Event, TopicSpec, topic_for
 from servicekit.deadlines import bound_statements, counted, request_time_left
@@ -110,19 +113,61 @@ class _Deadline:
         return self.fired > 0
 
 
+class Writes:
+    """Writes that need no answer, sent in one statement with the commit.
+
+    A repository hands its inserts and updates here instead of executing them one round trip
+    each; ``UnitOfWork.commit`` sends them, the outbox rows and the NOTIFYs as one statement
+    (data-modifying CTEs), then COMMIT. A write here must not be read back before the
+    commit, and the statements of one commit must not change the same row twice (they all
+    see the snapshot the statement starts with). Outside a unit of work
+    (``deferred=False``) each write is executed at once."""
+
+    def __init__(self, session: AsyncSession, *, deferred: bool = True) -> None:
+        self.session = session
+        self.deferred = deferred
+        self.pending: list[UpdateBase] = []
+
+    async def add(self, statement: UpdateBase) -> None:
+        if self.deferred:
+            self.pending.append(statement)
+        else:
+            await self.session.execute(statement)
+
+    def take(self) -> list[UpdateBase]:
+        pending, self.pending = self.pending, []
+        return pending
+
+
+def together(writes: Sequence[UpdateBase], notify: Sequence[str] = ()) -> Executable:
+    """One statement doing ``writes`` and signalling the ``notify`` channels (delivered to
+    their listeners when, and only if, the transaction commits)."""
+    if len(writes) == 1 and not notify:
+        return writes[0]
+    signals = [func.pg_notify(channel, "") for channel in notify] or [literal(1)]
+    statement = select(*signals)
+    for index, write in enumerate(writes):
+        statement = statement.add_cte(write.cte(f"write_{index}"))
+    return statement
+
+
 class UnitOfWork:
     """One transaction: ``async with uow: ...; await uow.commit()``. Leaving without commit rolls back."""
 
     session: AsyncSession
+    writes: Writes
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, producer: str) -> None:
         self._sessions = sessions
         self.producer = producer
         self._staged: list[dict[str, Any]] = []
+        self._notify: list[str] = []
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
+        self.writes = Writes(self.session)
         self._staged = []
+        self._notify = []
         budget = self.session.info.get(WORK_TIMEOUT)
         left = request_time_left()
         if left is not None:  # within a request: what is left of its database time
@@ -156,6 +201,8 @@ class UnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         self._staged = []
+        self._notify = []
+        self.writes.take()
         if exc is not None and is_unavailable(exc):
             await self._drop()
             return
@@ -184,14 +231,26 @@ class UnitOfWork:
             raise ValueError(f"{topic.name} does not take tombstones")
         self._staged.append(outbox_row(topic, key=key, event=None))
 
+    def notify_on_commit(self, channel: str) -> None:
+        """Signal ``channel``'s listeners if, and once, this unit of work commits."""
+        if channel not in self._notify:
+            self._notify.append(channel)
+
     async def commit(self) -> None:
+        """The deferred writes, the outbox rows and the NOTIFYs in one statement, then COMMIT."""
+        writes = self.writes.take()
         if self._staged:
-            await self.session.execute(OUTBOX.insert(), self._staged)
+            writes.append(OUTBOX.insert().values(self._staged))
             # Delivered to the relay's LISTEN only when the transaction commits.
-            await self.session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+            self.notify_on_commit(OUTBOX_CHANNEL)
             self._staged = []
+        notify, self._notify = self._notify, []
+        if writes or notify:
+            await self.session.execute(together(writes, notify))
         await self.session.commit()
 
     async def rollback(self) -> None:
         self._staged = []
+        self._notify = []
+        self.writes.take()
         await self.session.rollback()

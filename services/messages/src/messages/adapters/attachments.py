@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from messages.adapters.orm import ATTACHMENTS
 from messages.domain.attachments import Attachment, ScanStatus
+from servicekit.db import Writes
 
 
 def _attachment(row: Any) -> Attachment:
@@ -37,8 +38,9 @@ def _attachment(row: Any) -> Attachment:
 
 
 class AttachmentRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, writes: Writes | None = None) -> None:
         self.session = session
+        self.writes = writes or Writes(session, deferred=False)
 
     async def add(self, attachment: Attachment) -> None:
         await self.session.execute(
@@ -89,7 +91,7 @@ class AttachmentRepository:
         at: datetime,
     ) -> None:
         for position, attachment_id in enumerate(attachment_ids):
-            await self.session.execute(
+            await self.writes.add(
                 update(ATTACHMENTS)
                 .where(ATTACHMENTS.c.id == attachment_id)
                 .values(

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messages.adapters.orm import IDEMPOTENCY_KEYS
+from servicekit.db import Writes
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,9 @@ class StoredResponse:
 
 
 class IdempotencyKeyRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, writes: Writes | None = None) -> None:
         self.session = session
+        self.writes = writes or Writes(session, deferred=False)
 
     async def claim(
         self, principal_id: uuid.UUID, key: str, fingerprint: str
@@ -59,7 +61,7 @@ class IdempotencyKeyRepository:
     async def store_response(
         self, principal_id: uuid.UUID, key: str, status_code: int, response: dict[str, Any]
     ) -> None:
-        await self.session.execute(
+        await self.writes.add(
             update(IDEMPOTENCY_KEYS)
             .where(IDEMPOTENCY_KEYS.c.principal_id == principal_id, IDEMPOTENCY_KEYS.c.key == key)
             .values(status_code=status_code, response=response)

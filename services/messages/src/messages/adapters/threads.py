@@ -25,6 +25,7 @@ from messages.adapters.queue import (
 from messages.domain.commands import QueueFilter
 from messages.domain.medical import fold
 from messages.domain.model import OPEN_STATUSES, Access, Message, Node, Note, Status, Thread
+from servicekit.db import Writes
 
 #: A row read from a table, by column name.
 Record = Mapping[Any, Any]
@@ -97,8 +98,9 @@ def search_document(*parts: str) -> Any:
 
 
 class ThreadRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, writes: Writes | None = None) -> None:
         self.session = session
+        self.writes = writes or Writes(session, deferred=False)
 
     async def next_reference_number(self, fund: str, year: int) -> int:
         """The next number of the fund's references of that year, from a sequence of its own
@@ -108,7 +110,7 @@ class ThreadRepository:
         return await reference_numbers.next_number(self.session, fund, year)
 
     async def add_thread(self, thread: Thread, *, search_text: str) -> None:
-        await self.session.execute(
+        await self.writes.add(
             THREADS.insert().values(
                 id=thread.id,
                 reference=thread.reference,
@@ -253,7 +255,7 @@ class ThreadRepository:
     # Messages, notes, audit ---------------------------------------------------------------
 
     async def add_message(self, message: Message) -> None:
-        await self.session.execute(
+        await self.writes.add(
             MESSAGES.insert().values(
                 {name: getattr(message, name) for name in Message.__dataclass_fields__}
             )

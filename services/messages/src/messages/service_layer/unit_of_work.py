@@ -29,12 +29,12 @@ class MessagesUnitOfWork(UnitOfWork):
     agents_directory: AgentsDirectoryRepository
 
     def on_enter(self) -> None:
-        self.threads = ThreadRepository(self.session)
+        self.threads = ThreadRepository(self.session, self.writes)
         self.canned_replies = CannedReplyRepository(self.session)
-        self.idempotency_keys = IdempotencyKeyRepository(self.session)
+        self.idempotency_keys = IdempotencyKeyRepository(self.session, self.writes)
         self.catalog_snapshot = CatalogSnapshotRepository(self.session)
         self.retention = RetentionRepository(self.session)
-        self.attachments = AttachmentRepository(self.session)
+        self.attachments = AttachmentRepository(self.session, self.writes)
         self.follow_ups = FollowUpRepository(self.session)
         self.receipt_checks = ThrottleRepository(self.session, RECEIPT_CHECK_THROTTLES)
         self.agents_directory = AgentsDirectoryRepository(self.session)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import text
-
 from notifier.adapters.repository.contacts import ContactRepository
 from notifier.adapters.repository.dead_letters import DeadLetterRepository
 from notifier.adapters.repository.deliveries import DeliveryRepository
@@ -32,7 +30,6 @@ class NotifierUnitOfWork(UnitOfWork):
         self.preferences = PreferenceRepository(self.session)
         self.dead_letters = DeadLetterRepository(self.session)
         self.processed_events = ProcessedEventRepository(self.session)
-        self._wake_worker = False
 
     async def lock_member(self, member_id: uuid.UUID) -> None:
         """Until this transaction ends, nothing else touches the member's contact or their
@@ -41,14 +38,7 @@ class NotifierUnitOfWork(UnitOfWork):
 
     def wake_worker(self) -> None:
         """Tell the delivery workers, once this commits, that something is due."""
-        self._wake_worker = True
-
-    async def commit(self) -> None:
-        if self._wake_worker:
-            # Delivered to the workers' LISTEN only if the transaction commits.
-            await self.session.execute(text(f"NOTIFY {DELIVERIES_CHANNEL}"))
-            self._wake_worker = False
-        await super().commit()
+        self.notify_on_commit(DELIVERIES_CHANNEL)
 
 
 #: What handlers take as ``uow``: each call opens a new unit of work.
