@@ -153,7 +153,9 @@ async def main(seconds: float, connections: int) -> None:
             limits = httpx.Limits(max_connections=connections)
             async with (
                 httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://messages", limits=limits
+                    transport=httpx.ASGITransport(app=app),
+                    base_url="http://messages",
+                    limits=limits,
                 ) as service,
                 httpx.AsyncClient(
                     transport=httpx.ASGITransport(app=bare), base_url="http://bare", limits=limits
@@ -174,7 +176,9 @@ async def main(seconds: float, connections: int) -> None:
     print(line("bare FastAPI + asyncpg", seconds, bare_measured))
     print(line("messages service", seconds, measured))
     print(f"  ratio {measured[0] / max(1, bare_measured[0]):.2f}")
-    print(f"  SQL statements per submission: {per_submission:.2f} (+ BEGIN, COMMIT, liveness check)")
+    print(
+        f"  SQL statements per submission: {per_submission:.2f} (+ BEGIN, COMMIT, liveness check)"
+    )
 
 
 if __name__ == "__main__":
