@@ -21,6 +21,7 @@ from servicekit.guard import RequestGuardMiddleware
 from servicekit.logging import bind_request_context, configure_logging, get_logger
 from servicekit.problems import Problem, install_problem_handlers, problem_responses
 from servicekit.runtime import ServiceRuntime
+from servicekit.shedding import LoadSheddingMiddleware
 from servicekit.tracing import TraceContext, set_trace
 
 logger = get_logger("http")
@@ -249,6 +250,11 @@ def create_service_app(
         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
     )
     app.add_middleware(RequestGuardMiddleware)
+    app.add_middleware(
+        LoadSheddingMiddleware,
+        limit=settings.max_requests_in_flight,
+        registry=runtime.registry,
+    )
     app.add_middleware(
         RequestContextMiddleware,
         requests=requests,

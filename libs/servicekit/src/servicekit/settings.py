@@ -91,6 +91,9 @@ class ServiceSettings(BaseSettings):
         default="http://localhost:8080", validation_alias=shared("PUBLIC_BASE_URL")
     )
 
+    #: Requests served at once; one more is answered 503 at once (``servicekit.shedding``).
+    max_requests_in_flight: int = Field(default=32, ge=1)
+
     outbox_poll_interval_seconds: float = 1.0
     outbox_batch_size: int = 200
 
