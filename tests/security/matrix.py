@@ -78,6 +78,10 @@ MATRIX: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/agents"): SUPERVISOR,
         ("GET", "/agents/{agent_id}"): Rule("supervisor", scoped="fund"),
         ("PATCH", "/agents/{agent_id}"): Rule("supervisor", scoped="fund", body={"skills": []}),
+        ("POST", "/agents/{agent_id}/password-reset"): Rule("supervisor", scoped="fund"),
+        ("POST", "/agents/password/reset"): PUBLIC,
+        ("DELETE", "/me/franceconnect"): MEMBER,
+        ("GET", "/security-events"): SUPERVISOR,
     },
     "catalog": {
         **OPERATIONS,

@@ -7,6 +7,9 @@ import { ThreadPage } from './pages/Thread';
 import { CannedRepliesPage } from './pages/CannedReplies';
 import { CatalogPage } from './pages/Catalog';
 import { DashboardPage } from './pages/Dashboard';
+import { AgentsPage } from './pages/Agents';
+import { PasswordResetPage } from './pages/PasswordReset';
+import { SecurityTrailPage } from './pages/SecurityTrail';
 
 export const APP_TITLE = 'Back office - Mes messages et mes réponses';
 
@@ -32,6 +35,7 @@ export function App() {
   let page: ReactNode;
   const thread = matchPath(`${BASE}/demandes/:threadId`, pathname);
   if (pathname === `${BASE}/connexion`) page = <LoginPage />;
+  else if (pathname === `${BASE}/mot-de-passe/nouveau`) page = <PasswordResetPage />;
   else if (pathname === `${BASE}/` || pathname === BASE)
     page = (
       <RequireAgent>
@@ -56,6 +60,18 @@ export function App() {
         <DashboardPage />
       </RequireAgent>
     );
+  else if (pathname === `${BASE}/conseillers`)
+    page = (
+      <RequireAgent allowed={isSupervisor(agent)}>
+        <AgentsPage />
+      </RequireAgent>
+    );
+  else if (pathname === `${BASE}/journal-securite`)
+    page = (
+      <RequireAgent allowed={isSupervisor(agent)}>
+        <SecurityTrailPage />
+      </RequireAgent>
+    );
   else if (pathname === `${BASE}/catalogue`)
     page = (
       <RequireAgent allowed={agent?.role === 'admin'}>
@@ -74,7 +90,13 @@ export function App() {
     ? [
         { label: 'File des demandes', to: `${BASE}/` },
         { label: isSupervisor(agent) ? 'Réponses types' : 'Réponses types (consultation)', to: `${BASE}/reponses-types` },
-        ...(isSupervisor(agent) ? [{ label: 'Tableau de bord', to: `${BASE}/tableau-de-bord` }] : []),
+        ...(isSupervisor(agent)
+          ? [
+              { label: 'Tableau de bord', to: `${BASE}/tableau-de-bord` },
+              { label: 'Conseillers', to: `${BASE}/conseillers` },
+              { label: 'Journal de sécurité', to: `${BASE}/journal-securite` },
+            ]
+          : []),
         ...(agent.role === 'admin' ? [{ label: 'Catalogue', to: `${BASE}/catalogue` }] : []),
       ]
     : [];
@@ -95,7 +117,7 @@ export function App() {
         navigation={navigation}
       />
       <main id="contenu" role="main" className="fr-container fr-pt-4w fr-pb-8w mm-main" tabIndex={-1}>
-        {agent === undefined && pathname !== `${BASE}/connexion` ? <Loading /> : page}
+        {agent === undefined && pathname !== `${BASE}/connexion` && pathname !== `${BASE}/mot-de-passe/nouveau` ? <Loading /> : page}
       </main>
       <Footer homeTo={`${BASE}/`} description="Outil des conseillers MSA pour répondre aux messages des adhérents." links={[{ label: 'msa.fr', href: 'https://www.msa.fr' }]} />
     </>

@@ -12,6 +12,31 @@ type Notifier = NotifierApi.components['schemas'];
 // auth
 export type Agent = Auth['AgentPublic'];
 export type Agents = Auth['AgentsPublic'];
+export type PasswordResetSent = Auth['PasswordResetSent'];
+export type SecurityEvent = Auth['SecurityEventPublic'];
+export type SecurityEvents = Auth['SecurityEventsPublic'];
+
+/** The security trail's kinds of entries, in French. */
+export const SECURITY_EVENT_KINDS: Record<SecurityEvent['kind'], string> = {
+  login_succeeded: 'Connexion',
+  login_failed: 'Échec de connexion',
+  login_locked: 'Compte bloqué (trop d’échecs)',
+  logged_out: 'Déconnexion',
+  confirmation_failed: 'Mot de passe actuel erroné',
+  password_reset_requested: 'Lien de réinitialisation demandé',
+  password_reset_completed: 'Mot de passe réinitialisé',
+  password_changed: 'Mot de passe changé',
+  email_change_requested: 'Changement d’adresse demandé',
+  email_changed: 'Adresse électronique changée',
+  franceconnect_linked: 'Compte relié à FranceConnect',
+  franceconnect_unlinked: 'Compte délié de FranceConnect',
+  account_deleted: 'Compte supprimé',
+  agent_created: 'Conseiller créé',
+  agent_role_changed: 'Rôle changé',
+  agent_deactivated: 'Conseiller désactivé',
+  agent_reactivated: 'Conseiller réactivé',
+  agent_password_reset_requested: 'Lien de mot de passe envoyé au conseiller',
+};
 /** What `GET /api/auth/me` answers: the back office keeps agents only. */
 export type Profile = Auth['MemberPublic'] | Agent;
 
@@ -54,6 +79,8 @@ export const DELIVERY_KINDS: Record<Delivery['kind'], string> = {
   account_locked: 'Compte verrouillé',
   email_change_code: 'Changement d’adresse',
   franceconnect_linked: 'Compte relié à FranceConnect',
+  account_changed: 'Changement sensible du compte',
+  agent_password_reset: 'Lien de mot de passe d’un conseiller',
   relance_received: 'Confirmation de relance',
   details_reminder: 'Rappel de demande de précisions',
   thread_closed_unanswered: 'Demande close sans réponse',

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from auth.config import Settings
-from contracts.topics import ACCOUNT_NOTIFICATION, MEMBER_CONTACT, POSTAL_LETTER
+from contracts.topics import ACCOUNT_NOTIFICATION, MEMBER_CONTACT, POSTAL_LETTER, SECURITY_TRAIL
 from servicekit.migrations import upgrade_async
 from servicekit.testing import MovableClock, fresh_database
 from services.auth.tests.support import (
@@ -76,7 +76,9 @@ async def seeded(auth_app: AuthApp) -> AuthApp:
 @pytest.fixture(scope="session")
 async def events(kafka_bootstrap: str, kafka_topic_prefix: str) -> AsyncIterator[EventLog]:
     log = EventLog(
-        kafka_bootstrap, kafka_topic_prefix, [ACCOUNT_NOTIFICATION, MEMBER_CONTACT, POSTAL_LETTER]
+        kafka_bootstrap,
+        kafka_topic_prefix,
+        [ACCOUNT_NOTIFICATION, MEMBER_CONTACT, POSTAL_LETTER, SECURITY_TRAIL],
     )
     await log.start()
     yield log

@@ -3,6 +3,7 @@ import {
   Alert,
   Breadcrumb,
   Button,
+  Checkbox,
   ErrorSummary,
   Input,
   Loading,
@@ -12,15 +13,21 @@ import {
   api,
   describeError,
   labelled,
+  request,
   useDocumentTitle,
   useLocation,
 } from '@mes-messages/shared';
 import { SERVICE_TITLE } from '../App';
+import { clearAllDrafts } from '../draft';
 import { type FieldErrors, apiFieldErrors, summary } from '../forms';
 import { useSession } from '../session';
 import type { EmailPreferences } from '../types';
 
 export const PREFERENCES_PATH = '/api/notifier/preferences';
+
+/** Under every « mot de passe actuel »: who may leave it empty. */
+const CURRENT_PASSWORD_HINT =
+  'Par sécurité, cette modification demande votre mot de passe actuel. Connecté avec FranceConnect il y a moins de 5 minutes ? Vous pouvez laisser ce champ vide.';
 
 /** « Courriels de notification »: the thread emails, on or off, saved as soon as changed. */
 function NotificationPreferences({ focus }: { focus: boolean }) {
@@ -115,6 +122,7 @@ function NotificationPreferences({ focus }: { focus: boolean }) {
 function EmailChange() {
   const { reload } = useSession();
   const [email, setEmail] = useState('');
+  const [current, setCurrent] = useState('');
   const [code, setCode] = useState('');
   const [stage, setStage] = useState<'email' | 'code' | 'done'>('email');
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -132,10 +140,11 @@ function EmailChange() {
     setErrors({});
     setBusy(true);
     try {
-      await api.post('/api/auth/me/email', { email: email.trim() });
+      await api.post('/api/auth/me/email', { email: email.trim(), current_password: current || undefined });
+      setCurrent('');
       setStage('code');
     } catch (error) {
-      const fieldErrors = apiFieldErrors(error, { email: 'nouveau-courriel' });
+      const fieldErrors = apiFieldErrors(error, { email: 'nouveau-courriel', current_password: 'courriel-mot-de-passe' });
       setErrors(fieldErrors);
       if (!Object.keys(fieldErrors).length) setFailure(describeError(error));
     } finally {
@@ -180,8 +189,9 @@ function EmailChange() {
         </Alert>
       ) : stage === 'email' ? (
         <form onSubmit={requestCode} noValidate>
-          <ErrorSummary errors={summary(errors, ['nouveau-courriel'])} />
-          <Input id="nouveau-courriel" type="email" label="Nouvelle adresse électronique" hint="Un code de confirmation y sera envoyé." value={email} onChange={(event) => setEmail(event.target.value)} error={errors['nouveau-courriel']} autoComplete="email" />
+          <ErrorSummary errors={summary(errors, ['nouveau-courriel', 'courriel-mot-de-passe'])} />
+          <Input id="nouveau-courriel" type="email" label="Nouvelle adresse électronique" hint="Un code de confirmation y sera envoyé. Votre adresse actuelle sera prévenue du changement." value={email} onChange={(event) => setEmail(event.target.value)} error={errors['nouveau-courriel']} autoComplete="email" />
+          <PasswordInput id="courriel-mot-de-passe" label="Mot de passe actuel" hint={CURRENT_PASSWORD_HINT} autoComplete="current-password" value={current} onChange={setCurrent} error={errors['courriel-mot-de-passe']} />
           <Button type="submit" priority="secondary" disabled={busy}>
             Recevoir un code
           </Button>
@@ -214,7 +224,6 @@ function PasswordChange() {
     event.preventDefault();
     if (busy) return;
     const local: FieldErrors = {};
-    if (!current) local['mot-de-passe-actuel'] = 'Saisissez votre mot de passe actuel.';
     if (next.length < 12) local['mot-de-passe-futur'] = 'Choisissez un mot de passe d’au moins 12 caractères.';
     setErrors(local);
     setFailure(null);
@@ -222,7 +231,7 @@ function PasswordChange() {
     if (Object.keys(local).length) return;
     setBusy(true);
     try {
-      await api.post('/api/auth/password', { current_password: current, new_password: next });
+      await api.post('/api/auth/password', { current_password: current || undefined, new_password: next });
       setDone(true);
       setCurrent('');
       setNext('');
@@ -247,13 +256,125 @@ function PasswordChange() {
         ) : null}
         {done ? (
           <Alert severity="success" small live="polite" className="fr-mb-3w">
-            Votre mot de passe est changé.
+            Votre mot de passe est changé. Un courriel vous le confirme ; vos autres connexions sont fermées.
           </Alert>
         ) : null}
-        <PasswordInput id="mot-de-passe-actuel" label="Mot de passe actuel" autoComplete="current-password" value={current} onChange={setCurrent} error={errors['mot-de-passe-actuel']} />
+        <PasswordInput id="mot-de-passe-actuel" label="Mot de passe actuel" hint={CURRENT_PASSWORD_HINT} autoComplete="current-password" value={current} onChange={setCurrent} error={errors['mot-de-passe-actuel']} />
         <PasswordInput id="mot-de-passe-futur" label="Nouveau mot de passe" hint="Au moins 12 caractères" autoComplete="new-password" value={next} onChange={setNext} error={errors['mot-de-passe-futur']} />
         <Button type="submit" priority="secondary" disabled={busy} className="fr-mt-2w">
           Changer mon mot de passe
+        </Button>
+      </form>
+    </section>
+  );
+}
+
+/** « Ne plus utiliser FranceConnect »: unlink the identity (the password, or a fresh FranceConnect login). */
+function FranceConnectUnlink() {
+  const { member, reload } = useSession();
+  const [current, setCurrent] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [failure, setFailure] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+  if (!member?.franceconnect_linked && !done) return null;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (busy) return;
+    setErrors({});
+    setFailure(null);
+    setBusy(true);
+    try {
+      await request('/api/auth/me/franceconnect', { method: 'DELETE', body: { current_password: current || undefined } });
+      setDone(true);
+      setCurrent('');
+      await reload();
+    } catch (error) {
+      const fieldErrors = apiFieldErrors(error, { current_password: 'franceconnect-mot-de-passe' });
+      setErrors(fieldErrors);
+      if (!Object.keys(fieldErrors).length) setFailure(describeError(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="fr-mb-6w" aria-labelledby="titre-franceconnect">
+      <h2 id="titre-franceconnect">FranceConnect</h2>
+      {done ? (
+        <Alert severity="success" small live="polite">
+          Votre compte n’est plus relié à FranceConnect. Connectez-vous désormais avec votre numéro de sécurité sociale et votre mot de passe.
+        </Alert>
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <p>Votre compte est relié à FranceConnect. Vous pouvez ne plus l’utiliser : vous vous connecterez alors avec votre numéro de sécurité sociale et votre mot de passe (choisissez-en un avec « Mot de passe oublié » si vous n’en avez pas).</p>
+          <ErrorSummary errors={summary(errors, ['franceconnect-mot-de-passe'])} />
+          {failure ? (
+            <Alert severity="error" small live="assertive" className="fr-mb-3w">
+              {failure}
+            </Alert>
+          ) : null}
+          <PasswordInput id="franceconnect-mot-de-passe" label="Mot de passe actuel" hint={CURRENT_PASSWORD_HINT} autoComplete="current-password" value={current} onChange={setCurrent} error={errors['franceconnect-mot-de-passe']} />
+          <Button type="submit" priority="secondary" disabled={busy} className="fr-mt-2w">
+            Ne plus utiliser FranceConnect
+          </Button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+/** « Supprimer mon compte »: asks for the password (or a fresh FranceConnect login) and a ticked box. */
+function AccountDeletion() {
+  const [current, setCurrent] = useState('');
+  const [sure, setSure] = useState(false);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (busy) return;
+    setFailure(null);
+    if (!sure) {
+      setErrors({ 'suppression-confirmation': 'Cochez la case pour confirmer la suppression de votre compte.' });
+      return;
+    }
+    setErrors({});
+    setBusy(true);
+    try {
+      await request('/api/auth/me', { method: 'DELETE', body: { current_password: current || undefined } });
+      // The session ended with the account: back to the home page, nothing kept here.
+      clearAllDrafts();
+      window.location.assign('/');
+    } catch (error) {
+      const fieldErrors = apiFieldErrors(error, { current_password: 'suppression-mot-de-passe' });
+      setErrors(fieldErrors);
+      if (!Object.keys(fieldErrors).length) setFailure(describeError(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="fr-mb-6w" aria-labelledby="titre-suppression">
+      <h2 id="titre-suppression">Supprimer mon compte</h2>
+      <p>
+        Votre compte et vos coordonnées seront supprimés ; vos échanges restent conservés par votre caisse le temps prévu. Un courriel vous confirmera la suppression.
+      </p>
+      <form onSubmit={submit} noValidate>
+        <ErrorSummary errors={summary(errors, ['suppression-mot-de-passe', 'suppression-confirmation'])} />
+        {failure ? (
+          <Alert severity="error" small live="assertive" className="fr-mb-3w">
+            {failure}
+          </Alert>
+        ) : null}
+        <PasswordInput id="suppression-mot-de-passe" label="Mot de passe actuel" hint={CURRENT_PASSWORD_HINT} autoComplete="current-password" value={current} onChange={setCurrent} error={errors['suppression-mot-de-passe']} />
+        <Checkbox id="suppression-confirmation" label="Je veux supprimer définitivement mon compte" checked={sure} onChange={setSure} />
+        {errors['suppression-confirmation'] ? <p className="fr-error-text">{errors['suppression-confirmation']}</p> : null}
+        <Button type="submit" priority="secondary" disabled={busy} className="fr-mt-2w">
+          Supprimer mon compte
         </Button>
       </form>
     </section>
@@ -284,6 +405,8 @@ export function AccountPage() {
       <NotificationPreferences focus={toNotifications} />
       <EmailChange />
       <PasswordChange />
+      <FranceConnectUnlink />
+      <AccountDeletion />
       <Button priority="secondary" icon="fr-icon-logout-box-r-line" onClick={() => void logout()}>
         Se déconnecter
       </Button>

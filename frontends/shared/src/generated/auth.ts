@@ -152,8 +152,31 @@ export interface paths {
         get: operations["me_me_get"];
         put?: never;
         post?: never;
-        /** Delete the member's account and contact data */
+        /**
+         * Delete the member's account and contact data (current password asked)
+         * @description The body gives `current_password`; it may be left out within 5 minutes of a FranceConnect login (`403 reauthentication-required` otherwise). A wrong password answers `400 wrong-password` and counts as a failed login. The address is told.
+         */
         delete: operations["delete_me_me_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/franceconnect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink the member's FranceConnect identity (current password asked)
+         * @description As `DELETE /me`: `current_password`, or a FranceConnect login of less than 5 minutes. The next FranceConnect login asks for the number and password again. The address is told.
+         */
+        delete: operations["unlink_franceconnect_me_franceconnect_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -168,7 +191,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change the email address: a code is sent to the new one */
+        /**
+         * Change the email address: a code is sent to the new one (current password asked)
+         * @description `current_password` may be left out within 5 minutes of a FranceConnect login (`403 reauthentication-required` otherwise); a wrong one answers `400 wrong-password` and counts as a failed login. Once confirmed, the previous address is told.
+         */
         post: operations["change_email_me_email_post"];
         delete?: never;
         options?: never;
@@ -236,7 +262,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change one's password (other sessions are closed) */
+        /**
+         * Change one's password (other sessions are closed, the address is told)
+         * @description `current_password` may be left out within 5 minutes of a FranceConnect login (`403 reauthentication-required` otherwise); a wrong one answers `400 wrong-password` and counts as a failed login (`429` once the login's delays apply).
+         */
         post: operations["change_password_password_post"];
         delete?: never;
         options?: never;
@@ -422,8 +451,68 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change an agent's names, role, skills, password or deactivate them */
+        /**
+         * Change an agent's names, role or skills, or deactivate them
+         * @description Never their password: `POST /agents/{agent_id}/password-reset` emails them a link to choose one (a `password` here answers 422).
+         */
         patch: operations["update_agent_agents__agent_id__patch"];
+        trace?: never;
+    };
+    "/agents/{agent_id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email the agent a one-time link to choose a new password
+         * @description What a supervisor or an admin does when an agent lost their password: nobody but the agent ever knows it. The link lasts `AUTH_PASSWORD_RESET_MINUTES` and replaces any earlier one.
+         */
+        post: operations["send_password_reset_agents__agent_id__password_reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agents/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An agent sets a new password with the emailed link (every session is closed) */
+        post: operations["reset_password_agents_password_reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/security-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The security trail: logins, resets, sensitive changes, agent management
+         * @description Newest first. A supervisor reads the entries of their fund's members and agents (whatever `fund` says); an admin every fund's, or `fund`'s. Filters: `kind` (repeatable), `outcome`, `actor` (an account's id, an agent's email or a member's masked number, as actor or subject), `since` (inclusive) and `until` (exclusive). Addresses are keyed hashes; members are named by their masked number.
+         */
+        get: operations["list_security_events_security_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -434,6 +523,17 @@ export interface components {
         Accepted: {
             /** Detail */
             detail: string;
+        };
+        /**
+         * AccountConfirmation
+         * @description The confirmation a sensitive change needs (deletion, FranceConnect unlinking).
+         */
+        AccountConfirmation: {
+            /**
+             * Current Password
+             * @description The account's current password. May be left out within 5 minutes of a FranceConnect login (the login stands for it).
+             */
+            current_password?: string | null;
         };
         /** ActivationCreate */
         ActivationCreate: {
@@ -490,8 +590,15 @@ export interface components {
             skills?: string[];
             /**
              * Password
-             * @description Initial password (the agent may change it).
+             * @description Left out (as the back office does), the agent is emailed a one-time link to choose their password, and nobody else ever knows it. Given, it is the initial password (for tools that provision accounts); the agent should change it.
              */
+            password?: string | null;
+        };
+        /** AgentPasswordReset */
+        AgentPasswordReset: {
+            /** Token */
+            token: string;
+            /** Password */
             password: string;
         };
         /** AgentPublic */
@@ -551,7 +658,11 @@ export interface components {
             skills?: string[] | null;
             /** Active */
             active?: boolean | null;
-            /** Password */
+            /**
+             * Password
+             * @deprecated
+             * @description Refused (422): a manager never sets another agent's password; `POST /agents/{agent_id}/password-reset` emails the agent a link to choose one.
+             */
             password?: string | null;
         };
         /** AgentsPublic */
@@ -566,6 +677,11 @@ export interface components {
              * Format: email
              */
             email: string;
+            /**
+             * Current Password
+             * @description The account's current password. May be left out within 5 minutes of a FranceConnect login (the login stands for it).
+             */
+            current_password?: string | null;
         };
         /** EmailChangePending */
         EmailChangePending: {
@@ -760,8 +876,11 @@ export interface components {
         };
         /** PasswordChange */
         PasswordChange: {
-            /** Current Password */
-            current_password: string;
+            /**
+             * Current Password
+             * @description The account's current password. May be left out within 5 minutes of a FranceConnect login (the login stands for it).
+             */
+            current_password?: string | null;
             /** New Password */
             new_password: string;
         };
@@ -780,6 +899,83 @@ export interface components {
             token: string;
             /** Password */
             password: string;
+        };
+        /** PasswordResetSent */
+        PasswordResetSent: {
+            /** Detail */
+            detail: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /**
+         * SecurityEventPublic
+         * @description One entry of the security trail.
+         */
+        SecurityEventPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "login_succeeded" | "login_failed" | "login_locked" | "logged_out" | "confirmation_failed" | "password_reset_requested" | "password_reset_completed" | "password_changed" | "email_change_requested" | "email_changed" | "franceconnect_linked" | "franceconnect_unlinked" | "account_deleted" | "agent_created" | "agent_role_changed" | "agent_deactivated" | "agent_reactivated" | "agent_password_reset_requested";
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "success" | "failure";
+            /** Fund */
+            fund: string | null;
+            /** Subject Kind */
+            subject_kind: ("member" | "agent") | null;
+            /** Subject Id */
+            subject_id: string | null;
+            /**
+             * Subject Label
+             * @description A member's masked number, an agent's email; what was typed, masked, when no account has it.
+             */
+            subject_label: string | null;
+            /**
+             * Actor Kind
+             * @enum {string}
+             */
+            actor_kind: "member" | "agent" | "system";
+            /** Actor Id */
+            actor_id: string | null;
+            /** Actor Label */
+            actor_label: string | null;
+            /**
+             * Address Hash
+             * @description The client address as a keyed hash: equal hashes, same address.
+             */
+            address_hash: string | null;
+            /** Method */
+            method: ("password" | "franceconnect" | "link") | null;
+            /** Details */
+            details: {
+                [key: string]: string;
+            };
+        };
+        /** SecurityEventsPublic */
+        SecurityEventsPublic: {
+            /** Data */
+            data: components["schemas"]["SecurityEventPublic"][];
+            /**
+             * Next Cursor
+             * @description Give it as `cursor` for the next page; null on the last.
+             */
+            next_cursor: string | null;
         };
         /** SessionCreate */
         SessionCreate: {
@@ -1450,7 +1646,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AccountConfirmation"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             204: {
@@ -1458,6 +1658,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Requête invalide */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Authentification requise */
             401: {
@@ -1470,6 +1679,147 @@ export interface operations {
             };
             /** @description Accès refusé */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Requête trop volumineuse */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Format de requête non pris en charge */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Trop de tentatives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description En-têtes de requête trop volumineux */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service momentanément indisponible */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlink_franceconnect_me_franceconnect_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AccountConfirmation"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPublic"];
+                };
+            };
+            /** @description Requête invalide */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentification requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Requête trop volumineuse */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Format de requête non pris en charge */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Trop de tentatives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1946,6 +2296,15 @@ export interface operations {
             };
             /** @description Données invalides */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Trop de tentatives */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2961,6 +3320,250 @@ export interface operations {
             };
             /** @description Format de requête non pris en charge */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description En-têtes de requête trop volumineux */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service momentanément indisponible */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_password_reset_agents__agent_id__password_reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetSent"];
+                };
+            };
+            /** @description Authentification requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ressource introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description En-têtes de requête trop volumineux */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service momentanément indisponible */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_password_agents_password_reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentPasswordReset"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Requête invalide */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Requête trop volumineuse */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Format de requête non pris en charge */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description En-têtes de requête trop volumineux */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service momentanément indisponible */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_security_events_security_events_get: {
+        parameters: {
+            query?: {
+                kind?: ("login_succeeded" | "login_failed" | "login_locked" | "logged_out" | "confirmation_failed" | "password_reset_requested" | "password_reset_completed" | "password_changed" | "email_change_requested" | "email_changed" | "franceconnect_linked" | "franceconnect_unlinked" | "account_deleted" | "agent_created" | "agent_role_changed" | "agent_deactivated" | "agent_reactivated" | "agent_password_reset_requested")[] | null;
+                outcome?: ("success" | "failure") | null;
+                actor?: string | null;
+                since?: string | null;
+                until?: string | null;
+                fund?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityEventsPublic"];
+                };
+            };
+            /** @description Requête invalide */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentification requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Accès refusé */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -46,6 +46,7 @@ def _bus(settings: Settings, unit_of_work: UnitOfWorkFactory) -> MessageBus:
         [agents.create_agent, housekeeping.seed_demo_accounts],
         uow=unit_of_work,
         clock=SystemClock(),
+        settings=settings,
         hasher=PasswordHasher(
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,

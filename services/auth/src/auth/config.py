@@ -44,6 +44,16 @@ class Settings(ServiceSettings):
     email_change_code_minutes: int = 30
     code_max_attempts: int = 5
     password_reset_minutes: int = 30
+    #: A sensitive change (email, password, deletion, FranceConnect unlinking) without the
+    #: current password is accepted within this long of a FranceConnect login.
+    reauthentication_seconds: int = Field(default=300, ge=0, le=900)
+
+    # Security trail.
+    #: Entries of the trail are kept this long, then deleted by housekeeping.
+    security_trail_days: int = Field(default=365, ge=1)
+    #: Key of the HMAC that hashes client addresses in the trail (secret: with it, anyone
+    #: could test which address made an entry).
+    address_hash_secret: SecretStr = SecretStr("local-address-hash-secret-not-for-production")
 
     # Brute-force defence (see auth.domain.throttling).
     account_free_failures: int = 3

@@ -135,6 +135,7 @@ def create_app(
             {"name": "franceconnect", "description": "Logging in with FranceConnect."},
             {"name": "agents", "description": "Agent accounts, managed by admins and supervisors."},
             {"name": "reference", "description": "Funds and the token-verification keys."},
+            {"name": "security", "description": "The security trail, for supervisors and admins."},
         ],
         extra_state={"bus": bus, "adapters": adapters},
     )

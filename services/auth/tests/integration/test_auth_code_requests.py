@@ -67,7 +67,9 @@ async def test_email_change_codes_are_limited_per_member(
 
         async def ask(email: str) -> httpx.Response:
             return await browser.post(
-                "/me/email", json={"email": email}, headers=browser_headers(browser)
+                "/me/email",
+                json={"email": email, "current_password": password},
+                headers=browser_headers(browser),
             )
 
         assert (await ask("victime.un@example.fr")).status_code == 202
@@ -107,7 +109,9 @@ async def test_one_members_limit_does_not_hold_up_another(auth_app: AuthApp) -> 
         async with auth_app.client() as browser:
             await browser.post("/session", json={"nir": nir, "password": password})
             asked = await browser.post(
-                "/me/email", json={"email": "partagee@example.fr"}, headers=browser_headers(browser)
+                "/me/email",
+                json={"email": "partagee@example.fr", "current_password": password},
+                headers=browser_headers(browser),
             )
             assert asked.status_code == 202, asked.text
 
@@ -118,11 +122,15 @@ async def test_an_invalid_request_is_not_counted(auth_app: AuthApp) -> None:
         await browser.post("/session", json={"nir": nir, "password": password})
         current = (await browser.get("/me")).json()["email"]
         same = await browser.post(
-            "/me/email", json={"email": current}, headers=browser_headers(browser)
+            "/me/email",
+            json={"email": current, "current_password": password},
+            headers=browser_headers(browser),
         )
         assert same.status_code == 422
         asked = await browser.post(
-            "/me/email", json={"email": "autre@example.fr"}, headers=browser_headers(browser)
+            "/me/email",
+            json={"email": "autre@example.fr", "current_password": password},
+            headers=browser_headers(browser),
         )
         assert asked.status_code == 202, "a refused request sends nothing and costs nothing"
 

@@ -6,33 +6,47 @@ import asyncio
 
 import pytest
 
-from services.auth.tests.support import AuthApp, HeldHashing, agent_bearer, new_agent
+from services.auth.tests.support import (
+    AuthApp,
+    HeldHashing,
+    agent_bearer,
+    as_published,
+    new_agent,
+    outbox_events,
+)
 
 pytestmark = pytest.mark.integration
 
 NEW_PASSWORD = "Nouvelle-Clef-2027"
 
 
-async def test_a_deactivation_during_a_password_change_by_a_supervisor_stays(
+async def test_a_deactivation_while_an_agent_chooses_a_password_by_link_stays(
     seeded: AuthApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A manager sends a link (never a password); the agent is deactivated while the link's
+    password is being hashed: the deactivation waits for the row and stays."""
     admin = await agent_bearer(seeded, "admin")
-    form = new_agent()
+    form = {k: v for k, v in new_agent().items() if k != "password"}
     async with seeded.client() as tool:
         agent = (await tool.post("/agents", json=form, headers=admin)).json()
+        [link] = [
+            e
+            for e in await outbox_events(seeded, "AgentPasswordResetRequested")
+            if e["agent_id"] == agent["id"]
+        ]
+        token = (await as_published(seeded, link))["reset_token"]
         hashing = HeldHashing(seeded, monkeypatch)
         changing = asyncio.create_task(
-            tool.patch(f"/agents/{agent['id']}", json={"password": NEW_PASSWORD}, headers=admin)
+            tool.post("/agents/password/reset", json={"token": token, "password": NEW_PASSWORD})
         )
         await hashing.wait_started()
-        deactivated = await tool.patch(
-            f"/agents/{agent['id']}", json={"active": False}, headers=admin
+        deactivating = asyncio.create_task(
+            tool.patch(f"/agents/{agent['id']}", json={"active": False}, headers=admin)
         )
-        assert deactivated.status_code == 200, deactivated.text
         hashing.release()
-        changed = await changing
-        assert changed.status_code == 200, changed.text
-        assert changed.json()["active"] is False, "the answer says how the agent is now"
+        changed, deactivated = await changing, await deactivating
+        assert changed.status_code == 204, changed.text
+        assert deactivated.status_code == 200, deactivated.text
 
         assert (await tool.get(f"/agents/{agent['id']}", headers=admin)).json()["active"] is False
         refused = await tool.post(

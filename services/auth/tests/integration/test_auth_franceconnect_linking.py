@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -21,6 +21,7 @@ from services.auth.tests.support import (
     AuthApp,
     EventLog,
     as_published,
+    browser_headers,
     outbox_events,
     registered_member,
     running_app,
@@ -183,3 +184,44 @@ async def test_the_confirmation_sent_twice_logs_in_twice_and_links_once(
         retried = await browser.post("/franceconnect/link", json={"nir": nir, "password": password})
         assert retried.status_code == 200, retried.text
     assert len(await notices_to(app, form["email"])) == 1
+
+
+async def test_a_recent_franceconnect_login_stands_for_the_password_a_few_minutes(
+    franceconnect: tuple[AuthApp, IdentityTransport], clock: MovableClock
+) -> None:
+    """Unlinking (like any sensitive change) needs the current password, or a FranceConnect
+    login of the last 5 minutes; the account's address is told."""
+    app, transport = franceconnect
+    form = person()
+    nir, password = await registered_member(app, **form)
+    transport.identity = identity_of(form, nir, email=form["email"])
+
+    async with app.client() as browser:
+        answer = await log_in_with_franceconnect(app, browser)
+        assert answer.headers["location"] == MESSAGES
+        headers = browser_headers(browser)
+        clock.advance(timedelta(seconds=app.settings.reauthentication_seconds + 30))
+        try:
+            late = await browser.request("DELETE", "/me/franceconnect", headers=headers)
+        finally:
+            clock.advance(-timedelta(seconds=app.settings.reauthentication_seconds + 30))
+        assert late.status_code == 403, late.text
+        assert late.json()["type"].endswith("reauthentication-required")
+
+        unlinked = await browser.request("DELETE", "/me/franceconnect", headers=headers)
+        assert unlinked.status_code == 200, unlinked.text
+        assert unlinked.json()["franceconnect_linked"] is False
+    [notice] = [
+        e
+        for e in await outbox_events(app, "AccountChanged")
+        if e["email"] == form["email"] and e["change"] == "franceconnect_unlinked"
+    ]
+    assert notice["given_name"] == form["given_name"]
+
+    async with app.client() as browser:
+        # Logged in with the password: the password is asked, and right, it unlinks.
+        await browser.post("/session", json={"nir": nir, "password": password})
+        refused = await browser.request(
+            "DELETE", "/me/franceconnect", headers=browser_headers(browser)
+        )
+        assert refused.status_code == 403

@@ -8,8 +8,10 @@ from typing import Any
 
 from contracts import Event
 from contracts.events.auth import (
+    AccountChanged,
     AccountLocked,
     ActivationCodeIssued,
+    AgentPasswordResetRequested,
     EmailChangeCodeIssued,
     FranceConnectLinked,
     PasswordResetRequested,
@@ -118,5 +120,21 @@ def sample_events(
         ),
         DeliveryKind.FRANCECONNECT_LINKED: FranceConnectLinked.new(
             producer="auth", linked_at=now, confirmed_by="identity", **account
+        ),
+        DeliveryKind.ACCOUNT_CHANGED: AccountChanged.new(
+            producer="auth",
+            change="email_changed",
+            changed_at=now,
+            new_email="camille.nouvelle@example.fr",
+            **account,
+        ),
+        DeliveryKind.AGENT_PASSWORD_RESET: AgentPasswordResetRequested.new(
+            producer="auth",
+            agent_id=account["member_id"],
+            fund=account["fund"],
+            email="agent.npc@msa.example",
+            given_name="Hugo",
+            reset_token="Qm8t2Lw4-exemple-de-jeton",  # noqa: S106 - sample, not a secret
+            expires_at=now + timedelta(minutes=30),
         ),
     }

@@ -201,3 +201,39 @@ FRANCECONNECT_PENDING = Table(
     Column("identity", JSONB, nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
+
+SECURITY_EVENTS = Table(
+    "security_events",
+    metadata,
+    Column("id", Uuid, primary_key=True, comment="The event id published on the trail topic"),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("fund", Text, comment="Fund of the account concerned (null: no such account)"),
+    Column("subject_kind", Text),
+    Column("subject_id", Uuid),
+    Column("subject_label", Text, comment="masked number or agent email"),
+    Column("actor_kind", Text, nullable=False),
+    Column("actor_id", Uuid),
+    Column("actor_label", Text),
+    Column("address_hash", Text, comment="HMAC-SHA-256 of the client address, never the address"),
+    Column("method", Text),
+    Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    CheckConstraint("outcome IN ('success', 'failure')", name="security_events_outcome"),
+    Index("security_events_occurred_idx", "occurred_at", "id"),
+    Index("security_events_fund_idx", "fund", "occurred_at"),
+    Index("security_events_subject_idx", "subject_id"),
+    Index("security_events_actor_idx", "actor_id"),
+)
+
+AGENT_PASSWORD_RESETS = Table(
+    "agent_password_resets",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("agent_id", Uuid, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False),
+    Column("requested_by", Uuid, comment="The supervisor or admin who sent the link"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Index("agent_password_resets_agent_idx", "agent_id"),
+)

@@ -23,6 +23,7 @@ from auth.domain.model import (
     Member,
     Session,
 )
+from auth.domain.trail import SecurityEvent, TrailQuery
 from servicekit.bus import Command
 
 # --------------------------------------------------------------------------- members
@@ -72,21 +73,42 @@ class GetAccount(Command[Account]):
 
 @dataclass(frozen=True)
 class RequestEmailChange(Command[datetime]):
-    """Answered with the moment the code sent to the new address expires."""
+    """Answered with the moment the code sent to the new address expires. Needs the current
+    password, or a FranceConnect login of less than ``reauthentication_seconds``."""
 
     member_id: uuid.UUID
     new_email: str
+    session_id: uuid.UUID | None = None
+    current_password: str | None = None
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
 class ConfirmEmailChange(Command[Account]):
     member_id: uuid.UUID
     code: str
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
 class DeleteMember(Command[None]):
+    """Needs the current password, or a recent FranceConnect login."""
+
     member_id: uuid.UUID
+    session_id: uuid.UUID | None = None
+    current_password: str | None = None
+    client_address: str = "unknown"
+
+
+@dataclass(frozen=True)
+class UnlinkFranceConnect(Command[Account]):
+    """Unlink the member's FranceConnect identity; needs the current password, or a recent
+    FranceConnect login."""
+
+    member_id: uuid.UUID
+    session_id: uuid.UUID | None = None
+    current_password: str | None = None
+    client_address: str = "unknown"
 
 
 # --------------------------------------------------------------------------- sessions and passwords
@@ -128,17 +150,20 @@ class LogOut(Command[str | None]):
     was opened there (the browser goes there next), None otherwise."""
 
     session_id: uuid.UUID | None
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
 class RequestPasswordReset(Command[None]):
     nir: str
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
 class ResetPassword(Command[None]):
     token: str
     password: str
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -146,7 +171,8 @@ class ChangePassword(Command[None]):
     kind: Kind
     subject_id: uuid.UUID
     session_id: uuid.UUID | None
-    current_password: str
+    #: None: only accepted within moments of a FranceConnect login.
+    current_password: str | None
     new_password: str
     #: The current password is checked under the login's brute-force rules, by address too.
     client_address: str = "unknown"
@@ -170,9 +196,12 @@ class CreateAgent(Command[Agent]):
     role: AgentRole
     fund: str
     skills: tuple[str, ...]
-    password: str
+    #: None: the agent is sent a link to choose one (a manager never knows it).
+    password: str | None
     #: Who asks (None: the command line, which may create any agent).
     manager: Manager = None
+    actor_id: uuid.UUID | None = None
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -199,8 +228,42 @@ class UpdateAgent(Command[Agent]):
     role: AgentRole | None = None
     skills: tuple[str, ...] | None = None
     active: bool | None = None
-    password: str | None = None
     manager: Manager = None
+    actor_id: uuid.UUID | None = None
+    client_address: str = "unknown"
+
+
+@dataclass(frozen=True)
+class SendAgentPasswordReset(Command[datetime]):
+    """Email an agent a one-time link to choose a new password (what a manager does instead
+    of setting it); answered with when the link expires."""
+
+    agent_id: uuid.UUID
+    manager: Manager = None
+    actor_id: uuid.UUID | None = None
+    client_address: str = "unknown"
+
+
+@dataclass(frozen=True)
+class ResetAgentPassword(Command[None]):
+    """An agent sets a new password with the emailed link: single use, sessions revoked."""
+
+    token: str
+    password: str
+    client_address: str = "unknown"
+
+
+# --------------------------------------------------------------------------- security trail
+
+
+@dataclass(frozen=True)
+class ListSecurityEvents(Command[list[SecurityEvent]]):
+    """The trail as a supervisor (their fund) or an admin (every fund, or ``fund``) reads it:
+    newest first, ``limit`` after the cursor's entry."""
+
+    reader_role: AgentRole | None
+    reader_fund: str
+    query: TrailQuery
 
 
 # --------------------------------------------------------------------------- FranceConnect
@@ -218,6 +281,7 @@ class FinishFranceConnect(Command[FranceConnectOutcome]):
     issuer: str | None
     error: str | None
     browser_binding: str | None
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)

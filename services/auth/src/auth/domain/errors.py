@@ -26,6 +26,11 @@ class WrongCurrentPassword(AuthError):
     """A password change whose "current password" is not the account's."""
 
 
+class ReauthenticationRequired(AuthError):
+    """A sensitive change sent without the current password, by a session that is not a
+    FranceConnect login of the last few minutes."""
+
+
 class TooManyAttempts(AuthError):
     """A login that comes before ``refusal.retry_at``: it was not checked. ``now`` is when
     it came, to say how long to wait."""

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from auth.adapters.orm import AGENT_PASSWORD_RESETS
 from auth.adapters.registry import RegistryRepository
 from auth.adapters.repository import (
     AgentRepository,
@@ -17,10 +18,12 @@ from auth.adapters.repository import (
     PasswordResetRepository,
     SessionRepository,
     ThrottleRepository,
+    TrailRepository,
 )
 from auth.domain.model import Agent, Session
+from auth.domain.trail import SecurityEvent
 from contracts.events.agents import AgentChanged
-from contracts.events.security import RevocationReason, SessionRevoked
+from contracts.events.security import RevocationReason, SecurityEventRecorded, SessionRevoked
 from contracts.topics import AGENTS, SESSION_REVOCATIONS
 from servicekit.db import UnitOfWork
 
@@ -34,6 +37,8 @@ class AuthUnitOfWork(UnitOfWork):
     agents: AgentRepository
     codes: CodeRepository
     password_resets: PasswordResetRepository
+    agent_password_resets: PasswordResetRepository
+    trail: TrailRepository
     sessions: SessionRepository
     throttles: ThrottleRepository
     keys: KeyRepository
@@ -55,11 +60,37 @@ class AuthUnitOfWork(UnitOfWork):
         self.agents = AgentRepository(self.session)
         self.codes = CodeRepository(self.session)
         self.password_resets = PasswordResetRepository(self.session)
+        self.agent_password_resets = PasswordResetRepository(self.session, AGENT_PASSWORD_RESETS)
+        self.trail = TrailRepository(self.session)
         self.sessions = SessionRepository(self.session)
         self.throttles = ThrottleRepository(self.session)
         self.keys = KeyRepository(self.session)
         self.franceconnect = FranceConnectRepository(self.session)
         self.registry = RegistryRepository(self.session)
+
+    async def record(self, event: SecurityEvent) -> None:
+        """Add an entry to the security trail: kept here for supervisors and admins, and
+        published on ``auth.security-events.v1``, both when, and only if, this commits."""
+        await self.trail.add(event)
+        self.publish(
+            SecurityEventRecorded.new(
+                producer="auth",
+                event_id=event.id,
+                occurred_at=event.occurred_at,
+                kind=event.kind,
+                outcome=event.outcome,
+                fund=event.fund,
+                subject_kind=event.subject_kind,
+                subject_id=event.subject_id,
+                subject_label=event.subject_label,
+                actor_kind=event.actor_kind,
+                actor_id=event.actor_id,
+                actor_label=event.actor_label,
+                address_hash=event.address_hash,
+                method=event.method,
+                details=event.details,
+            )
+        )
 
     async def end_session(
         self, session_id: uuid.UUID, now: datetime, *, reason: RevocationReason

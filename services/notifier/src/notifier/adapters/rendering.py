@@ -31,8 +31,10 @@ import jinja2
 
 from contracts import Event, get_fund
 from contracts.events.auth import (
+    AccountChanged,
     AccountLocked,
     ActivationCodeIssued,
+    AgentPasswordResetRequested,
     EmailChangeCodeIssued,
     FranceConnectLinked,
     PasswordResetRequested,
@@ -45,7 +47,7 @@ from contracts.events.messages import (
     ThreadClosedUnanswered,
 )
 from notifier.domain.errors import PermanentFailure, TemplateFailure
-from notifier.domain.model import DeliveryKind, Recipient
+from notifier.domain.model import DeliveryKind, Recipient, mask_email
 from notifier.domain.preferences import UnsubscribeTokens
 from servicekit.clock import date_fr, datetime_fr, time_fr
 
@@ -238,6 +240,20 @@ class EmailRenderer:
                 "linked_at": event.linked_at,
                 "confirmed_by": event.confirmed_by,
                 "forgotten_password_url": f"{base}/mot-de-passe/oubli",
+            }
+        elif isinstance(event, AccountChanged):
+            context |= {
+                "change": event.change,
+                "changed_at": event.changed_at,
+                "new_email_masked": mask_email(event.new_email) if event.new_email else "",
+                "forgotten_password_url": f"{base}/mot-de-passe/oubli",
+                "account_url": f"{base}/compte",
+                "register_url": f"{base}/inscription",
+            }
+        elif isinstance(event, AgentPasswordResetRequested):
+            context |= {
+                "reset_url": f"{base}/backoffice/mot-de-passe/nouveau#jeton={event.reset_token}",
+                "expires_at": event.expires_at,
             }
         return context
 

@@ -10,8 +10,10 @@ from typing import Any
 
 from contracts import Event, TopicSpec, decode
 from contracts.events.auth import (
+    AccountChanged,
     AccountLocked,
     ActivationCodeIssued,
+    AgentPasswordResetRequested,
     EmailChangeCodeIssued,
     FranceConnectLinked,
     MemberContactChanged,
@@ -39,6 +41,11 @@ class DeliveryKind(enum.StrEnum):
     ACCOUNT_LOCKED = "account_locked"
     EMAIL_CHANGE_CODE = "email_change_code"
     FRANCECONNECT_LINKED = "franceconnect_linked"
+    #: A sensitive change (email, password, deletion, FranceConnect unlinking), told to the
+    #: address (an email change to the previous one too): « si ce n'est pas vous… ».
+    ACCOUNT_CHANGED = "account_changed"
+    #: A supervisor or an admin sent an agent a link to choose their password.
+    AGENT_PASSWORD_RESET = "agent_password_reset"  # noqa: S105 - a kind of email
     #: « Je n'ai pas compris la réponse » was received: the fund answers again within 2 days.
     RELANCE_RECEIVED = "relance_received"
     #: Ten days after a « Demande de précisions » without an answer.
@@ -100,6 +107,8 @@ _ACCOUNT_KINDS: dict[type[Event], DeliveryKind] = {
     AccountLocked: DeliveryKind.ACCOUNT_LOCKED,
     EmailChangeCodeIssued: DeliveryKind.EMAIL_CHANGE_CODE,
     FranceConnectLinked: DeliveryKind.FRANCECONNECT_LINKED,
+    AccountChanged: DeliveryKind.ACCOUNT_CHANGED,
+    AgentPasswordResetRequested: DeliveryKind.AGENT_PASSWORD_RESET,
 }
 
 AccountEvent = (
@@ -108,6 +117,8 @@ AccountEvent = (
     | AccountLocked
     | EmailChangeCodeIssued
     | FranceConnectLinked
+    | AccountChanged
+    | AgentPasswordResetRequested
 )
 
 #: Fields of account events that are one-time secrets (as contracts declares them): never in

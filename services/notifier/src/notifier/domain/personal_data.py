@@ -35,6 +35,7 @@ KEPT_WHEN_FORGOTTEN = frozenset(
         "occurred_at",
         "producer",
         "member_id",
+        "agent_id",
         "fund",
         "thread_id",
         "message_id",
@@ -46,6 +47,8 @@ KEPT_WHEN_FORGOTTEN = frozenset(
         "due_date",
         "expires_at",
         "locked_until",
+        "change",
+        "changed_at",
     }
 )
 

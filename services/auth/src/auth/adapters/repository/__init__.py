@@ -13,6 +13,7 @@ from auth.adapters.repository.members import (
 from auth.adapters.repository.sessions import SessionRepository
 from auth.adapters.repository.signing_keys import KeyRepository
 from auth.adapters.repository.throttles import ThrottleRepository
+from auth.adapters.repository.trail import TrailRepository
 
 __all__ = [
     "AgentRepository",
@@ -23,4 +24,5 @@ __all__ = [
     "PasswordResetRepository",
     "SessionRepository",
     "ThrottleRepository",
+    "TrailRepository",
 ]

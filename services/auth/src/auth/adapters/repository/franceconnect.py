@@ -78,6 +78,15 @@ class FranceConnectRepository:
         )
         return linked is not None
 
+    async def unlink(self, member_id: uuid.UUID) -> bool:
+        """Remove the member's link; False when there was none."""
+        removed = await self._session.scalar(
+            delete(FRANCECONNECT_LINKS)
+            .where(FRANCECONNECT_LINKS.c.member_id == member_id)
+            .returning(FRANCECONNECT_LINKS.c.subject)
+        )
+        return removed is not None
+
     async def add_pending(
         self,
         *,

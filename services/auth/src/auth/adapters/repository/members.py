@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -175,48 +175,60 @@ class CodeRepository:
 
 
 class PasswordResetRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    """One-time password-reset links of members (``password_resets``) or, on the agents'
+    table (``agent_password_resets``), of agents: stored as their SHA-256, single use."""
+
+    def __init__(self, session: AsyncSession, table: Table = PASSWORD_RESETS) -> None:
         self._session = session
+        self._table = table
+        self._owner = table.c.member_id if "member_id" in table.c else table.c.agent_id
 
     async def add(
-        self, *, token_hash: str, member_id: uuid.UUID, now: datetime, expires_at: datetime
+        self,
+        *,
+        token_hash: str,
+        member_id: uuid.UUID,
+        now: datetime,
+        expires_at: datetime,
+        **extra: Any,
     ) -> None:
+        """Store a link for the account ``member_id`` (a member, or an agent on the agents'
+        table); ``extra`` columns as the table has them (who requested it)."""
         await self._session.execute(
-            PASSWORD_RESETS.insert().values(
-                token_hash=token_hash, member_id=member_id, created_at=now, expires_at=expires_at
+            self._table.insert().values(
+                {self._owner.name: member_id}
+                | {"token_hash": token_hash, "created_at": now, "expires_at": expires_at}
+                | extra
             )
         )
+
+    def _usable(self, token_hash: str, now: datetime) -> list[Any]:
+        return [
+            self._table.c.token_hash == token_hash,
+            self._table.c.used_at.is_(None),
+            self._table.c.expires_at > now,
+        ]
 
     async def find(self, token_hash: str, now: datetime) -> uuid.UUID | None:
-        """The member of an unused link still in time (the row stays locked), else None."""
-        member_id: uuid.UUID | None = await self._session.scalar(
-            select(PASSWORD_RESETS.c.member_id)
-            .where(
-                PASSWORD_RESETS.c.token_hash == token_hash,
-                PASSWORD_RESETS.c.used_at.is_(None),
-                PASSWORD_RESETS.c.expires_at > now,
-            )
-            .with_for_update()
+        """The account of an unused link still in time (the row stays locked), else None."""
+        owner: uuid.UUID | None = await self._session.scalar(
+            select(self._owner).where(*self._usable(token_hash, now)).with_for_update()
         )
-        return member_id
+        return owner
 
     async def take(self, token_hash: str, now: datetime) -> uuid.UUID | None:
-        """Use the link once: its member if it is unused and in time, else None."""
-        member_id = await self._session.scalar(
-            update(PASSWORD_RESETS)
-            .where(
-                PASSWORD_RESETS.c.token_hash == token_hash,
-                PASSWORD_RESETS.c.used_at.is_(None),
-                PASSWORD_RESETS.c.expires_at > now,
-            )
+        """Use the link once: its account if it is unused and in time, else None."""
+        owner = await self._session.scalar(
+            update(self._table)
+            .where(*self._usable(token_hash, now))
             .values(used_at=now)
-            .returning(PASSWORD_RESETS.c.member_id)
+            .returning(self._owner)
         )
-        return member_id if isinstance(member_id, uuid.UUID) else None
+        return owner if isinstance(owner, uuid.UUID) else None
 
     async def invalidate_for(self, member_id: uuid.UUID, now: datetime) -> None:
         await self._session.execute(
-            update(PASSWORD_RESETS)
-            .where(PASSWORD_RESETS.c.member_id == member_id, PASSWORD_RESETS.c.used_at.is_(None))
+            update(self._table)
+            .where(self._owner == member_id, self._table.c.used_at.is_(None))
             .values(used_at=now)
         )

@@ -24,6 +24,7 @@ from auth.domain.errors import (
     InvalidLink,
     InvalidRefreshToken,
     NotFound,
+    ReauthenticationRequired,
     TooManyAttempts,
     TooManyRequests,
     WrongCurrentPassword,
@@ -50,7 +51,19 @@ def problem_for(error: AuthError) -> Problem:
             )
         case WrongCurrentPassword():
             return Problem(
-                400, "wrong-password", "Le mot de passe actuel n'est pas le bon : vérifiez-le."
+                400,
+                "wrong-password",
+                "Le mot de passe actuel n'est pas le bon : vérifiez-le.",
+                field="current_password",
+            )
+        case ReauthenticationRequired():
+            return Problem(
+                403,
+                "reauthentication-required",
+                "Pour cette modification, saisissez votre mot de passe actuel (ou, si vous "
+                "vous êtes connecté avec FranceConnect, reconnectez-vous avec FranceConnect : "
+                "la connexion vaut confirmation pendant 5 minutes).",
+                field="current_password",
             )
         case TooManyAttempts(refusal=refusal, now=now):
             if refusal.locked:

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from auth.domain.model import Account, Agent, AgentRole, IssuedSession, Member
+from auth.domain.trail import SecurityEvent
 from contracts import FundCode
+from contracts.events.security import SecurityEventKind
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 NirText = Annotated[
@@ -263,13 +265,31 @@ class PasswordReset(Body):
     password: Password
 
 
+CurrentPassword = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=256,
+        description="The account's current password. May be left out within 5 minutes of a "
+        "FranceConnect login (the login stands for it).",
+    ),
+]
+
+
 class PasswordChange(Body):
-    current_password: Password
+    current_password: CurrentPassword = None
     new_password: Password
+
+
+class AccountConfirmation(Body):
+    """The confirmation a sensitive change needs (deletion, FranceConnect unlinking)."""
+
+    current_password: CurrentPassword = None
 
 
 class EmailChange(Body):
     email: EmailStr
+    current_password: CurrentPassword = None
 
 
 class EmailChangePending(BaseModel):
@@ -298,7 +318,12 @@ class AgentCreate(Body):
     skills: Annotated[list[Skill], Field(max_length=50)] = Field(
         default_factory=list, description="Theme codes the agent handles.", examples=[["famille"]]
     )
-    password: Password = Field(description="Initial password (the agent may change it).")
+    password: Password | None = Field(
+        default=None,
+        description="Left out (as the back office does), the agent is emailed a one-time link "
+        "to choose their password, and nobody else ever knows it. Given, it is the initial "
+        "password (for tools that provision accounts); the agent should change it.",
+    )
 
 
 class AgentUpdate(Body):
@@ -307,7 +332,22 @@ class AgentUpdate(Body):
     role: AgentRole | None = None
     skills: Annotated[list[Skill], Field(max_length=50)] | None = None
     active: bool | None = None
-    password: Password | None = None
+    password: Password | None = Field(
+        default=None,
+        deprecated=True,
+        description="Refused (422): a manager never sets another agent's password; "
+        "`POST /agents/{agent_id}/password-reset` emails the agent a link to choose one.",
+    )
+
+
+class PasswordResetSent(BaseModel):
+    detail: str
+    expires_at: datetime
+
+
+class AgentPasswordReset(Body):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    password: Password
 
 
 class AgentsPublic(BaseModel):
@@ -343,3 +383,56 @@ class Jwk(BaseModel):
 
 class Jwks(BaseModel):
     keys: list[Jwk]
+
+
+# --------------------------------------------------------------------------- security trail
+
+
+class SecurityEventPublic(Public):
+    """One entry of the security trail."""
+
+    id: uuid.UUID
+    occurred_at: datetime
+    kind: SecurityEventKind
+    outcome: Literal["success", "failure"]
+    fund: str | None
+    subject_kind: Literal["member", "agent"] | None
+    subject_id: uuid.UUID | None
+    subject_label: str | None = Field(
+        description="A member's masked number, an agent's email; what was typed, masked, when "
+        "no account has it."
+    )
+    actor_kind: Literal["member", "agent", "system"]
+    actor_id: uuid.UUID | None
+    actor_label: str | None
+    address_hash: str | None = Field(
+        description="The client address as a keyed hash: equal hashes, same address."
+    )
+    method: Literal["password", "franceconnect", "link"] | None
+    details: dict[str, str]
+
+    @classmethod
+    def from_domain(cls, event: SecurityEvent) -> SecurityEventPublic:
+        return cls(
+            id=event.id,
+            occurred_at=event.occurred_at,
+            kind=event.kind,
+            outcome=event.outcome,
+            fund=event.fund,
+            subject_kind=event.subject_kind,
+            subject_id=event.subject_id,
+            subject_label=event.subject_label,
+            actor_kind=event.actor_kind,
+            actor_id=event.actor_id,
+            actor_label=event.actor_label,
+            address_hash=event.address_hash,
+            method=event.method,
+            details=event.details,
+        )
+
+
+class SecurityEventsPublic(Public):
+    data: list[SecurityEventPublic]
+    next_cursor: str | None = Field(
+        default=None, description="Give it as `cursor` for the next page; null on the last."
+    )

@@ -6,21 +6,51 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from auth.adapters.passwords import PasswordHasher
 from auth.config import Settings
-from auth.domain.commands import CreateAgent, GetAgent, ListAgents, LogInAgent, UpdateAgent
-from auth.domain.errors import AgentEmailTaken, Forbidden, InvalidCredentials, NotFound
-from auth.domain.model import Account, Agent, AgentRole, IssuedSession, Manager, may_manage
+from auth.domain.commands import (
+    CreateAgent,
+    GetAgent,
+    ListAgents,
+    ListSecurityEvents,
+    LogInAgent,
+    ResetAgentPassword,
+    SendAgentPasswordReset,
+    UpdateAgent,
+)
+from auth.domain.errors import (
+    AgentEmailTaken,
+    Forbidden,
+    InvalidCredentials,
+    InvalidLink,
+    NotFound,
+)
+from auth.domain.model import (
+    Account,
+    Agent,
+    AgentRole,
+    IssuedSession,
+    Manager,
+    digest,
+    may_manage,
+    new_secret,
+)
+from auth.domain.trail import Party, SecurityEvent, mask_typed, readable_fund
 from auth.service_layer.handlers.common import (
+    PRODUCER,
     UnitOfWorkFactory,
     check_password_rules,
     check_password_throttled,
     issued,
     open_session,
+    record,
     throttle_keys,
 )
 from auth.service_layer.tokens import TokenIssuer
+from auth.service_layer.unit_of_work import AuthUnitOfWork
+from contracts.events.auth import AgentPasswordResetRequested
 from servicekit.clock import Clock
 from servicekit.logging import get_logger
 
@@ -53,13 +83,47 @@ async def log_in_agent(
             now=now,
         )
         if not matched:
-            if account.locked and account.failures == settings.account_lock_after and agent:
-                logger.warning("agent account locked after failed logins", agent_id=str(agent.id))
+            failed = agent or Party("agent", None, mask_typed(email), None)
+            await record(
+                work,
+                "login_failed",
+                failed,
+                settings=settings,
+                now=now,
+                client_address=cmd.client_address,
+                outcome="failure",
+                method="password",
+            )
+            if account.locked and account.failures == settings.account_lock_after:
+                await record(
+                    work,
+                    "login_locked",
+                    failed,
+                    settings=settings,
+                    now=now,
+                    client_address=cmd.client_address,
+                    outcome="failure",
+                    system=True,
+                    details={"locked_until": (account.locked_until or now).isoformat()},
+                )
+                if agent:
+                    logger.warning(
+                        "agent account locked after failed logins", agent_id=str(agent.id)
+                    )
             await work.commit()
             raise InvalidCredentials(who="agent")
         assert usable is not None
         opened = Account(usable)
         session, refresh, csrf_token = await open_session(work, opened, now=now, settings=settings)
+        await record(
+            work,
+            "login_succeeded",
+            usable,
+            settings=settings,
+            now=now,
+            client_address=cmd.client_address,
+            method="password",
+        )
         await work.commit()
     return await issued(issuer, session, opened, refresh, csrf_token)
 
@@ -76,9 +140,54 @@ def _visible(agent: Agent | None, manager: Manager) -> Agent:
     return agent
 
 
+async def _actor(work: AuthUnitOfWork, actor_id: uuid.UUID | None) -> Agent | None:
+    """The manager who acts, as the trail names them (None: the command line)."""
+    return await work.agents.get(actor_id) if actor_id else None
+
+
+async def _send_reset_link(
+    work: AuthUnitOfWork,
+    agent: Agent,
+    *,
+    settings: Settings,
+    now: datetime,
+    requested_by: uuid.UUID | None,
+) -> datetime:
+    """A one-time link for ``agent`` to choose a password (earlier links stop working)."""
+    token = new_secret()
+    expires_at = now + timedelta(minutes=settings.password_reset_minutes)
+    await work.agent_password_resets.invalidate_for(agent.id, now)
+    await work.agent_password_resets.add(
+        token_hash=digest(token),
+        member_id=agent.id,
+        now=now,
+        expires_at=expires_at,
+        requested_by=requested_by,
+    )
+    work.publish(
+        AgentPasswordResetRequested.new(
+            producer=PRODUCER,
+            agent_id=agent.id,
+            fund=agent.fund,
+            email=agent.email,
+            given_name=agent.given_name,
+            reset_token=token,
+            expires_at=expires_at,
+        )
+    )
+    return expires_at
+
+
 async def create_agent(
-    cmd: CreateAgent, *, uow: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher
+    cmd: CreateAgent,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    settings: Settings,
 ) -> Agent:
+    """Create an agent. Without a password, the agent is emailed a link to choose one (what
+    the back office does: a manager never knows an agent's password)."""
     _check_manager(cmd.manager, cmd.fund, cmd.role)
     now = clock.now()
     agent = Agent(
@@ -93,12 +202,29 @@ async def create_agent(
         active=True,
         created_at=now,
     )
-    check_password_rules(cmd.password, agent.personal_words())
-    agent = replace(agent, password_hash=await hasher.hash(cmd.password))
+    if cmd.password is not None:
+        check_password_rules(cmd.password, agent.personal_words())
+    # Without a password: the hash of a secret nobody holds, until the agent chooses one.
+    agent = replace(agent, password_hash=await hasher.hash(cmd.password or new_secret()))
     async with uow() as work:
         if not await work.agents.add(agent, now=now):
             raise AgentEmailTaken()
         work.publish_agent(agent)
+        if cmd.password is None:
+            await _send_reset_link(
+                work, agent, settings=settings, now=now, requested_by=cmd.actor_id
+            )
+        await record(
+            work,
+            "agent_created",
+            agent,
+            settings=settings,
+            now=now,
+            client_address=cmd.client_address,
+            actor=await _actor(work, cmd.actor_id),
+            system=cmd.manager is None,
+            details={"role": agent.role},
+        )
         await work.commit()
     return agent
 
@@ -130,32 +256,116 @@ def _updated(agent: Agent, cmd: UpdateAgent) -> Agent:
 
 
 async def update_agent(
-    cmd: UpdateAgent, *, uow: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher
+    cmd: UpdateAgent, *, uow: UnitOfWorkFactory, clock: Clock, settings: Settings
 ) -> Agent:
     """Change what the command names, and only that, on the agent's locked row: a change
-    made meanwhile by someone else (a deactivation) is never written back."""
-    password_hash: str | None = None
-    if cmd.password is not None:
-        # Checked and hashed before the row is locked: argon2 takes its time on purpose.
-        seen = await get_agent(GetAgent(cmd.agent_id, manager=cmd.manager), uow=uow)
-        check_password_rules(cmd.password, _updated(seen, cmd).personal_words())
-        password_hash = await hasher.hash(cmd.password)
+    made meanwhile by someone else (a deactivation) is never written back. A password is
+    never set here: ``SendAgentPasswordReset`` emails the agent a link."""
     now = clock.now()
     async with uow() as work:
         agent = _visible(await work.agents.get(cmd.agent_id, for_update=True), cmd.manager)
         if cmd.role is not None:
             _check_manager(cmd.manager, agent.fund, cmd.role)
         updated = _updated(agent, cmd)
-        if password_hash is not None:
-            updated = replace(updated, password_hash=password_hash)
         await work.agents.save_changes(agent, updated, now=now)
         work.publish_agent(updated)
-        if not updated.active or cmd.password is not None or cmd.role is not None:
-            # A deactivated agent, a new password or a new role: old sessions must go.
+        if not updated.active or cmd.role is not None:
+            # A deactivated agent or a new role: old sessions must go.
             await work.end_sessions_of(
                 updated.id,
                 now,
                 reason="agent_deactivated" if not updated.active else "agent_changed",
             )
+        actor = await _actor(work, cmd.actor_id)
+        changes: list[tuple[str, dict[str, str]]] = []
+        if updated.role != agent.role:
+            changes.append(
+                ("agent_role_changed", {"previous_role": agent.role, "role": updated.role})
+            )
+        if updated.active != agent.active:
+            changes.append(("agent_reactivated" if updated.active else "agent_deactivated", {}))
+        for kind, details in changes:
+            await record(
+                work,
+                kind,  # type: ignore[arg-type]  # one of the trail's kinds, listed above
+                updated,
+                settings=settings,
+                now=now,
+                client_address=cmd.client_address,
+                actor=actor,
+                system=cmd.manager is None,
+                details=details,
+            )
         await work.commit()
     return updated
+
+
+async def send_agent_password_reset(
+    cmd: SendAgentPasswordReset, *, uow: UnitOfWorkFactory, clock: Clock, settings: Settings
+) -> datetime:
+    """Email the agent a one-time link to choose a new password; when it expires."""
+    now = clock.now()
+    async with uow() as work:
+        agent = _visible(await work.agents.get(cmd.agent_id, for_update=True), cmd.manager)
+        expires_at = await _send_reset_link(
+            work, agent, settings=settings, now=now, requested_by=cmd.actor_id
+        )
+        await record(
+            work,
+            "agent_password_reset_requested",
+            agent,
+            settings=settings,
+            now=now,
+            client_address=cmd.client_address,
+            actor=await _actor(work, cmd.actor_id),
+            system=cmd.manager is None,
+        )
+        await work.commit()
+    return expires_at
+
+
+async def reset_agent_password(
+    cmd: ResetAgentPassword,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    settings: Settings,
+) -> None:
+    """An agent chooses a new password with the emailed link: single use, every session of
+    theirs is revoked, their login counter cleared."""
+    now = clock.now()
+    async with uow() as work:
+        agent_id = await work.agent_password_resets.find(digest(cmd.token), now)
+        agent = await work.agents.get(agent_id, for_update=True) if agent_id else None
+        if agent is None or not agent.active:
+            raise InvalidLink()
+        check_password_rules(cmd.password, agent.personal_words())
+        await work.agent_password_resets.take(digest(cmd.token), now)
+        await work.agent_password_resets.invalidate_for(agent.id, now)
+        updated = replace(agent, password_hash=await hasher.hash(cmd.password))
+        await work.agents.save_changes(agent, updated, now=now)
+        await work.end_sessions_of(agent.id, now, reason="password_reset")
+        await work.throttles.clear(f"agent:{agent.email}")
+        await record(
+            work,
+            "password_reset_completed",
+            agent,
+            settings=settings,
+            now=now,
+            client_address=cmd.client_address,
+            method="link",
+        )
+        await work.commit()
+
+
+async def list_security_events(
+    cmd: ListSecurityEvents, *, uow: UnitOfWorkFactory
+) -> list[SecurityEvent]:
+    """The trail as the reader may read it: a supervisor their fund's entries whatever they
+    ask, an admin every fund's (or the one asked)."""
+    if cmd.reader_role not in ("supervisor", "admin"):
+        raise Forbidden()
+    query = replace(cmd.query, fund=readable_fund(cmd.reader_role, cmd.reader_fund, cmd.query.fund))
+    async with uow() as work:
+        return await work.trail.list(query)

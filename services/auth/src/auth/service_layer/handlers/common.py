@@ -11,7 +11,14 @@ from typing import Literal
 from auth.adapters.passwords import PasswordHasher
 from auth.config import Settings
 from auth.domain import nir, passwords
-from auth.domain.errors import InvalidCode, InvalidData, TooManyAttempts, TooManyRequests
+from auth.domain.errors import (
+    InvalidCode,
+    InvalidData,
+    ReauthenticationRequired,
+    TooManyAttempts,
+    TooManyRequests,
+    WrongCurrentPassword,
+)
 from auth.domain.model import (
     Account,
     Agent,
@@ -27,11 +34,20 @@ from auth.domain.model import (
 )
 from auth.domain.registry import InsuredPerson
 from auth.domain.throttling import ThrottlePolicy, ThrottleState, refusal
+from auth.domain.trail import Method, Outcome, Party, SecurityEvent, hash_address
+from auth.domain.trail import recently_authenticated as fresh_franceconnect_login
 from auth.service_layer.tokens import TokenIssuer
 from auth.service_layer.unit_of_work import AuthUnitOfWork
-from contracts.events.auth import ActivationCodeIssued, FranceConnectLinked, MemberContactChanged
+from contracts.events.auth import (
+    AccountChange,
+    AccountChanged,
+    ActivationCodeIssued,
+    FranceConnectLinked,
+    MemberContactChanged,
+)
 from contracts.events.registry import ActivationLetterRequested
 from contracts.events.registry import PostalAddress as LetterAddress
+from contracts.events.security import SecurityEventKind
 from servicekit.security import csrf_hash
 
 PRODUCER = "auth"
@@ -65,6 +81,127 @@ def franceconnect_linked(
         linked_at=now,
         confirmed_by=confirmed_by,
     )
+
+
+def account_changed(
+    member: Member,
+    change: AccountChange,
+    *,
+    now: datetime,
+    to: str | None = None,
+    new_email: str | None = None,
+) -> AccountChanged:
+    """Told to the account's address (or ``to``: the previous one) after a sensitive change."""
+    return AccountChanged.new(
+        producer=PRODUCER,
+        member_id=member.id,
+        fund=member.fund,
+        email=to or member.email,
+        given_name=member.given_name,
+        change=change,
+        changed_at=now,
+        new_email=new_email,
+    )
+
+
+# --------------------------------------------------------------------------- security trail
+
+
+def address_hash(settings: Settings, client_address: str) -> str | None:
+    """The client address as the trail keeps it (None when it is not known)."""
+    if not client_address or client_address == "unknown":
+        return None
+    return hash_address(settings.address_hash_secret.get_secret_value(), client_address)
+
+
+async def record(
+    uow: AuthUnitOfWork,
+    kind: SecurityEventKind,
+    subject: Member | Agent | Party | None,
+    *,
+    settings: Settings,
+    now: datetime,
+    client_address: str = "unknown",
+    outcome: Outcome = "success",
+    actor: Member | Agent | Party | None = None,
+    system: bool = False,
+    method: Method | None = None,
+    details: dict[str, str] | None = None,
+) -> None:
+    """One entry of the security trail, in this unit of work (table and topic)."""
+
+    def party(account: Member | Agent | Party | None) -> Party | None:
+        return account if account is None or isinstance(account, Party) else Party.of(account)
+
+    await uow.record(
+        SecurityEvent.about(
+            kind,
+            party(subject),
+            now=now,
+            outcome=outcome,
+            actor=party(actor),
+            system=system,
+            address_hash=address_hash(settings, client_address),
+            method=method,
+            details=details,
+        )
+    )
+
+
+async def confirm_identity(
+    uow: AuthUnitOfWork,
+    account: Member | Agent,
+    *,
+    change: str,
+    session_id: uuid.UUID | None,
+    current_password: str | None,
+    client_address: str,
+    hasher: PasswordHasher,
+    settings: Settings,
+    now: datetime,
+) -> Method:
+    """What a sensitive change needs: the current password, checked under the login's
+    brute-force rules (a wrong one is recorded, committed, and ``WrongCurrentPassword``), or
+    a FranceConnect login of the last ``reauthentication_seconds`` (else
+    ``ReauthenticationRequired``). Returns how the person confirmed."""
+    if current_password is None:
+        session = await uow.sessions.get(session_id) if session_id else None
+        window = timedelta(seconds=settings.reauthentication_seconds)
+        if (
+            session is None
+            or session.subject_id != account.id
+            or not fresh_franceconnect_login(session, now, window)
+        ):
+            raise ReauthenticationRequired()
+        return "franceconnect"
+    kind = "agent" if isinstance(account, Agent) else "member"
+    login = account.email if isinstance(account, Agent) else account.nir.value
+    account_key, address_key = throttle_keys(kind, login, client_address)
+    matched, _ = await check_password_throttled(
+        uow,
+        account_key=account_key,
+        address_key=address_key,
+        password_hash=account.password_hash,
+        password=current_password,
+        hasher=hasher,
+        settings=settings,
+        now=now,
+    )
+    if not matched:
+        await record(
+            uow,
+            "confirmation_failed",
+            account,
+            settings=settings,
+            now=now,
+            client_address=client_address,
+            outcome="failure",
+            method="password",
+            details={"change": change},
+        )
+        await uow.commit()
+        raise WrongCurrentPassword()
+    return "password"
 
 
 # --------------------------------------------------------------------------- passwords

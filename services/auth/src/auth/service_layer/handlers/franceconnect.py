@@ -33,6 +33,7 @@ from auth.domain.model import (
     new_secret,
 )
 from auth.domain.registry import franceconnect_birthplace, franceconnect_matches
+from auth.domain.trail import Party, mask_typed
 from auth.service_layer.handlers.common import (
     UnitOfWorkFactory,
     check_member_password,
@@ -41,6 +42,7 @@ from auth.service_layer.handlers.common import (
     issued,
     member_account,
     open_session,
+    record,
 )
 from auth.service_layer.tokens import TokenIssuer
 from auth.service_layer.unit_of_work import AuthUnitOfWork
@@ -231,6 +233,26 @@ async def finish_franceconnect(
         session, refresh, csrf_token = await open_session(
             work, opened, now=now, settings=settings, franceconnect_id_token=id_token
         )
+        if how != "linked":
+            await record(
+                work,
+                "franceconnect_linked",
+                member,
+                settings=settings,
+                now=now,
+                client_address=cmd.client_address,
+                method="franceconnect",
+                details={"how": how},
+            )
+        await record(
+            work,
+            "login_succeeded",
+            member,
+            settings=settings,
+            now=now,
+            client_address=cmd.client_address,
+            method="franceconnect",
+        )
         await work.commit()
     logger.info("franceconnect login", how=how)
     return FranceConnectOutcome(issued=await issued(issuer, session, opened, refresh, csrf_token))
@@ -265,6 +287,17 @@ async def link_franceconnect(
             now=now,
         )
         if not matched:
+            await record(
+                work,
+                "login_failed",
+                member or Party("member", None, mask_typed(cmd.nir), None),
+                settings=settings,
+                now=now,
+                client_address=cmd.client_address,
+                outcome="failure",
+                method="password",
+                details={"during": "franceconnect_link"},
+            )
             await work.commit()
             raise InvalidCredentials()
         assert member is not None
@@ -275,6 +308,16 @@ async def link_franceconnect(
             subject=subject, member_id=member.id, now=now, how="password"
         ):
             work.publish(franceconnect_linked(member, now=now, confirmed_by="password"))
+            await record(
+                work,
+                "franceconnect_linked",
+                member,
+                settings=settings,
+                now=now,
+                client_address=cmd.client_address,
+                method="password",
+                details={"how": "password"},
+            )
         if await work.franceconnect.member_of(subject) != member.id:
             # This identity has another account, or this account another identity.
             await work.commit()
@@ -284,6 +327,15 @@ async def link_franceconnect(
         opened = await member_account(work, member)
         session, refresh, csrf_token = await open_session(
             work, opened, now=now, settings=settings, franceconnect_id_token=id_token
+        )
+        await record(
+            work,
+            "login_succeeded",
+            member,
+            settings=settings,
+            now=now,
+            client_address=cmd.client_address,
+            method="franceconnect",
         )
         await work.commit()
     return await issued(issuer, session, opened, refresh, csrf_token)

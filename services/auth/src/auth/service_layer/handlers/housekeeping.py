@@ -28,7 +28,8 @@ async def prune_expired(
     cmd: PruneExpired, *, uow: UnitOfWorkFactory, clock: Clock, settings: Settings
 ) -> None:
     """Forget old throttling rows and stale FranceConnect requests; release the revocations
-    whose tokens have all expired (their tombstones keep the revocations topic small)."""
+    whose tokens have all expired (their tombstones keep the revocations topic small); delete
+    the security trail's entries older than its retention."""
     now = clock.now()
     async with uow() as work:
         await work.throttles.prune(forgotten_before=now - timedelta(hours=1), now=now)
@@ -39,6 +40,10 @@ async def prune_expired(
         for session_id in released:
             work.publish_tombstone(SESSION_REVOCATIONS, session_id)
         await work.sessions.mark_revocations_released(released, now)
+        # The trail keeps its entries for AUTH_SECURITY_TRAIL_DAYS (docs/operations.md).
+        await work.trail.prune(
+            older_than=now - timedelta(days=settings.security_trail_days), limit=10_000
+        )
         await work.commit()
 
 

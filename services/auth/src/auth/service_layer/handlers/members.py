@@ -24,6 +24,7 @@ from auth.domain.commands import (
     RegisterMember,
     RenewActivationCode,
     RequestEmailChange,
+    UnlinkFranceConnect,
 )
 from auth.domain.errors import InvalidCode, InvalidData, NotFound
 from auth.domain.model import Account, CodePurpose, Member, MemberStatus, OneTimeCode
@@ -31,12 +32,15 @@ from auth.domain.registry import enrolment_matches
 from auth.service_layer.handlers.common import (
     PRODUCER,
     UnitOfWorkFactory,
+    account_changed,
     check_code,
     check_password_rules,
+    confirm_identity,
     contact_changed,
     count_code_request,
     count_request,
     member_account,
+    record,
     send_activation_code,
     typed_number,
 )
@@ -202,9 +206,15 @@ async def get_account(cmd: GetAccount, *, uow: UnitOfWorkFactory) -> Account:
 
 
 async def request_email_change(
-    cmd: RequestEmailChange, *, uow: UnitOfWorkFactory, clock: Clock, settings: Settings
+    cmd: RequestEmailChange,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    settings: Settings,
 ) -> datetime:
-    """Send a confirmation code to the new address; returns when the code expires."""
+    """Send a confirmation code to the new address; returns when the code expires. The
+    current password (or a FranceConnect login of the last minutes) is asked first."""
     now = clock.now()
     async with uow() as work:
         member = await work.members.get(cmd.member_id)
@@ -212,6 +222,17 @@ async def request_email_change(
             raise NotFound()
         if member.email.lower() == cmd.new_email.strip().lower():
             raise InvalidData([("email", "C'est déjà votre adresse électronique actuelle.")])
+        method = await confirm_identity(
+            work,
+            member,
+            change="email_changed",
+            session_id=cmd.session_id,
+            current_password=cmd.current_password,
+            client_address=cmd.client_address,
+            hasher=hasher,
+            settings=settings,
+            now=now,
+        )
         # A member could otherwise have codes sent to anyone's address, as often as they like.
         await count_code_request(work, f"email-change:{member.id}", settings=settings, now=now)
         code, secret = OneTimeCode.issue(
@@ -234,13 +255,24 @@ async def request_email_change(
                 expires_at=code.expires_at,
             )
         )
+        await record(
+            work,
+            "email_change_requested",
+            member,
+            settings=settings,
+            now=now,
+            client_address=cmd.client_address,
+            method=method,
+        )
         await work.commit()
     return code.expires_at
 
 
 async def confirm_email_change(
-    cmd: ConfirmEmailChange, *, uow: UnitOfWorkFactory, clock: Clock
+    cmd: ConfirmEmailChange, *, uow: UnitOfWorkFactory, clock: Clock, settings: Settings
 ) -> Account:
+    """The new address, confirmed by its code: told to the previous address (« si ce n'est
+    pas vous… ») and to the new one."""
     now = clock.now()
     async with uow() as work:
         member = await work.members.get(cmd.member_id, for_update=True)
@@ -251,18 +283,104 @@ async def confirm_email_change(
         updated = replace(member, email=code.new_email)
         await work.members.save(updated)
         work.publish(contact_changed(updated))
+        for address in (member.email, updated.email):
+            work.publish(
+                account_changed(
+                    updated, "email_changed", now=now, to=address, new_email=updated.email
+                )
+            )
+        await record(
+            work,
+            "email_changed",
+            updated,
+            settings=settings,
+            now=now,
+            client_address=cmd.client_address,
+        )
         account = await member_account(work, updated)
         await work.commit()
     return account
 
 
-async def delete_member(cmd: DeleteMember, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
-    """Delete the account and its contact data; the notifier forgets the address."""
+async def delete_member(
+    cmd: DeleteMember,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    settings: Settings,
+) -> None:
+    """Delete the account and its contact data, once the member confirmed who they are; the
+    notifier forgets the address, after a last email to it saying the account is gone."""
+    now = clock.now()
     async with uow() as work:
         member = await work.members.get(cmd.member_id, for_update=True)
         if member is None:
             raise NotFound()
-        await work.end_sessions_of(member.id, clock.now(), reason="account_deleted")
+        method = await confirm_identity(
+            work,
+            member,
+            change="account_deleted",
+            session_id=cmd.session_id,
+            current_password=cmd.current_password,
+            client_address=cmd.client_address,
+            hasher=hasher,
+            settings=settings,
+            now=now,
+        )
+        await work.end_sessions_of(member.id, now, reason="account_deleted")
         await work.members.delete(member.id)
+        work.publish(account_changed(member, "account_deleted", now=now))
         work.publish_tombstone(MEMBER_CONTACT, str(member.id))
+        await record(
+            work,
+            "account_deleted",
+            member,
+            settings=settings,
+            now=now,
+            client_address=cmd.client_address,
+            method=method,
+        )
         await work.commit()
+
+
+async def unlink_franceconnect(
+    cmd: UnlinkFranceConnect,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    settings: Settings,
+) -> Account:
+    """Unlink the member's FranceConnect identity (the next FranceConnect login asks for the
+    number and password again), once the member confirmed who they are; the address is told."""
+    now = clock.now()
+    async with uow() as work:
+        member = await work.members.get(cmd.member_id, for_update=True)
+        if member is None:
+            raise NotFound()
+        method = await confirm_identity(
+            work,
+            member,
+            change="franceconnect_unlinked",
+            session_id=cmd.session_id,
+            current_password=cmd.current_password,
+            client_address=cmd.client_address,
+            hasher=hasher,
+            settings=settings,
+            now=now,
+        )
+        if await work.franceconnect.unlink(member.id):
+            work.publish(account_changed(member, "franceconnect_unlinked", now=now))
+            await record(
+                work,
+                "franceconnect_unlinked",
+                member,
+                settings=settings,
+                now=now,
+                client_address=cmd.client_address,
+                method=method,
+            )
+        account = await member_account(work, member)
+        await work.commit()
+    return account

@@ -44,18 +44,20 @@ from auth.domain.model import (
     digest,
     new_secret,
 )
+from auth.domain.trail import Party, mask_typed
 from auth.service_layer.handlers.common import (
     PRODUCER,
     UnitOfWorkFactory,
+    account_changed,
     check_member_password,
     check_password_rules,
-    check_password_throttled,
+    confirm_identity,
     count_code_request,
     issued,
     member_account,
     new_refresh_token,
     open_session,
-    throttle_keys,
+    record,
     typed_number,
 )
 from auth.service_layer.tokens import TokenIssuer
@@ -89,6 +91,29 @@ async def log_in_member(
             now=now,
         )
         if not matched:
+            failed = member or Party("member", None, mask_typed(typed_number(cmd.nir)[1]), None)
+            await record(
+                work,
+                "login_failed",
+                failed,
+                settings=settings,
+                now=now,
+                client_address=cmd.client_address,
+                outcome="failure",
+                method="password",
+            )
+            if account.locked and account.failures == settings.account_lock_after:
+                await record(
+                    work,
+                    "login_locked",
+                    failed,
+                    settings=settings,
+                    now=now,
+                    client_address=cmd.client_address,
+                    outcome="failure",
+                    system=True,
+                    details={"locked_until": (account.locked_until or now).isoformat()},
+                )
             if account.locked and account.failures == settings.account_lock_after and member:
                 if member.active:
                     assert account.locked_until is not None
@@ -114,6 +139,15 @@ async def log_in_member(
             await work.members.save(member)
         opened = await member_account(work, member)
         session, refresh, csrf_token = await open_session(work, opened, now=now, settings=settings)
+        await record(
+            work,
+            "login_succeeded",
+            member,
+            settings=settings,
+            now=now,
+            client_address=cmd.client_address,
+            method="password",
+        )
         await work.commit()
     return await issued(issuer, session, opened, refresh, csrf_token)
 
@@ -219,7 +253,19 @@ async def log_out(
         session = await work.sessions.get(cmd.session_id, for_update=True)
         if session is None:
             return None
-        await work.end_session(session.id, clock.now(), reason="logout")
+        now = clock.now()
+        await work.end_session(session.id, now, reason="logout")
+        if session.revoked_at is None:
+            subject = await _account(work, session.kind, session.subject_id)
+            if subject is not None:
+                await record(
+                    work,
+                    "logged_out",
+                    subject,
+                    settings=settings,
+                    now=now,
+                    client_address=cmd.client_address,
+                )
         await work.commit()
     if not session.franceconnect_id_token:
         return None
@@ -252,6 +298,14 @@ async def request_password_reset(
         await work.password_resets.add(
             token_hash=digest(token), member_id=member.id, now=now, expires_at=expires_at
         )
+        await record(
+            work,
+            "password_reset_requested",
+            member,
+            settings=settings,
+            now=now,
+            client_address=cmd.client_address,
+        )
         work.publish(
             PasswordResetRequested.new(
                 producer=PRODUCER,
@@ -267,7 +321,12 @@ async def request_password_reset(
 
 
 async def reset_password(
-    cmd: ResetPassword, *, uow: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher
+    cmd: ResetPassword,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    settings: Settings,
 ) -> None:
     """Set a new password through a link: single use, then every session is revoked."""
     now = clock.now()
@@ -283,6 +342,16 @@ async def reset_password(
         await work.members.save(updated)
         await work.end_sessions_of(member.id, now, reason="password_reset")
         await work.throttles.clear(f"member:{member.nir.value}")
+        await record(
+            work,
+            "password_reset_completed",
+            member,
+            settings=settings,
+            now=now,
+            client_address=cmd.client_address,
+            method="link",
+        )
+        work.publish(account_changed(member, "password_reset", now=now))
         await work.commit()
 
 
@@ -302,7 +371,8 @@ async def change_password(
     hasher: PasswordHasher,
     settings: Settings,
 ) -> None:
-    """Change one's password, knowing the current one; other sessions are revoked.
+    """Change one's password, knowing the current one (or just after a FranceConnect login);
+    other sessions are revoked, and the account's address is told.
 
     The current password is checked under the login's brute-force rules (the same counters
     per account and per address: a stolen session cannot guess it faster than a login
@@ -313,21 +383,18 @@ async def change_password(
         seen = await _account(work, cmd.kind, cmd.subject_id)
         if seen is None:
             raise NotFound()
-        login = seen.nir.value if isinstance(seen, Member) else seen.email
-        account_key, address_key = throttle_keys(cmd.kind, login, cmd.client_address)
-        matched, _ = await check_password_throttled(
+        method = await confirm_identity(
             work,
-            account_key=account_key,
-            address_key=address_key,
-            password_hash=seen.password_hash,
-            password=cmd.current_password,
+            seen,
+            change="password_changed",
+            session_id=cmd.session_id,
+            current_password=cmd.current_password,
+            client_address=cmd.client_address,
             hasher=hasher,
             settings=settings,
             now=clock.now(),
         )
         await work.commit()
-    if not matched:
-        raise WrongCurrentPassword()
     check_password_rules(cmd.new_password, seen.personal_words(), "new_password")
     new_hash = await hasher.hash(cmd.new_password)
     now = clock.now()
@@ -345,5 +412,15 @@ async def change_password(
             )
         else:
             await work.members.save_changes(subject, replace(subject, password_hash=new_hash))
+            work.publish(account_changed(subject, "password_changed", now=now))
         await work.end_sessions_of(subject.id, now, reason="password_changed", keep=cmd.session_id)
+        await record(
+            work,
+            "password_changed",
+            subject,
+            settings=settings,
+            now=now,
+            client_address=cmd.client_address,
+            method=method,
+        )
         await work.commit()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from contracts.events.auth import AccountChanged
 from notifier.config import Settings
 from notifier.domain.commands import ForgetMember, RequestEmail, SaveContact
 from notifier.domain.model import (
@@ -58,6 +59,11 @@ async def request_email(
     else:
         account: AccountEvent = event  # type: ignore[assignment]  # kind_of checked it
         member_id = account.member_id
+        if isinstance(account, AccountChanged) and account.change == "account_deleted":
+            # The last email to a deleted account: logged under its own id, so that the
+            # account's tombstone (read before or after it) does not forget it unsent. Its
+            # personal data goes with the delivery log's retention.
+            member_id = account.event_id
         # Taken for account emails too: a tombstone applied at the same moment is seen.
         await transaction.lock_member(member_id)
         added = await transaction.deliveries.add(
@@ -65,7 +71,7 @@ async def request_email(
             kind=kind,
             status=DeliveryStatus.PENDING,
             fund=account.fund,
-            member_id=account.member_id,
+            member_id=member_id,
             thread_id=None,
             reference=None,
             payload=payload,

@@ -7,7 +7,14 @@ routes redirect the browser."""
 
 from __future__ import annotations
 
-from auth.entrypoints.http.routes import agents, franceconnect, members, reference, sessions
+from auth.entrypoints.http.routes import (
+    agents,
+    franceconnect,
+    members,
+    reference,
+    sessions,
+    trail,
+)
 
 routers = [
     reference.router,
@@ -16,4 +23,5 @@ routers = [
     sessions.router,
     franceconnect.router,
     agents.router,
+    trail.router,
 ]

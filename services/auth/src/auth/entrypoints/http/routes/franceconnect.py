@@ -69,6 +69,7 @@ async def franceconnect_login(bus: BusDep, settings: SettingsDep) -> RedirectRes
 async def franceconnect_callback(
     bus: BusDep,
     settings: SettingsDep,
+    address: ClientAddress,
     code: Annotated[str | None, Query(max_length=2048)] = None,
     state: Annotated[str | None, Query(max_length=512)] = None,
     iss: Annotated[str | None, Query(max_length=2048)] = None,
@@ -78,7 +79,12 @@ async def franceconnect_callback(
     try:
         outcome = await bus.handle(
             FinishFranceConnect(
-                code=code, state=state, issuer=iss, error=error, browser_binding=binding
+                code=code,
+                state=state,
+                issuer=iss,
+                error=error,
+                browser_binding=binding,
+                client_address=address,
             )
         )
     except FranceConnectRefused as refused:
@@ -139,10 +145,14 @@ async def franceconnect_link(
     responses=problem_responses(401, 403),
 )
 async def franceconnect_logout(
-    principal: LivePrincipal, bus: BusDep, settings: SettingsDep, response: Response
+    principal: LivePrincipal,
+    bus: BusDep,
+    settings: SettingsDep,
+    address: ClientAddress,
+    response: Response,
 ) -> schemas.FranceConnectLogout:
     session_id = uuid.UUID(principal.session_id) if principal.session_id else None
-    logout_url = await bus.handle(LogOut(session_id=session_id))
+    logout_url = await bus.handle(LogOut(session_id=session_id, client_address=address))
     clear_session_cookies(response, settings)
     return schemas.FranceConnectLogout(logout_url=logout_url or _portal(settings, "/"))
 

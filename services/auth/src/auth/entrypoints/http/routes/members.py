@@ -15,6 +15,7 @@ from auth.domain.commands import (
     RegisterMember,
     RenewActivationCode,
     RequestEmailChange,
+    UnlinkFranceConnect,
 )
 from auth.entrypoints.http import schemas
 from auth.entrypoints.http.cookies import clear_session_cookies
@@ -27,6 +28,7 @@ from auth.entrypoints.http.deps import (
     SettingsDep,
 )
 from servicekit.problems import Problem, problem_responses
+from servicekit.security import Principal
 
 router = APIRouter(tags=["members"])
 
@@ -124,29 +126,83 @@ async def me(principal: LivePrincipal, bus: BusDep) -> schemas.MemberPublic | sc
 @router.delete(
     "/me",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete the member's account and contact data",
+    summary="Delete the member's account and contact data (current password asked)",
+    description="The body gives `current_password`; it may be left out within 5 minutes of "
+    "a FranceConnect login (`403 reauthentication-required` otherwise). A wrong password "
+    "answers `400 wrong-password` and counts as a failed login. The address is told.",
     response_class=Response,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(400, 401, 403, 422, 429),
 )
 async def delete_me(
-    principal: LiveMember, bus: BusDep, settings: SettingsDep, response: Response
+    principal: LiveMember,
+    bus: BusDep,
+    settings: SettingsDep,
+    address: ClientAddress,
+    response: Response,
+    body: schemas.AccountConfirmation | None = None,
 ) -> None:
-    await bus.handle(DeleteMember(member_id=principal.subject))
+    await bus.handle(
+        DeleteMember(
+            member_id=principal.subject,
+            session_id=_session_of(principal),
+            current_password=body.current_password if body else None,
+            client_address=address,
+        )
+    )
     clear_session_cookies(response, settings)
+
+
+@router.delete(
+    "/me/franceconnect",
+    summary="Unlink the member's FranceConnect identity (current password asked)",
+    description="As `DELETE /me`: `current_password`, or a FranceConnect login of less than "
+    "5 minutes. The next FranceConnect login asks for the number and password again. The "
+    "address is told.",
+    response_model=schemas.MemberPublic,
+    responses=problem_responses(400, 401, 403, 422, 429),
+)
+async def unlink_franceconnect(
+    principal: LiveMember,
+    bus: BusDep,
+    address: ClientAddress,
+    body: schemas.AccountConfirmation | None = None,
+) -> schemas.MemberPublic | schemas.AgentPublic:
+    account = await bus.handle(
+        UnlinkFranceConnect(
+            member_id=principal.subject,
+            session_id=_session_of(principal),
+            current_password=body.current_password if body else None,
+            client_address=address,
+        )
+    )
+    return schemas.profile_of(account)
+
+
+def _session_of(principal: Principal) -> uuid.UUID | None:
+    return uuid.UUID(principal.session_id) if principal.session_id else None
 
 
 @router.post(
     "/me/email",
     status_code=status.HTTP_202_ACCEPTED,
-    summary="Change the email address: a code is sent to the new one",
+    summary="Change the email address: a code is sent to the new one (current password asked)",
+    description="`current_password` may be left out within 5 minutes of a FranceConnect login "
+    "(`403 reauthentication-required` otherwise); a wrong one answers `400 wrong-password` and "
+    "counts as a failed login. Once confirmed, the previous address is told.",
     response_model=schemas.EmailChangePending,
-    responses=problem_responses(401, 403, 422, 429),
+    responses=problem_responses(400, 401, 403, 422, 429),
 )
 async def change_email(
-    body: schemas.EmailChange, principal: LiveMember, bus: BusDep
+    body: schemas.EmailChange, principal: LiveMember, bus: BusDep, address: ClientAddress
 ) -> schemas.EmailChangePending:
     expires_at = await bus.handle(
-        RequestEmailChange(member_id=principal.subject, new_email=str(body.email))
+        RequestEmailChange(
+            member_id=principal.subject,
+            new_email=str(body.email),
+            session_id=_session_of(principal),
+            current_password=body.current_password,
+            client_address=address,
+        )
     )
     return schemas.EmailChangePending(
         detail="Un code de confirmation vient d'être envoyé à la nouvelle adresse : "
@@ -162,7 +218,9 @@ async def change_email(
     responses=problem_responses(400, 401, 403, 422),
 )
 async def confirm_email(
-    body: schemas.EmailConfirmation, principal: LiveMember, bus: BusDep
+    body: schemas.EmailConfirmation, principal: LiveMember, bus: BusDep, address: ClientAddress
 ) -> schemas.MemberPublic | schemas.AgentPublic:
-    account = await bus.handle(ConfirmEmailChange(member_id=principal.subject, code=body.code))
+    account = await bus.handle(
+        ConfirmEmailChange(member_id=principal.subject, code=body.code, client_address=address)
+    )
     return schemas.profile_of(account)

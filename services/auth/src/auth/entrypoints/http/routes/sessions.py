@@ -145,6 +145,7 @@ async def log_out(
     request: Request,
     bus: BusDep,
     settings: SettingsDep,
+    address: ClientAddress,
     response: Response,
 ) -> schemas.SessionEnded:
     session_id: uuid.UUID | None = None
@@ -165,7 +166,7 @@ async def log_out(
                     refresh_token=found[1], csrf_token=request.headers.get(CSRF_HEADER, "")
                 )
             )
-    logout_url = await bus.handle(LogOut(session_id=session_id))
+    logout_url = await bus.handle(LogOut(session_id=session_id, client_address=address))
     clear_session_cookies(response, settings, app)
     return schemas.SessionEnded(franceconnect_logout_url=logout_url)
 
@@ -181,8 +182,10 @@ async def log_out(
     dependencies=[SameOrigin],
     responses=problem_responses(403, 422, 429),
 )
-async def forgotten(body: schemas.PasswordForgotten, bus: BusDep) -> schemas.Accepted:
-    await bus.handle(RequestPasswordReset(nir=body.nir))
+async def forgotten(
+    body: schemas.PasswordForgotten, bus: BusDep, address: ClientAddress
+) -> schemas.Accepted:
+    await bus.handle(RequestPasswordReset(nir=body.nir, client_address=address))
     return schemas.Accepted(detail=schemas.ACCEPTED)
 
 
@@ -194,16 +197,21 @@ async def forgotten(body: schemas.PasswordForgotten, bus: BusDep) -> schemas.Acc
     dependencies=[SameOrigin],
     responses=problem_responses(400, 403, 422),
 )
-async def reset(body: schemas.PasswordReset, bus: BusDep) -> None:
-    await bus.handle(ResetPassword(token=body.token, password=body.password))
+async def reset(body: schemas.PasswordReset, bus: BusDep, address: ClientAddress) -> None:
+    await bus.handle(
+        ResetPassword(token=body.token, password=body.password, client_address=address)
+    )
 
 
 @passwords.post(
     "/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Change one's password (other sessions are closed)",
+    summary="Change one's password (other sessions are closed, the address is told)",
+    description="`current_password` may be left out within 5 minutes of a FranceConnect login "
+    "(`403 reauthentication-required` otherwise); a wrong one answers `400 wrong-password` and "
+    "counts as a failed login (`429` once the login's delays apply).",
     response_class=Response,
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400, 401, 403, 422, 429),
 )
 async def change_password(
     body: schemas.PasswordChange, principal: LivePrincipal, bus: BusDep, address: ClientAddress
