@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ColumnElement, Executable
 from sqlalchemy.sql.dml import UpdateBase
 
 from contracts import Event, TopicSpec, topic_for
@@ -144,8 +144,8 @@ def together(writes: Sequence[UpdateBase], notify: Sequence[str] = ()) -> Execut
     their listeners when, and only if, the transaction commits)."""
     if len(writes) == 1 and not notify:
         return writes[0]
-    signals = [func.pg_notify(channel, "") for channel in notify] or [literal(1)]
-    statement = select(*signals)
+    signals: list[ColumnElement[Any]] = [func.pg_notify(channel, "") for channel in notify]
+    statement = select(*(signals or [literal(1)]))
     for index, write in enumerate(writes):
         statement = statement.add_cte(write.cte(f"write_{index}"))
     return statement
