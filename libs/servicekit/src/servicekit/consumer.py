@@ -23,7 +23,7 @@ import asyncio
 import functools
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -110,8 +110,7 @@ class IdempotentConsumer(Generic[UoW]):
     ) -> None:
         if lag is not None:
             self.metrics.lag.labels(self.name, record.topic, str(record.partition)).set(lag)
-        headers = {name: value.decode(errors="replace") for name, value in record.headers or ()}
-        set_trace(TraceContext.continue_from(headers.get("traceparent")))
+        set_trace(TraceContext.continue_from(_header(record, "traceparent")))
         if record.value is None:
             await self._retrying(lambda: self._apply_tombstone(record), what="tombstone")
             return
@@ -132,6 +131,74 @@ class IdempotentConsumer(Generic[UoW]):
             what=f"{event.event_type} {event.event_id}",
             give_up=give_up,
         )
+
+    async def handle_records(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        """Several records polled together: their events applied in one transaction, in
+        order, each recorded as processed as it is applied alone (a duplicate does nothing,
+        every other event has its effect once); one commit, then one offset commit for them
+        all. While a dependency is down the whole group waits and is tried again. If an
+        event of the group fails, or a record is a tombstone or cannot be read, the group is
+        rolled back and its records are handled one by one, as ``handle_record`` does (so
+        that only the failing event is retried, then dead-lettered)."""
+        events: list[tuple[ConsumerRecord[Any, Any], Event]] = []
+        for record in records:
+            if record.value is None:
+                break
+            try:
+                events.append((record, decode(self.topic, record.value)))
+            except UndecodableEvent:
+                break
+        if len(records) > 1 and len(events) == len(records) and await self._group(events):
+            return
+        for record in records:
+            await self.handle_record(record)
+
+    async def _group(self, events: Sequence[tuple[ConsumerRecord[Any, Any], Event]]) -> bool:
+        """Apply ``events`` together, waiting while a dependency is down; False if one of
+        them failed otherwise (nothing of the group was kept)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._apply_group(events)
+                return True
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                if not is_unavailable(error):
+                    logger.info(
+                        "a group of events failed, handling them one by one",
+                        consumer=self.name,
+                        events=len(events),
+                        error=_reason(error),
+                    )
+                    return False
+                delay = backoff.delay(attempt, base=self.backoff_base, cap=self.backoff_cap)
+                logger.warning(
+                    "event handling failed, will retry",
+                    consumer=self.name,
+                    what=f"{len(events)} events",
+                    attempt=attempt,
+                    dependency_down=True,
+                    error=_reason(error),
+                    retry_in_seconds=round(delay, 2),
+                )
+                self.metrics.handled.labels(self.name, "retried").inc()
+                await asyncio.sleep(delay)
+
+    async def _apply_group(self, events: Sequence[tuple[ConsumerRecord[Any, Any], Event]]) -> None:
+        outcomes: list[str] = []
+        async with self.unit_of_work() as uow:
+            for record, event in events:
+                set_trace(TraceContext.continue_from(_header(record, "traceparent")))
+                if not await claim_event(uow, self.name, event.event_id):
+                    outcomes.append("duplicate")
+                    continue
+                await self.handler(event, uow)
+                outcomes.append("done")
+            await uow.commit()
+        for outcome in outcomes:
+            self.metrics.handled.labels(self.name, outcome).inc()
 
     async def _retrying(
         self,
@@ -243,6 +310,13 @@ class IdempotentConsumer(Generic[UoW]):
                 )
             await uow.commit()
         self.metrics.handled.labels(self.name, "dead-lettered").inc()
+
+
+def _header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
+    for header, value in record.headers or ():
+        if header == name:
+            return bytes(value).decode(errors="replace")
+    return None
 
 
 def _reason(error: BaseException) -> str:

@@ -42,6 +42,9 @@ logger = get_logger(__name__)
 #: database is "not ready" after it).
 READINESS_DATABASE_SECONDS = 2.0
 
+#: How long a batch consumer's empty poll waits, in milliseconds.
+BATCH_POLL_MS = 20
+
 
 class ServiceRuntime:
     def __init__(self, settings: ServiceSettings, *, keys: KeySet | None = None) -> None:
@@ -93,9 +96,14 @@ class ServiceRuntime:
         on_tombstone: TombstoneHandler[UoW] | None = None,
         auto_offset_reset: Literal["earliest", "latest"] = "earliest",
         description: str = "",
+        batch_size: int = 1,
         **options: Any,
     ) -> IdempotentConsumer[UoW]:
-        """Consume ``topic`` in the consumer group ``<service>.<name>``, once per event."""
+        """Consume ``topic`` in the consumer group ``<service>.<name>``, once per event.
+
+        With ``batch_size`` above 1, the records a poll returns (up to that many) are applied
+        in one transaction and their offsets committed once (``handle_records``); a poll does
+        not wait to fill a batch."""
         consumer = IdempotentConsumer(
             name=f"{self.settings.service_name}.{name}",
             topic=topic,
@@ -109,6 +117,28 @@ class ServiceRuntime:
         )
         if self.broker is None:
             self.broker = create_broker(self.settings)
+        if batch_size > 1:
+            batches = self.broker.subscriber(
+                topic_name(self.settings, topic),
+                group_id=group_id(self.settings, name),
+                ack_policy=AckPolicy.NACK_ON_ERROR,
+                auto_offset_reset=auto_offset_reset,
+                batch=True,
+                max_records=batch_size,
+                # How long an empty poll waits (and then pauses): a record arriving meanwhile
+                # is read at once by the waiting poll, or after the pause at worst.
+                batch_timeout_ms=BATCH_POLL_MS,
+                title=f"{consumer.name} consumes {topic.name}",
+                description=description or topic.description,
+            )
+
+            @batches
+            async def handle_batch(message: KafkaMessage) -> None:
+                records = message.raw_message
+                assert isinstance(records, tuple)
+                await consumer.handle_records(records)
+
+            return consumer
         subscriber = self.broker.subscriber(
             topic_name(self.settings, topic),
             group_id=group_id(self.settings, name),

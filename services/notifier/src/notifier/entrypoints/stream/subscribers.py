@@ -2,7 +2,8 @@
 
 Each turns an event into a command, handled in the same transaction as the event id
 (``servicekit``'s idempotent consumer opens it and commits; the offset is committed after
-that).
+that). The records of one poll (up to ``consumer_batch_size``) share one transaction and
+one offset commit, each event still applied once.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def register_consumers(
             unit_of_work=unit_of_work,
             dead_letter_topic=NOTIFIER_DEAD_LETTER,
             description=description,
+            batch_size=settings.consumer_batch_size,
         )
     runtime.add_consumer(
         contact_consumer_name(settings),
@@ -80,5 +82,6 @@ def register_consumers(
         dead_letter_topic=NOTIFIER_DEAD_LETTER,
         on_tombstone=forget_member,
         auto_offset_reset="earliest",
+        batch_size=settings.consumer_batch_size,
         description="Contact projection: where to write to each member (compacted topic).",
     )
