@@ -128,9 +128,11 @@ install: python-env kafka-jars mailpit node-modules clamd
 
 # --- the two commands -------------------------------------------------------------------
 
+# `make run REPLICAS=2` runs two processes each of messages and the notifier (ports 8113 and
+# 8114 beside 8103 and 8104), the gateway sharing requests between them.
 .PHONY: run
 run: install frontends
-	@$(RUN) python -m devstack run
+	@$(if $(REPLICAS),DEVSTACK_REPLICAS=$(REPLICAS) ,)$(RUN) python -m devstack run
 
 .PHONY: lint
 lint: python-env

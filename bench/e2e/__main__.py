@@ -49,6 +49,8 @@ HOME = ROOT / ".bench" / "stack"
 OFFSET = 10000
 MEMBER = {"nir": "2951099126111", "password": "Bleuet-Colza-2026"}  # Camille, demo account
 PROCESSES = ("gateway", "auth", "catalog", "messages", "notifier", "postgres", "kafka")
+#: Running with ``--replicas 2`` only.
+SECOND_REPLICAS = ("messages-2", "notifier-2")
 
 
 @dataclass
@@ -106,6 +108,7 @@ class Bench:
         self.results: dict[str, Any] = {
             "started_at": datetime.now(UTC).isoformat(),
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "replicas": int(os.environ.get("DEVSTACK_REPLICAS") or 1),
             "quick": quick,
             "phases": [],
         }
@@ -114,7 +117,7 @@ class Bench:
         """The results so far, on disk after every phase: a run stopped early still leaves
         what it measured (``"finished": false`` until the end)."""
         RESULTS.mkdir(parents=True, exist_ok=True)
-        name = "e2e-quick" if self.quick else "e2e"
+        name = results_name(self.quick)
         partial = self.results | {"finished": False}
         (RESULTS / f"{name}.json").write_text(
             json.dumps(partial, indent=2, ensure_ascii=False) + "\n"
@@ -146,7 +149,7 @@ class Bench:
         self.mailbox = Mailbox(mails)
         self.config = StackConfig()
         self.stack = Stack(self.config)
-        wanted = [name for name in self.stack.parts if name not in ("mailbox",)]
+        wanted = [name for name in self.stack.default_parts() if name not in ("mailbox",)]
         states = self.stack.up(wanted)
         failed = {name: state.detail for name, state in states.items() if state.status == "failed"}
         if failed:
@@ -154,7 +157,7 @@ class Bench:
         from devstack.process import read_record
 
         self.pids: dict[str, int] = {}
-        for name in PROCESSES:
+        for name in (*PROCESSES, *SECOND_REPLICAS):
             record = read_record(self.stack.parts[name].pidfile)
             if record:
                 self.pids[name] = record.pid
@@ -364,7 +367,8 @@ class Bench:
     async def drain(self) -> None:
         """The notifier's own pace: a backlog built while it is stopped, then sent."""
         count = 300 if self.quick else 3000
-        self.stack.down(["notifier"])
+        notifiers = [name for name in ("notifier", "notifier-2") if name in self.pids]
+        self.stack.down(notifiers)
         send = await self.stack_sender()
         samples: list[Sample] = []
         async with client(self.gateway, 16, self.cookies) as http:
@@ -372,7 +376,7 @@ class Bench:
                 samples += await closed_loop(http, send, connections=16, seconds=2)
         references = {s.reference for s in samples if s.reference}
         restarted = time.time()
-        self.stack.up(["notifier"])
+        self.stack.up(notifiers)
         ready = time.time()
         last = await self.mailbox.wait_for(references, timeout=600)
         arrived = sum(1 for ref in references if ref in self.mailbox.confirmations())
@@ -394,10 +398,24 @@ def statuses(samples: list[Sample]) -> dict[str, int]:
     return counts
 
 
+def results_name(quick: bool) -> str:
+    """``e2e``, ``e2e-quick``; ``-2-replicas`` added with two replicas."""
+    name = "e2e-quick" if quick else "e2e"
+    return name + ("-2-replicas" if os.environ.get("DEVSTACK_REPLICAS") == "2" else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench-e2e", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="every phase briefly: a smoke run")
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="processes of messages and of the notifier (2: as `make run REPLICAS=2`)",
+    )
     arguments = parser.parse_args()
+    os.environ["DEVSTACK_REPLICAS"] = str(arguments.replicas)
     # Stopped from outside (a timeout, Ctrl-C) while the stack starts: leave nothing behind.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     bench = Bench(quick=arguments.quick)
@@ -412,7 +430,7 @@ def main() -> None:
     bench.results["finished_at"] = datetime.now(UTC).isoformat()
     bench.results["finished"] = True
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = "e2e-quick" if arguments.quick else "e2e"
+    name = results_name(arguments.quick)
     (RESULTS / f"{name}.json").write_text(
         json.dumps(bench.results, indent=2, ensure_ascii=False) + "\n"
     )

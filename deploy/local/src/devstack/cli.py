@@ -59,7 +59,7 @@ def _failed(states: dict[str, PartState]) -> list[PartState]:
 
 
 def cmd_up(stack: Stack, parts: list[str], *, wait: bool) -> int:
-    states = stack.up(parts or ORDER)
+    states = stack.up(parts or None)
     failed = _failed(states)
     for state in failed:
         console.print(

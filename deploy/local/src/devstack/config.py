@@ -37,9 +37,27 @@ DEFAULT_PORTS: dict[str, int] = {
     "notifier": 8104,
     "object_storage": 8105,
     "clamd": 8106,
+    # The second replicas of messages and the notifier (``DEVSTACK_REPLICAS=2``).
+    "messages_2": 8113,
+    "notifier_2": 8114,
 }
 
 SERVICES: tuple[str, ...] = ("auth", "catalog", "messages", "notifier")
+
+#: The services ``DEVSTACK_REPLICAS=2`` (``make run REPLICAS=2``) runs twice: each replica its
+#: own process and port, the gateway sharing requests between them, the Kafka consumer groups
+#: sharing partitions, the outbox relays and delivery workers sharing rows (SKIP LOCKED).
+REPLICATED: tuple[str, ...] = ("messages", "notifier")
+
+
+def replicas() -> int:
+    """How many processes each replicated service runs (1 or 2)."""
+    value = os.environ.get("DEVSTACK_REPLICAS", "").strip() or "1"
+    count = int(value)
+    if count not in (1, 2):
+        raise SystemExit("DEVSTACK_REPLICAS is 1 or 2")
+    return count
+
 
 #: Local-only credentials of the embedded PostgreSQL superuser.
 POSTGRES_SUPERUSER = "postgres"

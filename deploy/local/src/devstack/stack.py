@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from devstack.config import StackConfig
+from devstack.config import StackConfig, replicas
 from devstack.parts import Part, StartFailure, build_parts, wait_ready
 
 ORDER = (
@@ -25,6 +25,8 @@ ORDER = (
     "catalog",
     "messages",
     "notifier",
+    "messages-2",
+    "notifier-2",
     "gateway",
 )
 
@@ -69,10 +71,16 @@ class Stack:
             add(name)
         return [name for name in ORDER if name in wanted]
 
-    def up(self, names: Iterable[str] = ORDER) -> dict[str, PartState]:
+    @staticmethod
+    def default_parts() -> list[str]:
+        """The whole stack: the second replicas only with ``DEVSTACK_REPLICAS=2``."""
+        replicated = replicas() == 2
+        return [name for name in ORDER if replicated or not name.endswith("-2")]
+
+    def up(self, names: Iterable[str] | None = None) -> dict[str, PartState]:
         """Start what is not running; reuse what is; return each part's final state."""
         self.config.ensure_folders()
-        selected = self.expand(names)
+        selected = self.expand(self.default_parts() if names is None else names)
         states = {name: PartState(self.parts[name]) for name in selected}
         done = {name: threading.Event() for name in selected}
 
@@ -185,6 +193,8 @@ class Stack:
         result = {}
         for name in ORDER:
             part = self.parts[name]
+            if name not in self.default_parts() and not part.running():
+                continue
             if part.replaced_by():
                 result[name] = f"external: {part.replaced_by()}"
             elif part.running():

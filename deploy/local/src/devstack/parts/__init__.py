@@ -39,6 +39,9 @@ def build_parts(config: StackConfig) -> dict[str, Part]:
         Service(config, "catalog", ("postgres", "kafka")),
         Service(config, "messages", ("postgres", "kafka", "object_storage", "clamd")),
         Service(config, "notifier", ("postgres", "kafka", "mailbox")),
+        # Started only with DEVSTACK_REPLICAS=2, once the first replica has set up its database.
+        Service(config, "messages", ("messages",), replica=2),
+        Service(config, "notifier", ("notifier",), replica=2),
         Gateway(config),
     ]
     return {part.name: part for part in parts}

@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from devstack.config import SERVICES, StackConfig
+from devstack.config import REPLICATED, SERVICES, StackConfig, replicas
 from devstack.parts.base import Part, StartFailure, run_setup
 
 
@@ -64,13 +64,22 @@ class Service(Part):
 
     startup_timeout = 60.0
 
-    def __init__(self, config: StackConfig, service: str, requires: tuple[str, ...]) -> None:
+    def __init__(
+        self, config: StackConfig, service: str, requires: tuple[str, ...], *, replica: int = 1
+    ) -> None:
         super().__init__(config)
-        self.name = service
-        self.title = f"{service} service"
-        self.port_names = (service,)
+        self.service = service
+        self.replica = replica
+        self.name = service if replica == 1 else f"{service}-{replica}"
+        self.title = f"{service} service" + ("" if replica == 1 else f" (replica {replica})")
+        self.port_name = service if replica == 1 else f"{service}_{replica}"
+        self.port_names = (self.port_name,)
         self.requires = requires
         self.setup_output = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.config.host}:{self.config.ports[self.port_name]}"
 
     def env(self) -> dict[str, str]:
         config = self.config
@@ -83,18 +92,18 @@ class Service(Part):
             "AUTH_JWKS_URL": f"{config.service_url('auth')}/.well-known/jwks.json",
             "AUTH_ISSUER": f"{config.gateway_url}/api/auth",
             "PUBLIC_BASE_URL": config.gateway_url,
-            f"{self.name.upper()}_DATABASE_URL": os.environ.get(
-                f"{self.name.upper()}_DATABASE_URL", config.database_url(self.name)
+            f"{self.service.upper()}_DATABASE_URL": os.environ.get(
+                f"{self.service.upper()}_DATABASE_URL", config.database_url(self.service)
             ),
         }
-        if self.name == "notifier":
+        if self.service == "notifier":
             env |= {
                 "SMTP_HOST": os.environ.get("SMTP_HOST", config.host),
                 "SMTP_PORT": os.environ.get("SMTP_PORT", str(config.ports["smtp"])),
             }
             # The outgoing mail: postal letters land here (listed by the letters page).
             env["NOTIFIER_LETTERS_DIR"] = str(config.letters_dir)
-        if self.name == "messages":
+        if self.service == "messages":
             # Attachments: the local object storage and antivirus (deploy/local's parts).
             env |= {
                 "MESSAGES_OBJECT_STORAGE_ENDPOINT": os.environ.get(
@@ -105,7 +114,7 @@ class Service(Part):
                     "MESSAGES_CLAMD_ADDRESS", f"tcp://{config.host}:{config.ports['clamd']}"
                 ),
             }
-        if self.name == "auth":
+        if self.service == "auth":
             env["FRANCECONNECT_ISSUER"] = os.environ.get("FRANCECONNECT_ISSUER", config.oidc_issuer)
         return env
 
@@ -115,6 +124,8 @@ class Service(Part):
         return self.config.data / f"{self.name}-setup.txt"
 
     def prepare(self) -> None:
+        if self.replica > 1:
+            return  # the first replica has set up the database already
         self.setup_output = run_setup(
             [sys.executable, "-m", self.name, "setup-local"],
             log=self.log,
@@ -140,33 +151,38 @@ class Service(Part):
             "-m",
             "uvicorn",
             "--factory",
-            f"{self.name}.main:create_app",
+            f"{self.service}.main:create_app",
             "--host",
             self.config.host,
             "--port",
-            str(self.config.ports[self.name]),
+            str(self.config.ports[self.port_name]),
             "--no-access-log",
             # Behind the gateway the service lives under /api/<service>/.
             "--root-path",
-            f"/api/{self.name}",
+            f"/api/{self.service}",
             "--timeout-graceful-shutdown",
             "10",
         ]
 
     def ready(self) -> bool:
-        return self._http_ok(f"{self.config.service_url(self.name)}/readyz")
+        return self._http_ok(f"{self.url}/readyz")
 
     def address(self) -> str:
-        return (
-            f"{self.config.service_url(self.name)} (via {self.config.gateway_url}/api/{self.name}/)"
-        )
+        return f"{self.url} (via {self.config.gateway_url}/api/{self.service}/)"
 
 
 class Gateway(Part):
     name = "gateway"
     title = "Gateway (Caddy)"
     port_names = ("gateway", "gateway_admin")
-    requires = SERVICES
+
+    @property
+    def requires(self) -> tuple[str, ...]:  # type: ignore[override]
+        return SERVICES + self.second_replicas()
+
+    @staticmethod
+    def second_replicas() -> tuple[str, ...]:
+        return tuple(f"{service}-2" for service in REPLICATED) if replicas() == 2 else ()
 
     @property
     def caddyfile(self) -> Path:
@@ -194,6 +210,10 @@ class Gateway(Part):
         }
         for service in SERVICES:
             env[f"{service.upper()}_UPSTREAM"] = f"{config.host}:{config.ports[service]}"
+        for replica in self.second_replicas():
+            # Caddy shares the requests between the upstreams it is given (round robin).
+            service = replica.removesuffix("-2")
+            env[f"{service.upper()}_UPSTREAM"] += f" {config.host}:{config.ports[f'{service}_2']}"
         return env
 
     def ready(self) -> bool:
