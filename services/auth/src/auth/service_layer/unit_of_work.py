@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -72,23 +73,13 @@ class AuthUnitOfWork(UnitOfWork):
         """Add an entry to the security trail: kept here for supervisors and admins, and
         published on ``auth.security-events.v1``, both when, and only if, this commits."""
         await self.trail.add(event)
+        fields = asdict(event)
         self.publish(
             SecurityEventRecorded.new(
                 producer="auth",
-                event_id=event.id,
-                occurred_at=event.occurred_at,
-                kind=event.kind,
-                outcome=event.outcome,
-                fund=event.fund,
-                subject_kind=event.subject_kind,
-                subject_id=event.subject_id,
-                subject_label=event.subject_label,
-                actor_kind=event.actor_kind,
-                actor_id=event.actor_id,
-                actor_label=event.actor_label,
-                address_hash=event.address_hash,
-                method=event.method,
-                details=event.details,
+                event_id=fields.pop("id"),
+                occurred_at=fields.pop("occurred_at"),
+                **fields,
             )
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -14,22 +15,8 @@ from auth.domain.trail import SecurityEvent, TrailQuery
 
 
 def _event_of(row: Row[Any]) -> SecurityEvent:
-    return SecurityEvent(
-        id=row.id,
-        occurred_at=row.occurred_at,
-        kind=row.kind,
-        outcome=row.outcome,
-        actor_kind=row.actor_kind,
-        fund=row.fund,
-        subject_kind=row.subject_kind,
-        subject_id=row.subject_id,
-        subject_label=row.subject_label,
-        actor_id=row.actor_id,
-        actor_label=row.actor_label,
-        address_hash=row.address_hash,
-        method=row.method,
-        details=dict(row.details or {}),
-    )
+    fields = dict(row._mapping)
+    return SecurityEvent(**fields | {"details": dict(fields["details"] or {})})
 
 
 class TrailRepository:
@@ -37,24 +24,7 @@ class TrailRepository:
         self._session = session
 
     async def add(self, event: SecurityEvent) -> None:
-        await self._session.execute(
-            SECURITY_EVENTS.insert().values(
-                id=event.id,
-                occurred_at=event.occurred_at,
-                kind=event.kind,
-                outcome=event.outcome,
-                fund=event.fund,
-                subject_kind=event.subject_kind,
-                subject_id=event.subject_id,
-                subject_label=event.subject_label,
-                actor_kind=event.actor_kind,
-                actor_id=event.actor_id,
-                actor_label=event.actor_label,
-                address_hash=event.address_hash,
-                method=event.method,
-                details=event.details,
-            )
-        )
+        await self._session.execute(SECURITY_EVENTS.insert().values(**asdict(event)))
 
     async def list(self, query: TrailQuery) -> list[SecurityEvent]:
         """Entries matching ``query``, newest first, after its cursor, ``limit`` at most."""

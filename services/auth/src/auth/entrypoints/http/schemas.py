@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -413,22 +414,7 @@ class SecurityEventPublic(Public):
 
     @classmethod
     def from_domain(cls, event: SecurityEvent) -> SecurityEventPublic:
-        return cls(
-            id=event.id,
-            occurred_at=event.occurred_at,
-            kind=event.kind,
-            outcome=event.outcome,
-            fund=event.fund,
-            subject_kind=event.subject_kind,
-            subject_id=event.subject_id,
-            subject_label=event.subject_label,
-            actor_kind=event.actor_kind,
-            actor_id=event.actor_id,
-            actor_label=event.actor_label,
-            address_hash=event.address_hash,
-            method=event.method,
-            details=event.details,
-        )
+        return cls(**asdict(event))
 
 
 class SecurityEventsPublic(Public):

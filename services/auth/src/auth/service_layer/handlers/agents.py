@@ -46,6 +46,7 @@ from auth.service_layer.handlers.common import (
     issued,
     open_session,
     record,
+    record_failed_login,
     throttle_keys,
 )
 from auth.service_layer.tokens import TokenIssuer
@@ -84,32 +85,16 @@ async def log_in_agent(
         )
         if not matched:
             failed = agent or Party("agent", None, mask_typed(email), None)
-            await record(
+            locked_now = await record_failed_login(
                 work,
-                "login_failed",
                 failed,
+                account,
                 settings=settings,
                 now=now,
                 client_address=cmd.client_address,
-                outcome="failure",
-                method="password",
             )
-            if account.locked and account.failures == settings.account_lock_after:
-                await record(
-                    work,
-                    "login_locked",
-                    failed,
-                    settings=settings,
-                    now=now,
-                    client_address=cmd.client_address,
-                    outcome="failure",
-                    system=True,
-                    details={"locked_until": (account.locked_until or now).isoformat()},
-                )
-                if agent:
-                    logger.warning(
-                        "agent account locked after failed logins", agent_id=str(agent.id)
-                    )
+            if locked_now and agent:
+                logger.warning("agent account locked after failed logins", agent_id=str(agent.id))
             await work.commit()
             raise InvalidCredentials(who="agent")
         assert usable is not None

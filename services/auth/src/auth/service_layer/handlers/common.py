@@ -148,6 +148,43 @@ async def record(
     )
 
 
+async def record_failed_login(
+    uow: AuthUnitOfWork,
+    failed: Member | Agent | Party,
+    account: ThrottleState,
+    *,
+    settings: Settings,
+    now: datetime,
+    client_address: str,
+) -> bool:
+    """A failed login in the trail, and the lock when this failure locked the account;
+    whether it did."""
+    await record(
+        uow,
+        "login_failed",
+        failed,
+        settings=settings,
+        now=now,
+        client_address=client_address,
+        outcome="failure",
+        method="password",
+    )
+    locked_now = account.locked and account.failures == settings.account_lock_after
+    if locked_now:
+        await record(
+            uow,
+            "login_locked",
+            failed,
+            settings=settings,
+            now=now,
+            client_address=client_address,
+            outcome="failure",
+            system=True,
+            details={"locked_until": (account.locked_until or now).isoformat()},
+        )
+    return locked_now
+
+
 async def confirm_identity(
     uow: AuthUnitOfWork,
     account: Member | Agent,

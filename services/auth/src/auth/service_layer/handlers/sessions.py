@@ -58,6 +58,7 @@ from auth.service_layer.handlers.common import (
     new_refresh_token,
     open_session,
     record,
+    record_failed_login,
     typed_number,
 )
 from auth.service_layer.tokens import TokenIssuer
@@ -92,29 +93,15 @@ async def log_in_member(
         )
         if not matched:
             failed = member or Party("member", None, mask_typed(typed_number(cmd.nir)[1]), None)
-            await record(
+            locked_now = await record_failed_login(
                 work,
-                "login_failed",
                 failed,
+                account,
                 settings=settings,
                 now=now,
                 client_address=cmd.client_address,
-                outcome="failure",
-                method="password",
             )
-            if account.locked and account.failures == settings.account_lock_after:
-                await record(
-                    work,
-                    "login_locked",
-                    failed,
-                    settings=settings,
-                    now=now,
-                    client_address=cmd.client_address,
-                    outcome="failure",
-                    system=True,
-                    details={"locked_until": (account.locked_until or now).isoformat()},
-                )
-            if account.locked and account.failures == settings.account_lock_after and member:
+            if locked_now and member:
                 if member.active:
                     assert account.locked_until is not None
                     work.publish(
