@@ -21,6 +21,8 @@ ORDER = (
     "mailbox",
     "letters",
     "oidc",
+    "object_storage",
+    "clamd",
     "auth",
     "catalog",
     "messages",
