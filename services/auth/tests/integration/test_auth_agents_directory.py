@@ -47,17 +47,19 @@ async def test_agents_are_published_when_created_changed_and_deactivated(
             )
             assert changed.status_code == 200, changed.text
             await directory.wait_for(
-                lambda _topic, key, value: key == agent_id
-                and value is not None
-                and value["skills"] == ["famille", "sante"],
+                lambda _topic, key, value: (
+                    key == agent_id
+                    and value is not None
+                    and value["skills"] == ["famille", "sante"]
+                ),
                 what="the new skills",
             )
             gone = await tool.patch(f"/agents/{agent_id}", json={"active": False}, headers=admin)
             assert gone.status_code == 200, gone.text
             await directory.wait_for(
-                lambda _topic, key, value: key == agent_id
-                and value is not None
-                and value["active"] is False,
+                lambda _topic, key, value: (
+                    key == agent_id and value is not None and value["active"] is False
+                ),
                 what="the deactivation",
             )
     finally:
