@@ -67,6 +67,7 @@ class Mailbox(Part):
     def address(self) -> str:
         return f"SMTP {self.config.host}:{self.config.ports['smtp']}, mail at {self.config.mailbox_url}"
 
+
 class LettersPage(Part):
     """The outgoing mail's folder on a page (``devstack.letters``), next to the mailbox."""
 
