@@ -240,7 +240,10 @@ class UnitOfWork:
         """The deferred writes, the outbox rows and the NOTIFYs in one statement, then COMMIT."""
         writes = self.writes.take()
         if self._staged:
-            writes.append(OUTBOX.insert().values(self._staged))
+            # One row as plain values: a multi-row VALUES has no cache key, and would have the
+            # whole statement compiled again at every commit.
+            rows = self._staged[0] if len(self._staged) == 1 else self._staged
+            writes.append(OUTBOX.insert().values(rows))
             # Delivered to the relay's LISTEN only when the transaction commits.
             self.notify_on_commit(OUTBOX_CHANNEL)
             self._staged = []
