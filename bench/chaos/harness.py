@@ -239,6 +239,26 @@ class ChaosStack(Bench):
         finally:
             await connection.close()
 
+    def gateway_answers(self, began: float, ended: float) -> list[float]:
+        """How long the gateway took over each submission it received between ``began`` and
+        ``ended`` (``time.time()``), from its access log: the answer as a client sees it,
+        without the waits of the suite's own client on a busy machine."""
+        durations = []
+        path = self.home / "logs" / "gateway.log"
+        with path.open(encoding="utf-8", errors="replace") as log:
+            for line in log:
+                if '"handled request"' not in line:
+                    continue
+                try:
+                    entry = json.loads(line)
+                    received = entry["ts"] - entry["duration"]
+                    uri = entry["request"]["uri"]
+                except (ValueError, KeyError, TypeError):
+                    continue
+                if began <= received <= ended and uri.startswith("/api/messages/threads"):
+                    durations.append(float(entry["duration"]))
+        return durations
+
     def sink_emails(self) -> list[SinkEmail]:
         """Every email the sink took so far (read as the file grows)."""
         if self.sink_file.exists():

@@ -88,7 +88,8 @@ class Member:
 
     async def open(self) -> None:
         cookies, self.headers = await self.stack.login()
-        self.http = client(self.stack.gateway, 256, cookies)
+        # as many connections as submissions under way: each stands for a member of its own
+        self.http = client(self.stack.gateway, 2048, cookies)
         theme, subject, motif = self.stack.codes
         self.body = {"theme": theme, "subject": subject, "motif": motif, "text": TEXT}
 
@@ -365,6 +366,10 @@ async def measure(
             max((a.seconds for s in submissions for a in s.attempts), default=0.0), 2
         ),
         "slowest_answer_during_fault_s": round(max((a.seconds for a in during), default=0.0), 2),
+        "slowest_gateway_answer_during_fault_s": round(
+            max(stack.gateway_answers(fault.began, fault.recovered or time.time()), default=0.0),
+            2,
+        ),
         "stored": len(stored),
         "lost": len(submissions) - len(stored),
         "duplicate_threads": int(others[0]["n"]),
