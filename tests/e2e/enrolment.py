@@ -142,15 +142,29 @@ def fill_registration(page: Page, person: RegistryPerson) -> None:
     page.get_by_label("Confirmation du mot de passe", exact=True).fill(person.password)
 
 
+def assert_number_not_kept_in_the_browser(page: Page, person: RegistryPerson) -> None:
+    """The NIR typed is never stored by the page (sessionStorage, localStorage), nor in a
+    cookie a script can read: it lives in the form until sent."""
+    stored: str = page.evaluate(
+        "() => JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage), "
+        "document.cookie])"
+    )
+    # Spaces, dots and quotes aside (the form accepts the number typed in any of its forms).
+    squeezed = "".join(character for character in stored if character.isalnum()).upper()
+    assert person.thirteen.upper() not in squeezed, "the NIR is kept in the browser"
+
+
 def register_in_the_portal(page: Page, person: RegistryPerson, letters: Letters) -> RegistryPerson:
     """Créer mon espace, then activate it with the code of the letter: the person's account."""
     letters.wait_registered(person)
     page.goto("/inscription")
     page.get_by_role("heading", name="Créer mon espace privé", level=1).wait_for()
     fill_registration(page, person)
+    assert_number_not_kept_in_the_browser(page, person)
     page.get_by_role("button", name="Créer mon espace", exact=True).click()
     page.wait_for_url("**/inscription/activation?nouveau=1")
     expect(page.get_by_text(ENROLMENT_ANSWER)).to_be_visible()
+    assert_number_not_kept_in_the_browser(page, person)
     page.get_by_role("textbox", name="Numéro de sécurité sociale").fill(person.thirteen)
     page.get_by_role("textbox", name=re.compile("^Code d’activation")).fill(letters.code(person))
     page.get_by_role("button", name="Activer mon espace", exact=True).click()
