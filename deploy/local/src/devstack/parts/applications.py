@@ -62,7 +62,9 @@ class IdentityProvider(Part):
 class Service(Part):
     """One of our Python services, run by uvicorn after its local set-up (migrations, seeds)."""
 
-    startup_timeout = 60.0
+    # Readiness waits for every Kafka consumer to have joined its group: on a loaded machine
+    # (the tests beside other suites) the messages service's dozen groups take over a minute.
+    startup_timeout = 150.0
 
     def __init__(
         self, config: StackConfig, service: str, requires: tuple[str, ...], *, replica: int = 1
