@@ -9,13 +9,18 @@ refused as soon as it passes 10 MB. Then, by its magic numbers:
   written as JPEG the same way.
 - PDFs are read with pypdf (from the file, lazily) and refused when they carry JavaScript,
   automatic actions, embedded files or are encrypted; they are stored as they came.
+
+Reading a PDF or decoding an image holds the file in memory: at most ``CONCURRENT_CHECKS``
+are checked at once per process, whatever the number of uploads arriving together.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import tempfile
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +69,24 @@ _ACTIVE_PDF_ACTIONS = frozenset(
         "/RichMediaExecute",
     }
 )
+#: How many files one process checks at once. Reading a PDF (pypdf holds the file and its
+#: streams) or decoding an image takes memory in proportion to the file: uploads arriving
+#: together wait their turn here, so memory stays bounded however many arrive (the checks
+#: are CPU-bound: more at once would not end sooner on a service's one or two cores).
+CONCURRENT_CHECKS = 2
+_check_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _slots() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    slots = _check_slots.get(loop)
+    if slots is None:
+        slots = _check_slots[loop] = asyncio.Semaphore(CONCURRENT_CHECKS)
+    return slots
+
+
 #: How many PDF objects are looked at, at most, before the file is judged too complex.
 _MAX_PDF_OBJECTS = 200_000
 
@@ -104,7 +127,8 @@ class Spool:
         return path
 
     async def check(self, upload: Path) -> Checked:
-        return await anyio.to_thread.run_sync(self._check, upload)
+        async with _slots():
+            return await anyio.to_thread.run_sync(self._check, upload)
 
     def _check(self, upload: Path) -> Checked:
         with upload.open("rb") as source:
