@@ -168,3 +168,32 @@ def wait_healthy(engine: Engine, name: str, timeout: float = 120) -> None:
 def port_free(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+class HeldLock:
+    """A lock held by a ``flock`` process of its own until ``close``."""
+
+    def __init__(self, holder: subprocess.Popen[str]) -> None:
+        self.holder = holder
+
+    def close(self) -> None:
+        if self.holder.stdin is not None:
+            self.holder.stdin.close()  # its shell reads end of input and exits: released
+        self.holder.wait(timeout=60)
+
+
+def exclusive_lock(path: Path, timeout: float) -> HeldLock:
+    """``flock`` on ``path``, waited for at most ``timeout`` seconds in line with the other
+    browser runs (``flock /tmp/e2e.lock ...`` blocks in the kernel, so does this one); held by
+    a process of its own until ``close`` (or until this one ends)."""
+    holder = subprocess.Popen(
+        ["flock", "-w", str(int(timeout)), str(path), "sh", "-c", "echo held; read _"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    if holder.stdout.readline().strip() != "held":
+        holder.wait(timeout=60)
+        pytest.fail(f"{path} stayed locked for {timeout:.0f} s", pytrace=False)
+    return HeldLock(holder)

@@ -5,15 +5,18 @@ docstring lists each change: local images, the host's network instead of Service
 local Kafka and PostgreSQL, the Secrets the operators would make); each service's
 migration Job and schema gate (played as Pods) end well, then its Deployment runs from the
 image, one service at a time (all four listen on port 8000 of the host's network), the
-gateway beside the catalog. Each is waited for by the manifests' own probes, checked (user
-10001, read-only, no capability), asked a request, and taken down with ``podman kube down``.
+gateway beside the catalog (on ports of its own). Each is waited for by the manifests' own
+probes: the startup probe's command run by the test at its period (podman 4.3 does not run
+it), the readiness probe asked by the test (podman does not run it), the liveness probe as
+podman's healthcheck (run on demand: no systemd here); then checked (user 10001, read-only,
+no capability), asked a request, found running, healthy and never restarted at the end, and
+taken down with ``podman kube down``.
 
 Needs podman (docker has no ``kube play``); skipped without it, failed under ``CI=true``.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import secrets
 import subprocess
@@ -23,7 +26,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 import yaml
@@ -44,7 +47,11 @@ from deploy.tests.images_support import (
 pytestmark = [pytest.mark.images, pytest.mark.timeout(1800)]
 
 STAGES = ("pods", "deployments")
-E2E_LOCK = Path("/tmp/e2e.lock")  # noqa: S108 (the gateway takes 8080, as browser tests do)
+#: The gateway's port and its admin endpoint's on the host (kube-play --gateway-port...): far
+#: from the browser tests' 8080 and 2019.
+GATEWAY_PORT, GATEWAY_ADMIN_PORT = 38080, 38019
+#: Where each Deployment's container listens (the image's port; the host's network here).
+PORTS = {**dict.fromkeys(SERVICES, 8000), "gateway": GATEWAY_PORT}
 #: A request each service answers without a session, and what it answers.
 REQUESTS = {
     "auth": ("/.well-known/jwks.json", 200),
@@ -75,9 +82,9 @@ def get(port: int, path: str) -> tuple[int, str, bytes]:
         return error.code, error.headers.get("Content-Type", ""), error.read()
 
 
-def probe_ok(container: dict[str, Any], probe: str) -> bool:
-    """Whether the container's own ``probe`` (an httpGet on a named port) passes now."""
-    check = container[probe]["httpGet"]
+def readiness_ok(container: dict[str, Any]) -> bool:
+    """Whether the container's own readiness probe (an httpGet) passes now."""
+    check = container["readinessProbe"]["httpGet"]
     port = int(check["port"])  # a number: kube-play resolves the port's name
     try:
         return get(port, check["path"])[0] == 200
@@ -200,29 +207,51 @@ def assert_runs_hardened(podman: Engine, name: str) -> None:
     podman.run("exec", name, "touch", "/tmp/written")  # noqa: S108 (the pod's emptyDir)
 
 
+def podman_runs_probes_as_shell_lines(podman: Engine) -> bool:
+    """podman 4.3 and earlier run an exec probe as one shell line (kube-play's
+    ``shell_words``)."""
+    version = podman.run("version", "--format", "{{.Client.Version}}").strip()
+    major, minor = (int(part) for part in version.split(".")[:2])
+    return (major, minor) <= (4, 3)
+
+
 def wait_ready(podman: Engine, play: Play, deployment: str) -> dict[str, Any]:
-    """Until the Deployment's container passes its startup and readiness probes, and its
-    liveness probe (podman's healthcheck) says healthy; its container spec."""
+    """Until the Deployment's container passes its startup probe (run here as the kubelet
+    would, every ``periodSeconds``: podman 4.3 does not run it), then its readiness probe
+    (asked here: podman does not run it), then its liveness probe (podman's healthcheck,
+    run on demand: no systemd here); its container spec."""
     spec = play.deployment(deployment)["spec"]["template"]["spec"]
-    container = spec["containers"][0]
+    container: dict[str, Any] = spec["containers"][0]
     name = container_name(deployment, container["name"])
+    for probe in ("startupProbe", "livenessProbe"):
+        command = " ".join(container[probe]["exec"]["command"])
+        assert f"http://127.0.0.1:{PORTS[deployment]}/healthz" in command, command
+    startup = container["startupProbe"]
+    command = startup["exec"]["command"]
+    argv = ["sh", "-c", " ".join(command)] if podman_runs_probes_as_shell_lines(podman) else command
 
-    def ready() -> bool:
-        state = podman.run("inspect", "--format", "{{.State.Status}}", name, check=False)
-        if state.strip() not in ("running", "created", "configured", "initialized", ""):
-            pytest.fail(f"{name} is {state.strip()}:\n{play.logs(name)}", pytrace=False)
-        return probe_ok(container, "startupProbe") and probe_ok(container, "readinessProbe")
+    def started() -> bool:
+        state = podman.run("inspect", "--format", "{{.State.Status}}", name).strip()
+        if state != "running":
+            pytest.fail(f"{name} is {state}:\n{play.logs(name)}", pytrace=False)
+        if podman.answers("exec", name, *argv):
+            return True
+        time.sleep(startup.get("periodSeconds", 10))
+        return False
 
-    wait_for(ready, 180, f"{name} is not ready by its probes")
-    liveness = container["livenessProbe"]["exec"]["command"]
-    assert liveness[-1].endswith("/healthz', timeout=2)") or liveness[-1].endswith("/healthz")
-    # podman makes the liveness probe the container's healthcheck, run here on demand.
-    if podman.run("inspect", "--format", "{{.Config.Healthcheck}}", name).strip() not in (
-        "",
-        "<nil>",
-    ):
-        wait_healthy(podman, name, timeout=90)
+    wait_for(started, startup["periodSeconds"] * startup["failureThreshold"], f"{name} not started")
+    wait_for(lambda: readiness_ok(container), 120, f"{name} is not ready by its probe")
+    wait_healthy(podman, name, timeout=60)
     return container
+
+
+def assert_still_running(podman: Engine, play: Play, name: str) -> None:
+    """Running, never restarted (its liveness probe passed all along), and healthy still."""
+    podman.run("healthcheck", "run", name, check=False)
+    state = podman.run(
+        "inspect", "--format", "{{.State.Status}} {{.RestartCount}} {{.State.Health.Status}}", name
+    )
+    assert state.split() == ["running", "0", "healthy"], f"{name}: {state}\n{play.logs(name)}"
 
 
 @pytest.fixture(scope="module")
@@ -260,20 +289,6 @@ def options(
     ]
 
 
-def exclusive_lock(path: Path, timeout: float) -> IO[bytes]:
-    handle = path.open("ab")
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return handle
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                handle.close()
-                pytest.fail(f"{path} stayed locked for {timeout:.0f} s", pytrace=False)
-            time.sleep(1)
-
-
 @pytest.mark.parametrize("service", ["auth", "messages", "notifier", "catalog"])
 def test_the_overlay_plays_each_service_from_its_image(
     podman: Engine, options: list[str], tmp_path: Path, service: str
@@ -283,43 +298,41 @@ def test_the_overlay_plays_each_service_from_its_image(
     its manifest says, passes its own probes, runs hardened, and answers a request. The
     catalog plays with the gateway, which serves the portal and forwards /api/catalog/ to
     it by the name its ConfigMap gives."""
-    assert port_free(8000), "port 8000 is taken on this machine"
     with_gateway = service == "catalog"
-    lock = exclusive_lock(E2E_LOCK, timeout=1200) if with_gateway else None
-    try:
+    for port in (8000, *((GATEWAY_PORT, GATEWAY_ADMIN_PORT) if with_gateway else ())):
+        assert port_free(port), f"port {port} is taken on this machine"
+    extra = [
+        "--with-gateway",
+        f"--gateway-port={GATEWAY_PORT}",
+        f"--gateway-admin-port={GATEWAY_ADMIN_PORT}",
+    ]
+    with Play(podman, tmp_path, service, [*options, *(extra if with_gateway else [])]) as play:
+        # The migration Job's pod and the schema gate (which waits for it) end well.
+        for name in play.pod_containers():
+
+            def ended(name: str = name) -> bool:
+                state = podman.run("inspect", "--format", "{{.State.Status}}", name)
+                return state.strip() == "exited"
+
+            wait_for(ended, 300, f"{name} did not finish:\n{play.logs(name)}")
+            code = podman.run("inspect", "--format", "{{.State.ExitCode}}", name).strip()
+            assert code == "0", play.logs(name)
+        play.play("deployments")
+        container = wait_ready(podman, play, service)
+        assert_runs_hardened(podman, container_name(service, container["name"]))
+        path, expected = REQUESTS[service]
+        status, content_type, body = get(8000, path)
+        if expected is not None:
+            assert status == expected, body[:500]
+        assert status in (200, 401, 404), body[:500]
+        assert content_type.split(";")[0] in ("application/json", "application/problem+json")
+        json.loads(body)
         if with_gateway:
-            assert port_free(8080), "port 8080 is taken on this machine"
-        extra = ["--with-gateway"] if with_gateway else []
-        with Play(podman, tmp_path, service, [*options, *extra]) as play:
-            # The migration Job's pod and the schema gate (which waits for it) end well.
-            for name in play.pod_containers():
-                wait_for(
-                    lambda name=name: (
-                        podman.run("inspect", "--format", "{{.State.Status}}", name).strip()
-                        == "exited"
-                    ),
-                    300,
-                    f"{name} did not finish:\n{play.logs(name)}",
-                )
-                code = podman.run("inspect", "--format", "{{.State.ExitCode}}", name).strip()
-                assert code == "0", play.logs(name)
-            play.play("deployments")
-            container = wait_ready(podman, play, service)
-            assert_runs_hardened(podman, container_name(service, container["name"]))
-            path, expected = REQUESTS[service]
-            status, content_type, body = get(8000, path)
-            if expected is not None:
-                assert status == expected, body[:500]
-            assert status in (200, 401, 404), body[:500]
-            assert content_type.split(";")[0] in ("application/json", "application/problem+json")
-            json.loads(body)
-            if with_gateway:
-                wait_ready(podman, play, "gateway")
-                assert_runs_hardened(podman, container_name("gateway", "gateway"))
-                portal = get(8080, "/")
-                assert portal[0] == 200
-                assert b"<html" in portal[2].lower()
-                assert get(8080, f"/api/catalog{path}")[0] == status
-    finally:
-        if lock is not None:
-            lock.close()
+            wait_ready(podman, play, "gateway")
+            assert_runs_hardened(podman, container_name("gateway", "gateway"))
+            portal = get(GATEWAY_PORT, "/")
+            assert portal[0] == 200
+            assert b"<html" in portal[2].lower()
+            assert get(GATEWAY_PORT, f"/api/catalog{path}")[0] == status
+            assert_still_running(podman, play, container_name("gateway", "gateway"))
+        assert_still_running(podman, play, container_name(service, container["name"]))
