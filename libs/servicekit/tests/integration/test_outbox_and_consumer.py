@@ -15,7 +15,7 @@ from sqlalchemy import Column, MetaData, Table, Text, Uuid, func, select
 
 from contracts.events.common import CatalogNode
 from contracts.events.messages import MessageSubmitted
-from contracts.topics import MESSAGE_SUBMITTED
+from contracts.topics import MESSAGE_SUBMITTED, NOTIFIER_DEAD_LETTER
 from servicekit.db import UnitOfWork
 from servicekit.outbox import OUTBOX
 from servicekit.outbox import metadata as servicekit_metadata
@@ -427,5 +427,85 @@ async def test_an_event_the_handler_keeps_failing_on_is_dead_lettered_without_it
         assert letter["source"]["code"] == "[supprimé]"
         assert letter["source"]["email"] == "camille.martin@example.fr"
         assert "482913" not in str(letter)
+    finally:
+        await runtime.stop()
+
+
+async def test_a_poll_s_records_are_applied_once_each_and_a_failing_one_is_set_apart(
+    database_url: str, kafka_bootstrap: str, kafka_topic_prefix: str
+) -> None:
+    runtime = ServiceRuntime(settings(database_url, kafka_bootstrap, kafka_topic_prefix))
+    poisoned: set[uuid.UUID] = set()
+
+    async def record_effect(event: MessageSubmitted, uow: UnitOfWork) -> None:
+        if event.event_id in poisoned:
+            raise ValueError("this event cannot be handled")
+        await uow.session.execute(
+            EFFECTS.insert().values(event_id=event.event_id, thread_id=event.thread_id)
+        )
+
+    runtime.add_consumer(
+        "batch-effects",
+        MESSAGE_SUBMITTED,
+        record_effect,
+        unit_of_work=lambda: UnitOfWork(runtime.sessions, producer="kit"),
+        dead_letter_topic=NOTIFIER_DEAD_LETTER,
+        max_attempts=2,
+        backoff_base=0.05,
+        batch_size=50,
+    )
+    # Written before the consumer starts: its first polls return many records at once. One
+    # thread (one partition, in order), each event sent twice as a relay retrying would.
+    thread_id = uuid.uuid4()
+    events = [message_submitted(thread_id) for _ in range(40)]
+    poisoned.add(events[17].event_id)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        for event in events + events:
+            await producer.send(
+                kafka_topic_prefix + MESSAGE_SUBMITTED.name,
+                value=event.to_json(),
+                key=str(thread_id).encode(),
+                headers=[("event_id", str(event.event_id).encode())],
+            )
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+    await runtime.start()
+    try:
+
+        async def effects() -> dict[uuid.UUID, int]:
+            async with runtime.engine.connect() as connection:
+                # This thread's only: the topic holds the other tests' events too.
+                rows = await connection.execute(
+                    select(EFFECTS.c.event_id, func.count())
+                    .where(EFFECTS.c.thread_id == thread_id)
+                    .group_by(EFFECTS.c.event_id)
+                )
+                return {row[0]: int(row[1]) for row in rows}
+
+        async def all_but_the_poisoned() -> bool:
+            return len(await effects()) == len(events) - 1
+
+        await eventually(all_but_the_poisoned, timeout=90, message="not every effect arrived")
+
+        async def dead_letter() -> bool:
+            async with runtime.engine.connect() as connection:
+                count = await connection.scalar(
+                    select(func.count())
+                    .select_from(OUTBOX)
+                    .where(
+                        OUTBOX.c.event_type == "EventDeadLettered",
+                        OUTBOX.c.payload["source_event_id"].astext == str(events[17].event_id),
+                    )
+                )
+            return count == 1
+
+        await eventually(dead_letter, timeout=60, message="the failing event was not set apart")
+        seen = await effects()
+        assert all(count == 1 for count in seen.values()), "an event had two effects"
+        assert events[17].event_id not in seen
     finally:
         await runtime.stop()
