@@ -137,6 +137,9 @@ class Bench:
         from devstack.config import StackConfig
         from devstack.stack import Stack
 
+        # What an earlier run left running (stopped from outside before its clean-up) is
+        # stopped by its records before they are deleted with the rest of the state folder.
+        Stack(StackConfig()).down()
         shutil.rmtree(HOME, ignore_errors=True)  # a fresh database each run: no cache flattery
         mails = HOME / "sink.jsonl"
         HOME.mkdir(parents=True, exist_ok=True)
