@@ -117,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         help="publish the local registry of covered people (deploy/local/registry/)",
     )
     registry.add_argument("--write", metavar="FILE", help="write them as JSON Lines instead")
+    registry.add_argument(
+        "--read-by", metavar="DATABASE_URL", help="then wait until auth's database holds them"
+    )
+    registry.add_argument("--wait-only", action="store_true", help="with --read-by: only wait")
     prune = commands.add_parser(
         "prune-topics",
         help="delete the Kafka topics test sessions left behind (<owner>-<8 hex>.<topic>)",
@@ -170,7 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "registry-load":
         from devstack.registry import main as load_registry
 
-        return load_registry(["--write", args.write] if args.write else [])
+        return load_registry(
+            [
+                *(["--write", args.write] if args.write else []),
+                *(["--read-by", args.read_by] if args.read_by else []),
+                *(["--wait-only"] if args.wait_only else []),
+            ]
+        )
     if args.command == "env":
         config = stack.config
         print(f"KAFKA_BOOTSTRAP_SERVERS={config.kafka_bootstrap}")

@@ -3,11 +3,13 @@ published on ``registry.insured-person.v1`` as the funds' registry would.
 
 ``python -m devstack registry-load`` (run by the auth part of the local stack after its
 set-up, so by ``make run`` and by the tests' stack) publishes everyone; ``--write FILE`` writes
-them as JSON Lines instead, to look at. The population is described by
-``deploy/local/registry/population.yaml`` and made by ``generate_population``: the same people
-every time (a seeded generator), so a test can pick one. Each record's event id is derived
-from its content, so loading again publishes records the auth service recognises as already
-applied.
+them as JSON Lines instead, to look at; ``--read-by DATABASE_URL`` then waits until the auth
+service's database holds everyone (``--wait-only``: without publishing them again; ``make
+run-images`` says the product runs only then). The
+population is described by ``deploy/local/registry/population.yaml`` and made by
+``generate_population``: the same people every time (a seeded generator), so a test can pick
+one. Each record's event id is derived from its content, so loading again publishes records
+the auth service recognises as already applied.
 """
 
 from __future__ import annotations
@@ -305,6 +307,33 @@ async def publish(
         await producer.stop()
 
 
+async def wait_read(
+    database_url: str, people: list[InsuredPersonRegistered], timeout: float
+) -> int:
+    """Until the auth service's database (``database_url``) holds every one of ``people``, as
+    its registry consumer applies what was published; how many it holds."""
+    import asyncpg
+
+    nirs = sorted({person.nir for person in people})
+    dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        connection = await asyncpg.connect(dsn)
+        try:
+            held = await connection.fetchval(
+                "SELECT count(*) FROM registry_people WHERE nir = ANY($1::text[])", nirs
+            )
+        finally:
+            await connection.close()
+        if held == len(nirs):
+            return int(held)
+        if asyncio.get_running_loop().time() > deadline:
+            raise SystemExit(
+                f"the auth service read {held} of {len(nirs)} people in {timeout:.0f} s"
+            )
+        await asyncio.sleep(0.5)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="devstack registry-load", description=__doc__.splitlines()[0]
@@ -313,6 +342,15 @@ def main(argv: list[str] | None = None) -> int:
         "--write", type=Path, help="write the people as JSON Lines, publish nothing"
     )
     parser.add_argument("--spec", type=Path, default=SPEC)
+    parser.add_argument(
+        "--read-by",
+        metavar="DATABASE_URL",
+        help="then wait until the auth service's database at this URL holds them all",
+    )
+    parser.add_argument("--timeout", type=float, default=600, help="for --read-by (seconds)")
+    parser.add_argument(
+        "--wait-only", action="store_true", help="with --read-by: publish nothing, only wait"
+    )
     arguments = parser.parse_args(argv)
     people = everyone(arguments.spec)
     if arguments.write:
@@ -325,8 +363,12 @@ def main(argv: list[str] | None = None) -> int:
 
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or StackConfig().kafka_bootstrap
     prefix = os.environ.get("KAFKA_TOPIC_PREFIX", "")
-    asyncio.run(publish(bootstrap, people, prefix=prefix))
-    print(f"registry: {len(people)} people published on {prefix}registry.insured-person.v1")
+    if not (arguments.wait_only and arguments.read_by):
+        asyncio.run(publish(bootstrap, people, prefix=prefix))
+        print(f"registry: {len(people)} people published on {prefix}registry.insured-person.v1")
+    if arguments.read_by:
+        held = asyncio.run(wait_read(arguments.read_by, people, arguments.timeout))
+        print(f"registry: the auth service holds all {held}")
     return 0
 
 
