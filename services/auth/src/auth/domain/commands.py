@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from auth.domain.model import (
     Account,
@@ -69,6 +69,18 @@ class GetAccount(Command[Account]):
 
     kind: Kind
     subject_id: uuid.UUID
+
+
+class Reauthenticated(Protocol):
+    """A sensitive change's command: the person confirms who they are with the current
+    password, or by the FranceConnect login that opened ``session_id`` moments ago."""
+
+    @property
+    def session_id(self) -> uuid.UUID | None: ...
+    @property
+    def current_password(self) -> str | None: ...
+    @property
+    def client_address(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Literal
 from auth.adapters.passwords import PasswordHasher
 from auth.config import Settings
 from auth.domain import nir, passwords
+from auth.domain.commands import Reauthenticated
 from auth.domain.errors import (
     InvalidCode,
     InvalidData,
@@ -188,11 +189,9 @@ async def record_failed_login(
 async def confirm_identity(
     uow: AuthUnitOfWork,
     account: Member | Agent,
+    cmd: Reauthenticated,
     *,
     change: str,
-    session_id: uuid.UUID | None,
-    current_password: str | None,
-    client_address: str,
     hasher: PasswordHasher,
     settings: Settings,
     now: datetime,
@@ -201,8 +200,8 @@ async def confirm_identity(
     brute-force rules (a wrong one is recorded, committed, and ``WrongCurrentPassword``), or
     a FranceConnect login of the last ``reauthentication_seconds`` (else
     ``ReauthenticationRequired``). Returns how the person confirmed."""
-    if current_password is None:
-        session = await uow.sessions.get(session_id) if session_id else None
+    if cmd.current_password is None:
+        session = await uow.sessions.get(cmd.session_id) if cmd.session_id else None
         window = timedelta(seconds=settings.reauthentication_seconds)
         if (
             session is None
@@ -213,13 +212,13 @@ async def confirm_identity(
         return "franceconnect"
     kind = "agent" if isinstance(account, Agent) else "member"
     login = account.email if isinstance(account, Agent) else account.nir.value
-    account_key, address_key = throttle_keys(kind, login, client_address)
+    account_key, address_key = throttle_keys(kind, login, cmd.client_address)
     matched, _ = await check_password_throttled(
         uow,
         account_key=account_key,
         address_key=address_key,
         password_hash=account.password_hash,
-        password=current_password,
+        password=cmd.current_password,
         hasher=hasher,
         settings=settings,
         now=now,
@@ -231,7 +230,7 @@ async def confirm_identity(
             account,
             settings=settings,
             now=now,
-            client_address=client_address,
+            client_address=cmd.client_address,
             outcome="failure",
             method="password",
             details={"change": change},

@@ -373,10 +373,8 @@ async def change_password(
         method = await confirm_identity(
             work,
             seen,
+            cmd,
             change="password_changed",
-            session_id=cmd.session_id,
-            current_password=cmd.current_password,
-            client_address=cmd.client_address,
             hasher=hasher,
             settings=settings,
             now=clock.now(),
