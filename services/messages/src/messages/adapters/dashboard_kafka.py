@@ -152,11 +152,14 @@ class GroupLag:
     async def behind_by(self) -> int:
         try:
             admin, consumer = await self._clients()
+            # One description of the cluster's topics and one request for their ends and
+            # beginnings, whatever the number of groups (describing lists every topic).
+            every = await _partitions(admin, sorted(set(self._groups.values())))
+            ends = await consumer.end_offsets(every)
+            beginnings = await consumer.beginning_offsets(every)
             total = 0
             for group, name in self._groups.items():
-                partitions = await _partitions(admin, [name])
-                ends = await consumer.end_offsets(partitions)
-                beginnings = await consumer.beginning_offsets(partitions)
+                partitions = [partition for partition in every if partition.topic == name]
                 committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
                 for partition in partitions:
                     done = committed.get(partition)
