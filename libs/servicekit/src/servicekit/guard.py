@@ -110,12 +110,7 @@ def _binary_upload(scope: Scope) -> bool:
             if isinstance(operation, dict) and operation.get(BINARY_UPLOAD)
         ]
         state.binary_upload_operations = operations
-    # Behind the gateway the app runs under a root path (``--root-path /api/messages``), which
-    # the request's path carries and the OpenAPI document's paths do not.
-    path, method_asked = scope["path"], scope["method"]
-    root_path = scope.get("root_path", "")
-    if root_path and path.startswith(root_path):
-        path = path[len(root_path) :]
+    path, method_asked = service_path(scope), scope["method"]
     return any(method == method_asked and pattern.match(path) for method, pattern in operations)
 
 
@@ -295,3 +290,12 @@ async def send_problem(send: Send, problem: Problem, scope: Scope) -> None:
     ]
     await send({"type": "http.response.start", "status": problem.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def service_path(scope: Scope) -> str:
+    """The path within the service, as its OpenAPI document names it. Behind the gateway the
+    app runs under a root path (``--root-path /api/messages``), which the request's path
+    carries."""
+    path: str = scope.get("path", "")
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path

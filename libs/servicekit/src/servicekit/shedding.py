@@ -16,7 +16,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from servicekit.guard import send_problem
+from servicekit.guard import send_problem, service_path
 from servicekit.logging import get_logger
 from servicekit.problems import Problem
 
@@ -56,7 +56,7 @@ class LoadSheddingMiddleware:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _path(scope) in _NEVER_SHED:
+        if scope["type"] != "http" or service_path(scope) in _NEVER_SHED:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:
@@ -68,10 +68,3 @@ class LoadSheddingMiddleware:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
-
-
-def _path(scope: Scope) -> str:
-    """The path within the service (without the gateway's prefix, when it is in the path)."""
-    path: str = scope.get("path", "")
-    root: str = scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path
