@@ -24,7 +24,7 @@ def _refused_in_french(response: httpx.Response) -> None:
 async def test_only_an_active_agent_of_the_fund_in_the_directory_is_given_a_thread(
     client: httpx.AsyncClient, people: People, directory: Directory
 ) -> None:
-    fund = "LOR"
+    fund = "FCO"  # a fund no other test of the shared database writes to
     member = people.member(fund)
     supervisor = people.agent(fund, role="supervisor", given_name="Anne", family_name="ROUX")
     listed = people.agent(fund, given_name="Inès", family_name="MOREAU", skills=["famille"])
