@@ -48,6 +48,9 @@ class ServiceSettings(BaseSettings):
     database_connect_timeout_seconds: float = Field(default=3.0, gt=0)
     database_pool_timeout_seconds: float = Field(default=5.0, gt=0)
     database_statement_timeout_seconds: float = Field(default=5.0, gt=0)
+    #: A pooled connection idle for longer is checked for life before it is handed out
+    #: (``servicekit.db.ping_when_idle``); one in constant use is not.
+    database_ping_after_idle_seconds: float = Field(default=5.0, ge=0)
     #: All the database waits of one HTTP request (connections, statements), however many
     #: units of work it opens (``servicekit.deadlines``): past it, a 503 within 5 s in all.
     database_request_timeout_seconds: float = Field(default=4.5, gt=0)
