@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Protocol
 from urllib.parse import urlsplit
@@ -360,22 +360,22 @@ def check_csrf(request: Request, principal: Principal) -> None:
         raise Problem(403, "origin", "Cette demande ne provient pas du site attendu.")
 
 
-def member(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+async def member(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
     if not principal.is_member:
         raise Problem(403, "members-only", "Cette fonction est réservée aux adhérents.")
     return principal
 
 
-def agent(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+async def agent(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
     if not principal.is_agent:
         raise Problem(403, "agents-only", "Cette fonction est réservée aux conseillers.")
     return principal
 
 
-def agent_with_role(*roles: AgentRole) -> Callable[[Principal], Principal]:
+def agent_with_role(*roles: AgentRole) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting agents whose role is one of ``roles``."""
 
-    def dependency(principal: Annotated[Principal, Depends(agent)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(agent)]) -> Principal:
         if principal.role not in roles:
             raise Problem(403, "role", "Votre profil ne permet pas cette action.")
         return principal

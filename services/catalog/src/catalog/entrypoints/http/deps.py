@@ -12,7 +12,7 @@ from servicekit.bus import MessageBus
 from servicekit.problems import Problem
 
 
-def get_bus(request: Request) -> MessageBus:
+async def get_bus(request: Request) -> MessageBus:
     bus: MessageBus = request.app.state.bus
     return bus
 

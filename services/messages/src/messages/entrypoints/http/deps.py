@@ -22,7 +22,7 @@ from servicekit.security import CurrentAgent, CurrentMember, CurrentSupervisor, 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
-def get_bus(request: Request) -> MessageBus:
+async def get_bus(request: Request) -> MessageBus:
     """The service's handlers, bound to their dependencies once in ``create_app``."""
     bus: MessageBus = request.app.state.bus
     return bus
@@ -42,7 +42,7 @@ def _claim(principal: Principal, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def current_member(principal: CurrentMember) -> Member:
+async def current_member(principal: CurrentMember) -> Member:
     return Member(
         id=principal.subject,
         fund=_known_fund(principal),
@@ -64,11 +64,11 @@ def _agent(principal: Principal) -> Agent:
     )
 
 
-def current_agent(principal: CurrentAgent) -> Agent:
+async def current_agent(principal: CurrentAgent) -> Agent:
     return _agent(principal)
 
 
-def current_supervisor(principal: CurrentSupervisor) -> Agent:
+async def current_supervisor(principal: CurrentSupervisor) -> Agent:
     return _agent(principal)
 
 
@@ -77,7 +77,7 @@ AgentDep = Annotated[Agent, Depends(current_agent)]
 SupervisorDep = Annotated[Agent, Depends(current_supervisor)]
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(

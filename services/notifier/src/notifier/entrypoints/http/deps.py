@@ -9,7 +9,7 @@ from fastapi import Depends, Query, Request
 from servicekit.bus import MessageBus
 
 
-def get_bus(request: Request) -> MessageBus:
+async def get_bus(request: Request) -> MessageBus:
     bus: MessageBus = request.app.state.bus
     return bus
 

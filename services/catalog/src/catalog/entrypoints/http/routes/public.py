@@ -52,7 +52,7 @@ class RenderedTrees:
         return self._bodies[key]
 
 
-def get_rendered_trees(request: Request) -> RenderedTrees:
+async def get_rendered_trees(request: Request) -> RenderedTrees:
     trees: RenderedTrees = request.app.state.rendered_trees
     return trees
 

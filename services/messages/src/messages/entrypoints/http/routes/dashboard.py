@@ -28,15 +28,15 @@ from servicekit.security import CurrentSupervisor
 router = APIRouter(prefix="/agent", tags=["agent"])
 
 
-def dashboard_viewer(principal: CurrentSupervisor) -> Viewer:
+async def dashboard_viewer(principal: CurrentSupervisor) -> Viewer:
     """A supervisor or an admin (others: 403), of a known fund."""
-    return Viewer(fund=current_supervisor(principal).fund, admin=principal.role == "admin")
+    return Viewer(fund=(await current_supervisor(principal)).fund, admin=principal.role == "admin")
 
 
 ViewerDep = Annotated[Viewer, Depends(dashboard_viewer)]
 
 
-def dashboard_query(
+async def dashboard_query(
     viewer: ViewerDep,
     start: Annotated[
         date | None,
