@@ -98,9 +98,17 @@ async def wait_http(url: str, timeout: float = 60.0) -> None:
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
 
 
+#: Every phase, in the order a run takes them (``--phases`` picks some, for a profile).
+PHASES = ("closed", "20", "50", "100", "200", "long", "drain")
+
+
 class Bench:
-    def __init__(self, quick: bool) -> None:
+    def __init__(
+        self, quick: bool, phases: tuple[str, ...] = PHASES, profile: Path | None = None
+    ) -> None:
         self.quick = quick
+        self.phases = phases
+        self.profile = profile
         self.sink_port = 1025 + OFFSET + 1
         self.bare_port = 8110 + OFFSET
         self.bare_gateway_port = 8090 + OFFSET
@@ -236,11 +244,15 @@ class Bench:
         await self.events.start()
         try:
             await self.warm_up()
-            await self.closed_loops()
+            if "closed" in self.phases:
+                await self.closed_loops()
             for rate in (20, 50, 100, 200):
-                await self.open(Phase(f"open {rate}/s", rate, self.seconds(30)))
-            await self.open(Phase("open 100/s, 5 min", 100, 30 if self.quick else 300))
-            await self.drain()
+                if str(rate) in self.phases:
+                    await self.open(Phase(f"open {rate}/s", rate, self.seconds(30)))
+            if "long" in self.phases:
+                await self.open(Phase("open 100/s, 5 min", 100, 30 if self.quick else 300))
+            if "drain" in self.phases:
+                await self.drain()
         finally:
             await self.events.stop()
 
@@ -286,12 +298,15 @@ class Bench:
 
         send = await self.stack_sender()
         meter = CpuMeter({**self.pids, "load generator": os.getpid()})
+        profilers = self.start_profilers(seconds)
         meter.start()
         async with client(self.gateway, 16, self.cookies) as http:
             real = await closed_loop(http, send, connections=16, seconds=seconds)
         references = {s.reference for s in real if s.reference}
         await self.mailbox.wait_for(references, timeout=300)
         real_cpu = meter.stop()
+        for profiler in profilers:
+            profiler.wait(timeout=60)
 
         def rate(samples: list[Sample]) -> float:
             ok = [s for s in samples if 200 <= s.status < 300]
@@ -330,6 +345,40 @@ class Bench:
         }
         report.progress("closed loop", self.results["closed_loop"])
         self.checkpoint()
+
+    def start_profilers(self, seconds: float) -> list[subprocess.Popen[bytes]]:
+        """``--profile``: py-spy samples the Python services through the stack's closed loop
+        (folded stacks, one file per process: ``bench/profile.py`` sums them by function)."""
+        if self.profile is None:
+            return []
+        py_spy = shutil.which("py-spy") or shutil.which(
+            "py-spy", path=str(Path(sys.executable).parent)
+        )
+        if py_spy is None:
+            raise SystemExit("--profile needs py-spy (uv run --with py-spy==0.4.3 ...)")
+        self.profile.mkdir(parents=True, exist_ok=True)
+        return [
+            spawn(
+                [
+                    py_spy,
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--duration",
+                    str(int(seconds)),
+                    "--rate",
+                    "200",
+                    "--format",
+                    "raw",
+                    "--nonblocking",
+                    "--output",
+                    str(self.profile / f"{name}.txt"),
+                ],
+                HOME / "logs" / f"py-spy-{name}.log",
+            )
+            for name, pid in self.pids.items()
+            if name not in ("gateway", "postgres", "kafka")
+        ]
 
     async def open(self, phase: Phase) -> None:
         assert phase.rate is not None
@@ -403,7 +452,7 @@ def statuses(samples: list[Sample]) -> dict[str, int]:
 
 def results_name(quick: bool) -> str:
     """``e2e``, ``e2e-quick``; ``-2-replicas`` added with two replicas."""
-    name = "e2e-quick" if quick else "e2e"
+    name = "e2e-quick" if quick else "e2e-partial" if os.environ.get("BENCH_PARTIAL") else "e2e"
     return name + ("-2-replicas" if os.environ.get("DEVSTACK_REPLICAS") == "2" else "")
 
 
@@ -417,11 +466,28 @@ def main() -> None:
         default=1,
         help="processes of messages and of the notifier (2: as `make run REPLICAS=2`)",
     )
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help=f"the phases to run, among {','.join(PHASES)} (all by default; the results of a "
+        "partial run are kept apart, in e2e-partial.json)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FOLDER",
+        help="sample the Python services with py-spy through the closed loop into FOLDER",
+    )
     arguments = parser.parse_args()
+    phases = tuple(p for p in arguments.phases.split(",") if p)
+    if unknown := set(phases) - set(PHASES):
+        parser.error(f"unknown phases: {sorted(unknown)}")
     os.environ["DEVSTACK_REPLICAS"] = str(arguments.replicas)
+    if set(phases) != set(PHASES):
+        os.environ["BENCH_PARTIAL"] = "1"
     # Stopped from outside (a timeout, Ctrl-C) while the stack starts: leave nothing behind.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    bench = Bench(quick=arguments.quick)
+    bench = Bench(quick=arguments.quick, phases=phases, profile=arguments.profile)
     try:
         bench.start()
         asyncio.run(bench.run())
