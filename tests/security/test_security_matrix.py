@@ -24,7 +24,16 @@ PROTECTED = [entry for entry in entries() if entry[3].access != "public"]
 STATE_CHANGING = [entry for entry in PROTECTED if entry[1] != "GET"]
 MEMBER_SCOPED = [entry for entry in entries() if entry[3].scoped == "member"]
 FUND_SCOPED = [entry for entry in entries() if entry[3].scoped == "fund"]
-FORGERIES = ("foreign-key", "no-signature", "expired", "other-audience", "unknown-key")
+#: "every-audience": signed by the auth service's real key, ``aud`` listing the four APIs (the
+#: API called among them): one token per API, so such a token opens none.
+FORGERIES = (
+    "foreign-key",
+    "no-signature",
+    "expired",
+    "other-audience",
+    "every-audience",
+    "unknown-key",
+)
 #: Genuine tokens of the caller's own session, minted for another API: refused as well.
 APIS = ("auth", "catalog", "messages", "notifier")
 
@@ -212,6 +221,8 @@ async def _forged(product: Product, world: World, how: str, service: str) -> str
     kid, private = await product.services["auth"].app.state.adapters.keyring.signing_key()
     if how == "expired":
         claims |= {"iat": now - 3600, "nbf": now - 3600, "exp": now - 120}
+    elif how == "every-audience":
+        claims |= {"aud": [f"urn:mes-messages:{api}" for api in APIS]}
     else:
         claims |= {"aud": ["urn:mes-messages:elsewhere"]}
     return sign(claims, kid=kid, private=private)

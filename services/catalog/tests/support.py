@@ -31,7 +31,7 @@ class Tokens:
     """Access tokens for each kind of caller, as auth would issue them."""
 
     def __init__(self, minter: TokenMinter) -> None:
-        self.minter = minter
+        self.minter = minter.for_api("catalog")
         self.admin_id = uuid.uuid4()
 
     def member(self, fund: str = "NPC") -> str:

@@ -222,7 +222,9 @@ async def measure(
     gateway_url: str,
     minter: TokenMinter,
 ) -> None:
-    token = minter.mint(kind="member", fund="NPC", given_name="Camille", family_name="MARTIN")
+    token = minter.mint(
+        api="messages", kind="member", fund="NPC", given_name="Camille", family_name="MARTIN"
+    )
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"}
     timeout = httpx.Timeout(120.0)
     async with httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=100)) as http:

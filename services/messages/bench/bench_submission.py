@@ -126,6 +126,7 @@ async def main(seconds: float, connections: int) -> None:
             event.listen(app.state.runtime.engine.sync_engine, "before_cursor_execute", count)
             members = [
                 minter.mint(
+                    api="messages",
                     subject=uuid.uuid4(),
                     kind="member",
                     fund="NPC",

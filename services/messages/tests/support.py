@@ -153,6 +153,7 @@ class People:
     ) -> Caller:
         subject = uuid.uuid4()
         token = self.minter.mint(
+            api="messages",
             subject=subject,
             kind="member",
             fund=fund,
@@ -171,6 +172,7 @@ class People:
     ) -> Caller:
         subject = uuid.uuid4()
         token = self.minter.mint(
+            api="messages",
             subject=subject,
             kind="agent",
             fund=fund,

@@ -333,7 +333,7 @@ class Notifier:
         self, *, kind: str = "agent", role: str | None = "agent", fund: str = "NPC"
     ) -> dict[str, str]:
         token = self.minter.mint(
-            kind=kind, role=role if kind == "agent" else None, fund=fund, audiences=("notifier",)
+            kind=kind, role=role if kind == "agent" else None, fund=fund, api="notifier"
         )
         return {"Authorization": f"Bearer {token}"}
 

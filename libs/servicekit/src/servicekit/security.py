@@ -236,6 +236,10 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from error
+        # PyJWT accepts an ``aud`` list that merely contains ours: a token meant for several
+        # APIs would open each of them. Only a token for this API alone is accepted.
+        if claims.get("aud") != self.audience:
+            raise InvalidToken("the token is not for this API alone")
         if self.revocations is not None and self.revocations.is_revoked(claims.get("sid")):
             raise InvalidToken("session revoked")
         return claims

@@ -6,6 +6,7 @@ Only for tests; nothing in a running service imports this module.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import os
 import secrets
@@ -36,12 +37,22 @@ T = TypeVar("T")
 
 
 class TokenMinter:
-    """Signs access tokens the way the auth service does, with a key of its own."""
+    """Signs access tokens the way the auth service does, with a key of its own: one token
+    per API, whose ``aud`` names that API alone (``api``: given here, or by each ``mint``)."""
 
-    def __init__(self, *, issuer: str = "http://localhost:8080/api/auth") -> None:
+    def __init__(
+        self, *, issuer: str = "http://localhost:8080/api/auth", api: str | None = None
+    ) -> None:
         self.issuer = issuer
+        self.api = api
         self.private_key = ec.generate_private_key(ec.SECP256R1())
         self.kid = secrets.token_hex(8)
+
+    def for_api(self, api: str) -> TokenMinter:
+        """The same key and issuer, minting for ``api`` unless a ``mint`` names another."""
+        minter = copy.copy(self)
+        minter.api = api
+        return minter
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private_key.public_key()))
@@ -54,16 +65,21 @@ class TokenMinter:
         kind: str = "member",
         fund: str = "NPC",
         role: str | None = None,
-        audiences: tuple[str, ...] = ("auth", "catalog", "messages", "notifier"),
+        api: str | None = None,
         lifetime: int = 900,
         csrf: str | None = None,
         **claims: Any,
     ) -> str:
+        """A token for ``api`` (or this minter's); ``claims`` override any claim (``aud``
+        too, for a token the services must refuse)."""
+        api = api or self.api
+        if api is None:
+            raise ValueError("name the API the token is for: mint(api=...) or for_api(...)")
         now = int(time.time())
         payload: dict[str, Any] = {
             "iss": self.issuer,
             "sub": str(subject or uuid.uuid4()),
-            "aud": [audience_of(name) for name in audiences],
+            "aud": audience_of(api),
             "iat": now,
             "nbf": now,
             "exp": now + lifetime,

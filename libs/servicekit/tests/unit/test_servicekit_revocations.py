@@ -37,7 +37,7 @@ def revoked(session_id: str, clock: MovableClock, *, lives: timedelta) -> bytes:
 
 
 async def test_a_revoked_sessions_token_is_refused_until_its_tokens_expire() -> None:
-    minter = TokenMinter(issuer=ISSUER)
+    minter = TokenMinter(issuer=ISSUER, api="messages")
     clock = MovableClock()
     revocations = RevocationList(ServiceSettings(), clock=clock)
     verifier = TokenVerifier(
@@ -60,7 +60,7 @@ async def test_a_revoked_sessions_token_is_refused_until_its_tokens_expire() -> 
 
 
 async def test_the_verifier_refuses_a_token_of_a_revoked_session() -> None:
-    minter = TokenMinter(issuer=ISSUER)
+    minter = TokenMinter(issuer=ISSUER, api="notifier")
     clock = MovableClock()
     session_id = str(uuid.uuid4())
     revocations = RevocationList(ServiceSettings(), clock=clock)

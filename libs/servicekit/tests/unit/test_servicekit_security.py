@@ -38,7 +38,7 @@ ISSUER = "http://localhost:8080/api/auth"
 
 @pytest.fixture(scope="module")
 def minter() -> TokenMinter:
-    return TokenMinter(issuer=ISSUER)
+    return TokenMinter(issuer=ISSUER, api="messages")
 
 
 def verifier(minter: TokenMinter) -> TokenVerifier:
@@ -94,7 +94,7 @@ def _hs256_with_public_key(minter: TokenMinter) -> str:
         _other_key,
         _hs256_with_public_key,
         lambda m: m.mint(lifetime=-120),
-        lambda m: m.mint(audiences=("catalog",)),
+        lambda m: m.mint(api="catalog"),
         lambda m: m.mint(iss="https://attacker.example"),
         lambda m: m.mint(kind="superuser"),
         lambda m: m.mint(kind="agent", role="root"),
@@ -209,8 +209,8 @@ async def test_each_web_app_has_its_own_cookies_and_the_request_names_its_app(
     client: httpx.AsyncClient, minter: TokenMinter
 ) -> None:
     """A member's portal session and an agent's back-office session live side by side."""
-    member = minter.mint(kind="member", audiences=("messages",))
-    agent = minter.mint(kind="agent", role="agent", audiences=("messages",))
+    member = minter.mint(kind="member", api="messages")
+    agent = minter.mint(kind="agent", role="agent", api="messages")
     client.cookies.set(access_cookie("portal", "messages", secure=False), member)
     client.cookies.set(access_cookie("backoffice", "messages", secure=False), agent)
     try:
@@ -239,6 +239,24 @@ def test_cookie_names_carry_the_host_prefix_outside_plain_localhost() -> None:
 
 async def test_a_token_for_another_api_is_refused(minter: TokenMinter) -> None:
     with pytest.raises(InvalidToken):
-        await verifier(minter).principal(minter.mint(audiences=("catalog",)))
-    principal = await verifier(minter).principal(minter.mint(audiences=("messages",)))
+        await verifier(minter).principal(minter.mint(api="catalog"))
+    principal = await verifier(minter).principal(minter.mint(api="messages"))
     assert principal.is_member
+
+
+@pytest.mark.parametrize(
+    "audience",
+    [
+        [audience_of(api) for api in ("auth", "catalog", "messages", "notifier")],
+        [audience_of("messages"), audience_of("catalog")],
+        [audience_of("messages")],
+    ],
+    ids=["the-four-apis", "two-apis", "a-list-of-one"],
+)
+async def test_a_token_for_several_apis_is_refused_even_when_it_names_this_one(
+    minter: TokenMinter, audience: list[str]
+) -> None:
+    """PyJWT alone accepts an ``aud`` list containing ours: such a token would open every API
+    it lists. Only ``aud`` = this API, as the auth service signs it, is accepted."""
+    with pytest.raises(InvalidToken, match="this API alone"):
+        await verifier(minter).principal(minter.mint(aud=audience))

@@ -226,7 +226,9 @@ async def test_the_funds_own_agents_reach_the_thread(
 async def test_a_browser_request_needs_its_csrf_token(
     client: httpx.AsyncClient, minter: TokenMinter
 ) -> None:
-    token = minter.mint(kind="member", fund="NPC", csrf="le-jeton-csrf", given_name="Camille")
+    token = minter.mint(
+        api="messages", kind="member", fund="NPC", csrf="le-jeton-csrf", given_name="Camille"
+    )
     cookies = {access_cookie("portal", "messages", secure=False): token}
     body = BODIES["/threads"]
     client.cookies.update(cookies)

@@ -29,7 +29,7 @@ ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
 
 
 def member_headers(notifier: Notifier, member_id: uuid.UUID) -> dict[str, str]:
-    token = notifier.minter.mint(kind="member", subject=member_id, audiences=("notifier",))
+    token = notifier.minter.mint(kind="member", subject=member_id, api="notifier")
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -224,7 +224,7 @@ async def test_preferences_are_the_logged_in_members_own(
 
     # From the browser: the session cookie, and the CSRF header servicekit requires with it.
     access = notifier.minter.mint(
-        kind="member", subject=member_id, audiences=("notifier",), csrf="csrf-secret"
+        kind="member", subject=member_id, api="notifier", csrf="csrf-secret"
     )
     cookies = {"Cookie": f"mm-portal-notifier={access}; mm-portal-csrf=csrf-secret"}
     read = await client.get("/preferences", headers=cookies)
