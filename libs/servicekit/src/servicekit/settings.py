@@ -99,6 +99,10 @@ class ServiceSettings(BaseSettings):
 
     outbox_poll_interval_seconds: float = 1.0
     outbox_batch_size: int = 200
+    #: Kafka records a batch consumer applies in one transaction and one offset commit, at
+    #: most (what one poll returns; 1: one at a time). Consumers opt in: their handlers must
+    #: not leave two deferred writes to one row in a transaction (``servicekit.db.Writes``).
+    consumer_batch_size: int = Field(default=100, ge=1, le=1000)
 
     @property
     def secure_cookies(self) -> bool:

@@ -67,9 +67,6 @@ class Settings(ServiceSettings):
     delivery_poll_interval_seconds: float = Field(default=1.0, gt=0)
     #: On shutdown, emails in flight get this long to finish and be recorded.
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
-    #: Kafka records a consumer applies in one transaction and one offset commit, at most
-    #: (what one poll returns; 1: one at a time).
-    consumer_batch_size: int = Field(default=100, ge=1, le=1000)
 
     # --- Unsubscribe links
     #: Signs the tokens of the unsubscribe links in thread emails (HMAC-SHA256). Changing it

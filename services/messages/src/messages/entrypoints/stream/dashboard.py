@@ -103,6 +103,9 @@ def add_dashboard_consumers(
             unit_of_work=unit_of_work,
             dead_letter_topic=MESSAGES_DEAD_LETTER,
             description="Feeds the supervisors' dashboard (its own tables, by ISO week and theme).",
+            # The projection's statements run as they come (no deferred writes): the events
+            # of one poll share one transaction and one offset commit.
+            batch_size=settings.consumer_batch_size,
         )
 
     async def last_event_at() -> datetime | None:
