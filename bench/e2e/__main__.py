@@ -40,7 +40,7 @@ import httpx
 
 from bench.e2e import report
 from bench.e2e.load import Sample, client, closed_loop, open_loop, submission
-from bench.e2e.measure import CpuMeter, Mailbox, SubmissionEvents, summary
+from bench.e2e.measure import CpuMeter, Mailbox, SubmissionEvents, settled, summary
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
@@ -275,6 +275,9 @@ class Bench:
         bare = submission("/api/messages/threads", self.codes)
         async with client(self.bare_gateway_url, 8) as http:
             await closed_loop(http, bare, connections=8, seconds=self.seconds(5))
+        waited, busy = await settled(self.pids)
+        self.results["settled"] = {"after_s": round(waited, 1), "cpu_share": round(busy, 3)}
+        report.progress("the stack at rest", self.results["settled"])
 
     async def closed_loops(self) -> None:
         seconds = self.seconds(30)

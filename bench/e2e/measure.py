@@ -82,6 +82,24 @@ class CpuMeter:
         return {name: value - self._start.get(name, 0.0) for name, value in self._read().items()}
 
 
+async def settled(
+    pids: Mapping[str, int], *, share: float = 0.10, window: float = 2.0, timeout: float = 240.0
+) -> tuple[float, float]:
+    """Waits until the stack's processes together use less than ``share`` of one core over
+    ``window`` seconds: what a fresh stack does by itself (the auth service reading the
+    registry of covered people, consumers joining their groups) is not counted against the
+    submissions. The seconds waited and the share of a core last seen (past ``timeout``,
+    the benchmark goes on and the report shows that share)."""
+    started = time.monotonic()
+    meter = CpuMeter(pids)
+    while True:
+        meter.start()
+        await asyncio.sleep(window)
+        busy = sum(meter.stop().values()) / window
+        if busy < share or time.monotonic() - started > timeout:
+            return time.monotonic() - started, busy
+
+
 @dataclass
 class Email:
     accepted_at: float
