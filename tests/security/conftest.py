@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,8 @@ class Product:
     #: Each service's routes, as its OpenAPI document lists them (method, path).
     routes: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=10.0))
+    kafka_bootstrap: str = ""
+    topic_prefix: str = ""
 
     def url(self, service: str, path: str) -> str:
         return self.services[service].url + path
@@ -82,6 +85,48 @@ class Product:
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+    async def create_agent(
+        self, manager: dict[str, str], password: str, **fields: Any
+    ) -> dict[str, Any]:
+        """An agent created by ``manager`` (``POST /agents``, never with a password), who
+        then chooses ``password`` with the link they were sent, as the notifier reads it."""
+        created = await self.http.post(self.url("auth", "/agents"), json=fields, headers=manager)
+        assert created.status_code == 201, created.text
+        agent: dict[str, Any] = created.json()
+        token = await self._reset_token_sent_to(agent["id"])
+        chosen = await self.http.post(
+            self.url("auth", "/agents/password/reset"),
+            json={"token": token, "password": password},
+            headers={"Origin": ORIGIN},
+        )
+        assert chosen.status_code == 204, chosen.text
+        return agent
+
+    async def _reset_token_sent_to(self, agent_id: str) -> str:
+        from aiokafka import AIOKafkaConsumer
+
+        from contracts.topics import ACCOUNT_NOTIFICATION
+
+        consumer = AIOKafkaConsumer(
+            self.topic_prefix + ACCOUNT_NOTIFICATION.name,
+            bootstrap_servers=self.kafka_bootstrap,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            async with asyncio.timeout(30):
+                async for record in consumer:
+                    event = json.loads(record.value) if record.value else {}
+                    if (
+                        event.get("event_type") == "AgentPasswordResetRequested"
+                        and event.get("agent_id") == agent_id
+                    ):
+                        return str(event["reset_token"])
+        finally:
+            await consumer.stop()
+        raise AssertionError(f"no link was sent to agent {agent_id}")
 
 
 _addresses = iter(range(1, 1 << 24))
@@ -180,7 +225,7 @@ def security_topic_prefix(new_topic_prefix: Callable[[str], str]) -> str:
 async def product(
     postgres_admin_url: str, kafka_bootstrap: str, security_topic_prefix: str
 ) -> AsyncIterator[Product]:
-    product = Product()
+    product = Product(kafka_bootstrap=kafka_bootstrap, topic_prefix=security_topic_prefix)
     async with contextlib.AsyncExitStack() as stack:
         urls = {
             name: await stack.enter_async_context(

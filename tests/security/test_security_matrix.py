@@ -63,20 +63,16 @@ async def world(product: Product) -> World:
         world.tokens[role] = (await product.log_in_agent(role))["access_tokens"]
     admin = world.bearer("admin", "auth")
     password = "Granit-Menhir-2026"
-    created = await product.http.post(
-        product.url("auth", "/agents"),
-        json={
-            "email": f"superviseur.{uuid.uuid4().hex[:8]}@msa.example",
-            "given_name": "Yann",
-            "family_name": "KERMARREC",
-            "role": "supervisor",
-            "fund": "CNO",
-            "password": password,
-        },
-        headers=admin,
+    created = await product.create_agent(
+        admin,
+        password,
+        email=f"superviseur.{uuid.uuid4().hex[:8]}@msa.example",
+        given_name="Yann",
+        family_name="KERMARREC",
+        role="supervisor",
+        fund="CNO",
     )
-    assert created.status_code == 201, created.text
-    session = await product.log_in_agent(email=created.json()["email"], password=password)
+    session = await product.log_in_agent(email=created["email"], password=password)
     world.tokens["other_fund_supervisor"] = session["access_tokens"]
 
     me = (

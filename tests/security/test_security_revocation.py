@@ -112,21 +112,16 @@ async def test_a_deactivated_agents_token_is_refused_by_every_api_within_2_secon
     product: Product,
 ) -> None:
     admin = bearer(await product.log_in_agent("admin"))
-    created = await product.http.post(
-        product.url("auth", "/agents"),
-        json={
-            "email": f"conseiller.{time.monotonic_ns()}@msa.example",
-            "given_name": "Hugo",
-            "family_name": "LAMBERT",
-            "role": "admin",
-            "fund": "NPC",
-            "skills": ["famille"],
-            "password": "Chicoree-Endive-2026",
-        },
-        headers=admin,
+    agent = await product.create_agent(
+        admin,
+        "Chicoree-Endive-2026",
+        email=f"conseiller.{time.monotonic_ns()}@msa.example",
+        given_name="Hugo",
+        family_name="LAMBERT",
+        role="admin",
+        fund="NPC",
+        skills=["famille"],
     )
-    assert created.status_code == 201, created.text
-    agent = created.json()
     session = await product.log_in_agent(email=agent["email"], password="Chicoree-Endive-2026")
     before = await _answers(product, AGENT_ROUTES, session)
     assert all(status == 200 for status in before.values()), before

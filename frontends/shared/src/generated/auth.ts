@@ -429,7 +429,10 @@ export interface paths {
         /** Agents the caller manages (admin: all funds; supervisor: their fund) */
         get: operations["list_agents_agents_get"];
         put?: never;
-        /** Create an agent (admin: any fund; supervisor: their fund) */
+        /**
+         * Create an agent (admin: any fund; supervisor: their fund)
+         * @description The agent is emailed a one-time link to choose their password (`AUTH_PASSWORD_RESET_MINUTES`; a manager sends a new one with `POST /agents/{agent_id}/password-reset`): nobody else ever sets or knows it, and a `password` here answers 422.
+         */
         post: operations["create_agent_agents_post"];
         delete?: never;
         options?: never;
@@ -590,7 +593,8 @@ export interface components {
             skills?: string[];
             /**
              * Password
-             * @description Left out (as the back office does), the agent is emailed a one-time link to choose their password, and nobody else ever knows it. Given, it is the initial password (for tools that provision accounts); the agent should change it.
+             * @deprecated
+             * @description Refused (422): the agent is emailed a one-time link to choose their password, and nobody else ever sets or knows it.
              */
             password?: string | null;
         };

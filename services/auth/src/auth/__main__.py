@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
-import secrets
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -83,14 +81,9 @@ def _rotate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def create_agent(base: ServiceSettings, args: argparse.Namespace) -> int:
+    """The agent is emailed a link to choose their password (sent by the service's relay,
+    through the notifier): nobody, the operator included, ever knows it."""
     settings = _settings(base)
-    password = args.password
-    generated = False
-    if password is None:
-        if sys.stdin.isatty():
-            password = getpass.getpass("Initial password: ")
-        else:
-            password, generated = f"{secrets.token_urlsafe(12)}-A1", True
     async with _unit_of_work(settings) as unit_of_work:
         try:
             agent = await _bus(settings, unit_of_work).handle(
@@ -101,7 +94,6 @@ async def create_agent(base: ServiceSettings, args: argparse.Namespace) -> int:
                     role=args.role,
                     fund=args.fund,
                     skills=tuple(skill for skill in args.skills.split(",") if skill),
-                    password=password,
                 )
             )
         except InvalidData as error:
@@ -111,8 +103,7 @@ async def create_agent(base: ServiceSettings, args: argparse.Namespace) -> int:
             print(f"refused: an agent already has the email {args.email}", file=sys.stderr)
             return 2
     print(f"agent {agent.id} created: {agent.email} ({agent.role}, {agent.fund})")
-    if generated:
-        print(f"initial password: {password}")
+    print(f"a link to choose their password is emailed to {agent.email}")
     return 0
 
 
@@ -123,9 +114,6 @@ def _agent_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--role", required=True, choices=["agent", "supervisor", "admin"])
     parser.add_argument("--fund", required=True, choices=sorted(all_funds()))
     parser.add_argument("--skills", default="", help="theme codes, comma-separated")
-    parser.add_argument(
-        "--password", help="initial password (asked on a terminal, generated otherwise)"
-    )
 
 
 async def publish_agents(base: ServiceSettings, args: argparse.Namespace) -> int:

@@ -10,11 +10,14 @@ import sys
 import pytest
 
 from services.auth.tests.support import (
+    AGENT_PASSWORD,
     DEMO_AGENTS,
     AuthApp,
     agent_bearer,
+    created_agent,
     new_agent,
     registered_member,
+    reset_token_sent_to,
     seed_demo_accounts,
 )
 
@@ -63,6 +66,28 @@ async def test_an_admin_manages_agents_of_every_fund(seeded: AuthApp) -> None:
         assert patched.json()["skills"] == ["retraite", "sante"]
 
 
+async def test_nobody_gives_an_agent_a_password_at_creation(seeded: AuthApp) -> None:
+    """A manager or a tool never sets an agent's password: a ``password`` is refused, in
+    French, and nothing is created; without one, the agent is sent a link."""
+    admin = await agent_bearer(seeded, "admin")
+    form = new_agent()
+    async with seeded.client() as tool:
+        refused = await tool.post(
+            "/agents", json=form | {"password": "Je-Choisis-Pour-Toi-2026"}, headers=admin
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert [error["field"] for error in refused.json()["errors"]] == ["password"]
+        assert "lien" in refused.json()["detail"]
+        listed = (await tool.get("/agents", headers=admin)).json()["data"]
+        assert form["email"] not in [agent["email"] for agent in listed]
+
+        created = await tool.post("/agents", json=form, headers=admin)
+        assert created.status_code == 201, created.text
+        assert "password" not in created.text
+        assert await reset_token_sent_to(seeded, created.json()["id"])
+
+
 async def test_a_supervisor_manages_only_their_fund(seeded: AuthApp) -> None:
     supervisor = await agent_bearer(seeded, "supervisor")
     async with seeded.client() as tool:
@@ -100,9 +125,9 @@ async def test_agents_and_members_cannot_manage_agents(seeded: AuthApp) -> None:
 
 async def test_a_deactivated_agent_is_logged_out_and_cannot_log_in(seeded: AuthApp) -> None:
     admin = await agent_bearer(seeded, "admin")
-    form = new_agent()
+    agent = await created_agent(seeded, admin)
+    form = {"email": agent["email"], "password": AGENT_PASSWORD}
     async with seeded.client() as tool:
-        agent = (await tool.post("/agents", json=form, headers=admin)).json()
         session = await tool.post(
             "/agents/session",
             json={"email": form["email"], "password": form["password"], "bearer": True},
@@ -163,10 +188,16 @@ async def test_create_agent_command(auth_database_url: str, seeded: AuthApp) -> 
         database_url=auth_database_url,
     )
     assert created.returncode == 0, created.stderr
-    password = created.stdout.split("initial password: ")[1].strip()
+    assert "password" not in created.stdout.replace("a link to choose their password", "")
+    agent_id = created.stdout.split()[1]
+    token = await reset_token_sent_to(seeded, agent_id)
     async with seeded.client() as backoffice:
+        chosen = await backoffice.post(
+            "/agents/password/reset", json={"token": token, "password": AGENT_PASSWORD}
+        )
+        assert chosen.status_code == 204, chosen.text
         response = await backoffice.post(
-            "/agents/session", json={"email": "cli.agent@msa.example", "password": password}
+            "/agents/session", json={"email": "cli.agent@msa.example", "password": AGENT_PASSWORD}
         )
     assert response.status_code == 200
     assert response.json()["profile"]["role"] == "supervisor"

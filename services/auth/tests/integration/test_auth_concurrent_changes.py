@@ -7,12 +7,13 @@ import asyncio
 import pytest
 
 from services.auth.tests.support import (
+    AGENT_PASSWORD,
     AuthApp,
     HeldHashing,
     agent_bearer,
-    as_published,
+    created_agent,
     new_agent,
-    outbox_events,
+    reset_token_sent_to,
 )
 
 pytestmark = pytest.mark.integration
@@ -26,15 +27,10 @@ async def test_a_deactivation_while_an_agent_chooses_a_password_by_link_stays(
     """A manager sends a link (never a password); the agent is deactivated while the link's
     password is being hashed: the deactivation waits for the row and stays."""
     admin = await agent_bearer(seeded, "admin")
-    form = {k: v for k, v in new_agent().items() if k != "password"}
+    form = new_agent()
     async with seeded.client() as tool:
         agent = (await tool.post("/agents", json=form, headers=admin)).json()
-        [link] = [
-            e
-            for e in await outbox_events(seeded, "AgentPasswordResetRequested")
-            if e["agent_id"] == agent["id"]
-        ]
-        token = (await as_published(seeded, link))["reset_token"]
+        token = await reset_token_sent_to(seeded, agent["id"])
         hashing = HeldHashing(seeded, monkeypatch)
         changing = asyncio.create_task(
             tool.post("/agents/password/reset", json={"token": token, "password": NEW_PASSWORD})
@@ -59,9 +55,9 @@ async def test_a_deactivation_during_an_agents_own_password_change_stays(
     seeded: AuthApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     admin = await agent_bearer(seeded, "admin")
-    form = new_agent()
+    agent = await created_agent(seeded, admin)
+    form = {"email": agent["email"], "password": AGENT_PASSWORD}
     async with seeded.client() as tool:
-        agent = (await tool.post("/agents", json=form, headers=admin)).json()
         session = await tool.post(
             "/agents/session",
             json={"email": form["email"], "password": form["password"], "bearer": True},
@@ -97,9 +93,9 @@ async def test_a_password_changed_meanwhile_refuses_the_older_current_password(
     """Two tabs change the password from the same current one: the second is refused (its
     current password is no longer the current one), and the first one's password holds."""
     admin = await agent_bearer(seeded, "admin")
-    form = new_agent()
+    agent = await created_agent(seeded, admin)
+    form = {"email": agent["email"], "password": AGENT_PASSWORD}
     async with seeded.client() as tool:
-        await tool.post("/agents", json=form, headers=admin)
         session = await tool.post(
             "/agents/session",
             json={"email": form["email"], "password": form["password"], "bearer": True},

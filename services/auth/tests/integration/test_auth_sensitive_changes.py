@@ -181,7 +181,7 @@ async def test_a_manager_never_sets_an_agents_password_but_sends_a_link(
     async with seeded.client() as tool:
         created = await tool.post(
             "/agents",
-            json={k: v for k, v in new_agent().items() if k != "password"},
+            json=new_agent(),
             headers=supervisor,
         )
         assert created.status_code == 201, created.text

@@ -287,6 +287,7 @@ async def agent_bearer(auth_app: AuthApp, who: str) -> dict[str, str]:
 
 
 def new_agent(**overrides: Any) -> dict[str, Any]:
+    """The body of ``POST /agents``: never a password (the agent chooses it by link)."""
     return {
         "email": f"conseiller.{secrets.token_hex(4)}@msa.example",
         "given_name": "Hugo",
@@ -294,8 +295,43 @@ def new_agent(**overrides: Any) -> dict[str, Any]:
         "role": "agent",
         "fund": "NPC",
         "skills": ["famille"],
-        "password": "Accueil-Caisse-2026",
     } | overrides
+
+
+#: What a new agent of the tests chooses with the link they are sent.
+AGENT_PASSWORD = "Accueil-Caisse-2026"
+
+
+async def reset_token_sent_to(auth_app: AuthApp, agent_id: str) -> str:
+    """The one-time link's token of the latest ``AgentPasswordResetRequested`` for the agent,
+    as the notifier receives it."""
+    links = [
+        event
+        for event in await outbox_events(auth_app, "AgentPasswordResetRequested")
+        if event["agent_id"] == agent_id
+    ]
+    assert links, f"no link was sent to agent {agent_id}"
+    return str((await as_published(auth_app, links[-1]))["reset_token"])
+
+
+async def created_agent(
+    auth_app: AuthApp,
+    manager: dict[str, str],
+    password: str = AGENT_PASSWORD,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """An agent created by ``manager`` through the API, who has chosen ``password`` with the
+    link they were sent: the agent's ``AgentPublic``."""
+    async with auth_app.client() as tool:
+        created = await tool.post("/agents", json=new_agent(**overrides), headers=manager)
+        assert created.status_code == 201, created.text
+        agent: dict[str, Any] = created.json()
+        token = await reset_token_sent_to(auth_app, agent["id"])
+        chosen = await tool.post(
+            "/agents/password/reset", json={"token": token, "password": password}
+        )
+        assert chosen.status_code == 204, chosen.text
+    return agent
 
 
 # --------------------------------------------------------------------------- concurrency

@@ -208,8 +208,6 @@ class CreateAgent(Command[Agent]):
     role: AgentRole
     fund: str
     skills: tuple[str, ...]
-    #: None: the agent is sent a link to choose one (a manager never knows it).
-    password: str | None
     #: Who asks (None: the command line, which may create any agent).
     manager: Manager = None
     actor_id: uuid.UUID | None = None

@@ -321,9 +321,9 @@ class AgentCreate(Body):
     )
     password: Password | None = Field(
         default=None,
-        description="Left out (as the back office does), the agent is emailed a one-time link "
-        "to choose their password, and nobody else ever knows it. Given, it is the initial "
-        "password (for tools that provision accounts); the agent should change it.",
+        deprecated=True,
+        description="Refused (422): the agent is emailed a one-time link to choose their "
+        "password, and nobody else ever sets or knows it.",
     )
 
 

@@ -171,8 +171,9 @@ async def create_agent(
     hasher: PasswordHasher,
     settings: Settings,
 ) -> Agent:
-    """Create an agent. Without a password, the agent is emailed a link to choose one (what
-    the back office does: a manager never knows an agent's password)."""
+    """Create an agent, who is emailed a one-time link to choose their password: nobody else,
+    manager or tool, ever sets or knows it (until then the account's hash is the hash of a
+    secret nobody holds)."""
     _check_manager(cmd.manager, cmd.fund, cmd.role)
     now = clock.now()
     agent = Agent(
@@ -183,22 +184,15 @@ async def create_agent(
         role=cmd.role,
         fund=cmd.fund,
         skills=tuple(dict.fromkeys(cmd.skills)),
-        password_hash="",
+        password_hash=await hasher.hash(new_secret()),
         active=True,
         created_at=now,
     )
-    if cmd.password is not None:
-        check_password_rules(cmd.password, agent.personal_words())
-    # Without a password: the hash of a secret nobody holds, until the agent chooses one.
-    agent = replace(agent, password_hash=await hasher.hash(cmd.password or new_secret()))
     async with uow() as work:
         if not await work.agents.add(agent, now=now):
             raise AgentEmailTaken()
         work.publish_agent(agent)
-        if cmd.password is None:
-            await _send_reset_link(
-                work, agent, settings=settings, now=now, requested_by=cmd.actor_id
-            )
+        await _send_reset_link(work, agent, settings=settings, now=now, requested_by=cmd.actor_id)
         await record(
             work,
             "agent_created",

@@ -33,10 +33,24 @@ MANAGERS_SEND_A_LINK = (
 )
 
 
+def _refuse_a_password(body: schemas.AgentCreate | schemas.AgentUpdate) -> None:
+    if "password" in body.model_fields_set:
+        raise Problem(
+            422,
+            "invalid-request",
+            MANAGERS_SEND_A_LINK,
+            errors=[{"field": "password", "message": MANAGERS_SEND_A_LINK}],
+        )
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create an agent (admin: any fund; supervisor: their fund)",
+    description="The agent is emailed a one-time link to choose their password "
+    "(`AUTH_PASSWORD_RESET_MINUTES`; a manager sends a new one with "
+    "`POST /agents/{agent_id}/password-reset`): nobody else ever sets or knows it, and a "
+    "`password` here answers 422.",
     response_model=schemas.AgentPublic,
     responses=problem_responses(401, 403, 409, 422),
 )
@@ -47,6 +61,7 @@ async def create_agent(
     bus: BusDep,
     address: ClientAddress,
 ) -> schemas.AgentPublic:
+    _refuse_a_password(body)
     agent = await bus.handle(
         CreateAgent(
             email=str(body.email),
@@ -55,7 +70,6 @@ async def create_agent(
             role=body.role,
             fund=body.fund,
             skills=tuple(body.skills),
-            password=body.password,
             manager=manager,
             actor_id=principal.subject,
             client_address=address,
@@ -105,13 +119,7 @@ async def update_agent(
     bus: BusDep,
     address: ClientAddress,
 ) -> schemas.AgentPublic:
-    if "password" in body.model_fields_set:
-        raise Problem(
-            422,
-            "invalid-request",
-            MANAGERS_SEND_A_LINK,
-            errors=[{"field": "password", "message": MANAGERS_SEND_A_LINK}],
-        )
+    _refuse_a_password(body)
     agent = await bus.handle(
         UpdateAgent(
             agent_id=agent_id,
