@@ -21,6 +21,8 @@ export const SECURITY_EVENT_KINDS: Record<SecurityEvent['kind'], string> = {
   login_succeeded: 'Connexion',
   login_failed: 'Échec de connexion',
   login_locked: 'Compte bloqué (trop d’échecs)',
+  address_locked: 'Adresse bloquée (trop d’échecs)',
+  login_throttled: 'Essai refusé (trop tôt après des échecs)',
   logged_out: 'Déconnexion',
   confirmation_failed: 'Mot de passe actuel erroné',
   password_reset_requested: 'Lien de réinitialisation demandé',

@@ -49,6 +49,8 @@ SecurityEventKind = Literal[
     "login_succeeded",
     "login_failed",
     "login_locked",
+    "address_locked",
+    "login_throttled",
     "logged_out",
     "confirmation_failed",
     "password_reset_requested",

@@ -49,6 +49,10 @@ function details(event: SecurityEvent): string {
   if (event.details.previous_role && event.details.role) parts.push(`rôle ${event.details.previous_role} → ${event.details.role}`);
   else if (event.details.role) parts.push(`rôle ${event.details.role}`);
   if (event.details.locked_until) parts.push(`bloqué jusqu’au ${formatDateTime(event.details.locked_until)}`);
+  if (event.details.refused_by) {
+    const by = event.details.refused_by.split(',').map((counter) => (counter === 'address' ? 'l’adresse' : 'le compte'));
+    parts.push(`${event.details.locked === 'true' ? 'bloqué' : 'ralenti'} par ${by.join(' et ')}, nouvel essai possible le ${formatDateTime(event.details.retry_at)}`);
+  }
   if (event.details.change) parts.push(`avant : ${SECURITY_EVENT_KINDS[event.details.change as SecurityEvent['kind']] ?? event.details.change}`);
   return parts.join(' ; ');
 }

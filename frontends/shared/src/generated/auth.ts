@@ -933,7 +933,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "login_succeeded" | "login_failed" | "login_locked" | "logged_out" | "confirmation_failed" | "password_reset_requested" | "password_reset_completed" | "password_changed" | "email_change_requested" | "email_changed" | "franceconnect_linked" | "franceconnect_unlinked" | "account_deleted" | "agent_created" | "agent_role_changed" | "agent_deactivated" | "agent_reactivated" | "agent_password_reset_requested";
+            kind: "login_succeeded" | "login_failed" | "login_locked" | "address_locked" | "login_throttled" | "logged_out" | "confirmation_failed" | "password_reset_requested" | "password_reset_completed" | "password_changed" | "email_change_requested" | "email_changed" | "franceconnect_linked" | "franceconnect_unlinked" | "account_deleted" | "agent_created" | "agent_role_changed" | "agent_deactivated" | "agent_reactivated" | "agent_password_reset_requested";
             /**
              * Outcome
              * @enum {string}
@@ -3524,7 +3524,7 @@ export interface operations {
     list_security_events_security_events_get: {
         parameters: {
             query?: {
-                kind?: ("login_succeeded" | "login_failed" | "login_locked" | "logged_out" | "confirmation_failed" | "password_reset_requested" | "password_reset_completed" | "password_changed" | "email_change_requested" | "email_changed" | "franceconnect_linked" | "franceconnect_unlinked" | "account_deleted" | "agent_created" | "agent_role_changed" | "agent_deactivated" | "agent_reactivated" | "agent_password_reset_requested")[] | null;
+                kind?: ("login_succeeded" | "login_failed" | "login_locked" | "address_locked" | "login_throttled" | "logged_out" | "confirmation_failed" | "password_reset_requested" | "password_reset_completed" | "password_changed" | "email_change_requested" | "email_changed" | "franceconnect_linked" | "franceconnect_unlinked" | "account_deleted" | "agent_created" | "agent_role_changed" | "agent_deactivated" | "agent_reactivated" | "agent_password_reset_requested")[] | null;
                 outcome?: ("success" | "failure") | null;
                 actor?: string | null;
                 since?: string | null;

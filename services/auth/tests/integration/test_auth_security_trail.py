@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 
 from auth.domain.commands import PruneExpired
+from auth.service_layer.handlers.common import address_hash
 from servicekit.testing import MovableClock
 from services.auth.tests.support import (
     AuthApp,
     agent_bearer,
     browser_headers,
     new_agent,
+    random_nir,
     registered_member,
 )
 
@@ -172,3 +174,69 @@ async def test_entries_older_than_the_retention_are_deleted(
     await seeded.app.state.bus.handle(PruneExpired())
     clock.advance(-timedelta(days=seeded.settings.security_trail_days, hours=1))
     assert (await trail(seeded, admin, actor=masked))["data"] == []
+
+
+async def test_throttled_tries_and_an_address_lock_are_recorded(
+    seeded: AuthApp, clock: MovableClock
+) -> None:
+    """A try refused with 429 (the account's delay, then the address's) and the lock of a
+    client address are entries too, the address hashed like every other entry's."""
+    settings = seeded.settings
+    address = "203.0.113.141"
+    hashed = address_hash(settings, address)
+    # A fund of its own: the masked number is this test's member alone there.
+    nir, _ = await registered_member(seeded, fund="GSU")
+    async with seeded.client(address=address) as browser:
+        statuses = []
+        for attempt in range(settings.account_free_failures + 1):
+            response = await browser.post(
+                "/session", json={"nir": nir, "password": f"Pas-Le-Bon-{attempt}-2026"}
+            )
+            statuses.append(response.status_code)
+        assert statuses[-1] == 429, statuses
+        # Then numbers nobody has, each as soon as allowed, until the address locks.
+        locked, waited = False, timedelta()
+        for _ in range(settings.address_lock_after * 2):
+            response = await browser.post(
+                "/session", json={"nir": random_nir()[0], "password": "Pas-Le-Bon-1234"}
+            )
+            if response.status_code == 429:
+                if response.json()["locked"]:
+                    locked = True
+                    break
+                wait = timedelta(seconds=int(response.headers["retry-after"]) + 1)
+                clock.advance(wait)
+                waited += wait
+        clock.advance(-waited)  # back to the time the tokens below are checked against
+        assert locked, "the address never locked"
+
+    admin = await agent_bearer(seeded, "admin")
+    entries = [
+        entry
+        for entry in (await trail(seeded, admin, limit=200))["data"]
+        if entry["address_hash"] == hashed
+    ]
+    kinds = {entry["kind"] for entry in entries}
+    assert {"login_throttled", "address_locked"} <= kinds, kinds
+    [address_lock] = [entry for entry in entries if entry["kind"] == "address_locked"]
+    assert address_lock["outcome"] == "failure"
+    assert address_lock["actor_kind"] == "system"
+    assert address_lock["details"]["locked_until"]
+    by_address = [
+        entry
+        for entry in entries
+        if entry["kind"] == "login_throttled" and entry["details"]["refused_by"] == "address"
+    ]
+    assert by_address, "the address's delays are recorded"
+    assert by_address[0]["details"]["locked"] == "true", "newest first: the locked address"
+    assert address not in json.dumps(entries)
+
+    # Filtered by the fund and the kind, the 429 of the member's own account is found.
+    throttled = await trail(
+        seeded, admin, fund="GSU", kind="login_throttled", actor=f"{nir[0]}*********{nir[10:]}"
+    )
+    [mine] = [entry for entry in throttled["data"] if entry["address_hash"] == hashed]
+    assert mine["details"]["refused_by"] == "account"
+    assert mine["details"]["locked"] == "false"
+    assert mine["subject_kind"] == "member"
+    assert nir not in json.dumps(mine)

@@ -82,6 +82,8 @@ async def log_in_agent(
             hasher=hasher,
             settings=settings,
             now=now,
+            tried=agent or Party("agent", None, mask_typed(email), None),
+            client_address=cmd.client_address,
         )
         if not matched:
             failed = agent or Party("agent", None, mask_typed(email), None)

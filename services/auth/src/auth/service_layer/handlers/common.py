@@ -35,7 +35,7 @@ from auth.domain.model import (
 )
 from auth.domain.registry import InsuredPerson
 from auth.domain.throttling import ThrottlePolicy, ThrottleState, refusal
-from auth.domain.trail import Method, Outcome, Party, SecurityEvent, hash_address
+from auth.domain.trail import Method, Outcome, Party, SecurityEvent, hash_address, mask_typed
 from auth.domain.trail import recently_authenticated as fresh_franceconnect_login
 from auth.service_layer.tokens import TokenIssuer
 from auth.service_layer.unit_of_work import AuthUnitOfWork
@@ -222,6 +222,8 @@ async def confirm_identity(
         hasher=hasher,
         settings=settings,
         now=now,
+        tried=account,
+        client_address=cmd.client_address,
     )
     if not matched:
         await record(
@@ -329,23 +331,64 @@ async def check_password_throttled(
     hasher: PasswordHasher,
     settings: Settings,
     now: datetime,
+    tried: Member | Agent | Party,
+    client_address: str,
 ) -> tuple[bool, ThrottleState]:
     """Check a password under the brute-force rules; the throttle rows stay locked.
 
-    Raises ``TooManyAttempts`` when the try comes too early (it is then not checked).
-    Returns whether it matched and the account's throttle state after the try."""
+    Raises ``TooManyAttempts`` when the try comes too early (it is then not checked, and the
+    refusal is recorded in the trail and committed). A failure that locks the client address
+    is recorded too (``tried``: the account the try named). Returns whether it matched and
+    the account's throttle state after the try."""
     account_policy, address_policy = settings.account_policy(), settings.address_policy()
     states = await uow.throttles.lock([account_key, address_key])
     account, address = states[account_key], states[address_key]
     refused = refusal([(account, account_policy), (address, address_policy)], now)
     if refused is not None:
+        refused_by = [
+            name
+            for name, state, policy in (
+                ("account", account, account_policy),
+                ("address", address, address_policy),
+            )
+            if state.retry_at(policy, now) is not None
+        ]
+        await record(
+            uow,
+            "login_throttled",
+            tried,
+            settings=settings,
+            now=now,
+            client_address=client_address,
+            outcome="failure",
+            system=True,
+            details={
+                "refused_by": ",".join(refused_by),
+                "retry_at": refused.retry_at.isoformat(),
+                "locked": "true" if refused.locked else "false",
+            },
+        )
+        await uow.commit()
         raise TooManyAttempts(refused, now)
     if await hasher.verify(password_hash, password):
         await uow.throttles.clear(account_key)
         return True, ThrottleState(account_key)
     account = account.after_failure(account_policy, now)
     await uow.throttles.save(account)
-    await uow.throttles.save(address.after_failure(address_policy, now))
+    address = address.after_failure(address_policy, now)
+    await uow.throttles.save(address)
+    if address.locked and address.failures == address_policy.lock_after:
+        await record(
+            uow,
+            "address_locked",
+            tried,
+            settings=settings,
+            now=now,
+            client_address=client_address,
+            outcome="failure",
+            system=True,
+            details={"locked_until": (address.locked_until or now).isoformat()},
+        )
     return False, account
 
 
@@ -375,6 +418,8 @@ async def check_member_password(
         hasher=hasher,
         settings=settings,
         now=now,
+        tried=member or Party("member", None, mask_typed(typed), None),
+        client_address=client_address,
     )
     return member, matched, account
 
