@@ -25,6 +25,7 @@ from contracts.events.auth import (
     AccountChanged,
     AccountLocked,
     ActivationCodeIssued,
+    AgentAccountChanged,
     AgentPasswordResetRequested,
     EmailChangeCodeIssued,
     FranceConnectLinked,
@@ -174,6 +175,14 @@ EXAMPLES: dict[type[Event], Callable[[], dict[str, Any]]] = {
         "given_name": "Hugo",
         "reset_token": "Qm8t2Lw4-exemple-de-jeton",
         "expires_at": NOW + timedelta(minutes=30),
+    },
+    AgentAccountChanged: lambda: {
+        "agent_id": uuid.uuid4(),
+        "fund": "NPC",
+        "email": "agent.npc@msa.example",
+        "given_name": "Hugo",
+        "change": "password_changed",
+        "changed_at": NOW,
     },
     SecurityEventRecorded: lambda: {
         "kind": "login_failed",

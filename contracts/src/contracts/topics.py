@@ -18,6 +18,7 @@ from contracts.events.auth import (
     AccountChanged,
     AccountLocked,
     ActivationCodeIssued,
+    AgentAccountChanged,
     AgentPasswordResetRequested,
     EmailChangeCodeIssued,
     FranceConnectLinked,
@@ -108,7 +109,7 @@ ACCOUNT_NOTIFICATION = TopicSpec(
     description=(
         "Account emails to send: activation code, password reset link, lock warning, "
         "email-change code, FranceConnect link notice, sensitive changes told to the previous "
-        "address, an agent's reset link. Short retention: these carry one-time secrets."
+        "address, an agent's reset link, an agent's own password changed. Short retention: these carry one-time secrets."
     ),
     key="member_id",
     events=(
@@ -119,6 +120,7 @@ ACCOUNT_NOTIFICATION = TopicSpec(
         FranceConnectLinked,
         AccountChanged,
         AgentPasswordResetRequested,
+        AgentAccountChanged,
     ),
     producer="auth",
     consumers=("notifier",),

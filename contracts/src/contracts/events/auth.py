@@ -152,3 +152,25 @@ class AgentPasswordResetRequested(Event):
     def member_id(self) -> uuid.UUID:
         """The account the email is about (the topic's key and the notifier's log)."""
         return self.agent_id
+
+
+AgentAccountChange = Literal["password_changed", "password_reset"]
+
+
+class AgentAccountChanged(Event):
+    """An agent's own password was changed (knowing the current one) or reset (with a link):
+    tell the agent's address, so that a change they did not make does not go unnoticed
+    (« si ce n'est pas vous… »). Never a secret: no link that acts, no password. Keyed like
+    the topic's other events by the account: ``member_id`` reads the agent's id."""
+
+    agent_id: uuid.UUID = Field(description="The agent (also the Kafka key).")
+    fund: FundCode
+    email: EmailStr = Field(description="The agent's address.")
+    given_name: str = _GIVEN_NAME
+    change: AgentAccountChange = Field(examples=["password_changed"])
+    changed_at: AwareDatetime
+
+    @property
+    def member_id(self) -> uuid.UUID:
+        """The account the email is about (the topic's key and the notifier's log)."""
+        return self.agent_id

@@ -15,10 +15,12 @@ import httpx
 import pytest
 
 from services.auth.tests.support import (
+    AGENT_PASSWORD,
     AuthApp,
     agent_bearer,
     as_published,
     browser_headers,
+    created_agent,
     new_agent,
     outbox_events,
     registered_member,
@@ -228,3 +230,42 @@ async def test_a_manager_never_sets_an_agents_password_but_sends_a_link(
         other_fund = await agent_bearer(seeded, "cno")
         refused = await tool.post(f"/agents/{agent['id']}/password-reset", headers=other_fund)
         assert refused.status_code == 403
+
+
+async def test_an_agent_is_told_of_their_own_password_change_and_reset(seeded: AuthApp) -> None:
+    """Like a member, an agent whose password changes (by them, knowing the current one, or
+    with a link) is told at their address, « si ce n'est pas vous… »; no secret in the event."""
+    admin = await agent_bearer(seeded, "admin")
+    agent = await created_agent(seeded, admin, fund="DLG")
+    told = [
+        e
+        for e in await outbox_events(seeded, "AgentAccountChanged")
+        if e["agent_id"] == agent["id"]
+    ]
+    assert [e["change"] for e in told] == ["password_reset"], "the first password, by link"
+
+    async with seeded.client() as tool:
+        session = await tool.post(
+            "/agents/session",
+            json={"email": agent["email"], "password": AGENT_PASSWORD, "bearer": True},
+        )
+        assert session.status_code == 200, session.text
+        changed = await tool.post(
+            "/password",
+            json={"current_password": AGENT_PASSWORD, "new_password": "Autre-Clef-Du-Nord-2027"},
+            headers={"Authorization": f"Bearer {session.json()['access_token']}"},
+        )
+        assert changed.status_code == 204, changed.text
+
+    told = [
+        e
+        for e in await outbox_events(seeded, "AgentAccountChanged")
+        if e["agent_id"] == agent["id"]
+    ]
+    assert [e["change"] for e in told] == ["password_reset", "password_changed"]
+    published = await as_published(seeded, told[-1])
+    assert published["email"] == agent["email"]
+    assert published["fund"] == "DLG"
+    text = json.dumps(published).lower()
+    for secret in (AGENT_PASSWORD.lower(), "autre-clef-du-nord-2027", "token", "jeton"):
+        assert secret not in text

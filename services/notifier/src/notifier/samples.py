@@ -11,6 +11,7 @@ from contracts.events.auth import (
     AccountChanged,
     AccountLocked,
     ActivationCodeIssued,
+    AgentAccountChanged,
     AgentPasswordResetRequested,
     EmailChangeCodeIssued,
     FranceConnectLinked,
@@ -136,5 +137,14 @@ def sample_events(
             given_name="Hugo",
             reset_token="Qm8t2Lw4-exemple-de-jeton",  # noqa: S106 - sample, not a secret
             expires_at=now + timedelta(minutes=30),
+        ),
+        DeliveryKind.AGENT_ACCOUNT_CHANGED: AgentAccountChanged.new(
+            producer="auth",
+            agent_id=account["member_id"],
+            fund=account["fund"],
+            email="agent.npc@msa.example",
+            given_name="Hugo",
+            change="password_changed",
+            changed_at=now,
         ),
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from contracts.events.auth import AccountChanged, AgentPasswordResetRequested
+from contracts.events.auth import AccountChanged, AgentAccountChanged, AgentPasswordResetRequested
 from contracts.topics import MEMBER_CONTACT
 from services.notifier.tests.support import NotifierFactory, contact_changed, unique_email
 
@@ -89,3 +89,25 @@ async def test_an_agent_gets_the_link_to_choose_a_password(
     assert f"/backoffice/mot-de-passe/nouveau#jeton={token}" in message["text"]
     row = await notifier.wait_for_status(event.event_id, "sent")
     assert token not in str(row["payload"]), "the one-time secret is wiped once sent"
+
+
+async def test_an_agent_is_told_that_their_password_changed(
+    notifier_factory: NotifierFactory, mailbox_client: Any, smtp_to_mailbox: dict[str, Any]
+) -> None:
+    notifier = await (await notifier_factory(**smtp_to_mailbox)).start()
+    address = unique_email("conseiller")
+    event = AgentAccountChanged.new(
+        producer="auth",
+        agent_id=uuid.uuid4(),
+        fund="CNO",
+        email=address,
+        given_name="Hugo",
+        change="password_changed",
+        changed_at=datetime.now(UTC),
+    )
+    await notifier.publish(event)
+    [message] = await mailbox_client.wait_for(to=address, count=1, timeout=60)
+    assert message["subject"] == "Le mot de passe de votre compte de conseiller a été modifié"
+    assert "Si ce n'est pas vous" in message["text"]
+    assert "/backoffice/" in message["text"]
+    await notifier.wait_for_status(event.event_id, "sent")

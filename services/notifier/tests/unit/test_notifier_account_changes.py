@@ -71,3 +71,29 @@ def test_an_agents_link_goes_to_the_back_office(renderer: EmailRenderer) -> None
     parts = renderer.render_parts(DeliveryKind.AGENT_PASSWORD_RESET, event, SAMPLE_RECIPIENT)
     assert f"{BASE}/backoffice/mot-de-passe/nouveau#jeton=" in parts.text
     assert "Personne d'autre que vous" in parts.text
+
+
+@pytest.mark.parametrize(
+    ("change", "subject"),
+    [
+        ("password_changed", "Le mot de passe de votre compte de conseiller a été modifié"),
+        (
+            "password_reset",
+            "Le mot de passe de votre compte de conseiller a été choisi avec un lien",
+        ),
+    ],
+)
+def test_an_agent_is_told_of_their_own_password_change(
+    renderer: EmailRenderer, change: str, subject: str
+) -> None:
+    sample = sample_events()[DeliveryKind.AGENT_ACCOUNT_CHANGED]
+    event = sample.model_copy(update={"change": change})
+    assert kind_of(event) is DeliveryKind.AGENT_ACCOUNT_CHANGED
+    assert not DeliveryKind.AGENT_ACCOUNT_CHANGED.about_a_thread, "never turned off"
+    parts = renderer.render_parts(DeliveryKind.AGENT_ACCOUNT_CHANGED, event, SAMPLE_RECIPIENT)
+    assert parts.subject == subject
+    for part in (parts.text, parts.html):
+        assert "Si ce n'est pas vous" in part
+        assert "votre responsable" in part
+        assert f"{BASE}/backoffice/" in part
+        assert "mot-de-passe/nouveau" not in part, "no link that acts"

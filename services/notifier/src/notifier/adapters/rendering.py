@@ -8,22 +8,13 @@ Each kind has three templates in ``notifier/templates``: ``<kind>.subject.j2``,
 
 from __future__ import annotations
 
-import email.policy
-import functools
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from email.errors import HeaderParseError
-from email.headerregistry import (
-    Address,
-    BaseHeader,
-    HeaderRegistry,
-    UniqueAddressHeader,
-    UnstructuredHeader,
-)
-from email.message import EmailMessage
-from email.policy import Policy
+from email.headerregistry import Address
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +25,7 @@ from contracts.events.auth import (
     AccountChanged,
     AccountLocked,
     ActivationCodeIssued,
+    AgentAccountChanged,
     AgentPasswordResetRequested,
     EmailChangeCodeIssued,
     FranceConnectLinked,
@@ -46,6 +38,7 @@ from contracts.events.messages import (
     ReplyPosted,
     ThreadClosedUnanswered,
 )
+from notifier.adapters import mime
 from notifier.domain.errors import PermanentFailure, TemplateFailure
 from notifier.domain.model import DeliveryKind, Recipient, mask_email
 from notifier.domain.preferences import UnsubscribeTokens
@@ -57,55 +50,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 #: What an envelope address may look like: no spaces, no controls, one @ (events validate
 #: addresses already; this keeps a bad one from reaching the SMTP command line).
 _ADDRESS = re.compile(r"[^\s@<>\x00-\x1f\x7f]+@[^\s@<>\x00-\x1f\x7f]+")
-
-
-class _LinkHeader(UnstructuredHeader, BaseHeader):
-    """``List-Unsubscribe``: one ``<URL>`` kept whole on its line. Folded as ordinary text, a
-    URL longer than a line would become RFC 2047 encoded words, which no mail provider reads
-    as a link (RFC 2369 headers are ASCII; the line stays well under the 998 allowed)."""
-
-    max_count = 1
-
-    def fold(self, *, policy: Policy) -> str:
-        value = str(self)
-        if not value.isascii():
-            return super().fold(policy=policy)
-        return f"{self.name}: {value}{policy.linesep}"
-
-
-# The registry mixes each header class with BaseHeader, as this does; typeshed types the
-# mixin's ``init`` with its own keywords.
-class _SenderHeader(UniqueAddressHeader, BaseHeader):  # type: ignore[misc]
-    """``From``: the same sender on every email, so folded once. The standard library takes
-    milliseconds to fold a display name that is not ASCII ("MSA — Mes messages et mes
-    réponses"), more than the rest of the email."""
-
-    def fold(self, *, policy: Policy) -> str:
-        return _fold_once(self, policy)
-
-
-@functools.lru_cache(maxsize=8)
-def _fold_once(header: _SenderHeader, policy: Policy) -> str:
-    return BaseHeader.fold(header, policy=policy)
-
-
-class _HeaderClasses(HeaderRegistry):
-    """The standard registry builds a new class for every header it parses; once per name
-    is enough."""
-
-    @functools.cache  # noqa: B019 - one registry, alive as long as the module
-    def __getitem__(self, name: str) -> type[BaseHeader]:
-        header_class: type[BaseHeader] = super().__getitem__(name)
-        return header_class
-
-
-_HEADERS = _HeaderClasses()
-_HEADERS.map_to_type("from", _SenderHeader)
-_HEADERS.map_to_type("list-unsubscribe", _LinkHeader)
-
-#: CRLF line endings; headers folded and encoded (RFC 2047) where they are not ASCII; text
-#: parts quoted-printable in UTF-8, in lines of 76 characters at most (RFC 2045).
-POLICY = email.policy.SMTP.clone(max_line_length=76, header_factory=_HEADERS)
 
 
 @dataclass(frozen=True)
@@ -255,6 +199,12 @@ class EmailRenderer:
                 "reset_url": f"{base}/backoffice/mot-de-passe/nouveau#jeton={event.reset_token}",
                 "expires_at": event.expires_at,
             }
+        elif isinstance(event, AgentAccountChanged):
+            context |= {
+                "change": event.change,
+                "changed_at": event.changed_at,
+                "backoffice_url": f"{base}/backoffice/",
+            }
         return context
 
     def render_parts(self, kind: DeliveryKind, event: Event, recipient: Recipient) -> RenderedEmail:
@@ -294,28 +244,29 @@ class EmailRenderer:
             to = Address(display_name=name, addr_spec=address)
         except (ValueError, IndexError, HeaderParseError) as error:  # defects are ValueErrors
             raise PermanentFailure(f"Adresse du destinataire invalide : {address!r}") from error
-        message = EmailMessage(policy=POLICY)
-        message["From"] = self.sender
-        message["To"] = to
-        message["Subject"] = parts.subject
-        message["Date"] = now
-        message["Message-ID"] = message_id
-        message["MIME-Version"] = "1.0"
-        # Automatic messages: no out-of-office replies, please (RFC 3834).
-        message["Auto-Submitted"] = "auto-generated"
-        message["X-Auto-Response-Suppress"] = "All"
+        headers = [
+            ("From", mime.address(self.sender)),
+            ("To", mime.address(to)),
+            ("Subject", parts.subject),
+            ("Date", format_datetime(now)),
+            ("Message-ID", message_id),
+            # Automatic messages: no out-of-office replies, please (RFC 3834).
+            ("Auto-Submitted", "auto-generated"),
+            ("X-Auto-Response-Suppress", "All"),
+        ]
         if kind.about_a_thread:
             # Only notifications may be turned off; account-security emails never carry this.
             member_id: uuid.UUID = getattr(event, "member_id")  # noqa: B009 - thread events have one
-            message["List-Unsubscribe"] = f"<{self.one_click_unsubscribe_url(member_id)}>"
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message.set_content(parts.text, cte="quoted-printable")
-        message.add_alternative(parts.html, subtype="html", cte="quoted-printable")
-        # After the content, which replaces every Content-* header of the message.
-        message["Content-Language"] = "fr"
+            headers += [
+                # One <URL> kept whole on its line (RFC 2369 headers are ASCII): folded as
+                # text, a long URL would become encoded words, which no mail provider reads.
+                ("List-Unsubscribe", f"<{self.one_click_unsubscribe_url(member_id)}>"),
+                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ]
+        headers.append(("Content-Language", "fr"))
         return OutgoingEmail(
             message_id=message_id,
             subject=parts.subject,
             recipient=address,
-            data=message.as_bytes(),
+            data=mime.compose(headers, text=parts.text, html=parts.html),
         )

@@ -13,6 +13,7 @@ from contracts.events.auth import (
     AccountChanged,
     AccountLocked,
     ActivationCodeIssued,
+    AgentAccountChanged,
     AgentPasswordResetRequested,
     EmailChangeCodeIssued,
     FranceConnectLinked,
@@ -46,6 +47,8 @@ class DeliveryKind(enum.StrEnum):
     ACCOUNT_CHANGED = "account_changed"
     #: A supervisor or an admin sent an agent a link to choose their password.
     AGENT_PASSWORD_RESET = "agent_password_reset"  # noqa: S105 - a kind of email
+    #: An agent's own password changed or chosen with a link: « si ce n'est pas vous… ».
+    AGENT_ACCOUNT_CHANGED = "agent_account_changed"
     #: « Je n'ai pas compris la réponse » was received: the fund answers again within 2 days.
     RELANCE_RECEIVED = "relance_received"
     #: Ten days after a « Demande de précisions » without an answer.
@@ -109,6 +112,7 @@ _ACCOUNT_KINDS: dict[type[Event], DeliveryKind] = {
     FranceConnectLinked: DeliveryKind.FRANCECONNECT_LINKED,
     AccountChanged: DeliveryKind.ACCOUNT_CHANGED,
     AgentPasswordResetRequested: DeliveryKind.AGENT_PASSWORD_RESET,
+    AgentAccountChanged: DeliveryKind.AGENT_ACCOUNT_CHANGED,
 }
 
 AccountEvent = (
@@ -119,6 +123,7 @@ AccountEvent = (
     | FranceConnectLinked
     | AccountChanged
     | AgentPasswordResetRequested
+    | AgentAccountChanged
 )
 
 #: Fields of account events that are one-time secrets (as contracts declares them): never in

@@ -41,6 +41,7 @@ from auth.domain.trail import Party, SecurityEvent, mask_typed, readable_fund
 from auth.service_layer.handlers.common import (
     PRODUCER,
     UnitOfWorkFactory,
+    agent_account_changed,
     check_password_rules,
     check_password_throttled,
     issued,
@@ -328,6 +329,7 @@ async def reset_agent_password(
         await work.agents.save_changes(agent, updated, now=now)
         await work.end_sessions_of(agent.id, now, reason="password_reset")
         await work.throttles.clear(f"agent:{agent.email}")
+        work.publish(agent_account_changed(agent, "password_reset", now=now))
         await record(
             work,
             "password_reset_completed",

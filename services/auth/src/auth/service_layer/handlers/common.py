@@ -43,6 +43,8 @@ from contracts.events.auth import (
     AccountChange,
     AccountChanged,
     ActivationCodeIssued,
+    AgentAccountChange,
+    AgentAccountChanged,
     FranceConnectLinked,
     MemberContactChanged,
 )
@@ -102,6 +104,21 @@ def account_changed(
         change=change,
         changed_at=now,
         new_email=new_email,
+    )
+
+
+def agent_account_changed(
+    agent: Agent, change: AgentAccountChange, *, now: datetime
+) -> AgentAccountChanged:
+    """Told to the agent's own address after their password changed or was reset."""
+    return AgentAccountChanged.new(
+        producer=PRODUCER,
+        agent_id=agent.id,
+        fund=agent.fund,
+        email=agent.email,
+        given_name=agent.given_name,
+        change=change,
+        changed_at=now,
     )
 
 

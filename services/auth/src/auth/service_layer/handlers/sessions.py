@@ -49,6 +49,7 @@ from auth.service_layer.handlers.common import (
     PRODUCER,
     UnitOfWorkFactory,
     account_changed,
+    agent_account_changed,
     check_member_password,
     check_password_rules,
     confirm_identity,
@@ -395,6 +396,7 @@ async def change_password(
             await work.agents.save_changes(
                 subject, replace(subject, password_hash=new_hash), now=now
             )
+            work.publish(agent_account_changed(subject, "password_changed", now=now))
         else:
             await work.members.save_changes(subject, replace(subject, password_hash=new_hash))
             work.publish(account_changed(subject, "password_changed", now=now))
