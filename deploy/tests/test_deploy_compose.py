@@ -183,3 +183,36 @@ def test_attachments_get_an_object_storage_and_clamd_with_the_settings_of_kubern
     assert attachment_settings["MESSAGES_CLAMD_ADDRESS"] == "tcp://clamd:3310"
     for part in ("object-storage", "clamd"):
         assert services["messages"]["depends_on"][part]["condition"] == "service_started"
+
+
+def test_the_notifier_posts_its_letters_to_a_volume_it_may_write(
+    compose: dict[str, Any],
+) -> None:
+    """The notifier's letters go where Kubernetes puts them (its config map's
+    NOTIFIER_LETTERS_DIR, the mount of its ``letters`` volume), in a named volume: the only
+    place its read-only container writes. A fresh named volume takes the owner of the image's
+    folder, which services/Dockerfile makes for the image's user in the notifier's image."""
+    config_env = ROOT / "deploy" / "k8s" / "base" / "notifier" / "config.env"
+    kubernetes = dict(
+        line.split("=", 1)
+        for line in config_env.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    folder = kubernetes["NOTIFIER_LETTERS_DIR"]
+    deployment = yaml.safe_load(
+        (ROOT / "deploy" / "k8s" / "base" / "notifier" / "deployment.yaml").read_text()
+    )
+    (container,) = [
+        c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "notifier"
+    ]
+    assert {"name": "letters", "mountPath": folder} in container["volumeMounts"]
+    notifier = compose["services"]["notifier"]
+    assert notifier["read_only"] is True
+    assert notifier["environment"]["NOTIFIER_LETTERS_DIR"] == folder
+    volume, _, target = next(v for v in notifier["volumes"] if v.split(":")[1] == folder).partition(
+        ":"
+    )
+    assert target == folder
+    assert volume in compose["volumes"], "a named volume, not a folder of the host"
+    dockerfile = (ROOT / "services" / "Dockerfile").read_text()
+    assert f"install -d -o 10001 -g 10001 -m 0750 {folder}" in dockerfile
