@@ -57,6 +57,10 @@ def chaos_environment(home: Path, offset: int, sink_port: int) -> Iterator[None]
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(sink_port),
         "NOTIFIER_SENDING_LEASE_SECONDS": str(SENDING_LEASE_SECONDS),
+        # Each service runs once here and starts again under the same name, as a pod of a
+        # StatefulSet does: a notifier killed and started again takes its partitions back at
+        # once (static membership) instead of waiting for its dead session to expire.
+        "KAFKA_GROUP_INSTANCE_ID": "chaos-0",
         # always this stack's own parts, never the shared ones a test session points at
         "KAFKA_BOOTSTRAP_SERVERS": None,
         "DEVSTACK_POSTGRES_URL": None,

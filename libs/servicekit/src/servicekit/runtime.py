@@ -29,7 +29,13 @@ from servicekit.consumer import (
     UoW,
 )
 from servicekit.db import asyncpg_dsn, create_engine, session_factory
-from servicekit.kafka import RelayProducer, create_broker, group_id, topic_name
+from servicekit.kafka import (
+    RelayProducer,
+    create_broker,
+    group_id,
+    group_instance_id,
+    topic_name,
+)
 from servicekit.logging import get_logger
 from servicekit.outbox import OutboxRelay
 from servicekit.revocations import RevocationList
@@ -121,6 +127,7 @@ class ServiceRuntime:
             batches = self.broker.subscriber(
                 topic_name(self.settings, topic),
                 group_id=group_id(self.settings, name),
+                group_instance_id=group_instance_id(self.settings),
                 ack_policy=AckPolicy.NACK_ON_ERROR,
                 auto_offset_reset=auto_offset_reset,
                 batch=True,
@@ -142,6 +149,7 @@ class ServiceRuntime:
         subscriber = self.broker.subscriber(
             topic_name(self.settings, topic),
             group_id=group_id(self.settings, name),
+            group_instance_id=group_instance_id(self.settings),
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset=auto_offset_reset,
             title=f"{consumer.name} consumes {topic.name}",

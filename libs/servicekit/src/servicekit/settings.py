@@ -66,6 +66,12 @@ class ServiceSettings(BaseSettings):
     )
     #: Prepended to every consumer group id, for the same reason.
     kafka_group_prefix: str = Field(default="", validation_alias=shared("KAFKA_GROUP_PREFIX"))
+    #: This instance's name in its consumer groups (static membership): started again under
+    #: the same name, it takes its partitions back at once. Unique per running instance (a
+    #: pod's name); empty: a new member each start (``servicekit.kafka.group_instance_id``).
+    kafka_group_instance_id: str = Field(
+        default="", validation_alias=shared("KAFKA_GROUP_INSTANCE_ID")
+    )
 
     #: How the services reach Kafka: PLAINTEXT locally; TLS (SSL) and SASL (SCRAM) in clusters.
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.unit
 
 def test_local_kafka_is_plain() -> None:
     settings = ServiceSettings()
-    assert client_options(settings) == {"security_protocol": "PLAINTEXT"}
+    assert client_options(settings) == {"security_protocol": "PLAINTEXT", "retry_backoff_ms": 1000}
     assert broker_security(settings) is None
 
 
