@@ -12,7 +12,7 @@ For each due delivery:
    ``EventDeadLettered`` published on ``notifier.dead-letter.v1`` through the outbox in the
    same transaction); or the server away (refused, dropped or silent connection, 421, our
    login refused): the email is held without counting a failure, sending pauses, the
-   server is probed (every 0.5 s, then up to every 5 s) and every held email goes again,
+   server is probed (every 0.5 s, then every second) and every held email goes again,
    at full speed, as soon as it answers.
 
 Each delivery runs on its own: one member's failing or slow email never holds up the others.

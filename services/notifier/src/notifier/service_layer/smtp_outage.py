@@ -5,7 +5,10 @@ email's address: every email would fail the same way. So the first such failure 
 whole worker instead of sending each email into its own growing backoff (a 60 s outage
 used to leave the last email minutes behind the server's return): the emails in flight are
 held without counting a failure, nothing more is claimed, the server is probed every 0.5 s
-at first and then at most every 5 s, and as soon as it answers every held email is due.
+at first and then every second, and as soon as it answers every held email is due. A probe
+is one connection and a NOOP: once a second costs the server nothing, and the backlog goes
+about a second after its return (at every 5 s it waited 4 s of the 9 s a 300-email
+backlog took to drain).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from servicekit.logging import get_logger
 logger = get_logger(__name__)
 
 PROBE_BASE_SECONDS = 0.5
-PROBE_CAP_SECONDS = 5.0
+PROBE_CAP_SECONDS = 1.0
 
 
 class ServerWatch:
