@@ -2744,9 +2744,7 @@ export interface operations {
             };
             header?: never;
             path?: never;
-            cookie?: {
-                mm_fc?: string | null;
-            };
+            cookie?: never;
         };
         requestBody?: never;
         responses: {
@@ -2791,9 +2789,7 @@ export interface operations {
             query?: never;
             header?: never;
             path?: never;
-            cookie?: {
-                mm_fc_lien?: string | null;
-            };
+            cookie?: never;
         };
         requestBody: {
             content: {

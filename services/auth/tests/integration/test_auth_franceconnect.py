@@ -64,6 +64,27 @@ async def test_the_authorization_request_is_franceconnects(seeded: AuthApp) -> N
     }
 
 
+async def test_the_browser_binding_is_a_host_cookie_of_the_portal(
+    base_settings: Settings, clock: MovableClock
+) -> None:
+    """Like the session's cookies, FranceConnect's pending ones are ``__Host-`` (Secure,
+    ``Path=/``, no ``Domain``: no sibling site can plant one) and the portal's own; the prefix
+    is left out only on plain http://localhost."""
+    settings = base_settings.model_copy(
+        update={"public_base_url": "https://mes-messages.example.fr"}
+    )
+    async with running_app(settings, clock) as app, app.client() as browser:
+        response = await browser.get("/franceconnect/login")
+    assert response.status_code == 303, response.text
+    [cookie] = response.headers.get_list("set-cookie")
+    name, _, attributes = cookie.partition(";")
+    assert name.split("=")[0] == "__Host-mm-portal-fc"
+    flags = {part.strip().split("=")[0].lower(): part.strip() for part in attributes.split(";")}
+    assert flags["path"] == "Path=/"
+    assert {"secure", "httponly", "samesite"} <= flags.keys()
+    assert "domain" not in flags
+
+
 async def test_an_identity_matching_one_member_logs_straight_in_then_out(seeded: AuthApp) -> None:
     async with seeded.client() as browser:
         answer = await callback(browser, await through_provider(await start(browser), "camille"))

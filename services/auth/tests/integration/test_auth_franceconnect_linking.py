@@ -167,7 +167,7 @@ async def test_the_confirmation_sent_twice_logs_in_twice_and_links_once(
 
     async with app.client() as browser:
         assert (await log_in_with_franceconnect(app, browser)).headers["location"] == CONFIRM
-        pending = browser.cookies.get("mm_fc_lien")
+        pending = browser.cookies.get("mm-portal-fc-lien")
         answers = await asyncio.gather(
             *(
                 browser.post("/franceconnect/link", json={"nir": nir, "password": password})
@@ -178,9 +178,8 @@ async def test_the_confirmation_sent_twice_logs_in_twice_and_links_once(
             answer.text for answer in answers
         ]
         # A retry after a lost answer (the clearing of the cookie lost with it) gets in too.
-        browser.cookies.set(
-            "mm_fc_lien", pending or "", domain="localhost.local", path="/api/auth/franceconnect/"
-        )
+        assert pending, "the pending login's cookie is the portal's"
+        browser.cookies.set("mm-portal-fc-lien", pending, domain="localhost.local", path="/")
         retried = await browser.post("/franceconnect/link", json={"nir": nir, "password": password})
         assert retried.status_code == 200, retried.text
     assert len(await notices_to(app, form["email"])) == 1

@@ -25,10 +25,25 @@ from servicekit.security import (
     requested_apps,
 )
 
-#: Ties a FranceConnect answer to the browser that asked for it.
-FRANCECONNECT_COOKIE = "mm_fc"
-#: Holds the FranceConnect login waiting for the member's number and password.
-FRANCECONNECT_LINK_COOKIE = "mm_fc_lien"
+#: FranceConnect's pending cookies, the portal's own (agents never use FranceConnect):
+#: ``fc`` ties a FranceConnect answer to the browser that asked for it; ``fc-lien`` holds the
+#: FranceConnect login waiting for the member's number and password.
+FranceConnectCookie = Literal["fc", "fc-lien"]
+FRANCECONNECT_COOKIE: FranceConnectCookie = "fc"
+FRANCECONNECT_LINK_COOKIE: FranceConnectCookie = "fc-lien"
+
+
+def franceconnect_cookie(which: FranceConnectCookie, *, secure: bool) -> str:
+    """``__Host-mm-portal-fc`` / ``__Host-mm-portal-fc-lien``, like the session's cookies:
+    ``__Host-`` binds the cookie to our origin (Secure, ``Path=/``, no ``Domain``: no
+    sibling site can plant one), left out only on plain http://localhost."""
+    return f"{'__Host-' if secure else ''}mm-portal-{which}"
+
+
+def franceconnect_cookie_value(
+    request: Request, settings: Settings, which: FranceConnectCookie
+) -> str | None:
+    return request.cookies.get(franceconnect_cookie(which, secure=settings.secure_cookies))
 
 
 def _cookie(
@@ -61,10 +76,6 @@ def refresh_cookie_path(settings: Settings) -> str:
     """The session routes alone (``/session``, ``/session/refresh``) receive the refresh
     token."""
     return _api_path(settings) + "/session"
-
-
-def franceconnect_cookie_path(settings: Settings) -> str:
-    return _api_path(settings) + "/franceconnect/"
 
 
 def session_app(issued: IssuedSession) -> App:
@@ -135,21 +146,24 @@ def clear_session_cookies(response: Response, settings: Settings, app: App = "po
         )
 
 
-def set_franceconnect_cookie(response: Response, settings: Settings, name: str, value: str) -> None:
+def set_franceconnect_cookie(
+    response: Response, settings: Settings, which: FranceConnectCookie, value: str
+) -> None:
     _cookie(
         response,
         settings,
-        name,
+        franceconnect_cookie(which, secure=settings.secure_cookies),
         value,
         max_age=settings.franceconnect_request_seconds,
-        path=franceconnect_cookie_path(settings),
     )
 
 
-def clear_franceconnect_cookie(response: Response, settings: Settings, name: str) -> None:
+def clear_franceconnect_cookie(
+    response: Response, settings: Settings, which: FranceConnectCookie
+) -> None:
     response.delete_cookie(
-        name,
-        path=franceconnect_cookie_path(settings),
+        franceconnect_cookie(which, secure=settings.secure_cookies),
+        path="/",
         secure=settings.secure_cookies,
         httponly=True,
         samesite="lax",

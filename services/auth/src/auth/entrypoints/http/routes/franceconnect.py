@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Cookie, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
 from auth.config import Settings
@@ -24,6 +24,7 @@ from auth.entrypoints.http.cookies import (
     FRANCECONNECT_LINK_COOKIE,
     clear_franceconnect_cookie,
     clear_session_cookies,
+    franceconnect_cookie_value,
     session_answer,
     set_franceconnect_cookie,
     set_session_cookies,
@@ -67,6 +68,7 @@ async def franceconnect_login(bus: BusDep, settings: SettingsDep) -> RedirectRes
     response_class=RedirectResponse,
 )
 async def franceconnect_callback(
+    request: Request,
     bus: BusDep,
     settings: SettingsDep,
     address: ClientAddress,
@@ -74,8 +76,8 @@ async def franceconnect_callback(
     state: Annotated[str | None, Query(max_length=512)] = None,
     iss: Annotated[str | None, Query(max_length=2048)] = None,
     error: Annotated[str | None, Query(max_length=256)] = None,
-    binding: Annotated[str | None, Cookie(alias=FRANCECONNECT_COOKIE)] = None,
 ) -> RedirectResponse:
+    binding = franceconnect_cookie_value(request, settings, FRANCECONNECT_COOKIE)
     try:
         outcome = await bus.handle(
             FinishFranceConnect(
@@ -124,8 +126,9 @@ async def franceconnect_link(
     settings: SettingsDep,
     address: ClientAddress,
     response: Response,
-    pending: Annotated[str | None, Cookie(alias=FRANCECONNECT_LINK_COOKIE)] = None,
+    request: Request,
 ) -> schemas.SessionPublic:
+    pending = franceconnect_cookie_value(request, settings, FRANCECONNECT_LINK_COOKIE)
     issued = await bus.handle(
         LinkFranceConnect(
             pending_token=pending, nir=body.nir, password=body.password, client_address=address
