@@ -11,7 +11,7 @@ validated, one INSERT). No network, no gateway: what the service's own code cost
 
 Prints, for each: submissions per second, p50/p95/p99, CPU milliseconds of this process per
 submission (the load generator's included, the same for both), and for the service the SQL
-statements it sent per submission (BEGIN, COMMIT and the pool's liveness check come on top).
+statements it sent per submission (BEGIN and COMMIT come on top).
 Not a test: numbers depend on the machine; compare the two lines of one run.
 """
 
@@ -177,9 +177,7 @@ async def main(seconds: float, connections: int) -> None:
     print(line("bare FastAPI + asyncpg", seconds, bare_measured))
     print(line("messages service", seconds, measured))
     print(f"  ratio {measured[0] / max(1, bare_measured[0]):.2f}")
-    print(
-        f"  SQL statements per submission: {per_submission:.2f} (+ BEGIN, COMMIT, liveness check)"
-    )
+    print(f"  SQL statements per submission: {per_submission:.2f} (+ BEGIN and COMMIT)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,16 +35,31 @@ class IdempotencyKeyRepository:
 
         The insert waits for a concurrent transaction holding the same key; once that one
         has committed, its stored response is returned here."""
+        stored, _ = await self.claim_taking(principal_id, key, fingerprint, None)
+        return stored
+
+    async def claim_taking(
+        self,
+        principal_id: uuid.UUID,
+        key: str,
+        fingerprint: str,
+        taking: ColumnElement[Any] | None,
+    ) -> tuple[StoredResponse | None, Any]:
+        """``claim``, and when the key is new, the value of ``taking`` computed by the same
+        statement (a sequence's next number: not taken for a repeat)."""
+        returning: list[ColumnElement[Any]] = [IDEMPOTENCY_KEYS.c.key]
+        if taking is not None:
+            returning.append(taking.label("taken"))
         inserted = (
             await self.session.execute(
                 insert(IDEMPOTENCY_KEYS)
                 .values(principal_id=principal_id, key=key, fingerprint=fingerprint)
                 .on_conflict_do_nothing()
-                .returning(IDEMPOTENCY_KEYS.c.key)
+                .returning(*returning)
             )
         ).first()
         if inserted is not None:
-            return None
+            return None, inserted[1] if taking is not None else None
         row = (
             await self.session.execute(
                 select(
@@ -56,7 +71,7 @@ class IdempotencyKeyRepository:
                 )
             )
         ).one()
-        return StoredResponse(row.fingerprint, row.status_code, row.response)
+        return StoredResponse(row.fingerprint, row.status_code, row.response), None
 
     async def store_response(
         self, principal_id: uuid.UUID, key: str, status_code: int, response: dict[str, Any]

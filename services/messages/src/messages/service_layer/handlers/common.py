@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement
+
 from contracts import get_fund
 from contracts.events.common import CatalogNode
 from contracts.events.messages import (
@@ -41,18 +43,30 @@ async def replay_or_hold(
 ) -> Sent | None:
     """Hold the request's key in this transaction; or, if an earlier request holds it, its
     answer (``IdempotencyConflict`` if that request asked something else)."""
-    stored = await unit.idempotency_keys.claim(
-        principal_id, idempotency.key, idempotency.fingerprint
+    replay, _ = await replay_or_hold_taking(unit, principal_id, idempotency, None)
+    return replay
+
+
+async def replay_or_hold_taking(
+    unit: MessagesUnitOfWork,
+    principal_id: uuid.UUID,
+    idempotency: Idempotency,
+    taking: ColumnElement[Any] | None,
+) -> tuple[Sent | None, Any]:
+    """``replay_or_hold``, and for a new request the value of ``taking`` (the thread's
+    reference number), in the same round trip as the key."""
+    stored, taken = await unit.idempotency_keys.claim_taking(
+        principal_id, idempotency.key, idempotency.fingerprint, taking
     )
     if stored is None:
-        return None
+        return None, taken
     if stored.fingerprint != idempotency.fingerprint or stored.status_code is None:
         raise IdempotencyConflict(
             "idempotency-key-reused",
             "Cette clé d'idempotence a déjà servi pour une autre demande : "
             "générez une nouvelle clé pour cet envoi.",
         )
-    return Sent(stored.status_code, stored.response or {}, replayed=True)
+    return Sent(stored.status_code, stored.response or {}, replayed=True), None
 
 
 def catalog_node(node: Node) -> CatalogNode:

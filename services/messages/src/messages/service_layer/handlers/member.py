@@ -26,6 +26,7 @@ from messages.service_layer.handlers.common import (
     full_name,
     message_submitted,
     replay_or_hold,
+    replay_or_hold_taking,
     thread_not_found,
 )
 from messages.service_layer.handlers.follow_ups import details_provided
@@ -63,17 +64,22 @@ async def submit_message(
 ) -> Sent:
     """Step 6 "Envoyer": a new thread and its first message, announced by MessageSubmitted."""
     current = await catalog.current()
+    now = clock.now()
+    year = paris_date(now).year
     async with uow() as unit:
-        replay = await replay_or_hold(unit, cmd.member.id, cmd.idempotency)
+        # The key held and the reference's number taken in one statement (none for a repeat).
+        replay, number = await replay_or_hold_taking(
+            unit,
+            cmd.member.id,
+            cmd.idempotency,
+            await unit.threads.next_reference_number_of(cmd.member.fund, year),
+        )
         if replay is not None:
             return replay
         choice = current.resolve(
             theme=cmd.theme, subject=cmd.subject, motif=cmd.motif, fund=cmd.member.fund
         )
         checked = check_text(cmd.text, minimum=MESSAGE_MIN, maximum=MESSAGE_MAX)
-        now = clock.now()
-        year = paris_date(now).year
-        number = await unit.threads.next_reference_number(cmd.member.fund, year)
         thread = Thread(
             id=uuid.uuid4(),
             reference=format_reference(cmd.member.fund, year, number),
