@@ -83,7 +83,7 @@ class CpuMeter:
 
 
 async def settled(
-    pids: Mapping[str, int], *, share: float = 0.10, window: float = 2.0, timeout: float = 240.0
+    pids: Mapping[str, int], *, share: float = 0.25, window: float = 2.0, timeout: float = 240.0
 ) -> tuple[float, float]:
     """Waits until the stack's processes together use less than ``share`` of one core over
     ``window`` seconds: what a fresh stack does by itself (the auth service reading the
@@ -95,8 +95,14 @@ async def settled(
     while True:
         meter.start()
         await asyncio.sleep(window)
-        busy = sum(meter.stop().values()) / window
+        used = meter.stop()
+        busy = sum(used.values()) / window
         if busy < share or time.monotonic() - started > timeout:
+            print(
+                "› at rest, share of a core:",
+                {name: round(value / window, 3) for name, value in used.items()},
+                flush=True,
+            )
             return time.monotonic() - started, busy
 
 
