@@ -101,7 +101,7 @@ class ServiceSettings(BaseSettings):
     )
 
     #: Requests served at once; one more is answered 503 at once (``servicekit.shedding``).
-    max_requests_in_flight: int = Field(default=32, ge=1)
+    max_requests_in_flight: int = Field(default=16, ge=1)
 
     outbox_poll_interval_seconds: float = 1.0
     outbox_batch_size: int = 200

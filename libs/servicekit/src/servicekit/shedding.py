@@ -7,6 +7,11 @@ fail: every member waited, and the slowest were answered after many seconds. Her
 once ``503`` (problem+json, ``Retry-After``) before any route runs, so nothing is stored
 and the request can be sent again as it was, with the same ``Idempotency-Key``.
 
+A request counts until its answer starts: a file being downloaded (a streamed answer) no
+longer holds a place once its headers are sent. The limit is about the database pool's
+size (16 by default, the pool taking 10 connections and 10 more): more requests at once
+than connections only made them wait for one, and each waited longer as the queue grew.
+
 Liveness, readiness and metrics are never shed: an orchestrator must still see a busy
 service as alive and ready.
 """
@@ -14,7 +19,7 @@ service as alive and ready.
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.guard import send_problem, service_path
 from servicekit.logging import get_logger
@@ -64,7 +69,17 @@ class LoadSheddingMiddleware:
             await send_problem(send, overloaded(), scope)
             return
         self.in_flight += 1
+        counted = True
+
+        async def send_and_release(message: Message) -> None:
+            nonlocal counted
+            if counted and message["type"] == "http.response.start":
+                counted = False
+                self.in_flight -= 1
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_and_release)
         finally:
-            self.in_flight -= 1
+            if counted:
+                self.in_flight -= 1

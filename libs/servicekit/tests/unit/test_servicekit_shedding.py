@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
 from pydantic import SecretStr
 
 from servicekit.http import create_service_app
@@ -28,6 +29,7 @@ class Held:
 
     def __init__(self) -> None:
         self.entered = 0
+        self.streaming = 0
         self.stored: list[str] = []
         self.release = asyncio.Event()
 
@@ -40,6 +42,16 @@ async def held() -> Held:
 @pytest.fixture
 async def client(held: Held) -> AsyncIterator[httpx.AsyncClient]:
     router = APIRouter()
+
+    @router.get("/download")
+    async def download() -> StreamingResponse:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b"first"
+            held.streaming += 1
+            await held.release.wait()
+            yield b"last"
+
+        return StreamingResponse(chunks(), media_type="application/octet-stream")
 
     @router.post("/slow")
     async def slow(body: dict[str, str]) -> dict[str, str]:
@@ -93,3 +105,26 @@ async def test_past_the_limit_a_request_is_answered_503_at_once_and_nothing_is_s
     again = await client.post("/slow", json={"key": "c"})
     assert again.status_code == 200
     assert held.stored == ["a", "b", "c"]
+
+
+async def test_an_answer_being_streamed_no_longer_holds_a_place(
+    client: httpx.AsyncClient, held: Held
+) -> None:
+    async def stream() -> bytes:
+        async with client.stream("GET", "/download") as response:
+            return b"".join([chunk async for chunk in response.aiter_bytes()])
+
+    downloads = []
+    for started in range(1, 4):  # one more than the limit, 2
+        downloads.append(asyncio.create_task(stream()))
+
+        async def streaming(count: int = started) -> bool:
+            return held.streaming == count
+
+        await eventually(streaming, timeout=5, message=f"download {started} did not start")
+    metrics = (await client.get("/metrics")).text
+    assert "http_requests_in_flight 0.0" in metrics
+    held.release.set()
+    # a request still gets through while they stream, and each download ends whole
+    assert (await client.post("/slow", json={"key": "d"})).status_code == 200
+    assert [await download for download in downloads] == [b"firstlast"] * 3
