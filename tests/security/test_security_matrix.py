@@ -317,3 +317,29 @@ async def test_the_member_and_agent_tokens_used_here_do_work(
         product.url("messages", f"/agent/threads/{world.ids['thread_id']}"), headers=agent
     )
     assert seen.status_code == 200
+
+
+async def test_a_plain_download_link_reads_the_cookie_of_its_own_web_app(
+    product: Product, world: World
+) -> None:
+    """A member logged in to the portal and an agent to the back office in one browser: a
+    download link (a plain GET, without the web apps' ``X-Mes-Messages-App``) on the agent's
+    route reads the back office's cookie, on the member's route the portal's. Either way the
+    caller is the right one: an unknown file is 404, never « réservée aux conseillers »."""
+    both = "; ".join(
+        (
+            f"{access_cookie('portal', 'messages', secure=False)}="
+            f"{world.tokens['member']['messages']}",
+            f"{access_cookie('backoffice', 'messages', secure=False)}="
+            f"{world.tokens['agent']['messages']}",
+        )
+    )
+    unknown = uuid.uuid4()
+    for path in (f"/agent/attachments/{unknown}/content", f"/attachments/{unknown}/content"):
+        response = await product.http.get(product.url("messages", path), headers={"Cookie": both})
+        _assert_problem(response, 404, f"a plain link to {path} with both sessions")
+    member_only = {"Cookie": both.split("; ")[0]}
+    response = await product.http.get(
+        product.url("messages", f"/agent/attachments/{unknown}/content"), headers=member_only
+    )
+    _assert_problem(response, 401, "the agent's route never takes the portal's session")

@@ -8,8 +8,9 @@ Browsers carry the tokens in HttpOnly cookies, one per API and per web app, name
 ``__Host-mm-<app>-<service>`` (``app``: ``portal`` or ``backoffice``; the ``__Host-`` prefix,
 which binds a cookie to our origin, Secure, with ``Path=/``, is left out only on plain
 http://localhost): the portal's session and the back office's live side by side in one
-browser. A request says which web app it comes from in ``X-Mes-Messages-App``; without it,
-the portal's cookie is read, then the back office's. Every state-changing request must also
+browser. A request says which web app it comes from in ``X-Mes-Messages-App``; without it
+(a plain link: a download), a member's route reads the portal's cookie, an agent's route the
+back office's, and a route of both the portal's, then the back office's. Every state-changing request must also
 carry the CSRF token in a header, whose hash the access token holds (a signed double submit),
 and come from our own origin when the browser says where it comes from. Back-office tools
 send ``Authorization: Bearer``, which a browser never adds by itself.
@@ -296,14 +297,22 @@ def same_origin(request: Request, public_base_url: str) -> bool:
     return (actual.scheme, actual.netloc) == (expected.scheme, expected.netloc)
 
 
-def token_from_request(request: Request) -> tuple[str, bool] | None:
+def token_from_request(request: Request, route_app: App | None = None) -> tuple[str, bool] | None:
     """The access token a request carries for this service, and whether it came from a
-    cookie (a browser): the bearer token, or the web app's cookie for this API."""
+    cookie (a browser): the bearer token, or the web app's cookie for this API.
+
+    The web app is the one the request names; a request that names none (a plain link: a
+    download, a CSV) reads the cookie of ``route_app``, the app whose people the route
+    serves (members the portal, agents the back office), then, for a route of both, the
+    portal's and the back office's in turn."""
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         return authorization[7:].strip(), False
     settings = request.app.state.settings
-    for app in requested_apps(request):
+    apps = requested_apps(request)
+    if route_app is not None and apps == APPS:
+        apps = (route_app,)
+    for app in apps:
         name = access_cookie(app, settings.service_name, secure=settings.secure_cookies)
         if cookie := request.cookies.get(name):
             return cookie, True
@@ -312,8 +321,12 @@ def token_from_request(request: Request) -> tuple[str, bool] | None:
 
 async def authenticated(request: Request) -> Principal:
     """The caller, from a bearer token or the access cookie; 401 when there is none."""
+    return await _authenticated(request, None)
+
+
+async def _authenticated(request: Request, route_app: App | None) -> Principal:
     verifier: TokenVerifier = request.app.state.verifier
-    found = token_from_request(request)
+    found = token_from_request(request, route_app)
     if found is None:
         raise unauthenticated("Vous devez être connecté pour accéder à ce service.")
     token, from_cookie = found
@@ -364,13 +377,21 @@ def check_csrf(request: Request, principal: Principal) -> None:
         raise Problem(403, "origin", "Cette demande ne provient pas du site attendu.")
 
 
-async def member(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+async def _member_authenticated(request: Request) -> Principal:
+    return await _authenticated(request, "portal")
+
+
+async def _agent_authenticated(request: Request) -> Principal:
+    return await _authenticated(request, "backoffice")
+
+
+async def member(principal: Annotated[Principal, Depends(_member_authenticated)]) -> Principal:
     if not principal.is_member:
         raise Problem(403, "members-only", "Cette fonction est réservée aux adhérents.")
     return principal
 
 
-async def agent(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+async def agent(principal: Annotated[Principal, Depends(_agent_authenticated)]) -> Principal:
     if not principal.is_agent:
         raise Problem(403, "agents-only", "Cette fonction est réservée aux conseillers.")
     return principal

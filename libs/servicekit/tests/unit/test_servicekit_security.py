@@ -22,6 +22,7 @@ from servicekit.security import (
     CSRF_HEADER,
     CurrentAgent,
     CurrentMember,
+    CurrentPrincipal,
     InvalidToken,
     StaticKeySet,
     TokenVerifier,
@@ -135,6 +136,14 @@ async def client(minter: TokenMinter) -> AsyncIterator[httpx.AsyncClient]:
     async def agent_view(agent: CurrentAgent) -> dict[str, str]:
         return {"agent": str(agent.subject)}
 
+    @router.get("/member-view")
+    async def member_view(member: CurrentMember) -> dict[str, str]:
+        return {"member": str(member.subject)}
+
+    @router.get("/anyone-view")
+    async def anyone_view(principal: CurrentPrincipal) -> dict[str, str]:
+        return {"kind": principal.kind}
+
     settings = KitSettings(
         database_url=SecretStr("postgresql+asyncpg://kit:kit@127.0.0.1:1/kit"), auth_issuer=ISSUER
     )
@@ -189,7 +198,9 @@ async def test_a_cookie_needs_the_matching_csrf_header(
         )
         assert foreign.status_code == 403
         # Reading is not a state change: no header needed.
-        assert (await client.get("/agent-view")).status_code == 403  # a member, but authenticated
+        assert (await client.get("/anyone-view")).json() == {"kind": "member"}
+        # An agent's route, on a plain link, reads the back office's cookie: none here.
+        assert (await client.get("/agent-view")).status_code == 401
     finally:
         client.cookies.clear()
 
@@ -209,17 +220,24 @@ async def test_each_web_app_has_its_own_cookies_and_the_request_names_its_app(
     client: httpx.AsyncClient, minter: TokenMinter
 ) -> None:
     """A member's portal session and an agent's back-office session live side by side."""
-    member = minter.mint(kind="member", api="messages")
-    agent = minter.mint(kind="agent", role="agent", api="messages")
+    member_id, agent_id = uuid.uuid4(), uuid.uuid4()
+    member = minter.mint(kind="member", api="messages", subject=member_id, csrf="jeton-portail")
+    agent = minter.mint(kind="agent", role="agent", api="messages", subject=agent_id)
     client.cookies.set(access_cookie("portal", "messages", secure=False), member)
     client.cookies.set(access_cookie("backoffice", "messages", secure=False), agent)
     try:
         # The back office's request reads the back office's cookie.
         seen = await client.get("/agent-view", headers={APP_HEADER: "backoffice"})
         assert seen.status_code == 200
-        # The portal's (or a request that does not say) reads the portal's: a member.
+        # The portal's reads the portal's: a member.
         assert (await client.get("/agent-view", headers={APP_HEADER: "portal"})).status_code == 403
-        assert (await client.get("/agent-view")).status_code == 403
+        # A plain link (a download) names no app: an agent's route reads the back office's
+        # cookie, a member's the portal's, a route of both the portal's first.
+        assert (await client.get("/agent-view")).json() == {"agent": str(agent_id)}
+        assert (await client.get("/member-view")).json() == {"member": str(member_id)}
+        assert (await client.get("/anyone-view")).json() == {"kind": "member"}
+        # And a plain link never changes anything: the CSRF header is still asked.
+        assert (await client.post("/member-action")).status_code == 403
         # Another API's cookie is not this one's.
         client.cookies.clear()
         client.cookies.set(access_cookie("backoffice", "catalog", secure=False), agent)
