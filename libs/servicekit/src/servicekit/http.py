@@ -214,6 +214,9 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         logger.info("starting", environment=settings.environment)
+        # The OpenAPI document (and the guard's list of upload routes it gives) is built
+        # before the first request rather than by it: hundreds of milliseconds at least.
+        _app.openapi()
         await runtime.start()
         try:
             yield
