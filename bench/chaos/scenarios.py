@@ -165,7 +165,7 @@ async def notifier_killed(stack: ChaosStack, plan: Plan, fault: Fault) -> None:
     await asyncio.sleep(plan.submissions / plan.rate / 2)
     fault.began = time.time()
     await blocking(stack.kill, "notifier")
-    await blocking(stack.start_part, "notifier")
+    await blocking(stack.restart, "notifier")
     fault.recovered = time.time()
 
 
@@ -219,7 +219,7 @@ async def crash_window(stack: ChaosStack, plan: Plan, fault: Fault) -> None:
     await asyncio.sleep(0.5)  # let the other connections of the pool hand theirs over too
     await blocking(stack.kill, "notifier")
     stack.hold_file.unlink(missing_ok=True)
-    await blocking(stack.start_part, "notifier")
+    await blocking(stack.restart, "notifier")
     fault.recovered = time.time()
     fault.extra["held"] = sum(
         1 for e in stack.sink_emails() if e.held and e.accepted_at >= fault.began
