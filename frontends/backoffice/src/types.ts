@@ -83,6 +83,7 @@ export const DELIVERY_KINDS: Record<Delivery['kind'], string> = {
   franceconnect_linked: 'Compte relié à FranceConnect',
   account_changed: 'Changement sensible du compte',
   agent_password_reset: 'Lien de mot de passe d’un conseiller',
+  agent_account_changed: 'Mot de passe d’un conseiller changé',
   relance_received: 'Confirmation de relance',
   details_reminder: 'Rappel de demande de précisions',
   thread_closed_unanswered: 'Demande close sans réponse',

@@ -160,7 +160,7 @@ export interface components {
          * @description One kind of email; each has its own templates.
          * @enum {string}
          */
-        DeliveryKind: "message_received" | "follow_up_received" | "reply_available" | "activation_code" | "password_reset" | "account_locked" | "email_change_code" | "franceconnect_linked" | "account_changed" | "agent_password_reset" | "relance_received" | "details_reminder" | "thread_closed_unanswered";
+        DeliveryKind: "message_received" | "follow_up_received" | "reply_available" | "activation_code" | "password_reset" | "account_locked" | "email_change_code" | "franceconnect_linked" | "account_changed" | "agent_password_reset" | "agent_account_changed" | "relance_received" | "details_reminder" | "thread_closed_unanswered";
         /**
          * DeliveryPublic
          * @description One email and what became of it. Never its content.
