@@ -49,7 +49,7 @@ REPLY = (
 
 
 def test_seed_journey_from_login_to_reading_the_reply(
-    browsing, portal, backoffice, accounts, letters, mailbox, shots, axe_check, focus_of
+    browsing, portal, backoffice, accounts, letters, mailbox, shots, axe_check, focus_of, e2e_stack
 ):
     # 0. A person the fund covers creates their space: the registry knows them, the
     # activation code comes by post.
@@ -221,7 +221,10 @@ def test_seed_journey_from_login_to_reading_the_reply(
         lambda m: reference in m.get("text", "") and "réponse est disponible" in m.get("text", ""),
     )
     assert REPLY not in reply_mail["text"]
-    link = re.search(r"http://localhost:8080/messages/[0-9a-f-]{36}", reply_mail["text"]).group(0)
+    # The link names the gateway the member uses (the services' PUBLIC_BASE_URL): the local
+    # stack's, or the one E2E_GATEWAY_URL names (the images' gateway container, on any port).
+    thread_link = re.escape(e2e_stack.base_url) + r"/messages/[0-9a-f-]{36}"
+    link = re.search(thread_link, reply_mail["text"]).group(0)
 
     # The member follows the link in a fresh browser: login first, then the thread itself.
     reader = browsing.new_page()
