@@ -41,7 +41,6 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    bindparam,
     cast,
     delete,
     func,
@@ -227,9 +226,19 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Publish what this replica may publish now; return how many rows it published."""
         async with self._engine.begin() as connection:
+            # The rows themselves come with the claim: in the usual case (one replica, or
+            # keys not shared) every claimed row is published, and reading them again after
+            # the keys' locks was a round trip more.
             claimed = (
                 await connection.execute(
-                    select(OUTBOX.c.id, OUTBOX.c.key)
+                    select(
+                        OUTBOX.c.id,
+                        OUTBOX.c.topic,
+                        OUTBOX.c.key,
+                        OUTBOX.c.payload,
+                        OUTBOX.c.headers,
+                        OUTBOX.c.attempts,
+                    )
                     .where(OUTBOX.c.published_at.is_(None))
                     .order_by(OUTBOX.c.id)
                     .limit(self._batch_size)
@@ -239,42 +248,22 @@ class OutboxRelay:
             if not claimed:
                 return 0
             keys = sorted({row.key for row in claimed})
-            locked_keys = [
-                row.key
-                for row in (
-                    await connection.execute(
-                        text(
-                            "SELECT key FROM unnest(CAST(:keys AS text[])) AS key "
-                            "WHERE pg_try_advisory_xact_lock(hashtext('outbox'), hashtext(key))"
-                        ),
-                        {"keys": keys},
-                    )
-                ).all()
-            ]
-            unpublished = await self._unpublished_ids(
-                connection, locked_keys, up_to=max(row.id for row in claimed)
+            # The keys this replica locks (each key once: the CTE is computed once), and the
+            # unpublished rows of those keys up to the last claimed, in one statement: a key
+            # locked has at least its claimed row among them.
+            unpublished = await self._lock_keys(
+                connection, keys, up_to=max(row.id for row in claimed)
             )
+            locked_keys = sorted({key for _, key in unpublished})
             now = time.monotonic()
             awake = [key for key in locked_keys if self._resting.get(key, 0.0) <= now]
-            ids = self._publishable(claimed, awake, unpublished)
+            ids = set(self._publishable(claimed, awake, unpublished))
             if not ids:
                 return 0
             records = [
                 OutboxRecord(row.id, row.topic, row.key, row.payload, row.headers, row.attempts)
-                for row in (
-                    await connection.execute(
-                        select(
-                            OUTBOX.c.id,
-                            OUTBOX.c.topic,
-                            OUTBOX.c.key,
-                            OUTBOX.c.payload,
-                            OUTBOX.c.headers,
-                            OUTBOX.c.attempts,
-                        )
-                        .where(OUTBOX.c.id.in_(ids))
-                        .order_by(OUTBOX.c.id)
-                    )
-                ).all()
+                for row in claimed
+                if row.id in ids
             ]
             outcomes = await self._publish(records)
             sent = [
@@ -342,20 +331,21 @@ class OutboxRelay:
             del self._resting[key]
 
     @staticmethod
-    async def _unpublished_ids(
+    async def _lock_keys(
         connection: Any, keys: Sequence[str], *, up_to: int
     ) -> list[tuple[int, str]]:
-        if not keys:
-            return []
+        """Lock what ``keys`` this replica can (transaction-level advisory locks, not
+        waiting), and return the unpublished rows of the locked ones, up to ``up_to``."""
         rows = await connection.execute(
-            select(OUTBOX.c.id, OUTBOX.c.key)
-            .where(
-                OUTBOX.c.published_at.is_(None),
-                OUTBOX.c.key.in_(bindparam("keys", expanding=True)),
-                OUTBOX.c.id <= up_to,
-            )
-            .order_by(OUTBOX.c.id),
-            {"keys": list(keys)},
+            text(
+                "WITH locked AS MATERIALIZED ("
+                " SELECT key FROM unnest(CAST(:keys AS text[])) AS key"
+                " WHERE pg_try_advisory_xact_lock(hashtext('outbox'), hashtext(key)))"
+                " SELECT outbox.id, outbox.key FROM outbox JOIN locked USING (key)"
+                " WHERE outbox.published_at IS NULL AND outbox.id <= :up_to"
+                " ORDER BY outbox.id"
+            ),
+            {"keys": list(keys), "up_to": up_to},
         )
         return [(row.id, row.key) for row in rows]
 

@@ -17,6 +17,7 @@ from contracts.events.common import CatalogNode
 from contracts.events.messages import MessageSubmitted
 from contracts.topics import MESSAGE_SUBMITTED, NOTIFIER_DEAD_LETTER
 from servicekit.db import UnitOfWork
+from servicekit.kafka import topic_name
 from servicekit.outbox import OUTBOX
 from servicekit.outbox import metadata as servicekit_metadata
 from servicekit.runtime import ServiceRuntime
@@ -509,3 +510,50 @@ async def test_a_poll_s_records_are_applied_once_each_and_a_failing_one_is_set_a
         assert events[17].event_id not in seen
     finally:
         await runtime.stop()
+
+
+async def test_two_relays_publish_every_row_once_and_each_key_in_order(
+    database_url: str, kafka_bootstrap: str, kafka_topic_prefix: str
+) -> None:
+    """Two replicas' relays on one outbox (``make run REPLICAS=2``): each event on the topic
+    once, and the events of a thread (one key) in the order they were committed."""
+    config = settings(database_url, kafka_bootstrap, kafka_topic_prefix)
+    replicas = [ServiceRuntime(config), ServiceRuntime(config)]
+    for replica in replicas:
+        await replica.start()
+    try:
+        threads = [uuid.uuid4() for _ in range(4)]
+        committed: dict[uuid.UUID, list[uuid.UUID]] = {thread: [] for thread in threads}
+        for round_number in range(15):
+            # both replicas' units of work commit, interleaving the threads
+            for index, thread in enumerate(threads):
+                event = message_submitted(thread, reference=f"NPC-2026-{round_number:06d}")
+                await submit(replicas[index % 2], event)
+                committed[thread].append(event.event_id)
+
+        consumer = AIOKafkaConsumer(
+            topic_name(config, MESSAGE_SUBMITTED),
+            bootstrap_servers=kafka_bootstrap,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        seen: dict[uuid.UUID, list[uuid.UUID]] = {thread: [] for thread in threads}
+        try:
+
+            async def all_seen() -> bool:
+                batch = await consumer.getmany(timeout_ms=500)
+                for records in batch.values():
+                    for record in records:
+                        event = MessageSubmitted.model_validate_json(record.value)
+                        if event.thread_id in seen:
+                            seen[event.thread_id].append(event.event_id)
+                return sum(map(len, seen.values())) >= 60
+
+            await eventually(all_seen, timeout=60, message="not every event was published")
+        finally:
+            await consumer.stop()
+        assert seen == committed
+    finally:
+        for replica in replicas:
+            await replica.stop()
