@@ -1,7 +1,8 @@
 """A frozen database (a hung host, packets dropped): the connections stay open and nothing
-answers. Every unit of work gives up within the pool timeout for its connection (pool wait,
-liveness check, new connection) and the statement timeout for a statement, and the next one
-after the database answers again is served. Through a relay in front of the real PostgreSQL that
+answers. Every unit of work gives up within the pool timeout, however its time would have
+been spent (pool wait, liveness check, new connection, the transaction's BEGIN), a later
+statement within its own timeout, and the next one after the database answers again is
+served. Through a relay in front of the real PostgreSQL that
 stops passing bytes on demand (``make chaos`` freezes the server itself with SIGSTOP)."""
 
 from __future__ import annotations
@@ -117,10 +118,10 @@ async def test_a_frozen_database_fails_every_unit_of_work_within_the_pool_timeou
         elapsed = time.monotonic() - started
 
         assert all(isinstance(o, BaseException) and is_unavailable(o) for o in outcomes), outcomes
-        # before: pool wait, then the liveness check, then a new connection, then the
-        # statement, one after the other (8 s and more here); now a connection within the
-        # pool timeout, then the statement within its own (a request bounds both together)
-        assert elapsed < 2 * POOL_TIMEOUT + 1.0
+        # before: pool wait, then the liveness check, then a new connection, one after the
+        # other (6 s and more here); then a BEGIN waiting for the driver's timeout and its
+        # cancellation (twice the pool timeout)
+        assert elapsed < POOL_TIMEOUT + 1.0
 
         freezable.thawed.set()
         deadline = time.monotonic() + 15
@@ -250,6 +251,30 @@ async def test_a_statement_within_a_request_gets_what_is_left_of_its_time(
                     frozen_statement(UnitOfWork(sessions, producer="kit"), freezable)
                 )
         assert is_unavailable(failure)
+    finally:
+        freezable.thawed.set()
+        await engine.dispose()
+
+
+async def test_a_request_whose_connection_was_just_used_gets_its_answer_in_its_time(
+    relay: tuple[FreezableRelay, str],
+) -> None:
+    """No liveness check for a connection just returned to the pool: the freeze catches the
+    transaction's BEGIN, which the unit of work's deadline bounds like the rest of its
+    connection (the driver's own timeout, then its cancellation, took twice as long)."""
+    from servicekit.deadlines import request_database_time
+
+    freezable, url = relay
+    engine = create_engine(small_timeouts(url))
+    sessions = session_factory(engine)
+    try:
+        await one_unit_of_work(UnitOfWork(sessions, producer="kit"))  # just used
+        freezable.thawed.clear()
+        started = time.monotonic()
+        with request_database_time(POOL_TIMEOUT):
+            failure = await failure_of(one_unit_of_work(UnitOfWork(sessions, producer="kit")))
+        assert is_unavailable(failure)
+        assert time.monotonic() - started < POOL_TIMEOUT + 0.5
     finally:
         freezable.thawed.set()
         await engine.dispose()
