@@ -49,8 +49,8 @@ HOME = ROOT / ".bench" / "stack"
 OFFSET = 10000
 MEMBER = {"nir": "2951099126111", "password": "Bleuet-Colza-2026"}  # Camille, demo account
 PROCESSES = ("gateway", "auth", "catalog", "messages", "notifier", "postgres", "kafka")
-#: Requests an open loop may have in flight at once (one connection each).
-OPEN_LOOP_WORKERS = 256
+#: Requests an open loop may have in flight at once (a client and a connection each).
+OPEN_LOOP_WORKERS = 128
 #: Running with ``--replicas 2`` only.
 SECOND_REPLICAS = ("messages-2", "notifier-2")
 
@@ -388,10 +388,13 @@ class Bench:
     async def open(self, phase: Phase) -> None:
         assert phase.rate is not None
         send = await self.stack_sender()
-        async with client(self.gateway, OPEN_LOOP_WORKERS, self.cookies) as http:
-            samples = await open_loop(
-                http, send, rate=phase.rate, seconds=phase.seconds, workers=OPEN_LOOP_WORKERS
-            )
+        samples = await open_loop(
+            lambda: client(self.gateway, 1, self.cookies),
+            send,
+            rate=phase.rate,
+            seconds=phase.seconds,
+            workers=OPEN_LOOP_WORKERS,
+        )
         accepted = [s for s in samples if 200 <= s.status < 300 and s.reference]
         references = {s.reference for s in accepted if s.reference}
         last = await self.mailbox.wait_for(references, timeout=120)

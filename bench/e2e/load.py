@@ -83,24 +83,31 @@ async def closed_loop(
 
 
 async def open_loop(
-    http: httpx.AsyncClient, send: Send, *, rate: float, seconds: float, workers: int = 256
+    connect: Callable[[], httpx.AsyncClient],
+    send: Send,
+    *,
+    rate: float,
+    seconds: float,
+    workers: int = 128,
 ) -> list[Sample]:
     """Sends at ``rate`` per second for ``seconds``, each request on its own schedule: a slow
-    answer never delays the next request (no coordinated omission). ``workers`` tasks take
-    the requests as they fall due, each with at most one in flight; a request that waits for
-    a free worker counts that wait in its latency (and its time from submission to email
-    starts at its scheduled moment). Thousands of requests waiting inside httpx's pool made
-    the generator itself the bottleneck: the pool scans every request it holds at each
-    step, and at 100/s the benchmark's process took a whole core to send 13 a second."""
+    answer never delays the next request (no coordinated omission). ``workers`` tasks, each
+    with a client and a connection of its own (``connect``), take the requests as they fall
+    due; a request that waits for a free worker counts that wait in its latency (and its
+    time from submission to email starts at its scheduled moment). Requests queued inside
+    one httpx client made the generator itself the bottleneck: its pool scans every request
+    and connection it holds at each step, and at 100/s the benchmark's process took a whole
+    core to send 13 a second."""
     samples: list[Sample] = []
     count = int(rate * seconds)
     due: asyncio.Queue[float | None] = asyncio.Queue()
 
     async def worker() -> None:
-        while (scheduled := await due.get()) is not None:
-            sample = await send(http)
-            late = max(0.0, sample.sent_at - scheduled)
-            samples.append(replace(sample, sent_at=scheduled, latency=sample.latency + late))
+        async with connect() as http:
+            while (scheduled := await due.get()) is not None:
+                sample = await send(http)
+                late = max(0.0, sample.sent_at - scheduled)
+                samples.append(replace(sample, sent_at=scheduled, latency=sample.latency + late))
 
     pool = [asyncio.create_task(worker()) for _ in range(workers)]
     start = time.perf_counter()
