@@ -42,7 +42,12 @@ class ServiceSettings(BaseSettings):
 
     #: Each service defaults it to ``local_database_url(<service>)``.
     database_url: SecretStr = SecretStr("")
-    database_pool_size: int = 10
+    #: Connections kept open: enough for ``max_requests_in_flight`` requests and the
+    #: service's consumers and workers at once, so that a full load opens none (a connection
+    #: past the pool's size, its overflow, is closed as soon as it is returned: under a load
+    #: above the pool it is opened again and again, each time a PostgreSQL process forked, an
+    #: authentication and the statements prepared again). As many again may open for a burst.
+    database_pool_size: int = 24
     #: Past these a request answers 503 (the database is away, frozen or saturated) instead
     #: of waiting: opening a connection, waiting for one from the pool, running a statement.
     database_connect_timeout_seconds: float = Field(default=3.0, gt=0)

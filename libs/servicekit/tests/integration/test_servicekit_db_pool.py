@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.db import UnitOfWork, create_engine, session_factory
@@ -113,3 +113,36 @@ async def test_a_connection_that_died_while_busy_fails_one_unit_of_work_as_unava
     assert is_unavailable(outcome)
 
     assert await backend_pid(engine) != first  # the next one is served
+
+
+async def test_a_full_load_of_requests_and_workers_opens_no_connection_once_warm(
+    postgres_admin_url: str,
+) -> None:
+    """With the default pool, a service serving as many requests as it admits while its
+    consumers and workers run keeps its connections: none is closed and opened again from
+    one round to the next (a PostgreSQL process forked, statements prepared again)."""
+    settings = KitSettings(database_url=SecretStr("postgresql+asyncpg://unused/unused"))
+    at_once = settings.max_requests_in_flight + 6  # the relay, consumers, workers
+    async with fresh_database(postgres_admin_url, "servicekit_pool_load") as url:
+        engine = create_engine(KitSettings(database_url=SecretStr(url)))
+        opened: list[object] = []
+        event.listen(engine.sync_engine, "connect", lambda connection, _: opened.append(connection))
+        sessions = session_factory(engine)
+        both_in = asyncio.Barrier(at_once)
+
+        async def one_unit_of_work() -> int:
+            async with UnitOfWork(sessions, producer="kit") as uow:
+                await both_in.wait()  # all of them hold a connection at the same moment
+                return int(
+                    (await uow.session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+                )
+
+        try:
+            first = set(await asyncio.gather(*(one_unit_of_work() for _ in range(at_once))))
+            warm = len(opened)
+            for _ in range(3):
+                again = set(await asyncio.gather(*(one_unit_of_work() for _ in range(at_once))))
+                assert again == first
+            assert len(opened) == warm == at_once
+        finally:
+            await engine.dispose()
