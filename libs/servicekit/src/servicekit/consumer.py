@@ -29,8 +29,18 @@ from typing import Any, Generic, TypeVar
 
 from aiokafka import ConsumerRecord
 from prometheus_client import CollectorRegistry, Counter, Gauge
-from sqlalchemy import Column, DateTime, PrimaryKeyConstraint, Table, Text, Uuid, func
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    Column,
+    DateTime,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    Uuid,
+    bindparam,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from contracts import Event, TopicSpec, UndecodableEvent, decode
 from contracts.events.dead_letter import EventDeadLettered
@@ -67,6 +77,25 @@ async def claim_event(
         .returning(PROCESSED_EVENTS.c.event_id)
     )
     return result.first() is not None
+
+
+#: ``claim_events``' statement, built once: every group of any size is the same statement
+#: (an array of ids), compiled and prepared once.
+_CLAIM_EVENTS = text(
+    "INSERT INTO processed_events (consumer, event_id)"
+    " SELECT :consumer, unnest(CAST(:event_ids AS uuid[]))"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+).bindparams(bindparam("event_ids", type_=ARRAY(Uuid)))
+
+
+async def claim_events(
+    uow: UnitOfWork, consumer: str, event_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """``claim_event`` for several events in one statement: those not handled before."""
+    result = await uow.session.execute(
+        _CLAIM_EVENTS, {"consumer": consumer, "event_ids": list(event_ids)}
+    )
+    return set(result.scalars())
 
 
 class ConsumerMetrics:
@@ -189,11 +218,15 @@ class IdempotentConsumer(Generic[UoW]):
     async def _apply_group(self, events: Sequence[tuple[ConsumerRecord[Any, Any], Event]]) -> None:
         outcomes: list[str] = []
         async with self.unit_of_work() as uow:
+            # The group's ids recorded in one statement; an id twice in the group is handled
+            # at its first place only.
+            new = await claim_events(uow, self.name, [event.event_id for _, event in events])
             for record, event in events:
                 set_trace(TraceContext.continue_from(_header(record, "traceparent")))
-                if not await claim_event(uow, self.name, event.event_id):
+                if event.event_id not in new:
                     outcomes.append("duplicate")
                     continue
+                new.discard(event.event_id)
                 await self.handler(event, uow)
                 outcomes.append("done")
             await uow.commit()
