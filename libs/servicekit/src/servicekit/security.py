@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Protocol
@@ -196,6 +197,11 @@ class RevokedSessions(Protocol):
     def is_revoked(self, session_id: object) -> bool: ...
 
 
+#: Verified tokens a service remembers (the most recently used): a few thousand sessions
+#: active within a token's lifetime, a few hundred bytes each.
+VERIFIED_TOKENS_KEPT = 10_000
+
+
 class TokenVerifier:
     def __init__(
         self,
@@ -213,8 +219,35 @@ class TokenVerifier:
         #: Sessions ended before their time (``servicekit.revocations``): their tokens are
         #: refused although their signature and expiry are fine.
         self.revocations = revocations
+        #: Tokens whose signature, issuer and audience were checked, with their claims and
+        #: the key that checked them: a browser sends the same token with every request of
+        #: its quarter of an hour, and an ES256 verification is the costliest step of one.
+        self._verified: OrderedDict[str, tuple[dict[str, Any], str, jwt.PyJWK]] = OrderedDict()
 
     async def verify(self, token: str) -> dict[str, Any]:
+        """The token's claims if it is genuine, current, for this API alone and its session
+        not revoked. A token seen before is not checked again for what cannot change (its
+        signature, issuer, audience), as long as the key that signed it is still the one
+        this service holds for its ``kid``; its expiry and its session are, every time."""
+        seen = self._verified.get(token)
+        if seen is not None:
+            claims, kid, key = seen
+            if await self.keys.key_for(kid) is key and time.time() < claims["exp"] + self.leeway:
+                self._verified.move_to_end(token)
+                return self._unrevoked(claims)
+            del self._verified[token]
+        claims, kid, key = await self._check(token)
+        self._verified[token] = (claims, kid, key)
+        if len(self._verified) > VERIFIED_TOKENS_KEPT:
+            self._verified.popitem(last=False)
+        return self._unrevoked(claims)
+
+    def _unrevoked(self, claims: dict[str, Any]) -> dict[str, Any]:
+        if self.revocations is not None and self.revocations.is_revoked(claims.get("sid")):
+            raise InvalidToken("session revoked")
+        return claims
+
+    async def _check(self, token: str) -> tuple[dict[str, Any], str, jwt.PyJWK]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -241,9 +274,7 @@ class TokenVerifier:
         # APIs would open each of them. Only a token for this API alone is accepted.
         if claims.get("aud") != self.audience:
             raise InvalidToken("the token is not for this API alone")
-        if self.revocations is not None and self.revocations.is_revoked(claims.get("sid")):
-            raise InvalidToken("session revoked")
-        return claims
+        return claims, kid, key
 
     async def principal(self, token: str) -> Principal:
         claims = await self.verify(token)

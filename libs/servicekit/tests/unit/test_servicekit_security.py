@@ -278,3 +278,78 @@ async def test_a_token_for_several_apis_is_refused_even_when_it_names_this_one(
     it lists. Only ``aud`` = this API, as the auth service signs it, is accepted."""
     with pytest.raises(InvalidToken, match="this API alone"):
         await verifier(minter).principal(minter.mint(aud=audience))
+
+
+class _Revocations:
+    def __init__(self) -> None:
+        self.revoked: set[object] = set()
+
+    def is_revoked(self, session_id: object) -> bool:
+        return session_id in self.revoked
+
+
+class _RotatingKeys:
+    """A key set whose key for a ``kid`` can be replaced (a JWKS refreshed)."""
+
+    def __init__(self, minter: TokenMinter) -> None:
+        self.minter = minter
+        self.rotate()
+
+    def rotate(self) -> None:
+        self.keys = StaticKeySet(self.minter.jwks())
+
+    async def key_for(self, kid: str) -> jwt.PyJWK:
+        return await self.keys.key_for(kid)
+
+
+async def test_a_token_seen_before_is_not_verified_again_but_its_expiry_and_session_are(
+    minter: TokenMinter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    revocations = _Revocations()
+    keys = _RotatingKeys(minter)
+    tokens = TokenVerifier(
+        keys, issuer=ISSUER, audience=audience_of("messages"), revocations=revocations
+    )
+    decoded: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(token: str, *args: object, **kwargs: object) -> object:
+        decoded.append(token)
+        return real_decode(token, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    token = minter.mint(lifetime=60, sid="session-1")
+    for _ in range(3):
+        assert (await tokens.principal(token)).session_id == "session-1"
+    assert decoded == [token]  # its signature checked once
+
+    keys.rotate()  # the JWKS refreshed: the token is checked against the key held now
+    await tokens.principal(token)
+    assert decoded == [token, token]
+
+    revocations.revoked.add("session-1")  # the member logged out everywhere
+    with pytest.raises(InvalidToken, match="revoked"):
+        await tokens.principal(token)
+
+    later = minter.mint(lifetime=60, sid="session-2")
+    await tokens.principal(later)
+    await tokens.principal(later)
+    assert decoded.count(later) == 1
+    # Past its expiry, a token is never taken from what was seen: it goes through the whole
+    # check again (whose library reads its own clock, not moved here: still current).
+    expires = int(json.loads(base64.urlsafe_b64decode(later.split(".")[1] + "=="))["exp"])
+    monkeypatch.setattr(time, "time", lambda: expires + tokens.leeway + 1)
+    await tokens.principal(later)
+    assert decoded.count(later) == 2
+
+
+async def test_a_forged_token_is_refused_however_often_a_genuine_one_was_seen(
+    minter: TokenMinter,
+) -> None:
+    tokens = verifier(minter)
+    genuine = minter.mint(role=None)
+    await tokens.principal(genuine)
+    for _ in range(2):
+        with pytest.raises(InvalidToken):
+            await tokens.principal(_tampered(minter))
+    assert (await tokens.principal(genuine)).is_member
