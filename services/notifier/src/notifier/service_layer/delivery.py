@@ -233,22 +233,16 @@ class DeliveryWorker:
         if limit <= 0:
             return []
         async with self._uow() as uow:
+            # Each with its member's contact and choice as they are now, not when the email
+            # was requested: a member who has just turned them off gets none of those still
+            # waiting to go.
             claimed = await uow.deliveries.claim_due(limit)
-            thread_members = [
-                delivery.member_id for delivery in claimed if delivery.kind.about_a_thread
-            ]
-            # Read now, not when the email was requested: a member who has just turned them
-            # off gets none of those still waiting to go.
-            opted_out = await uow.preferences.without_thread_emails(thread_members)
             skipped = [
-                delivery
-                for delivery in claimed
-                if delivery.kind.about_a_thread and delivery.member_id in opted_out
+                one.delivery
+                for one in claimed
+                if one.delivery.kind.about_a_thread and not one.thread_emails
             ]
             await uow.deliveries.mark_skipped_opted_out([delivery.id for delivery in skipped])
-            contacts = await uow.contacts.get_many(
-                [member_id for member_id in thread_members if member_id not in opted_out]
-            )
             await uow.commit()
         for delivery in skipped:
             self.metrics.skipped.labels(delivery.kind.value).inc()
@@ -260,9 +254,7 @@ class DeliveryWorker:
             )
         skipped_ids = {delivery.id for delivery in skipped}
         return [
-            (delivery, contacts.get(delivery.member_id))
-            for delivery in claimed
-            if delivery.id not in skipped_ids
+            (one.delivery, one.contact) for one in claimed if one.delivery.id not in skipped_ids
         ]
 
     # --- one email

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from notifier.adapters.repository.contacts import ContactRepository
 from notifier.adapters.repository.dead_letters import DeadLetterRepository
 from notifier.adapters.repository.deliveries import DeliveryRepository
-from notifier.adapters.repository.members import lock_member
+from notifier.adapters.repository.members import KnownMember, known_member, lock_member
 from notifier.adapters.repository.preferences import PreferenceRepository
 from notifier.adapters.repository.processed_events import ProcessedEventRepository
 from servicekit.db import UnitOfWork
@@ -26,7 +26,7 @@ class NotifierUnitOfWork(UnitOfWork):
 
     def on_enter(self) -> None:
         self.contacts = ContactRepository(self.session)
-        self.deliveries = DeliveryRepository(self.session)
+        self.deliveries = DeliveryRepository(self.session, self.writes)
         self.preferences = PreferenceRepository(self.session)
         self.dead_letters = DeadLetterRepository(self.session)
         self.processed_events = ProcessedEventRepository(self.session)
@@ -35,6 +35,11 @@ class NotifierUnitOfWork(UnitOfWork):
         """Until this transaction ends, nothing else touches the member's contact or their
         waiting emails (see ``repository.members.lock_member``)."""
         await lock_member(self.session, member_id)
+
+    async def known_member(self, member_id: uuid.UUID) -> KnownMember:
+        """The member's contact, choice and deletion as this transaction sees them (after
+        ``lock_member``: they cannot change until it ends)."""
+        return await known_member(self.session, member_id)
 
     def wake_worker(self) -> None:
         """Tell the delivery workers, once this commits, that something is due."""

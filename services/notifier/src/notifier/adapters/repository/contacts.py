@@ -4,7 +4,6 @@ and the members forgotten (their account deleted)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -29,21 +28,6 @@ class ContactRepository:
             )
         ).first()
         return Recipient(row.email, row.given_name, row.family_name) if row else None
-
-    async def get_many(self, member_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Recipient]:
-        if not member_ids:
-            return {}
-        rows = await self.session.execute(
-            select(
-                CONTACTS.c.member_id,
-                CONTACTS.c.email,
-                CONTACTS.c.given_name,
-                CONTACTS.c.family_name,
-            ).where(CONTACTS.c.member_id.in_(set(member_ids)))
-        )
-        return {
-            row.member_id: Recipient(row.email, row.given_name, row.family_name) for row in rows
-        }
 
     async def save(self, contact: MemberContactChanged) -> None:
         """Keep ``contact`` as the member's contact, replacing the one known.

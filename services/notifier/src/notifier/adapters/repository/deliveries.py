@@ -23,20 +23,27 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifier.adapters.orm import CONTACTS, DELIVERIES
+from notifier.adapters.orm import CONTACTS, DELIVERIES, PREFERENCES
 from notifier.adapters.repository.members import lock_member
 from notifier.domain.delivery_log import Position
-from notifier.domain.model import SECRET_FIELDS, Delivery, DeliveryKind, DeliveryStatus
+from notifier.domain.model import (
+    SECRET_FIELDS,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Recipient,
+)
 from notifier.domain.personal_data import (
     ACCOUNT_DELETED_EXPLANATION,
     erase_addresses,
     forgotten_payload,
 )
 from notifier.domain.preferences import SKIPPED_OPTED_OUT_EXPLANATION
+from servicekit.db import Writes
 
 #: A PostgreSQL array literal of the secret field names (constants, not input).
 _SECRETS_ARRAY = "{" + ",".join(sorted(SECRET_FIELDS)) + "}"
@@ -59,49 +66,69 @@ class Page:
     next_position: Position | None
 
 
+@dataclass(frozen=True)
+class NewDelivery:
+    """An email an event asks for, as the consumers record it."""
+
+    event_id: uuid.UUID
+    kind: DeliveryKind
+    status: DeliveryStatus
+    fund: str
+    member_id: uuid.UUID
+    thread_id: uuid.UUID | None
+    reference: str | None
+    payload: dict[str, Any]
+    #: Account emails carry their own address; thread emails go to the member's contact.
+    recipient: str | None
+    message_id: str
+    #: How long a thread email waits for its member's contact (None: it does not wait).
+    wait: timedelta | None
+
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    """A delivery claimed for sending, with what its sending needs to know of its member."""
+
+    delivery: Delivery
+    #: Where the member's thread emails go, if known.
+    contact: Recipient | None
+    #: Whether the member wants the emails about their threads (now, not when asked for).
+    thread_emails: bool
+
+
+#: Read with each claimed delivery: its member's contact and choice, as they are now.
+_MEMBER_NOW = (
+    *(
+        select(column)
+        .where(CONTACTS.c.member_id == DELIVERIES.c.member_id)
+        .scalar_subquery()
+        .label(f"contact_{column.name}")
+        for column in (CONTACTS.c.email, CONTACTS.c.given_name, CONTACTS.c.family_name)
+    ),
+    select(PREFERENCES.c.thread_emails)
+    .where(PREFERENCES.c.member_id == DELIVERIES.c.member_id)
+    .scalar_subquery()
+    .label("thread_emails"),
+)
+
+
 class DeliveryRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, writes: Writes | None = None) -> None:
         self.session = session
+        self.writes = writes or Writes(session, deferred=False)
 
     # --- recorded by the consumers
 
-    async def add(
-        self,
-        *,
-        event_id: uuid.UUID,
-        kind: DeliveryKind,
-        status: DeliveryStatus,
-        fund: str,
-        member_id: uuid.UUID,
-        thread_id: uuid.UUID | None,
-        reference: str | None,
-        payload: dict[str, Any],
-        recipient: str | None,
-        message_id: str,
-        wait: timedelta | None,
-    ) -> bool:
-        """Record an email to send; False if this event's email was already recorded."""
-        result = await self.session.execute(
-            insert(DELIVERIES)
-            .values(
-                id=uuid.uuid4(),
-                event_id=event_id,
-                kind=kind.value,
-                status=status.value,
-                fund=fund,
-                member_id=member_id,
-                thread_id=thread_id,
-                reference=reference,
-                payload=payload,
-                recipient=recipient,
-                message_id=message_id,
-                next_attempt_at=func.now() if status is DeliveryStatus.PENDING else None,
-                wait_until=func.now() + wait if wait is not None else None,
-            )
-            .on_conflict_do_nothing(constraint="deliveries_event_kind_key")
-            .returning(DELIVERIES.c.id)
-        )
+    async def add(self, delivery: NewDelivery) -> bool:
+        """Record an email to send now; False if this event's email was already recorded."""
+        result = await self.session.execute(_insert(delivery).returning(DELIVERIES.c.id))
         return result.first() is not None
+
+    async def add_with_commit(self, delivery: NewDelivery) -> None:
+        """Record an email to send, written by the commit's statement with the unit of
+        work's other writes (nothing if this event's email was already recorded): not to be
+        read back before the commit."""
+        await self.writes.add(_insert(delivery))
 
     async def wake_waiting(self, member_id: uuid.UUID) -> int:
         """The member's contact arrived: their waiting emails are due now."""
@@ -187,8 +214,9 @@ class DeliveryRepository:
 
     # --- the delivery worker
 
-    async def claim_due(self, limit: int) -> list[Delivery]:
-        """Take up to ``limit`` due deliveries for this process: they become "sending".
+    async def claim_due(self, limit: int) -> list[ClaimedDelivery]:
+        """Take up to ``limit`` due deliveries for this process: they become "sending"; each
+        with its member's contact and choice of thread emails, read by the same statement.
 
         ``SKIP LOCKED`` lets several replicas claim at once without taking the same row."""
         due = (
@@ -206,11 +234,23 @@ class DeliveryRepository:
             update(DELIVERIES)
             .where(DELIVERIES.c.id == due.c.id)
             .values(status=DeliveryStatus.SENDING.value, claimed_at=func.now())
-            .returning(*DELIVERIES.c)
+            .returning(*DELIVERIES.c, *_MEMBER_NOW)
         )
+        claimed = [
+            ClaimedDelivery(
+                _delivery(row),
+                contact=Recipient(
+                    row["contact_email"], row["contact_given_name"], row["contact_family_name"]
+                )
+                if row["contact_email"] is not None
+                else None,
+                thread_emails=row["thread_emails"] is not False,
+            )
+            for row in rows.mappings()
+        ]
         return sorted(
-            (_delivery(row) for row in rows.mappings()),
-            key=lambda delivery: delivery.next_attempt_at or delivery.created_at,
+            claimed,
+            key=lambda one: one.delivery.next_attempt_at or one.delivery.created_at,
         )
 
     async def mark_skipped_opted_out(self, delivery_ids: Sequence[uuid.UUID]) -> None:
@@ -499,4 +539,28 @@ def _delivery(row: RowMapping) -> Delivery:
         dead_at=row["dead_at"],
         replayed_at=row["replayed_at"],
         forgotten_at=row["forgotten_at"],
+    )
+
+
+def _insert(delivery: NewDelivery) -> Insert:
+    """The insert of an email to send, doing nothing if the event's email is recorded."""
+    pending = delivery.status is DeliveryStatus.PENDING
+    return (
+        insert(DELIVERIES)
+        .values(
+            id=uuid.uuid4(),
+            event_id=delivery.event_id,
+            kind=delivery.kind.value,
+            status=delivery.status.value,
+            fund=delivery.fund,
+            member_id=delivery.member_id,
+            thread_id=delivery.thread_id,
+            reference=delivery.reference,
+            payload=delivery.payload,
+            recipient=delivery.recipient,
+            message_id=delivery.message_id,
+            next_attempt_at=func.now() if pending else None,
+            wait_until=func.now() + delivery.wait if delivery.wait is not None else None,
+        )
+        .on_conflict_do_nothing(constraint="deliveries_event_kind_key")
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -22,18 +21,6 @@ class PreferenceRepository:
             select(PREFERENCES.c.thread_emails).where(PREFERENCES.c.member_id == member_id)
         )
         return DEFAULT_PREFERENCES if thread_emails is None else Preferences(thread_emails)
-
-    async def without_thread_emails(self, member_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-        """Those of ``member_ids`` who turned thread emails off."""
-        if not member_ids:
-            return set()
-        rows = await self.session.scalars(
-            select(PREFERENCES.c.member_id).where(
-                PREFERENCES.c.member_id.in_(set(member_ids)),
-                PREFERENCES.c.thread_emails.is_(False),
-            )
-        )
-        return set(rows)
 
     async def save(
         self, member_id: uuid.UUID, preferences: Preferences, *, through: ChangedThrough

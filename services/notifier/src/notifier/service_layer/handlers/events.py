@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 from contracts.events.auth import AccountChanged
+from notifier.adapters.repository.deliveries import NewDelivery
 from notifier.config import Settings
 from notifier.domain.commands import ForgetMember, RequestEmail, SaveContact
 from notifier.domain.model import (
@@ -34,27 +35,23 @@ async def request_email(
         return  # a thread's activity the member is not mailed about (satisfaction, ...)
     kind = kind_of(event)
     payload = event.model_dump(mode="json")
-    contact_wait = timedelta(seconds=settings.contact_wait_seconds)
-    mail_domain = settings.message_id_domain
+    mail_id = message_id(event.event_id, kind, settings.message_id_domain)
     if isinstance(event, ThreadEvent):
-        member_id = event.member_id
-        await transaction.lock_member(member_id)
-        ready = (
-            await transaction.contacts.get(event.member_id) is not None
-            or not (await transaction.preferences.get(event.member_id)).thread_emails
-        )
-        added = await transaction.deliveries.add(
+        await transaction.lock_member(event.member_id)
+        known = await transaction.known_member(event.member_id)
+        ready = known.has_contact or not known.thread_emails
+        delivery = NewDelivery(
             event_id=event.event_id,
             kind=kind,
+            payload=payload,
+            message_id=mail_id,
             status=DeliveryStatus.PENDING if ready else DeliveryStatus.WAITING_CONTACT,
             fund=event.fund,
             member_id=event.member_id,
             thread_id=event.thread_id,
             reference=event.reference,
-            payload=payload,
             recipient=None,
-            message_id=message_id(event.event_id, kind, mail_domain),
-            wait=contact_wait,
+            wait=timedelta(seconds=settings.contact_wait_seconds),
         )
     else:
         account: AccountEvent = event  # type: ignore[assignment]  # kind_of checked it
@@ -66,25 +63,29 @@ async def request_email(
             member_id = account.event_id
         # Taken for account emails too: a tombstone applied at the same moment is seen.
         await transaction.lock_member(member_id)
-        added = await transaction.deliveries.add(
+        known = await transaction.known_member(member_id)
+        delivery = NewDelivery(
             event_id=event.event_id,
             kind=kind,
+            payload=payload,
+            message_id=mail_id,
             status=DeliveryStatus.PENDING,
             fund=account.fund,
             member_id=member_id,
             thread_id=None,
             reference=None,
-            payload=payload,
             recipient=account.email,
-            message_id=message_id(event.event_id, kind, mail_domain),
             wait=None,
         )
-    if added and await transaction.contacts.is_forgotten(member_id):
+    if known.forgotten:
         # Asked for before the account was deleted, read after its tombstone: forgotten at
         # once, as the tombstone would have done, and never sent.
-        await transaction.deliveries.forget_member(member_id)
-    elif added:
-        transaction.wake_worker()
+        if await transaction.deliveries.add(delivery):
+            await transaction.deliveries.forget_member(delivery.member_id)
+        return
+    # The usual case: written with the commit, in the statement that records the others.
+    await transaction.deliveries.add_with_commit(delivery)
+    transaction.wake_worker()
 
 
 async def save_contact(cmd: SaveContact, *, transaction: NotifierUnitOfWork) -> None:
