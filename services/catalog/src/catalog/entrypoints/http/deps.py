@@ -6,19 +6,10 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Header, Path
 
-from servicekit.bus import MessageBus
+from servicekit.deps import BusDep as BusDep
 from servicekit.problems import Problem
-
-
-async def get_bus(request: Request) -> MessageBus:
-    bus: MessageBus = request.app.state.bus
-    return bus
-
-
-#: The service's handlers, bound once in ``create_app``.
-BusDep = Annotated[MessageBus, Depends(get_bus)]
 
 CodePath = Annotated[str, Path(max_length=200, description="Code of a theme, subject or motif.")]
 FundPath = Annotated[str, Path(max_length=3, description="Fund code.", examples=["NPC"])]

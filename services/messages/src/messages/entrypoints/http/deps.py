@@ -15,20 +15,11 @@ from messages.domain.commands import Agent, Idempotency, Member
 from messages.domain.routing import normalised_skills
 from messages.domain.text import has_control_characters
 from messages.domain.views import Sent
-from servicekit.bus import MessageBus
+from servicekit.deps import BusDep as BusDep
 from servicekit.problems import Problem
 from servicekit.security import CurrentAgent, CurrentMember, CurrentSupervisor, Principal
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
-
-
-async def get_bus(request: Request) -> MessageBus:
-    """The service's handlers, bound to their dependencies once in ``create_app``."""
-    bus: MessageBus = request.app.state.bus
-    return bus
-
-
-BusDep = Annotated[MessageBus, Depends(get_bus)]
 
 
 def _known_fund(principal: Principal) -> str:

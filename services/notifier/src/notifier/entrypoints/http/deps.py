@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Query
 
-from servicekit.bus import MessageBus
-
-
-async def get_bus(request: Request) -> MessageBus:
-    bus: MessageBus = request.app.state.bus
-    return bus
-
-
-#: The notifier's message bus, built once in ``create_app``.
-BusDep = Annotated[MessageBus, Depends(get_bus)]
+from servicekit.deps import BusDep as BusDep
 
 UnsubscribeToken = Annotated[
     str,
