@@ -1,4 +1,7 @@
-"""What the routes depend on: the message bus, the settings, who is calling and from where."""
+"""What the routes depend on: the message bus, the settings, who is calling and from where.
+
+Every dependency is a coroutine: FastAPI runs a plain function in a worker thread, a hand-off
+per dependency per request for what is a few attribute reads."""
 
 from __future__ import annotations
 
@@ -10,23 +13,16 @@ from auth.config import Settings
 from auth.domain.commands import GetLiveSession
 from auth.domain.model import Manager
 from servicekit import throttling
-from servicekit.bus import MessageBus
+from servicekit.deps import BusDep as BusDep
 from servicekit.problems import Problem
 from servicekit.security import CurrentPrincipal, Principal, same_origin, unauthenticated
 
 
-def get_bus(request: Request) -> MessageBus:
-    bus: MessageBus = request.app.state.bus
-    return bus
-
-
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-#: The service's handlers, bound once in ``create_app``: ``await bus.handle(command)``.
-BusDep = Annotated[MessageBus, Depends(get_bus)]
 #: For what is HTTP's own: cookies, redirects to the portal, the access token's lifetime.
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -34,7 +30,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 # --------------------------------------------------------------------------- the caller
 
 
-def client_address(request: Request, settings: SettingsDep) -> str:
+async def client_address(request: Request, settings: SettingsDep) -> str:
     """The browser's address: the socket peer, or what a trusted proxy says it forwarded."""
     return throttling.client_address(request, settings.trusted_proxies)
 
@@ -42,7 +38,7 @@ def client_address(request: Request, settings: SettingsDep) -> str:
 ClientAddress = Annotated[str, Depends(client_address)]
 
 
-def require_same_origin(request: Request, settings: SettingsDep) -> None:
+async def require_same_origin(request: Request, settings: SettingsDep) -> None:
     """Forms that act without a session must come from our site when the browser says where
     from (requests with a session get the same check from servicekit, with the CSRF one)."""
     if not same_origin(request, settings.public_base_url):
@@ -63,13 +59,13 @@ async def live_principal(principal: CurrentPrincipal, bus: BusDep) -> Principal:
 LivePrincipal = Annotated[Principal, Depends(live_principal)]
 
 
-def live_member(principal: LivePrincipal) -> Principal:
+async def live_member(principal: LivePrincipal) -> Principal:
     if not principal.is_member:
         raise Problem(403, "members-only", "Cette fonction est réservée aux adhérents.")
     return principal
 
 
-def live_manager(principal: LivePrincipal) -> Manager:
+async def live_manager(principal: LivePrincipal) -> Manager:
     """The calling supervisor or admin, as the ``manager`` of the agents' commands."""
     if not principal.is_agent or principal.role not in ("supervisor", "admin"):
         if principal.is_agent:

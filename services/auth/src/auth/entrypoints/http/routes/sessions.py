@@ -160,7 +160,7 @@ async def log_out(
         if problem.status != 401:
             raise
         if found:
-            require_same_origin(request, settings)
+            await require_same_origin(request, settings)
             session_id = await bus.handle(
                 FindSessionOfRefreshToken(
                     refresh_token=found[1], csrf_token=request.headers.get(CSRF_HEADER, "")
