@@ -22,11 +22,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import event, func, literal, select
+from sqlalchemy import BindParameter, Table, bindparam, event, func, literal, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.sql import ColumnElement, Executable
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.visitors import cloned_traverse
 
 from contracts import Event, TopicSpec, topic_for
 from servicekit.deadlines import bound_statements, counted, request_time_left
@@ -177,6 +178,54 @@ async def _begin(connection: AsyncConnection) -> None:
         raise _BeginFailed(f"the transaction could not begin: {error!r}") from error
 
 
+#: A write and, for a prepared one (``Prepared``), the values of its parameters.
+Write = tuple[UpdateBase, dict[str, Any] | None]
+
+
+class Prepared:
+    """A write built once with named parameters, given its values at each use.
+
+    Building an insert's ``values()`` and the cache key of the statement it goes in costs
+    more than the rest of a request's SQL work; a prepared write skips both: it is the same
+    statement object every time (its cache key is computed once), and a commit made of
+    prepared writes is one statement composed once for its shape (``together``). The
+    parameters are named ``<prefix><column>``, so that the writes of one commit do not
+    share a name."""
+
+    def __init__(self, statement: UpdateBase, prefix: str) -> None:
+        self.statement = statement
+        self.prefix = prefix
+
+    @classmethod
+    def insert(
+        cls,
+        table: Table,
+        prefix: str,
+        *,
+        columns: Sequence[str] | None = None,
+        expressions: Mapping[str, ColumnElement[Any]] | None = None,
+    ) -> Prepared:
+        """An insert into ``table`` of ``columns`` (all of them by default) taken as
+        parameters, and of ``expressions`` (built on ``named(prefix, ...)`` parameters)."""
+        names = [
+            column.name
+            for column in table.columns
+            if (columns is None or column.name in columns)
+            and column.name not in (expressions or {})
+        ]
+        values: dict[str, Any] = {name: named(prefix, name, table.c[name].type) for name in names}
+        return cls(table.insert().values({**values, **(expressions or {})}), prefix)
+
+    def bind(self, values: Mapping[str, Any]) -> Write:
+        """This write with ``values`` (by column or ``parameter`` name, without prefix)."""
+        return self.statement, {self.prefix + name: value for name, value in values.items()}
+
+
+def named(prefix: str, name: str, type_: Any = None) -> BindParameter[Any]:
+    """A parameter of the prepared write of ``prefix``, given as ``name`` to its ``bind``."""
+    return bindparam(prefix + name, type_=type_)
+
+
 class Writes:
     """Writes that need no answer, sent in one statement with the commit.
 
@@ -190,29 +239,93 @@ class Writes:
     def __init__(self, session: AsyncSession, *, deferred: bool = True) -> None:
         self.session = session
         self.deferred = deferred
-        self.pending: list[UpdateBase] = []
+        self.pending: list[Write] = []
 
-    async def add(self, statement: UpdateBase) -> None:
+    async def add(self, statement: UpdateBase | Write) -> None:
+        """A statement, or a prepared write with its values (``Prepared.bind``)."""
+        write: Write = statement if isinstance(statement, tuple) else (statement, None)
         if self.deferred:
-            self.pending.append(statement)
+            self.pending.append(write)
         else:
-            await self.session.execute(statement)
+            await self.session.execute(*_executable(write))
 
-    def take(self) -> list[UpdateBase]:
+    def take(self) -> list[Write]:
         pending, self.pending = self.pending, []
         return pending
 
 
-def together(writes: Sequence[UpdateBase], notify: Sequence[str] = ()) -> Executable:
+def _executable(write: Write) -> tuple[Executable, dict[str, Any]] | tuple[Executable]:
+    statement, parameters = write
+    return (statement, parameters) if parameters is not None else (statement,)
+
+
+#: Statements composed by ``together`` from prepared writes, by shape: the identities of
+#: their statements, in order, and the channels signalled. A service has a handful.
+_COMPOSED: dict[
+    tuple[tuple[int, ...], tuple[str, ...]], tuple[tuple[UpdateBase, ...], Executable]
+] = {}
+_COMPOSED_KEPT = 256
+
+
+def together(
+    writes: Sequence[Write], notify: Sequence[str] = ()
+) -> tuple[Executable, dict[str, Any]]:
     """One statement doing ``writes`` and signalling the ``notify`` channels (delivered to
-    their listeners when, and only if, the transaction commits)."""
-    if len(writes) == 1 and not notify:
-        return writes[0]
+    their listeners when, and only if, the transaction commits), with its parameters.
+
+    Made of prepared writes only, each once, the statement is composed once for its shape
+    and reused (its cache key computed once): the usual commit of a request. A prepared
+    write used twice has its values bound into its second use (whose parameters would
+    otherwise share the first one's names): that commit's statement is composed anew."""
+    kept: list[Write] = []
+    seen: set[int] = set()
+    for statement, values in writes:
+        if values is not None and id(statement) in seen:
+            kept.append((_bound(statement, values), None))
+            continue
+        if values is not None:
+            seen.add(id(statement))
+        kept.append((statement, values))
+    parameters: dict[str, Any] = {}
+    for _, given in kept:
+        parameters.update(given or {})
+    if len(kept) == 1 and not notify:
+        return kept[0][0], parameters
+    statements = tuple(statement for statement, _ in kept)
+    prepared = all(values is not None for _, values in kept)
+    shape = (tuple(map(id, statements)), tuple(notify))
+    if prepared:
+        cached = _COMPOSED.get(shape)
+        if cached is not None and all(a is b for a, b in zip(cached[0], statements, strict=True)):
+            return cached[1], parameters
     signals: list[ColumnElement[Any]] = [func.pg_notify(channel, "") for channel in notify]
-    statement = select(*(signals or [literal(1)]))
-    for index, write in enumerate(writes):
-        statement = statement.add_cte(write.cte(f"write_{index}"))
-    return statement
+    composed = select(*(signals or [literal(1)]))
+    for index, statement in enumerate(statements):
+        composed = composed.add_cte(statement.cte(f"write_{index}"))
+    if prepared:
+        if len(_COMPOSED) >= _COMPOSED_KEPT:
+            _COMPOSED.clear()
+        _COMPOSED[shape] = (statements, composed)
+    return composed, parameters
+
+
+def _bound(statement: UpdateBase, values: Mapping[str, Any]) -> UpdateBase:
+    """A copy of a prepared write with ``values`` in its parameters, each made unique (as
+    ``ClauseElement.params`` does for a query)."""
+
+    def visit_bindparam(bind: BindParameter[Any]) -> None:
+        if bind.key in values:
+            bind.value = values[bind.key]
+            bind.required = False
+        bind._convert_to_unique()  # type: ignore[no-untyped-call]
+
+    return cloned_traverse(statement, {"maintain_key": True}, {"bindparam": visit_bindparam})
+
+
+#: An outbox row (``outbox_row``'s columns), as a prepared write.
+_OUTBOX_ROW = Prepared.insert(
+    OUTBOX, "outbox_", columns=("event_id", "topic", "key", "event_type", "payload", "headers")
+)
 
 
 class UnitOfWork:
@@ -304,16 +417,18 @@ class UnitOfWork:
         """The deferred writes, the outbox rows and the NOTIFYs in one statement, then COMMIT."""
         writes = self.writes.take()
         if self._staged:
-            # One row as plain values: a multi-row VALUES has no cache key, and would have the
-            # whole statement compiled again at every commit.
-            rows = self._staged[0] if len(self._staged) == 1 else self._staged
-            writes.append(OUTBOX.insert().values(rows))
+            # One row, the usual case, as a prepared write. Several as one multi-row
+            # insert: it has no cache key, and is compiled again at every commit.
+            if len(self._staged) == 1:
+                writes.append(_OUTBOX_ROW.bind(self._staged[0]))
+            else:
+                writes.append((OUTBOX.insert().values(self._staged), None))
             # Delivered to the relay's LISTEN only when the transaction commits.
             self.notify_on_commit(OUTBOX_CHANNEL)
             self._staged = []
         notify, self._notify = self._notify, []
         if writes or notify:
-            await self.session.execute(together(writes, notify))
+            await self.session.execute(*together(writes, notify))
         await self.session.commit()
 
     async def rollback(self) -> None:

@@ -1,0 +1,129 @@
+"""Writes deferred to the commit: sent as one statement with the commit, each with its own
+values, whether prepared once (``Prepared``) or built for the occasion; a commit made of
+prepared writes is composed once for its shape. Against the real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import Column, Integer, MetaData, Table, Text, Uuid, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from servicekit.db import (
+    Prepared,
+    UnitOfWork,
+    create_engine,
+    named,
+    session_factory,
+    together,
+)
+from servicekit.settings import ServiceSettings
+from servicekit.testing import fresh_database
+
+pytestmark = pytest.mark.integration
+
+metadata = MetaData()
+NOTES = Table(
+    "notes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("words", Integer, nullable=False),
+)
+TAGS = Table(
+    "tags",
+    metadata,
+    Column("note_id", Uuid, primary_key=True),
+    Column("tag", Text, primary_key=True),
+)
+
+TAG = Prepared.insert(TAGS, "tag_")
+# ``words`` computed by the database from a parameter of the same prefix.
+NOTE = Prepared.insert(
+    NOTES,
+    "note_",
+    columns=("id", "body"),
+    expressions={
+        "words": func.array_length(
+            func.regexp_split_to_array(named("note_", "body", Text), " "),
+            1,
+        )
+    },
+)
+
+
+class KitSettings(ServiceSettings):
+    service_name: str = "kit-writes"
+
+
+@pytest.fixture
+async def engine(postgres_admin_url: str) -> AsyncIterator[AsyncEngine]:
+    async with fresh_database(postgres_admin_url, "servicekit_writes") as url:
+        engine = create_engine(KitSettings(database_url=SecretStr(url)))
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        try:
+            yield engine
+        finally:
+            await engine.dispose()
+
+
+async def rows(
+    engine: AsyncEngine,
+) -> tuple[dict[uuid.UUID, tuple[str, int]], set[tuple[uuid.UUID, str]]]:
+    async with engine.connect() as connection:
+        notes = {row.id: (row.body, row.words) for row in await connection.execute(select(NOTES))}
+        tags = {(row.note_id, row.tag) for row in await connection.execute(select(TAGS))}
+    return notes, tags
+
+
+async def test_prepared_writes_are_committed_each_with_its_values(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    first, second = uuid.uuid4(), uuid.uuid4()
+    async with UnitOfWork(sessions, producer="kit") as uow:
+        await uow.writes.add(NOTE.bind({"id": first, "body": "une demande de remboursement"}))
+        await uow.writes.add(TAG.bind({"note_id": first, "tag": "santé"}))
+        # the same prepared write twice in one commit: each keeps its own values
+        await uow.writes.add(TAG.bind({"note_id": first, "tag": "retraite"}))
+        # and a write built for the occasion, in the same statement
+        await uow.writes.add(NOTES.insert().values(id=second, body="deux mots", words=2))
+        uow.notify_on_commit("kit_writes")
+        await uow.commit()
+    notes, tags = await rows(engine)
+    assert notes == {first: ("une demande de remboursement", 4), second: ("deux mots", 2)}
+    assert tags == {(first, "santé"), (first, "retraite")}
+
+
+async def test_a_rolled_back_unit_of_work_writes_nothing(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    async with UnitOfWork(sessions, producer="kit") as uow:
+        await uow.writes.add(NOTE.bind({"id": uuid.uuid4(), "body": "jamais écrite"}))
+    assert await rows(engine) == ({}, set())
+
+
+async def test_a_commit_of_prepared_writes_is_composed_once_for_its_shape(
+    engine: AsyncEngine,
+) -> None:
+    def shape(note: uuid.UUID, tag: str) -> object:
+        statement, parameters = together(
+            [NOTE.bind({"id": note, "body": "a b"}), TAG.bind({"note_id": note, "tag": tag})],
+            ["kit_writes"],
+        )
+        assert parameters["note_id"] == note
+        assert parameters["tag_tag"] == tag
+        return statement
+
+    assert shape(uuid.uuid4(), "x") is shape(uuid.uuid4(), "y")
+    sessions = session_factory(engine)
+    notes = [uuid.uuid4() for _ in range(3)]
+    for number, note in enumerate(notes):
+        async with UnitOfWork(sessions, producer="kit") as uow:
+            await uow.writes.add(NOTE.bind({"id": note, "body": "mot " * (number + 1)}))
+            await uow.writes.add(TAG.bind({"note_id": note, "tag": f"n{number}"}))
+            await uow.commit()
+    stored, tags = await rows(engine)
+    assert {note: stored[note][1] for note in notes} == {notes[0]: 2, notes[1]: 3, notes[2]: 4}
+    assert tags == {(note, f"n{number}") for number, note in enumerate(notes)}
