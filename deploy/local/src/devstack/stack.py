@@ -86,20 +86,25 @@ class Stack:
         states = {name: PartState(self.parts[name]) for name in selected}
         done = {name: threading.Event() for name in selected}
 
+        def wait_for(required: Iterable[str]) -> None:
+            for name in required:
+                if name in done:
+                    done[name].wait()
+                    if states[name].status != "ready":
+                        raise StartFailure(f"needs {name}, which did not start")
+
         def bring_up(name: str) -> None:
             state = states[name]
             part = state.part
             try:
-                for required in part.requires:
-                    if required in done:
-                        done[required].wait()
-                        if states[required].status != "ready":
-                            raise StartFailure(f"needs {required}, which did not start")
+                wait_for(part.prepare_requires)
                 state.started = time.monotonic()
                 if replacement := part.replaced_by():
+                    wait_for(part.requires)
                     state.status, state.origin, state.detail = "preparing", "external", replacement
                     part.after_ready()
                 elif part.running():
+                    wait_for(part.requires)
                     state.status, state.origin = "checking", "reused"
                     wait_ready(part, timeout=30)
                     part.after_ready()
@@ -107,6 +112,13 @@ class Stack:
                     state.origin = "started"
                     state.status = "preparing"
                     part.prepare()
+                    if set(part.requires) - set(part.prepare_requires):
+                        state.status = "waiting"
+                        try:
+                            wait_for(part.requires)
+                        except StartFailure:
+                            part.stop()  # what its preparation left running (a held process)
+                            raise
                     state.status = "starting"
                     part.start()
                     wait_ready(part)

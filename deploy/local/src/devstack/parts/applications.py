@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from devstack.config import REPLICATED, SERVICES, StackConfig, replicas
-from devstack.parts.base import Part, StartFailure, run_setup
+from devstack.parts.base import Part, StartFailure
+from devstack.process import ProcessRecord, spawn
+from devstack.serve import GO
 
 
 class IdentityProvider(Part):
@@ -78,6 +81,8 @@ class Service(Part):
         self.port_names = (self.port_name,)
         self.requires = requires
         self.setup_output = ""
+        #: The process ``prepare`` started, waiting for ``start`` to let it serve.
+        self._held: ProcessRecord | None = None
 
     @property
     def url(self) -> str:
@@ -125,33 +130,97 @@ class Service(Part):
         """What the last local set-up printed (demo accounts...), kept for ``make run``'s summary."""
         return self.config.data / f"{self.name}-setup.txt"
 
+    @property
+    def prepare_requires(self) -> tuple[str, ...]:
+        # The set-up (migrations, reference data, demo accounts) needs only its database: it
+        # runs while Kafka and the rest still start.
+        return ("postgres",) if self.replica == 1 else self.requires
+
+    @property
+    def setup_done(self) -> Path:
+        return self.config.run / f"{self.name}.setup"
+
     def prepare(self) -> None:
+        """The service's process, started now: it sets its database up (``setup-local``) and
+        waits for ``start`` to let it serve (``devstack.serve``)."""
+        self._held = None
         if self.replica > 1:
             return  # the first replica has set up the database already
-        self.setup_output = run_setup(
-            [sys.executable, "-m", self.name, "setup-local"],
+        what = f"setting up {self.name} (migrations, reference data)"
+        self.setup_done.unlink(missing_ok=True)
+        record = spawn(
+            [
+                sys.executable,
+                "-m",
+                "devstack.serve",
+                self.service,
+                "--record",
+                str(self.setup_record),
+                "--done",
+                str(self.setup_done),
+                "--",
+                *self.uvicorn_arguments(),
+            ],
+            pidfile=self.pidfile,
             log=self.log,
-            what=f"setting up {self.name} (migrations, reference data)",
             env=self.env(),
-            timeout=300,
         )
-        self.setup_record.write_text(self.setup_output)
-        if self.name == "auth":
-            # The registry of covered people (a generated population and the demo members):
-            # enrolments are checked against it.
-            run_setup(
-                [sys.executable, "-m", "devstack.registry"],
-                log=self.log,
-                what="publishing the local registry of covered people",
-                env=self.env(),
-                timeout=300,
-            )
+        deadline = time.monotonic() + 300
+        while not self.setup_done.exists():
+            if not record.alive() and not self.setup_done.exists():
+                raise StartFailure(f"{what} failed: its process exited", self.log)
+            if time.monotonic() > deadline:
+                raise StartFailure(f"{what} took more than 300 s", self.log)
+            time.sleep(0.1)
+        outcome = self.setup_done.read_text().strip()
+        if outcome != "ok":
+            raise StartFailure(f"{what} {outcome}", self.log)
+        self.setup_output = self.setup_record.read_text()
+        self._held = record
 
-    def command(self) -> list[str]:
+    def start(self) -> None:
+        held, self._held = self._held, None
+        if held is None or not held.alive():
+            # Without a set-up just before (a replica, a process started again): uvicorn alone.
+            super().start()
+            return
+        try:
+            self.check_ports()
+        except StartFailure:
+            self.stop()  # the process set up, waiting: not left behind
+            raise
+        os.kill(held.pid, GO)
+        if self.name == "auth":
+            # While the service starts: it reads the registry from the topic at its pace.
+            self.publish_registry()
+
+    def publish_registry(self) -> None:
+        """The registry of covered people (a generated population and the demo members):
+        enrolments are checked against it. Not again once the service applied them all."""
+        from devstack.parts_util import run_async
+        from devstack.registry import applied, everyone, publish
+
+        env = self.env()
+        people = everyone()
+        try:
+            if run_async(applied(env["AUTH_DATABASE_URL"], people)):
+                return
+            run_async(
+                publish(
+                    env["KAFKA_BOOTSTRAP_SERVERS"],
+                    people,
+                    prefix=os.environ.get("KAFKA_TOPIC_PREFIX", ""),
+                )
+            )
+        except Exception as error:
+            raise StartFailure(
+                f"publishing the local registry of covered people failed: "
+                f"{type(error).__name__}: {error}",
+                self.log,
+            ) from error
+
+    def uvicorn_arguments(self) -> list[str]:
         return [
-            sys.executable,
-            "-m",
-            "uvicorn",
             "--factory",
             f"{self.service}.main:create_app",
             "--host",
@@ -165,6 +234,9 @@ class Service(Part):
             "--timeout-graceful-shutdown",
             "10",
         ]
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "uvicorn", *self.uvicorn_arguments()]
 
     def ready(self) -> bool:
         return self._http_ok(f"{self.url}/readyz")
