@@ -21,6 +21,7 @@ import httpx
 
 from devstack.config import StackConfig
 from devstack.parts.base import Part, StartFailure
+from devstack.parts.java import ClassArchive
 
 #: The object storage's version: the one place it is pinned.
 S3PROXY_VERSION = "2.6.0"
@@ -93,6 +94,7 @@ class ObjectStorage(Part):
         if shutil.which("java") is None:
             raise StartFailure("Java 17 or newer is needed for the object storage: install it")
         ensure_s3proxy(self.config, log=self.log)
+        self.class_archive.prepare()
         # With the filesystem back end a bucket is a folder: the local bucket exists at once.
         (self.folder / "buckets" / LOCAL_BUCKET).mkdir(parents=True, exist_ok=True)
         (self.folder / "s3proxy.properties").write_text(
@@ -109,10 +111,18 @@ class ObjectStorage(Part):
             )
         )
 
+    @property
+    def class_archive(self) -> ClassArchive:
+        jar = s3proxy_jar(self.config)
+        return ClassArchive(
+            self.config.data, "s3proxy", classpath=[jar], options=["-Xmx256m", "-cp", str(jar)]
+        )
+
     def command(self) -> list[str]:
         return [
             "java",
             "-Xmx256m",
+            *self.class_archive.jvm_options(),
             "-jar",
             str(s3proxy_jar(self.config)),
             "--properties",
@@ -122,7 +132,7 @@ class ObjectStorage(Part):
     def ready(self) -> bool:
         try:
             # Anonymous requests are refused: a 403 in S3's XML says the server is up.
-            return httpx.get(self.endpoint, timeout=1.0).status_code == 403
+            return self._http().get(self.endpoint).status_code == 403
         except httpx.HTTPError:
             return False
 

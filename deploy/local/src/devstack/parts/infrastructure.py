@@ -11,6 +11,7 @@ from pathlib import Path
 
 from devstack.config import POSTGRES_SUPERUSER, POSTGRES_SUPERUSER_PASSWORD, SERVICES
 from devstack.parts.base import Part, StartFailure, run_setup
+from devstack.parts.java import ClassArchive
 from devstack.process import port_open
 
 
@@ -68,6 +69,7 @@ class Kafka(Part):
                 ]
             )
         )
+        self.class_archive.prepare()
         if not (self.data_dir / "meta.properties").exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             cluster_id = str(uuid.uuid4().hex[:22])
@@ -95,12 +97,23 @@ class Kafka(Part):
             f"-Dkafka.log.file={self.config.logs / 'kafka-server.log'}",
         ]
 
+    #: How the server's JVM runs (its heap and collector), beside the class path.
+    SERVER_OPTIONS = ("-Xmx512m", "-Xms256m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20")
+
+    @property
+    def class_archive(self) -> ClassArchive:
+        return ClassArchive(
+            self.config.data,
+            "kafka",
+            classpath=list(self.config.kafka_jars.glob("*.jar")),
+            options=[*self.SERVER_OPTIONS, "-cp", f"{self.config.kafka_jars}/*"],
+        )
+
     def command(self) -> list[str]:
         return [
             *self._java("512m"),
-            "-Xms256m",
-            "-XX:+UseG1GC",
-            "-XX:MaxGCPauseMillis=20",
+            *self.SERVER_OPTIONS[1:],
+            *self.class_archive.jvm_options(),
             "-Djava.awt.headless=true",
             "kafka.Kafka",
             str(self.properties),
