@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import BindParameter, Text, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messages.adapters.orm import IDEMPOTENCY_KEYS
-from servicekit.db import Writes
+from servicekit.db import Prepared, Writes, named
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,39 @@ class StoredResponse:
     fingerprint: str
     status_code: int | None
     response: dict[str, Any] | None
+
+
+def _column(name: str) -> BindParameter[Any]:
+    return named("idempotency_", name, IDEMPOTENCY_KEYS.c[name].type)
+
+
+#: The response kept with its key: the same statement at every send.
+_STORE_RESPONSE = Prepared(
+    update(IDEMPOTENCY_KEYS)
+    .where(
+        IDEMPOTENCY_KEYS.c.principal_id == _column("principal_id"),
+        IDEMPOTENCY_KEYS.c.key == _column("key"),
+    )
+    .values(status_code=_column("status_code"), response=_column("response")),
+    "idempotency_",
+)
+
+
+#: The key held for a request (nothing when an earlier one holds it): built once, the same
+#: statement at every send; with the next number of a sequence named by a parameter.
+_HOLD = (
+    insert(IDEMPOTENCY_KEYS)
+    .values(
+        principal_id=bindparam("principal_id", type_=IDEMPOTENCY_KEYS.c.principal_id.type),
+        key=bindparam("key", type_=IDEMPOTENCY_KEYS.c.key.type),
+        fingerprint=bindparam("fingerprint", type_=IDEMPOTENCY_KEYS.c.fingerprint.type),
+    )
+    .on_conflict_do_nothing()
+)
+_CLAIM_TAKING = _HOLD.returning(
+    IDEMPOTENCY_KEYS.c.key, func.nextval(bindparam("sequence", type_=Text)).label("taken")
+)
+_CLAIM = _HOLD.returning(IDEMPOTENCY_KEYS.c.key)
 
 
 class IdempotencyKeyRepository:
@@ -39,27 +72,19 @@ class IdempotencyKeyRepository:
         return stored
 
     async def claim_taking(
-        self,
-        principal_id: uuid.UUID,
-        key: str,
-        fingerprint: str,
-        taking: ColumnElement[Any] | None,
-    ) -> tuple[StoredResponse | None, Any]:
-        """``claim``, and when the key is new, the value of ``taking`` computed by the same
-        statement (a sequence's next number: not taken for a repeat)."""
-        returning: list[ColumnElement[Any]] = [IDEMPOTENCY_KEYS.c.key]
-        if taking is not None:
-            returning.append(taking.label("taken"))
+        self, principal_id: uuid.UUID, key: str, fingerprint: str, sequence: str | None
+    ) -> tuple[StoredResponse | None, int | None]:
+        """``claim``, and when the key is new, the next number of ``sequence`` taken by the
+        same statement (none for a repeat)."""
         inserted = (
             await self.session.execute(
-                insert(IDEMPOTENCY_KEYS)
-                .values(principal_id=principal_id, key=key, fingerprint=fingerprint)
-                .on_conflict_do_nothing()
-                .returning(*returning)
+                _CLAIM if sequence is None else _CLAIM_TAKING,
+                {"principal_id": principal_id, "key": key, "fingerprint": fingerprint}
+                | ({"sequence": sequence} if sequence is not None else {}),
             )
         ).first()
         if inserted is not None:
-            return None, inserted[1] if taking is not None else None
+            return None, inserted[1] if sequence is not None else None
         row = (
             await self.session.execute(
                 select(
@@ -77,9 +102,14 @@ class IdempotencyKeyRepository:
         self, principal_id: uuid.UUID, key: str, status_code: int, response: dict[str, Any]
     ) -> None:
         await self.writes.add(
-            update(IDEMPOTENCY_KEYS)
-            .where(IDEMPOTENCY_KEYS.c.principal_id == principal_id, IDEMPOTENCY_KEYS.c.key == key)
-            .values(status_code=status_code, response=response)
+            _STORE_RESPONSE.bind(
+                {
+                    "principal_id": principal_id,
+                    "key": key,
+                    "status_code": status_code,
+                    "response": response,
+                }
+            )
         )
 
     async def forget_before(self, before: datetime) -> int:

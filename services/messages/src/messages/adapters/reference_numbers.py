@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import weakref
 
-from sqlalchemy import ColumnElement, Engine, func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -45,14 +45,14 @@ def sequence_name(fund: str, year: int) -> str:
 async def next_number(session: AsyncSession, fund: str, year: int) -> int:
     """The next number of ``fund``'s references of ``year``."""
     number: int = (
-        await session.execute(select(await next_number_of(session, fund, year)))
+        await session.execute(select(func.nextval(await sequence_of(session, fund, year))))
     ).scalar_one()
     return number
 
 
-async def next_number_of(session: AsyncSession, fund: str, year: int) -> ColumnElement[int]:
-    """``nextval`` of the sequence of ``fund`` and ``year`` (created if it is new), for a
-    statement that takes the number along with what it does."""
+async def sequence_of(session: AsyncSession, fund: str, year: int) -> str:
+    """The name of the sequence of ``fund`` and ``year`` (created if it is new), for a
+    statement that takes its next number along with what it does."""
     name = sequence_name(fund, year)
     bind = session.bind
     assert isinstance(bind, AsyncEngine), "sessions are bound to the service's engine"
@@ -60,7 +60,7 @@ async def next_number_of(session: AsyncSession, fund: str, year: int) -> ColumnE
     if name not in known:
         await ensure_sequence(bind, fund, year)
         known.add(name)
-    return func.nextval(name)
+    return name
 
 
 async def ensure_sequence(engine: AsyncEngine, fund: str, year: int) -> None:

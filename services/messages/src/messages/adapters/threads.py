@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, literal_column, or_, select, true, tuple_, update
+from sqlalchemy import Text, func, literal_column, or_, select, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,7 +25,7 @@ from messages.adapters.queue import (
 from messages.domain.commands import QueueFilter
 from messages.domain.medical import fold
 from messages.domain.model import OPEN_STATUSES, Access, Message, Node, Note, Status, Thread
-from servicekit.db import Writes
+from servicekit.db import Prepared, Writes, named
 
 #: A row read from a table, by column name.
 Record = Mapping[Any, Any]
@@ -68,6 +68,24 @@ def _thread(row: Record) -> Thread:
 thread_from_row = _thread
 
 
+#: The columns of a thread that change after it is made (``_mutable_values``).
+_MUTABLE_COLUMNS = (
+    "status",
+    "last_activity_at",
+    "due_date",
+    "assignee_id",
+    "assignee_name",
+    "assigned_at",
+    "closed_at",
+    "unread_replies",
+    "last_consulted_by_fund_at",
+    "relance",
+    "awaiting_member_since",
+    "suspended_working_days",
+    "details_reminded_at",
+)
+
+
 def _mutable_values(thread: Thread) -> dict[str, Any]:
     return {
         "status": thread.status.value,
@@ -97,6 +115,38 @@ def search_document(*parts: str) -> Any:
     )
 
 
+#: A new thread and a new message, as prepared writes: the same statements at every send.
+_NEW_THREAD = Prepared.insert(
+    THREADS,
+    "thread_",
+    columns=(
+        "id",
+        "reference",
+        "fund",
+        "member_id",
+        "member_given_name",
+        "member_family_name",
+        "theme_code",
+        "theme_label",
+        "subject_code",
+        "subject_label",
+        "motif_code",
+        "motif_label",
+        "skill",
+        "response_time_days",
+        "created_at",
+        *_MUTABLE_COLUMNS,
+    ),
+    expressions={
+        "search_vector": func.to_tsvector(
+            literal_column(f"'{SEARCH_CONFIGURATION}'::regconfig"),
+            named("thread_", "search_text", Text),
+        )
+    },
+)
+_NEW_MESSAGE = Prepared.insert(MESSAGES, "message_", columns=tuple(Message.__dataclass_fields__))
+
+
 class ThreadRepository:
     def __init__(self, session: AsyncSession, writes: Writes | None = None) -> None:
         self.session = session
@@ -109,37 +159,43 @@ class ThreadRepository:
         is not given again (the references of a year may skip one)."""
         return await reference_numbers.next_number(self.session, fund, year)
 
-    async def next_reference_number_of(self, fund: str, year: int) -> ColumnElement[int]:
-        """The same number as an expression, taken by the statement it goes in (one round
-        trip less when a statement is sent anyway)."""
-        return await reference_numbers.next_number_of(self.session, fund, year)
+    async def reference_sequence(self, fund: str, year: int) -> str:
+        """The sequence those numbers come from, for a statement that takes one along with
+        what it does (one round trip less when a statement is sent anyway)."""
+        return await reference_numbers.sequence_of(self.session, fund, year)
 
     async def add_thread(self, thread: Thread, *, search_text: str) -> None:
         await self.writes.add(
-            THREADS.insert().values(
-                id=thread.id,
-                reference=thread.reference,
-                fund=thread.fund,
-                member_id=thread.member_id,
-                member_given_name=thread.member_given_name,
-                member_family_name=thread.member_family_name,
-                theme_code=thread.theme.code,
-                theme_label=thread.theme.label,
-                subject_code=thread.subject.code,
-                subject_label=thread.subject.label,
-                motif_code=thread.motif.code,
-                motif_label=thread.motif.label,
-                skill=thread.skill,
-                response_time_days=thread.response_time_days,
-                created_at=thread.created_at,
-                search_vector=search_document(
-                    thread.reference,
-                    thread.theme.label,
-                    thread.subject.label,
-                    thread.motif.label,
-                    search_text,
-                ),
-                **_mutable_values(thread),
+            _NEW_THREAD.bind(
+                {
+                    "id": thread.id,
+                    "reference": thread.reference,
+                    "fund": thread.fund,
+                    "member_id": thread.member_id,
+                    "member_given_name": thread.member_given_name,
+                    "member_family_name": thread.member_family_name,
+                    "theme_code": thread.theme.code,
+                    "theme_label": thread.theme.label,
+                    "subject_code": thread.subject.code,
+                    "subject_label": thread.subject.label,
+                    "motif_code": thread.motif.code,
+                    "motif_label": thread.motif.label,
+                    "skill": thread.skill,
+                    "response_time_days": thread.response_time_days,
+                    "created_at": thread.created_at,
+                    "search_text": fold(
+                        " ".join(
+                            (
+                                thread.reference,
+                                thread.theme.label,
+                                thread.subject.label,
+                                thread.motif.label,
+                                search_text,
+                            )
+                        )
+                    ),
+                    **_mutable_values(thread),
+                }
             )
         )
 
@@ -261,7 +317,7 @@ class ThreadRepository:
 
     async def add_message(self, message: Message) -> None:
         await self.writes.add(
-            MESSAGES.insert().values(
+            _NEW_MESSAGE.bind(
                 {name: getattr(message, name) for name in Message.__dataclass_fields__}
             )
         )

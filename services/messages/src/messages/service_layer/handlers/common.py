@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
-
 from contracts import get_fund
 from contracts.events.common import CatalogNode
 from contracts.events.messages import (
@@ -51,12 +49,12 @@ async def replay_or_hold_taking(
     unit: MessagesUnitOfWork,
     principal_id: uuid.UUID,
     idempotency: Idempotency,
-    taking: ColumnElement[Any] | None,
-) -> tuple[Sent | None, Any]:
-    """``replay_or_hold``, and for a new request the value of ``taking`` (the thread's
-    reference number), in the same round trip as the key."""
+    sequence: str | None,
+) -> tuple[Sent | None, int | None]:
+    """``replay_or_hold``, and for a new request the next number of ``sequence`` (the
+    thread's reference number), in the same round trip as the key."""
     stored, taken = await unit.idempotency_keys.claim_taking(
-        principal_id, idempotency.key, idempotency.fingerprint, taking
+        principal_id, idempotency.key, idempotency.fingerprint, sequence
     )
     if stored is None:
         return None, taken

@@ -72,10 +72,11 @@ async def submit_message(
             unit,
             cmd.member.id,
             cmd.idempotency,
-            await unit.threads.next_reference_number_of(cmd.member.fund, year),
+            await unit.threads.reference_sequence(cmd.member.fund, year),
         )
         if replay is not None:
             return replay
+        assert number is not None  # taken for every new request
         choice = current.resolve(
             theme=cmd.theme, subject=cmd.subject, motif=cmd.motif, fund=cmd.member.fund
         )
