@@ -1,11 +1,10 @@
 """A service of the local stack runs its set-up and then serves in one process
-(``devstack.serve``): it serves nothing until the stack lets it (SIGUSR1), its set-up's output
+(``devstack.serve``): it serves nothing until the stack lets it (a file), its set-up's output
 is kept for ``make run``'s summary, and a set-up that fails says why and ends the process."""
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -89,6 +88,10 @@ class Standin:
     def done(self) -> Path:
         return self.folder / "setup.done"
 
+    @property
+    def go(self) -> Path:
+        return self.folder / "go"
+
     def start(self, **env: str) -> subprocess.Popen[bytes]:
         with (self.folder / "serve.log").open("ab") as log:
             process = subprocess.Popen(
@@ -101,6 +104,8 @@ class Standin:
                     str(self.record),
                     "--done",
                     str(self.done),
+                    "--go",
+                    str(self.go),
                     "--",
                     "--factory",
                     "standin.main:create_app",
@@ -140,7 +145,7 @@ def test_the_service_serves_only_once_the_stack_lets_it(standin: Standin) -> Non
     assert process.poll() is None
     assert not port_open("127.0.0.1", standin.port)  # set up, waiting: nothing listens yet
 
-    process.send_signal(signal.SIGUSR1)
+    standin.go.touch()
     _until(lambda: port_open("127.0.0.1", standin.port), "service listening")
     assert httpx.get(f"http://127.0.0.1:{standin.port}/").text == "serving"
 

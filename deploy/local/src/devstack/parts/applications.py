@@ -11,7 +11,6 @@ from pathlib import Path
 from devstack.config import REPLICATED, SERVICES, StackConfig, replicas
 from devstack.parts.base import Part, StartFailure
 from devstack.process import ProcessRecord, spawn
-from devstack.serve import GO
 
 
 class IdentityProvider(Part):
@@ -140,6 +139,11 @@ class Service(Part):
     def setup_done(self) -> Path:
         return self.config.run / f"{self.name}.setup"
 
+    @property
+    def go(self) -> Path:
+        """Made by ``start``: the process set up serves from then on."""
+        return self.config.run / f"{self.name}.go"
+
     def prepare(self) -> None:
         """The service's process, started now: it sets its database up (``setup-local``) and
         waits for ``start`` to let it serve (``devstack.serve``)."""
@@ -148,6 +152,7 @@ class Service(Part):
             return  # the first replica has set up the database already
         what = f"setting up {self.name} (migrations, reference data)"
         self.setup_done.unlink(missing_ok=True)
+        self.go.unlink(missing_ok=True)
         record = spawn(
             [
                 sys.executable,
@@ -158,6 +163,8 @@ class Service(Part):
                 str(self.setup_record),
                 "--done",
                 str(self.setup_done),
+                "--go",
+                str(self.go),
                 "--",
                 *self.uvicorn_arguments(),
             ],
@@ -170,10 +177,12 @@ class Service(Part):
             if not record.alive() and not self.setup_done.exists():
                 raise StartFailure(f"{what} failed: its process exited", self.log)
             if time.monotonic() > deadline:
+                self.stop()
                 raise StartFailure(f"{what} took more than 300 s", self.log)
             time.sleep(0.1)
         outcome = self.setup_done.read_text().strip()
         if outcome != "ok":
+            self.stop()
             raise StartFailure(f"{what} {outcome}", self.log)
         self.setup_output = self.setup_record.read_text()
         self._held = record
@@ -189,7 +198,7 @@ class Service(Part):
         except StartFailure:
             self.stop()  # the process set up, waiting: not left behind
             raise
-        os.kill(held.pid, GO)
+        self.go.touch()
         if self.name == "auth":
             # While the service starts: it reads the registry from the topic at its pace.
             self.publish_registry()
