@@ -10,20 +10,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     ColumnElement,
+    Interval,
     and_,
     bindparam,
     case,
     delete,
     func,
     literal_column,
+    null,
     or_,
     select,
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,7 +46,7 @@ from notifier.domain.personal_data import (
     forgotten_payload,
 )
 from notifier.domain.preferences import SKIPPED_OPTED_OUT_EXPLANATION
-from servicekit.db import Writes
+from servicekit.db import Prepared, Writes, named
 
 #: A PostgreSQL array literal of the secret field names (constants, not input).
 _SECRETS_ARRAY = "{" + ",".join(sorted(SECRET_FIELDS)) + "}"
@@ -121,14 +124,14 @@ class DeliveryRepository:
 
     async def add(self, delivery: NewDelivery) -> bool:
         """Record an email to send now; False if this event's email was already recorded."""
-        result = await self.session.execute(_insert(delivery).returning(DELIVERIES.c.id))
+        result = await self.session.execute(*_ADD_RETURNING.bind(_values(delivery)))
         return result.first() is not None
 
     async def add_with_commit(self, delivery: NewDelivery) -> None:
         """Record an email to send, written by the commit's statement with the unit of
         work's other writes (nothing if this event's email was already recorded): not to be
         read back before the commit."""
-        await self.writes.add(_insert(delivery))
+        await self.writes.add(_ADD.bind(_values(delivery)))
 
     async def wake_waiting(self, member_id: uuid.UUID) -> int:
         """The member's contact arrived: their waiting emails are due now."""
@@ -542,25 +545,57 @@ def _delivery(row: RowMapping) -> Delivery:
     )
 
 
-def _insert(delivery: NewDelivery) -> Insert:
-    """The insert of an email to send, doing nothing if the event's email is recorded."""
-    pending = delivery.status is DeliveryStatus.PENDING
-    return (
-        insert(DELIVERIES)
-        .values(
-            id=uuid.uuid4(),
-            event_id=delivery.event_id,
-            kind=delivery.kind.value,
-            status=delivery.status.value,
-            fund=delivery.fund,
-            member_id=delivery.member_id,
-            thread_id=delivery.thread_id,
-            reference=delivery.reference,
-            payload=delivery.payload,
-            recipient=delivery.recipient,
-            message_id=delivery.message_id,
-            next_attempt_at=func.now() if pending else None,
-            wait_until=func.now() + delivery.wait if delivery.wait is not None else None,
-        )
-        .on_conflict_do_nothing(constraint="deliveries_event_kind_key")
+def _values(delivery: NewDelivery) -> dict[str, Any]:
+    """``_ADD``'s values for ``delivery``."""
+    return {
+        "id": uuid.uuid4(),
+        "event_id": delivery.event_id,
+        "kind": delivery.kind.value,
+        "status": delivery.status.value,
+        "fund": delivery.fund,
+        "member_id": delivery.member_id,
+        "thread_id": delivery.thread_id,
+        "reference": delivery.reference,
+        "payload": delivery.payload,
+        "recipient": delivery.recipient,
+        "message_id": delivery.message_id,
+        "due": delivery.status is DeliveryStatus.PENDING,
+        "wait": delivery.wait,
+    }
+
+
+def _column(name: str) -> BindParameter[Any]:
+    return named("delivery_", name, DELIVERIES.c[name].type)
+
+
+#: The insert of an email to send, doing nothing if the event's email is recorded: built
+#: once (``servicekit.db.Prepared``), the same statement for every email asked for.
+_ADD = Prepared(
+    insert(DELIVERIES)
+    .values(
+        {
+            **{
+                name: _column(name)
+                for name in (
+                    "id",
+                    "event_id",
+                    "kind",
+                    "status",
+                    "fund",
+                    "member_id",
+                    "thread_id",
+                    "reference",
+                    "payload",
+                    "recipient",
+                    "message_id",
+                )
+            },
+            # Due at once when pending; a thread email without contact waits a while.
+            "next_attempt_at": case((named("delivery_", "due", Boolean), func.now()), else_=null()),
+            "wait_until": func.now() + named("delivery_", "wait", Interval),
+        }
     )
+    .on_conflict_do_nothing(constraint="deliveries_event_kind_key"),
+    "delivery_",
+)
+_ADD_RETURNING = Prepared(_ADD.statement.returning(DELIVERIES.c.id), "delivery_")
