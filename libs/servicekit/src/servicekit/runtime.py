@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from itertools import chain
 from typing import Any, Literal
 
 import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.subscriber.usecase import BatchSubscriber
 from faststream.middlewares import AckPolicy
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -48,8 +51,29 @@ logger = get_logger(__name__)
 #: database is "not ready" after it).
 READINESS_DATABASE_SECONDS = 2.0
 
-#: How long a batch consumer's empty poll waits, in milliseconds.
-BATCH_POLL_MS = 20
+#: How long a batch consumer's poll waits for a record, in milliseconds: it returns as soon
+#: as one arrives, so this is only how often an idle consumer wakes up.
+BATCH_POLL_MS = 500
+
+
+class _WaitingBatchSubscriber(BatchSubscriber):
+    """FastStream's batch subscriber, without the pause after an empty poll.
+
+    FastStream's poll waits ``batch_timeout_ms`` for records, then, when none came, sleeps
+    as long again: a record arriving during that sleep waits for its end, so the poll had to
+    be short (20 ms), and every idle consumer of every service woke 25 times a second (a
+    fifth of a core for the stack at rest, counted against each submission under a light
+    load). aiokafka's ``getmany`` returns as soon as a record arrives and otherwise waits its
+    whole timeout (never returning early when empty, even without partitions assigned), so
+    the sleep adds nothing but delay: here the poll waits, and is called again at once."""
+
+    __slots__ = ()
+
+    async def get_msg(self, consumer: AIOKafkaConsumer) -> tuple[ConsumerRecord[Any, Any], ...]:
+        polled = await consumer.getmany(
+            timeout_ms=self.batch_timeout_ms, max_records=self.max_records
+        )
+        return tuple(chain.from_iterable(polled.values()))
 
 
 class ServiceRuntime:
@@ -138,6 +162,9 @@ class ServiceRuntime:
                 title=f"{consumer.name} consumes {topic.name}",
                 description=description or topic.description,
             )
+
+            assert type(batches) is BatchSubscriber, "FastStream's batch subscriber (pinned)"
+            batches.__class__ = _WaitingBatchSubscriber
 
             @batches
             async def handle_batch(message: KafkaMessage) -> None:
