@@ -9,7 +9,11 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from messages.domain.commands import PurgeClosedThreads
+from messages.service_layer.handlers.housekeeping import purge_closed_threads
+from messages.service_layer.unit_of_work import MessagesUnitOfWork
 from servicekit.testing import MovableClock
 from services.messages.tests.support import Caller, Directory, People, send
 
@@ -94,6 +98,77 @@ async def test_the_queue_lists_the_funds_open_threads_by_due_date_with_filters_a
         "/agent/threads/counts", params={"motif": "af-autre"}, headers=agent.headers
     )
     assert by_motif.json()["open"] == 2
+
+
+async def test_the_counts_follow_replies_closing_reopening_and_the_purge_in_every_filter(
+    app: FastAPI, client: httpx.AsyncClient, people: People, clock: MovableClock
+) -> None:
+    """Answered, awaiting and closed threads are counted from a tally kept as threads change,
+    not from the fund's whole history: each change shows at once, and every count is the
+    length of the list the same filters show."""
+    sophie = people.agent("HNO")  # famille and sante
+    luc = people.agent("HNO", given_name="Luc", family_name="PETIT", skills=("sante",))
+    member = people.member("HNO")
+    sante = {
+        "theme": "sante",
+        "subject": "sante-remboursements",
+        "motif": "sante-remboursement-soins",
+    }
+    clock.offset = -timedelta(days=7 * 365)
+    old = (await send(client, member)).json()["thread_id"]
+    closed = await client.post(f"/agent/threads/{old}/close", headers=sophie.headers)
+    assert closed.status_code == 200, closed.text
+    clock.offset = timedelta()
+    famille = (await send(client, member)).json()["thread_id"]
+    await send(client, member, motif="af-autre")
+    remboursement = (await send(client, member, **sante)).json()["thread_id"]
+    for agent, thread_id in ((luc, famille), (sophie, remboursement)):
+        replied = await client.post(
+            f"/agent/threads/{thread_id}/replies",
+            json={"text": "Voici notre réponse."},
+            headers=agent.headers | key(),
+        )
+        assert replied.status_code == 201, replied.text
+    # Answered by Luc, outside his skills: his from now on, in « Mes compétences » too.
+    closed = await client.post(f"/agent/threads/{famille}/close", headers=sophie.headers)
+    assert closed.status_code == 200, closed.text
+
+    async def counts(agent: Caller, **filters: str) -> dict[str, int]:
+        response = await client.get("/agent/threads/counts", params=filters, headers=agent.headers)
+        assert response.status_code == 200, response.text
+        counted: dict[str, int] = response.json()
+        for status in ("submitted", "in_progress", "answered", "awaiting_member", "closed", "all"):
+            listed = await client.get(
+                "/agent/threads",
+                params={"status": status, "limit": "100", **filters},
+                headers=agent.headers,
+            )
+            assert listed.status_code == 200, listed.text
+            assert counted[status] == len(listed.json()["data"]), (status, filters)
+        return counted
+
+    def by_status(counted: dict[str, int]) -> tuple[int, ...]:
+        statuses = ("submitted", "in_progress", "answered", "closed", "all")
+        return tuple(counted[status] for status in statuses)
+
+    assert by_status(await counts(sophie)) == (1, 0, 1, 2, 4)
+    assert by_status(await counts(sophie, motif="af-autre")) == (1, 0, 0, 0, 1)
+    assert by_status(await counts(sophie, theme="sante")) == (0, 0, 1, 0, 1)
+    assert by_status(await counts(luc, skill="mine")) == (0, 0, 1, 1, 2)
+    assert by_status(await counts(luc, skill="famille")) == (1, 0, 0, 2, 3)
+
+    reopened = await client.post(f"/agent/threads/{famille}/reopen", headers=sophie.headers)
+    assert reopened.status_code == 200, reopened.text
+    report = await purge_closed_threads(
+        PurgeClosedThreads(older_than_years=5),
+        uow=lambda: MessagesUnitOfWork(app.state.runtime.sessions, producer="messages"),
+        clock=clock,
+    )
+    assert report.threads >= 1
+
+    assert by_status(await counts(sophie)) == (1, 1, 1, 0, 3)
+    assert by_status(await counts(luc, skill="mine")) == (0, 1, 1, 0, 2)
+    assert by_status(await counts(luc, skill="famille")) == (1, 1, 0, 0, 2)
 
 
 async def test_two_agents_claiming_at_once_one_wins_the_other_sees_who_has_it(

@@ -10,6 +10,8 @@ The indexes follow the listing queries, each read in index order with keyset pag
   threads; several skills are read skill by skill and merged in due-date order); other
   filters are read from these indexes in order;
 - retention: ``threads_closed_idx``;
+- the queue's counts of open threads: ``threads_open_counts_idx`` (covering: read without the
+  table); the other statuses are counted in ``thread_counts``;
 - the « relances » pinned on top of a fund's queue: ``threads_relance_queue_idx``; the
   timers of the threads awaiting the member's details: ``threads_awaiting_member_idx``.
 """
@@ -191,6 +193,45 @@ THREADS = Table(
         postgresql_where=text(f"relance AND {OPEN_STATUSES_SQL}"),
     ),
     Index("threads_search_idx", "search_vector", postgresql_using="gin"),
+    # The queue's counts of open threads, read from the index alone (see THREAD_COUNTS).
+    Index(
+        "threads_open_counts_idx",
+        "fund",
+        "theme_code",
+        "subject_code",
+        "motif_code",
+        postgresql_include=["status", "skill", "assignee_id", "due_date", "relance"],
+        postgresql_where=text(OPEN_STATUSES_SQL),
+    ),
+)
+
+#: How many threads are answered, awaiting the member or closed (the statuses a fund's
+#: history piles up in), per fund, catalog node, skill and assignee: what the queue's counts
+#: read instead of the history itself. Kept by a trigger on threads (migration 0012) in the
+#: transaction that changes a thread, so always exact; open threads are counted from threads.
+THREAD_COUNTS = Table(
+    "thread_counts",
+    metadata,
+    Column("fund", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("theme_code", Text, nullable=False),
+    Column("subject_code", Text, nullable=False),
+    Column("motif_code", Text, nullable=False),
+    Column("skill", Text, nullable=True),
+    Column("assignee_id", Uuid, nullable=True),
+    Column("total", BigInteger, nullable=False),
+    Index(
+        "thread_counts_key",
+        "fund",
+        "status",
+        "theme_code",
+        "subject_code",
+        "motif_code",
+        "skill",
+        "assignee_id",
+        unique=True,
+        postgresql_nulls_not_distinct=True,
+    ),
 )
 
 MESSAGES = Table(

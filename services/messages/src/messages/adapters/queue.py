@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Boolean, Select, literal_column, or_, select, tuple_, union_all
+from sqlalchemy import Boolean, Select, Table, literal_column, or_, select, tuple_, union_all
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -50,17 +50,18 @@ def queue_conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def skill_condition(queue: QueueFilter) -> ColumnElement[bool] | None:
-    """The queue's skill filter as one condition; None when it has none."""
+def skill_condition(queue: QueueFilter, table: Table = THREADS) -> ColumnElement[bool] | None:
+    """The queue's skill filter as one condition on ``table``'s ``skill`` and
+    ``assignee_id`` (threads, or their counts); None when it has none."""
     if queue.without_skill:
-        return THREADS.c.skill.is_(None)
+        return table.c.skill.is_(None)
     if queue.skills is None:
         return None
     parts: list[ColumnElement[bool]] = []
     if queue.skills:
-        parts.append(THREADS.c.skill.in_(queue.skills))
+        parts.append(table.c.skill.in_(queue.skills))
     if queue.or_assigned_to is not None:
-        parts.append(THREADS.c.assignee_id == queue.or_assigned_to)
+        parts.append(table.c.assignee_id == queue.or_assigned_to)
     return or_(*parts) if parts else literal_column("false", type_=Boolean)
 
 

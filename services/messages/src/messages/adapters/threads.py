@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from messages.adapters import reference_numbers
-from messages.adapters.orm import ACCESS_AUDIT, MESSAGES, NOTES, THREADS
+from messages.adapters.orm import ACCESS_AUDIT, MESSAGES, NOTES, THREAD_COUNTS, THREADS
 from messages.adapters.queue import (
     OPEN,
     THREAD_COLUMNS,
@@ -266,7 +266,12 @@ class ThreadRepository:
         """Per status, then among open threads: mine, unassigned, overdue (all within the
         queue's skill filter), my_skills (routed to the caller: their skills or assigned to
         them), without_skill (whatever the skill filter) and relances (« Je n'ai pas compris
-        la réponse », within the skill filter)."""
+        la réponse », within the skill filter).
+
+        Open threads, the work in hand, are counted from the threads; the other statuses, a
+        history that only grows, from ``thread_counts`` (a few rows per motif and agent, kept
+        exact by a trigger in the transaction that changes a thread): the counts take the
+        same time with a thousand messages as with millions."""
         catalog_filters = QueueFilter(
             fund=queue.fund,
             statuses=(),
@@ -276,21 +281,17 @@ class ThreadRepository:
         )
         skill_filter = skill_condition(queue)
         in_filter = skill_filter if skill_filter is not None else true()
-        by_status = {
-            row.status: int(row.total)
-            for row in await self.session.execute(
-                select(THREADS.c.status, func.count().label("total"))
-                .where(*queue_conditions(catalog_filters), in_filter)
-                .group_by(THREADS.c.status)
-            )
-        }
         routed_to_caller = skill_condition(
             QueueFilter(fund=queue.fund, statuses=(), skills=agent_skills, or_assigned_to=agent_id)
         )
         assert routed_to_caller is not None
-        mine, unassigned, overdue, my_skills, without_skill, relances = (
+        open_counts = (
             await self.session.execute(
                 select(
+                    *(
+                        func.count().filter(in_filter, THREADS.c.status == status.value)
+                        for status in OPEN_STATUSES
+                    ),
                     func.count().filter(in_filter, THREADS.c.assignee_id == agent_id),
                     func.count().filter(in_filter, THREADS.c.assignee_id.is_(None)),
                     func.count().filter(in_filter, THREADS.c.due_date < today),
@@ -300,16 +301,42 @@ class ThreadRepository:
                 ).where(*queue_conditions(catalog_filters), OPEN)
             )
         ).one()
+        *by_open_status, mine, unassigned, overdue, my_skills, without_skill, relances = (
+            int(count) for count in open_counts
+        )
+        history_skill_filter = skill_condition(queue, THREAD_COUNTS)
+        by_status = {
+            status.value: count for status, count in zip(OPEN_STATUSES, by_open_status, strict=True)
+        } | {
+            row.status: int(row.total)
+            for row in await self.session.execute(
+                select(THREAD_COUNTS.c.status, func.sum(THREAD_COUNTS.c.total).label("total"))
+                .where(
+                    THREAD_COUNTS.c.fund == queue.fund,
+                    *(
+                        column == code
+                        for column, code in (
+                            (THREAD_COUNTS.c.theme_code, queue.theme),
+                            (THREAD_COUNTS.c.subject_code, queue.subject),
+                            (THREAD_COUNTS.c.motif_code, queue.motif),
+                        )
+                        if code
+                    ),
+                    history_skill_filter if history_skill_filter is not None else true(),
+                )
+                .group_by(THREAD_COUNTS.c.status)
+            )
+        }
         counts = {status.value: by_status.get(status.value, 0) for status in Status}
         counts["open"] = sum(counts[status.value] for status in OPEN_STATUSES)
-        counts["all"] = sum(by_status.values())
+        counts["all"] = sum(counts[status.value] for status in Status)
         counts |= {
-            "mine": int(mine),
-            "unassigned": int(unassigned),
-            "overdue": int(overdue),
-            "my_skills": int(my_skills),
-            "without_skill": int(without_skill),
-            "relances": int(relances),
+            "mine": mine,
+            "unassigned": unassigned,
+            "overdue": overdue,
+            "my_skills": my_skills,
+            "without_skill": without_skill,
+            "relances": relances,
         }
         return counts
 
