@@ -2,14 +2,16 @@
 
     uv run python services/messages/bench/bench_listings.py [--admin-url URL] [--large 1000000]
 
-Creates a database of its own (dropped at the end), migrates it, loads ``--small`` messages
-with ``scripts/load_million.py``, measures, loads up to ``--large`` and measures again.
-After each load, a share of the open threads changes as agents' work changes them, and is
-left for autovacuum (the loader vacuums: a database in service is rarely just vacuumed).
-For each listing it times the first page and a deep page reached by following cursors,
-as the service runs them (the repository's queries): the first run, then p50, p95 and p99;
-and prints the query plans of the deep pages so you can check they read the listing
-indexes (no sort, no full scan).
+Creates two databases of its own (dropped at the end), migrates them, and loads ``--small``
+messages into one and ``--large`` into the other with ``scripts/load_million.py``. After
+each load, a share of the open threads changes as agents' work changes them, and is left for
+autovacuum (the loader vacuums: a database in service is rarely just vacuumed). For each
+listing it times the first page and a deep page reached by following cursors, as the
+service runs them (the repository's queries), on both databases in turn, so that whatever
+else runs on the machine slows both alike: the first run, then p50, p95 and p99. Then the
+queue counts' p95 with the large data set against the small one (the target: at most 1.5
+times), and the query plans, so you can check they read the listing indexes (no sort, no
+full scan) and that the counts read neither the closed threads nor the table's pages.
 Not a test: numbers depend on the machine.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import os
 import statistics
 import sys
 import time
@@ -32,6 +35,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from devstack.config import StackConfig
 from messages.adapters.queue import queue_statement
 from messages.adapters.threads import ThreadRepository
 from messages.domain.commands import QueueFilter
@@ -44,7 +48,11 @@ HERE = Path(__file__).parent
 #: Share of the open threads changed after each load, before measuring (see ``churn``).
 CHURN = 0.05
 MIGRATIONS = HERE.parent / "src" / "messages" / "migrations"
-DEFAULT_ADMIN_URL = "postgresql+asyncpg://postgres:postgres@127.0.0.1:15432/postgres"
+#: The local stack's PostgreSQL, or the server ``DEVSTACK_POSTGRES_URL`` names.
+DEFAULT_ADMIN_URL = os.environ.get("DEVSTACK_POSTGRES_URL") or StackConfig().postgres_admin_url
+#: The queue counts at the large size may take at most this many times their time at the
+#: small one (p95).
+COUNTS_TARGET = 1.5
 #: The skills of the agent whose ``skill=mine`` queue is measured (the loader's are theme codes).
 TWO_SKILLS = ("famille", "retraite")
 FIVE_SKILLS = ("cotisations", "famille", "retraite", "sante", "solidarite")
@@ -66,16 +74,25 @@ def _loader() -> Any:
 COLUMNS = ("first", "p50", "p95", "p99")
 
 
-async def timed(run: Callable[[], Awaitable[Any]], repeat: int) -> tuple[float, ...]:
-    """The first run of ``run`` (nothing of it cached by an earlier one), then p50, p95 and
-    p99 of ``repeat`` more, in milliseconds."""
-    samples = []
-    for _ in range(repeat + 1):
-        started = time.perf_counter()
-        await run()
-        samples.append((time.perf_counter() - started) * 1000)
+def summary(samples: list[float]) -> tuple[float, ...]:
+    """The first run (nothing of it cached by an earlier one), then p50, p95 and p99 of the
+    others, in milliseconds."""
     cuts = statistics.quantiles(samples[1:], n=100, method="inclusive")
     return samples[0], cuts[49], cuts[94], cuts[98]
+
+
+async def side_by_side(
+    runs: list[Callable[[], Awaitable[Any]]], repeat: int
+) -> list[tuple[float, ...]]:
+    """Each of ``runs`` once, in turn, ``repeat + 1`` times: whatever else loads the machine
+    at a moment slows them alike. Their summaries, in the same order."""
+    samples: list[list[float]] = [[] for _ in runs]
+    for _ in range(repeat + 1):
+        for run, times in zip(runs, samples, strict=True):
+            started = time.perf_counter()
+            await run()
+            times.append((time.perf_counter() - started) * 1000)
+    return [summary(times) for times in samples]
 
 
 async def churn(dsn: str, share: float) -> int:
@@ -99,9 +116,22 @@ async def churn(dsn: str, share: float) -> int:
         await connection.close()
 
 
-async def measure(
-    sessions: async_sessionmaker[AsyncSession], repeat: int, depth: int
-) -> tuple[dict[str, tuple[float, ...]], uuid.UUID]:
+#: One listing of one database, made ready when it is measured (a deep page follows its
+#: cursors then, after its first page was timed cold): what to run, again and again.
+Listing = Callable[[], Awaitable[Callable[[], Awaitable[Any]]]]
+
+
+def ready(run: Callable[[], Awaitable[Any]]) -> Listing:
+    async def prepared() -> Callable[[], Awaitable[Any]]:
+        return run
+
+    return prepared
+
+
+async def listings(
+    sessions: async_sessionmaker[AsyncSession], depth: int
+) -> tuple[dict[str, Listing], uuid.UUID]:
+    """Every listing measured, by name, on this database; and the agent whose queue it is."""
     async with sessions() as session:
         heavy_member = (
             await session.execute(
@@ -126,7 +156,7 @@ async def measure(
                 text("SELECT reference FROM threads WHERE fund = 'NPC' ORDER BY id LIMIT 1")
             )
         ).scalar_one()
-    results: dict[str, tuple[float, ...]] = {}
+    results: dict[str, Listing] = {}
 
     async def member_page(member_id: uuid.UUID, after: Any = None) -> Any:
         async with sessions() as session:
@@ -138,15 +168,19 @@ async def measure(
         async with sessions() as session:
             return await ThreadRepository(session).list_queue(queue, after=after, limit=21)
 
-    async def deep(fetch: Callable[[Any], Awaitable[list[Any]]], key: Callable[[Any], Any]) -> Any:
-        """The cursor of the ``depth``-th page (or the last one)."""
-        after = None
-        for _ in range(depth):
-            rows = await fetch(after)
-            if len(rows) < 21:
-                break
-            after = key(rows[19])
-        return after
+    def deep(fetch: Callable[[Any], Awaitable[list[Any]]], key: Callable[[Any], Any]) -> Listing:
+        """The ``depth``-th page (or the last one), its cursor found by following the others."""
+
+        async def prepared() -> Callable[[], Awaitable[Any]]:
+            after = None
+            for _ in range(depth):
+                rows = await fetch(after)
+                if len(rows) < 21:
+                    break
+                after = key(rows[19])
+            return lambda: fetch(after)
+
+        return prepared
 
     def activity(thread: Any) -> Any:
         return (thread.last_activity_at, thread.id)
@@ -187,16 +221,15 @@ async def measure(
             ),
         ),
     ):
-        results[name] = await timed(lambda q=queue: queue_page(q), repeat)
+        results[name] = ready(lambda q=queue: queue_page(q))
 
     for name, member in (
         ("member (typical)", typical_member),
         ("member (most threads)", heavy_member),
     ):
-        results[f"{name}: first page"] = await timed(lambda m=member: member_page(m), repeat)
-        cursor = await deep(lambda after, m=member: member_page(m, after), activity)
-        results[f"{name}: page {depth}"] = await timed(
-            lambda m=member, c=cursor: member_page(m, c), repeat
+        results[f"{name}: first page"] = ready(lambda m=member: member_page(m))
+        results[f"{name}: page {depth}"] = deep(
+            lambda after, m=member: member_page(m, after), activity
         )
     for name, queue in (
         ("queue open", open_queue),
@@ -210,11 +243,8 @@ async def measure(
         ("queue skill=cotisations", one_skill),
         ("queue skill=mine (2) closed", my_skills_closed),
     ):
-        results[f"{name}: first page"] = await timed(lambda q=queue: queue_page(q), repeat)
-        cursor = await deep(lambda after, q=queue: queue_page(q, after), due)
-        results[f"{name}: page {depth}"] = await timed(
-            lambda q=queue, c=cursor: queue_page(q, c), repeat
-        )
+        results[f"{name}: first page"] = ready(lambda q=queue: queue_page(q))
+        results[f"{name}: page {depth}"] = deep(lambda after, q=queue: queue_page(q, after), due)
 
     async def counts() -> Any:
         async with sessions() as session:
@@ -225,7 +255,7 @@ async def measure(
                 today=date.today(),
             )
 
-    results["queue counts (NPC)"] = await timed(counts, repeat)
+    results["queue counts (NPC)"] = ready(counts)
     return results, agent
 
 
@@ -272,6 +302,19 @@ async def plans(dsn: str, agent: uuid.UUID) -> list[str]:
                     limit=21,
                 )
             ),
+            # The queue counts (ThreadRepository.queue_counts): open threads from the covering
+            # index alone, the other statuses from the tally the trigger keeps.
+            "queue counts: open threads": (
+                "SELECT count(*) FILTER (WHERE status = 'submitted'), "  # noqa: S608 - a UUID
+                "count(*) FILTER (WHERE assignee_id IS NULL), "
+                "count(*) FILTER (WHERE due_date < current_date), "
+                "count(*) FILTER (WHERE skill IN ('famille', 'retraite') "
+                f"OR assignee_id = '{agent}') "
+                "FROM threads WHERE fund = 'NPC' AND status IN ('submitted', 'in_progress')"
+            ),
+            "queue counts: other statuses": (
+                "SELECT status, sum(total) FROM thread_counts WHERE fund = 'NPC' GROUP BY status"
+            ),
             "queue skill=cotisations deep page": _sql(
                 queue_statement(
                     QueueFilter(fund="NPC", statuses=OPEN_STATUSES, skills=("cotisations",)),
@@ -294,28 +337,36 @@ async def plans(dsn: str, agent: uuid.UUID) -> list[str]:
 
 async def run(admin_url: str, small: int, large: int, repeat: int, depth: int) -> None:
     loader = _loader()
-    async with fresh_database(admin_url, "messages_bench") as url:
-        await upgrade_async(url, MIGRATIONS)
-        engine = create_async_engine(url, pool_size=2)
-        sessions = async_sessionmaker(engine, expire_on_commit=False)
-        dsn = asyncpg_dsn(url)
+    async with (
+        fresh_database(admin_url, "messages_bench_small") as small_url,
+        fresh_database(admin_url, "messages_bench_large") as large_url,
+    ):
+        engines, databases = [], []
         try:
-            report: dict[int, dict[str, tuple[float, ...]]] = {}
-            loaded = 0
-            for size in (small, large):
+            for url, size in ((small_url, small), (large_url, large)):
+                await upgrade_async(url, MIGRATIONS)
                 started = time.perf_counter()
-                _, messages = await loader.load(dsn, size - loaded, seed=size)
-                loaded += messages
+                _, messages = await loader.load(asyncpg_dsn(url), size, seed=size)
                 print(
-                    f"loaded {loaded} messages ({time.perf_counter() - started:.0f} s)", flush=True
+                    f"loaded {messages:,} messages ({time.perf_counter() - started:.0f} s)",
+                    flush=True,
                 )
-                changed = await churn(dsn, CHURN)
+                changed = await churn(asyncpg_dsn(url), CHURN)
                 print(f"{changed} open threads changed since the last vacuum", flush=True)
-                report[loaded], agent = await measure(sessions, repeat, depth)
-            sizes = list(report)
+                engines.append(create_async_engine(url, pool_size=2))
+                databases.append(
+                    (messages, async_sessionmaker(engines[-1], expire_on_commit=False))
+                )
+            prepared = [await listings(sessions, depth) for _, sessions in databases]
+            sizes = [messages for messages, _ in databases]
+            report: dict[int, dict[str, tuple[float, ...]]] = {size: {} for size in sizes}
+            for name in prepared[0][0]:
+                runs = [await made[name]() for made, _ in prepared]
+                for size, figures in zip(sizes, await side_by_side(runs, repeat), strict=True):
+                    report[size][name] = figures
             print(
-                f"\nmilliseconds: the first run, then p50 / p95 / p99 of {repeat} more; "
-                f"page {depth} reached by cursor"
+                f"\nmilliseconds: the first run, then p50 / p95 / p99 of {repeat} more, the two "
+                f"databases in turn; page {depth} reached by cursor"
             )
             width = 8 * len(COLUMNS) + 4
             print(f"{'':45}" + "".join(f"{f'{size:,} messages':>{width}}" for size in sizes))
@@ -329,10 +380,18 @@ async def run(admin_url: str, small: int, large: int, repeat: int, depth: int) -
                     for size in sizes
                 )
                 print(f"{name:45}{cells}")
+            small_counts, large_counts = (report[size]["queue counts (NPC)"][2] for size in sizes)
+            ratio = large_counts / small_counts
+            print(
+                f"\nqueue counts p95: {small_counts:.2f} ms with {sizes[0]:,} messages, "
+                f"{large_counts:.2f} ms with {sizes[-1]:,}: {ratio:.2f}× "
+                f"(target ≤ {COUNTS_TARGET}×: {'met' if ratio <= COUNTS_TARGET else 'NOT met'})"
+            )
             print("\nQuery plans with the large data set:")
-            print("\n".join(await plans(dsn, agent)))
+            print("\n".join(await plans(asyncpg_dsn(large_url), prepared[-1][1])))
         finally:
-            await engine.dispose()
+            for engine in engines:
+                await engine.dispose()
 
 
 def main() -> None:
