@@ -1,12 +1,14 @@
 """Outbox publish latency: from a unit of work's commit to the event in a Kafka consumer's hands.
 
-    uv run python libs/servicekit/bench/bench_outbox_latency.py [--events 500]
+    uv run python libs/servicekit/bench/bench_outbox_latency.py [--events 500] [--rate 100]
 
 Uses the local stack's PostgreSQL and Kafka (started if needed; ``KAFKA_BOOTSTRAP_SERVERS`` and
 ``DEVSTACK_POSTGRES_URL`` name running ones instead), a database and topics of its own, the
 real relay (LISTEN/NOTIFY wake-up) and a plain consumer that holds its partitions before the
 first event. Beside it, the baseline: the same events at the same pace sent straight to Kafka
-by a producer set as the relay's (idempotent, acks=all). Prints p50/p95/p99 of both.
+by a producer set as the relay's (idempotent, acks=all). Both ways, each event is published at
+its own time (``--rate`` a second, an open loop), so a slow commit never lowers the pace it
+is measured at. Prints p50/p95/p99 of both.
 """
 
 from __future__ import annotations
@@ -59,29 +61,43 @@ def event() -> MessageSubmitted:
 
 
 async def measure(
-    consumer: AIOKafkaConsumer, count: int, publish: Callable[[MessageSubmitted], Awaitable[None]]
+    consumer: AIOKafkaConsumer,
+    count: int,
+    publish: Callable[[MessageSubmitted], Awaitable[None]],
+    rate: float,
 ) -> tuple[float, list[float]]:
     """Offered rate and each event's latency (ms) from its ``publish`` returning to the
-    consumer's hands; ``count`` events, one every 5 ms at most."""
+    consumer's hands: ``count`` events, each published at its own time, ``rate`` a second
+    (an open loop: a slow publication never delays the next one, so both ways are offered
+    the same pace)."""
+    events = [event() for _ in range(count)]
+    expected = {str(submitted.event_id) for submitted in events}
     sent: dict[str, float] = {}
-    latencies: list[float] = []
+    arrived: dict[str, float] = {}
 
     async def receive() -> None:
-        while len(latencies) < count:
+        while len(arrived) < count:
             record = await consumer.getone()
             event_id = dict(record.headers)["event_id"].decode()
-            if event_id in sent:
-                latencies.append((time.perf_counter() - sent.pop(event_id)) * 1000)
+            if event_id in expected:
+                arrived.setdefault(event_id, time.perf_counter())
+
+    async def one(submitted: MessageSubmitted) -> None:
+        await publish(submitted)
+        sent[str(submitted.event_id)] = time.perf_counter()
 
     receiver = asyncio.create_task(receive())
     started = time.perf_counter()
-    for _ in range(count):
-        submitted = event()
-        await publish(submitted)
-        sent[str(submitted.event_id)] = time.perf_counter()
-        await asyncio.sleep(0.005)  # a steady trickle, as member requests arrive
+    publications = []
+    for index, submitted in enumerate(events):
+        due = started + index / rate
+        if (wait := due - time.perf_counter()) > 0:
+            await asyncio.sleep(wait)
+        publications.append(asyncio.create_task(one(submitted)))
+    offered = count / max(time.perf_counter() - started, 1e-9) if count > 1 else rate
+    await asyncio.gather(*publications)
     await asyncio.wait_for(receiver, timeout=120)
-    return count / (time.perf_counter() - started), latencies
+    return offered, [(arrived[key] - sent[key]) * 1000 for key in sent]
 
 
 def line(label: str, rate: float, ms: list[float]) -> str:
@@ -92,7 +108,7 @@ def line(label: str, rate: float, ms: list[float]) -> str:
     )
 
 
-async def main(count: int) -> None:
+async def main(count: int, rate: float) -> None:
     stack = Stack()
     states = stack.up(["postgres", "kafka"])
     if any(state.status != "ready" for state in states.values()):
@@ -145,13 +161,13 @@ async def main(count: int) -> None:
                 headers=[("event_id", str(submitted.event_id).encode())],
             )
 
-        await measure(consumer, min(50, count), through_the_outbox)  # warm-up
-        outbox = await measure(consumer, count, through_the_outbox)
-        bare = await measure(consumer, count, straight_to_kafka)
+        await measure(consumer, min(50, count), through_the_outbox, rate)  # warm-up
+        outbox = await measure(consumer, count, through_the_outbox, rate)
+        bare = await measure(consumer, count, straight_to_kafka, rate)
         await producer.stop()
         await runtime.stop()
         await consumer.stop()
-    print(f"\n{count} events each way, latency to a consumer's hands")
+    print(f"\n{count} events each way, {rate:g} a second, latency to a consumer's hands")
     print(line("outbox (commit → consumer)", *outbox))
     print(line("bare producer, acks=all (send → consumer)", *bare))
 
@@ -159,4 +175,6 @@ async def main(count: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=500)
-    asyncio.run(main(parser.parse_args().events))
+    parser.add_argument("--rate", type=float, default=100, help="events a second, both ways")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.events, arguments.rate))
