@@ -47,7 +47,7 @@ from messages.domain.dashboard import (
     WaitingCount,
     WeekCount,
 )
-from servicekit.db import UnitOfWork
+from servicekit.db import UnitOfWork, Writes
 
 DASHBOARD_STATE = Table(
     "dashboard_state",
@@ -132,8 +132,11 @@ def _paris_week(moment: ColumnElement[datetime]) -> ColumnElement[date]:
 
 
 class DashboardRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, writes: Writes | None = None) -> None:
         self.session = session
+        self.writes = writes or Writes(session, deferred=False)
+        #: The latest ``occurred_at`` of the events applied in this unit of work.
+        self._seen: datetime | None = None
 
     # --- state -------------------------------------------------------------------------
 
@@ -153,12 +156,20 @@ class DashboardRepository:
         return (row.last_event_at, row.rebuilt_at) if row is not None else (None, None)
 
     async def saw_event(self, occurred_at: datetime) -> None:
-        await self.session.execute(
+        """Note the event applied; the latest of a unit of work's is written with its commit
+        (``write_seen``): one write of the state's row for a poll's events, not one each."""
+        self._seen = occurred_at if self._seen is None else max(self._seen, occurred_at)
+
+    async def write_seen(self) -> None:
+        if self._seen is None:
+            return
+        seen, self._seen = self._seen, None
+        await self.writes.add(
             update(DASHBOARD_STATE)
             .where(DASHBOARD_STATE.c.id == 1)
             .values(
                 last_event_at=func.greatest(
-                    func.coalesce(DASHBOARD_STATE.c.last_event_at, occurred_at), occurred_at
+                    func.coalesce(DASHBOARD_STATE.c.last_event_at, seen), seen
                 )
             )
         )
@@ -177,20 +188,18 @@ class DashboardRepository:
     # --- writes ------------------------------------------------------------------------
 
     async def thread(self, generation: int, thread_id: uuid.UUID, fund: str) -> ThreadFacts:
-        """The thread's facts so far, its row locked until the unit of work ends."""
-        await self.session.execute(
-            insert(DASHBOARD_THREADS)
-            .values(generation=generation, thread_id=thread_id, fund=fund)
-            .on_conflict_do_nothing()
+        """The thread's facts so far, its row locked until the unit of work ends: made if new,
+        or found, locked and read by the same statement (an insert whose conflict "updates"
+        the row locks it and returns it)."""
+        new = insert(DASHBOARD_THREADS).values(
+            generation=generation, thread_id=thread_id, fund=fund
         )
         row = (
             await self.session.execute(
-                select(DASHBOARD_THREADS)
-                .where(
-                    DASHBOARD_THREADS.c.generation == generation,
-                    DASHBOARD_THREADS.c.thread_id == thread_id,
-                )
-                .with_for_update()
+                new.on_conflict_do_update(
+                    index_elements=[DASHBOARD_THREADS.c.generation, DASHBOARD_THREADS.c.thread_id],
+                    set_={"fund": DASHBOARD_THREADS.c.fund},
+                ).returning(*DASHBOARD_THREADS.c)
             )
         ).one()
         theme = (
@@ -477,7 +486,11 @@ class DashboardUnitOfWork(UnitOfWork):
     dashboard: DashboardRepository
 
     def on_enter(self) -> None:
-        self.dashboard = DashboardRepository(self.session)
+        self.dashboard = DashboardRepository(self.session, self.writes)
+
+    async def commit(self) -> None:
+        await self.dashboard.write_seen()
+        await super().commit()
 
 
 #: What the dashboard's handlers take as ``dashboard_uow``: each call opens a new one.
