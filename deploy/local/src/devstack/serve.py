@@ -72,6 +72,14 @@ def main(argv: list[str] | None = None) -> int:
         _write(arguments.done, f"failed: {last[0][:200]}\n")
         return code
     _write(arguments.done, "ok\n")
+    # While Kafka may still be starting: the application's own modules (the set-up did not
+    # need them all), so that uvicorn only builds the application once it may serve. An
+    # import that fails fails again in uvicorn, which says so as it always does.
+    for argument in uvicorn_arguments:
+        if ":" in argument and not argument.startswith("-"):
+            with contextlib.suppress(Exception):
+                importlib.import_module(argument.split(":")[0])
+            break
     while not arguments.go.exists():
         time.sleep(GO_POLL_SECONDS)
     from uvicorn.main import main as uvicorn
