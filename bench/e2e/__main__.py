@@ -30,7 +30,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,13 +167,8 @@ class Bench:
         failed = {name: state.detail for name, state in states.items() if state.status == "failed"}
         if failed:
             raise SystemExit(f"the stack did not start: {failed} (logs in {HOME / 'logs'})")
-        from devstack.process import read_record
 
-        self.pids: dict[str, int] = {}
-        for name in (*PROCESSES, *SECOND_REPLICAS):
-            record = read_record(self.stack.parts[name].pidfile)
-            if record:
-                self.pids[name] = record.pid
+        self.pids = self.read_pids((*PROCESSES, *SECOND_REPLICAS))
         dsn = self.config.postgres_admin_url.replace("postgresql+asyncpg://", "postgresql://")
         self.bare = spawn(
             [sys.executable, "-m", "bench.e2e.bare", str(self.bare_port), dsn],
@@ -351,9 +346,23 @@ class Bench:
         report.progress("closed loop", self.results["closed_loop"])
         self.checkpoint()
 
-    def start_profilers(self, seconds: float) -> list[subprocess.Popen[bytes]]:
-        """``--profile``: py-spy samples the Python services through the stack's closed loop
-        (folded stacks, one file per process: ``bench/profile.py`` sums them by function)."""
+    def read_pids(self, names: Sequence[str]) -> dict[str, int]:
+        """The process ids of the parts ``names`` that run."""
+        from devstack.process import read_record
+
+        pids: dict[str, int] = {}
+        for name in names:
+            record = read_record(self.stack.parts[name].pidfile)
+            if record:
+                pids[name] = record.pid
+        return pids
+
+    def start_profilers(
+        self, seconds: float, pids: dict[str, int] | None = None, prefix: str = ""
+    ) -> list[subprocess.Popen[bytes]]:
+        """``--profile``: py-spy samples the Python services through the stack's closed loop,
+        and the notifier through its drain (folded stacks, one file per process, named
+        ``[prefix]<process>.txt``: ``bench/profile.py`` sums them by function)."""
         if self.profile is None:
             return []
         py_spy = shutil.which("py-spy") or shutil.which(
@@ -377,11 +386,11 @@ class Bench:
                     "raw",
                     "--nonblocking",
                     "--output",
-                    str(self.profile / f"{name}.txt"),
+                    str(self.profile / f"{prefix}{name}.txt"),
                 ],
-                HOME / "logs" / f"py-spy-{name}.log",
+                HOME / "logs" / f"py-spy-{prefix}{name}.log",
             )
-            for name, pid in self.pids.items()
+            for name, pid in (self.pids if pids is None else pids).items()
             if name not in ("gateway", "postgres", "kafka")
         ]
 
@@ -440,7 +449,10 @@ class Bench:
         restarted = time.time()
         self.stack.up(notifiers)
         ready = time.time()
+        profilers = self.start_profilers(15, self.read_pids(notifiers), prefix="drain-")
         last = await self.mailbox.wait_for(references, timeout=600)
+        for profiler in profilers:
+            profiler.wait(timeout=60)
         arrived = sum(1 for ref in references if ref in self.mailbox.confirmations())
         self.results["drain"] = {
             "backlog": len(references),
