@@ -113,6 +113,9 @@ class ConsumerMetrics:
 
 Handler = Callable[[Any, UoW], Awaitable[None]]
 TombstoneHandler = Callable[[str, UoW], Awaitable[None]]
+#: Called once for the new events of a group, in its transaction, before the handler is
+#: called for each: what the handlers would each read or lock, read or locked at once.
+GroupPreparation = Callable[[Sequence[Any], UoW], Awaitable[None]]
 
 
 @dataclass
@@ -127,6 +130,7 @@ class IdempotentConsumer(Generic[UoW]):
     dead_letter_topic: TopicSpec | None
     metrics: ConsumerMetrics
     on_tombstone: TombstoneHandler[UoW] | None = None
+    prepare_group: GroupPreparation[UoW] | None = None
     #: Tries of a failing handler before the event is dead-lettered: with full jitter over
     #: 0.5, 1, 2, 4, 8 s the last one comes about half a minute after the first, long enough
     #: for a deployment's hiccup to pass.
@@ -221,6 +225,10 @@ class IdempotentConsumer(Generic[UoW]):
             # The group's ids recorded in one statement; an id twice in the group is handled
             # at its first place only.
             new = await claim_events(uow, self.name, [event.event_id for _, event in events])
+            if self.prepare_group is not None and new:
+                await self.prepare_group(
+                    [event for _, event in events if event.event_id in new], uow
+                )
             for record, event in events:
                 set_trace(TraceContext.continue_from(_header(record, "traceparent")))
                 if event.event_id not in new:

@@ -170,3 +170,44 @@ async def test_an_email_accepted_while_the_database_is_away_is_recorded_when_it_
     assert await emails_with(mailbox_client, address, row["message_id"]) == 1
     assert len(await mailbox_client.list(to=address)) == 2
     await notifier.stop()
+
+
+async def test_the_events_of_one_poll_each_record_and_send_their_email_once(
+    notifier_factory: NotifierFactory,
+    mailbox_client: Any,
+    smtp_to_mailbox: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Published before the notifier starts, many events come in one poll: their emails are
+    written together (one statement for all), each once, a copy on the wire doing nothing,
+    and one whose member's contact is not known yet waits for it."""
+    notifier = await notifier_factory(**smtp_to_mailbox)
+    members = [(uuid.uuid4(), unique_email()) for _ in range(3)]
+    for member_id, address in members:
+        await notifier.publish(contact_changed(member_id, address))
+    events = [
+        message_submitted(member_id, thread_id=uuid.uuid4())
+        for member_id, _ in members
+        for _ in range(4)
+    ]
+    unknown = message_submitted(uuid.uuid4(), thread_id=uuid.uuid4())
+    await notifier.publish(*events, unknown, *events[:3])
+    await notifier.start()
+
+    for event in events:
+        await notifier.wait_for_status(event.event_id, "sent", timeout=60)
+    waiting = await notifier.wait_for_status(unknown.event_id, "waiting_contact")
+    assert waiting["next_attempt_at"] is None
+    assert waiting["wait_until"] is not None
+    for event in events:
+        rows = await notifier.delivery_rows(event.event_id)
+        assert len(rows) == 1
+        assert rows[0]["reference"] == event.reference
+    for _, address in members:
+        await mailbox_client.wait_for(to=address, count=4, timeout=30)
+    # The copies were read with the first poll's events or just after: once every email
+    # is out and recorded, nothing more is on its way.
+    for _, address in members:
+        assert len(await mailbox_client.list(to=address)) == 4
+    # Applied as a group: not taken apart one by one after a failure of the group.
+    assert not [record for record in caplog.records if "group of events failed" in str(record.msg)]

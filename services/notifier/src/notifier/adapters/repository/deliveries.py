@@ -3,6 +3,7 @@ by the consumers, the delivery worker and the replays, read by the delivery log 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -119,6 +121,7 @@ class DeliveryRepository:
     def __init__(self, session: AsyncSession, writes: Writes | None = None) -> None:
         self.session = session
         self.writes = writes or Writes(session, deferred=False)
+        self._added: list[NewDelivery] = []
 
     # --- recorded by the consumers
 
@@ -128,10 +131,28 @@ class DeliveryRepository:
         return result.first() is not None
 
     async def add_with_commit(self, delivery: NewDelivery) -> None:
-        """Record an email to send, written by the commit's statement with the unit of
-        work's other writes (nothing if this event's email was already recorded): not to be
-        read back before the commit."""
-        await self.writes.add(_ADD.bind(_values(delivery)))
+        """Record an email to send, written when the unit of work commits (nothing if this
+        event's email was already recorded): not to be read back before the commit."""
+        self._added.append(delivery)
+
+    async def write_added(self) -> None:
+        """Write the emails ``add_with_commit`` recorded: one, the usual case, with the
+        commit's own statement; several (a poll's events) by one statement taking them all
+        as arrays, the same statement whatever their number."""
+        added, self._added = self._added, []
+        if len(added) == 1:
+            await self.writes.add(_ADD.bind(_values(added[0])))
+        elif added:
+            rows = [_values(delivery) for delivery in added]
+            await self.session.execute(
+                _ADD_MANY,
+                {
+                    name: [
+                        json.dumps(row[name]) if name == "payload" else row[name] for row in rows
+                    ]
+                    for name in _ADD_MANY_COLUMNS
+                },
+            )
 
     async def wake_waiting(self, member_id: uuid.UUID) -> int:
         """The member's contact arrived: their waiting emails are due now."""
@@ -597,5 +618,33 @@ _ADD = Prepared(
     )
     .on_conflict_do_nothing(constraint="deliveries_event_kind_key"),
     "delivery_",
+)
+#: ``_values``' names, in the order of ``_ADD_MANY``'s arrays, with their PostgreSQL types.
+_ADD_MANY_COLUMNS = {
+    "id": "uuid",
+    "event_id": "uuid",
+    "kind": "text",
+    "status": "text",
+    "fund": "text",
+    "member_id": "uuid",
+    "thread_id": "uuid",
+    "reference": "text",
+    "payload": "text",
+    "recipient": "text",
+    "message_id": "text",
+    "due": "boolean",
+    "wait": "interval",
+}
+#: ``_ADD`` for several emails at once: each column an array, unnested into rows.
+_ADD_MANY = text(
+    "INSERT INTO deliveries (id, event_id, kind, status, fund, member_id, thread_id,"  # noqa: S608 - constants of this module
+    " reference, payload, recipient, message_id, next_attempt_at, wait_until)"
+    " SELECT id, event_id, kind, status, fund, member_id, thread_id, reference,"
+    " payload::jsonb, recipient, message_id, CASE WHEN due THEN now() END, now() + wait"
+    " FROM unnest("
+    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _ADD_MANY_COLUMNS.items())
+    + ") AS added("
+    + ", ".join(_ADD_MANY_COLUMNS)
+    + ") ON CONFLICT ON CONSTRAINT deliveries_event_kind_key DO NOTHING"
 )
 _ADD_RETURNING = Prepared(_ADD.statement.returning(DELIVERIES.c.id), "delivery_")

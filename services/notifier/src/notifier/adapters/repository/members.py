@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import BindParameter, Uuid, bindparam, exists, select, text
@@ -19,6 +20,21 @@ async def lock_member(session: AsyncSession, member_id: uuid.UUID) -> None:
         text("SELECT pg_advisory_xact_lock(hashtext('notifier.member'), hashtext(:member))"),
         {"member": str(member_id)},
     )
+
+
+#: ``lock_member`` for several members, in the order of their ids: two transactions
+#: locking some of the same members take them in the same order, and never wait on each
+#: other in a circle.
+_LOCK_MEMBERS = text(
+    "SELECT pg_advisory_xact_lock(hashtext('notifier.member'), hashtext(member))"
+    " FROM (SELECT member FROM unnest(CAST(:members AS text[])) AS member ORDER BY member)"
+    " AS ordered"
+)
+
+
+async def lock_members(session: AsyncSession, member_ids: Collection[uuid.UUID]) -> None:
+    """``lock_member`` for each of ``member_ids``, in one round trip."""
+    await session.execute(_LOCK_MEMBERS, {"members": sorted(str(member) for member in member_ids)})
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,33 @@ _KNOWN = select(
     .label("thread_emails"),
     exists().where(FORGOTTEN_MEMBERS.c.member_id == _MEMBER).label("forgotten"),
 )
+
+
+#: ``_KNOWN`` for several members.
+_KNOWN_MANY = text(
+    "SELECT member,"
+    " EXISTS (SELECT 1 FROM contacts WHERE contacts.member_id = member) AS has_contact,"
+    " (SELECT thread_emails FROM preferences WHERE preferences.member_id = member)"
+    " AS thread_emails,"
+    " EXISTS (SELECT 1 FROM forgotten_members WHERE forgotten_members.member_id = member)"
+    " AS forgotten"
+    " FROM unnest(CAST(:members AS uuid[])) AS member"
+)
+
+
+async def known_members(
+    session: AsyncSession, member_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, KnownMember]:
+    """``known_member`` for each of ``member_ids``, in one round trip."""
+    rows = await session.execute(_KNOWN_MANY, {"members": list(member_ids)})
+    return {
+        row.member: KnownMember(
+            has_contact=bool(row.has_contact),
+            thread_emails=row.thread_emails is not False,
+            forgotten=bool(row.forgotten),
+        )
+        for row in rows
+    }
 
 
 async def known_member(session: AsyncSession, member_id: uuid.UUID) -> KnownMember:

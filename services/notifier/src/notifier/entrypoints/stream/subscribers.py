@@ -73,6 +73,7 @@ def register_consumers(
             dead_letter_topic=NOTIFIER_DEAD_LETTER,
             description=description,
             batch_size=settings.consumer_batch_size,
+            prepare_group=events.prepare_emails,
         )
     runtime.add_consumer(
         contact_consumer_name(settings),

@@ -4,8 +4,10 @@ consumer's transaction (the event id is recorded in the same one; the consumer c
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
+from contracts import Event
 from contracts.events.auth import AccountChanged
 from notifier.adapters.repository.deliveries import NewDelivery
 from notifier.config import Settings
@@ -19,6 +21,23 @@ from notifier.domain.model import (
     message_id,
 )
 from notifier.service_layer.unit_of_work import NotifierUnitOfWork
+
+
+def member_of(event: Event) -> uuid.UUID:
+    """Whose email an event asks for: the member, or for the last email to a deleted account,
+    the event itself (logged under its own id, so that the account's tombstone, read before
+    or after it, does not forget it unsent; its personal data goes with the delivery log's
+    retention)."""
+    if isinstance(event, AccountChanged) and event.change == "account_deleted":
+        return event.event_id
+    member_id: uuid.UUID = getattr(event, "member_id")  # noqa: B009 - every email's event has one
+    return member_id
+
+
+async def prepare_emails(events: Sequence[Event], transaction: NotifierUnitOfWork) -> None:
+    """The members of a poll's events locked and read at once, before ``request_email``
+    takes each event (which then asks the database nothing more about them)."""
+    await transaction.lock_and_know({member_of(event) for event in events if asks_for_email(event)})
 
 
 async def request_email(
@@ -55,12 +74,7 @@ async def request_email(
         )
     else:
         account: AccountEvent = event  # type: ignore[assignment]  # kind_of checked it
-        member_id = account.member_id
-        if isinstance(account, AccountChanged) and account.change == "account_deleted":
-            # The last email to a deleted account: logged under its own id, so that the
-            # account's tombstone (read before or after it) does not forget it unsent. Its
-            # personal data goes with the delivery log's retention.
-            member_id = account.event_id
+        member_id = member_of(account)
         # Taken for account emails too: a tombstone applied at the same moment is seen.
         await transaction.lock_member(member_id)
         known = await transaction.known_member(member_id)
