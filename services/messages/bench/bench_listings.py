@@ -95,6 +95,18 @@ async def side_by_side(
     return [summary(times) for times in samples]
 
 
+async def settle_tally(dsn: str) -> None:
+    """The loader vacuums the tables it fills (the steady state autovacuum keeps);
+    thread_counts, which the trigger kept through the loader's burst of a million inserts
+    (a row version each), is vacuumed the same way, so that the churn starts from the same
+    steady state in every table."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute("VACUUM (ANALYZE) thread_counts")
+    finally:
+        await connection.close()
+
+
 async def churn(dsn: str, share: float) -> int:
     """A day of agents' work since the last vacuum: ``share`` of the open threads taken,
     answered or closed, their old row versions left for autovacuum (dead tuples, pages no
@@ -351,6 +363,7 @@ async def run(admin_url: str, small: int, large: int, repeat: int, depth: int) -
                     f"loaded {messages:,} messages ({time.perf_counter() - started:.0f} s)",
                     flush=True,
                 )
+                await settle_tally(asyncpg_dsn(url))
                 changed = await churn(asyncpg_dsn(url), CHURN)
                 print(f"{changed} open threads changed since the last vacuum", flush=True)
                 engines.append(create_async_engine(url, pool_size=2))
