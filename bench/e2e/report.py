@@ -78,9 +78,13 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append("")
     drain = results.get("drain")
     if drain:
+        if drain.get("timed_from") == "restart":
+            window = f"{drain['seconds']} s from its restart, its start included"
+        else:
+            window = f"{drain['seconds_after_ready']} s after its restart"
         lines += [
             f"Notifier drain: {drain['arrived']} of {drain['backlog']} emails in "
-            f"{drain['seconds_after_ready']} s after its restart: **{drain['emails_per_second']} "
+            f"{window}: **{drain['emails_per_second']} "
             f"emails/s** (target ≥ {TARGETS['drain']}: "
             f"{_mark(drain['emails_per_second'] >= TARGETS['drain'])}).",
             "",
