@@ -47,7 +47,7 @@ class ServiceSettings(BaseSettings):
     #: past the pool's size, its overflow, is closed as soon as it is returned: under a load
     #: above the pool it is opened again and again, each time a PostgreSQL process forked, an
     #: authentication and the statements prepared again). As many again may open for a burst.
-    database_pool_size: int = 24
+    database_pool_size: int = 28
     #: Past these a request answers 503 (the database is away, frozen or saturated) instead
     #: of waiting: opening a connection, waiting for one from the pool, running a statement.
     database_connect_timeout_seconds: float = Field(default=3.0, gt=0)
@@ -106,7 +106,7 @@ class ServiceSettings(BaseSettings):
     )
 
     #: Requests served at once; one more is answered 503 at once (``servicekit.shedding``).
-    max_requests_in_flight: int = Field(default=16, ge=1)
+    max_requests_in_flight: int = Field(default=20, ge=1)
 
     outbox_poll_interval_seconds: float = 1.0
     outbox_batch_size: int = 200
