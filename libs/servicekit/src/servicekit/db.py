@@ -328,6 +328,11 @@ _OUTBOX_ROW = Prepared.insert(
 )
 
 
+#: A connection whose each statement is a transaction of its own (``one_statement``): for
+#: asyncpg, a flag of SQLAlchemy's adapter (no BEGIN), reset when the pool takes it back.
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
 class UnitOfWork:
     """One transaction: ``async with uow: ...; await uow.commit()``. Leaving without commit rolls back."""
 
@@ -339,6 +344,17 @@ class UnitOfWork:
         self.producer = producer
         self._staged: list[dict[str, Any]] = []
         self._notify: list[str] = []
+        self._one_statement = False
+
+    def one_statement(self) -> Self:
+        """This unit of work is one statement: PostgreSQL makes it a transaction of its own
+        and commits it as it ends, so that neither BEGIN nor COMMIT is sent (two round trips
+        of three). For a claim or an outcome written by a single ``UPDATE``, whose rows it
+        changes all or none of; not for two statements that must hold together, which would
+        each commit on their own. Deferred writes, outbox rows and NOTIFYs go in the
+        commit's one statement as usual (with nothing executed before it)."""
+        self._one_statement = True
+        return self
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -356,7 +372,11 @@ class UnitOfWork:
             deadline = _Deadline(budget)
             try:
                 with counted():  # a request's database time
-                    await _begin(await self.session.connection())
+                    if self._one_statement:
+                        # The connection checked out within the deadline, no BEGIN sent.
+                        await self.session.connection(execution_options=_AUTOCOMMIT)
+                    else:
+                        await _begin(await self.session.connection())
             except BaseException as error:
                 if deadline.fired or isinstance(error, _BeginFailed):
                     await self._drop()
@@ -365,6 +385,8 @@ class UnitOfWork:
                 raise
             finally:
                 deadline.disarm()
+        elif self._one_statement:
+            await self.session.connection(execution_options=_AUTOCOMMIT)
         self.on_enter()
         return self
 

@@ -127,3 +127,39 @@ async def test_a_commit_of_prepared_writes_is_composed_once_for_its_shape(
     stored, tags = await rows(engine)
     assert {note: stored[note][1] for note in notes} == {notes[0]: 2, notes[1]: 3, notes[2]: 4}
     assert tags == {(note, f"n{number}") for number, note in enumerate(notes)}
+
+
+async def test_a_unit_of_work_of_one_statement_commits_it_as_it_ends_and_leaves_the_pool_as_it_was(
+    postgres_admin_url: str,
+) -> None:
+    async with fresh_database(postgres_admin_url, "servicekit_one_statement") as url:
+        # One connection: the units of work below all take the same one from the pool.
+        engine = create_engine(KitSettings(database_url=SecretStr(url), database_pool_size=1))
+        others = create_engine(KitSettings(database_url=SecretStr(url)))
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(metadata.create_all)
+            sessions = session_factory(engine)
+            kept = uuid.uuid4()
+            async with UnitOfWork(sessions, producer="kit").one_statement() as uow:
+                await uow.session.execute(NOTES.insert().values(id=kept, body="seule", words=1))
+                # No BEGIN was sent: the statement was a transaction of its own, committed
+                # as it ended, and others see its row before the unit of work is left.
+                assert (await rows(others))[0] == {kept: ("seule", 1)}
+            # The same connection, back in an ordinary unit of work: a transaction again.
+            async with UnitOfWork(sessions, producer="kit") as uow:
+                await uow.session.execute(
+                    NOTES.insert().values(id=uuid.uuid4(), body="non", words=1)
+                )
+                assert (await rows(others))[0] == {kept: ("seule", 1)}
+            assert (await rows(engine))[0] == {kept: ("seule", 1)}
+            # Deferred writes and a NOTIFY go in its one statement, committed.
+            written = uuid.uuid4()
+            async with UnitOfWork(sessions, producer="kit").one_statement() as uow:
+                await uow.writes.add(NOTE.bind({"id": written, "body": "trois petits mots"}))
+                uow.notify_on_commit("kit_writes")
+                await uow.commit()
+            assert (await rows(others))[0][written] == ("trois petits mots", 3)
+        finally:
+            await engine.dispose()
+            await others.dispose()

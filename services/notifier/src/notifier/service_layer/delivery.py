@@ -3,7 +3,7 @@
 For each due delivery:
 
 1. claim it (``FOR UPDATE SKIP LOCKED``, so several replicas share the work) and mark it
-   "sending", committed *before* the SMTP transaction; in the same transaction, a thread
+   "sending", committed *before* the SMTP transaction; by the same statement, a thread
    email whose member turned thread emails off is marked "skipped_opted_out" instead, and
    never sent;
 2. render it and hand it to the SMTP server;
@@ -232,18 +232,16 @@ class DeliveryWorker:
         """Due deliveries, now "sending", each with its member's contact if known."""
         if limit <= 0:
             return []
-        async with self._uow() as uow:
-            # Each with its member's contact and choice as they are now, not when the email
-            # was requested: a member who has just turned them off gets none of those still
-            # waiting to go.
+        # One statement, a transaction of its own. Each with its member's contact
+        # and choice as they are now, not when the email was requested: a member who has
+        # just turned them off gets none of those still waiting to go (they are skipped).
+        async with self._uow().one_statement() as uow:
             claimed = await uow.deliveries.claim_due(limit)
-            skipped = [
-                one.delivery
-                for one in claimed
-                if one.delivery.kind.about_a_thread and not one.thread_emails
-            ]
-            await uow.deliveries.mark_skipped_opted_out([delivery.id for delivery in skipped])
-            await uow.commit()
+        skipped = [
+            one.delivery
+            for one in claimed
+            if one.delivery.status is DeliveryStatus.SKIPPED_OPTED_OUT
+        ]
         for delivery in skipped:
             self.metrics.skipped.labels(delivery.kind.value).inc()
             logger.info(
@@ -539,11 +537,10 @@ class _GroupCommit:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                async with self._uow() as uow:
+                async with self._uow().one_statement() as uow:
                     await uow.deliveries.mark_sent(
                         [(delivery, recipient) for delivery, recipient, _ in batch]
                     )
-                    await uow.commit()
             except Exception as error:
                 for _, _, done in batch:
                     if not done.done():

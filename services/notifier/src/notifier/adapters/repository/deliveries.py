@@ -14,13 +14,13 @@ from sqlalchemy import (
     BindParameter,
     Boolean,
     ColumnElement,
+    Integer,
     Interval,
     and_,
     bindparam,
     case,
     delete,
     func,
-    literal_column,
     null,
     or_,
     select,
@@ -37,6 +37,7 @@ from notifier.adapters.repository.members import lock_member
 from notifier.domain.delivery_log import Position
 from notifier.domain.model import (
     SECRET_FIELDS,
+    THREAD_KINDS,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
@@ -49,9 +50,6 @@ from notifier.domain.personal_data import (
 )
 from notifier.domain.preferences import SKIPPED_OPTED_OUT_EXPLANATION
 from servicekit.db import Prepared, Writes, named
-
-#: A PostgreSQL array literal of the secret field names (constants, not input).
-_SECRETS_ARRAY = "{" + ",".join(sorted(SECRET_FIELDS)) + "}"
 
 #: Not sent yet, and sendable.
 UNSENT_STATUSES = frozenset(
@@ -97,23 +95,75 @@ class ClaimedDelivery:
     delivery: Delivery
     #: Where the member's thread emails go, if known.
     contact: Recipient | None
-    #: Whether the member wants the emails about their threads (now, not when asked for).
-    thread_emails: bool
 
 
-#: Read with each claimed delivery: its member's contact and choice, as they are now.
-_MEMBER_NOW = (
-    *(
-        select(column)
-        .where(CONTACTS.c.member_id == DELIVERIES.c.member_id)
-        .scalar_subquery()
-        .label(f"contact_{column.name}")
-        for column in (CONTACTS.c.email, CONTACTS.c.given_name, CONTACTS.c.family_name)
-    ),
-    select(PREFERENCES.c.thread_emails)
-    .where(PREFERENCES.c.member_id == DELIVERIES.c.member_id)
+#: Read with each claimed delivery: its member's contact, as it is now.
+_CONTACT_NOW = tuple(
+    select(column)
+    .where(CONTACTS.c.member_id == DELIVERIES.c.member_id)
     .scalar_subquery()
-    .label("thread_emails"),
+    .label(f"contact_{column.name}")
+    for column in (CONTACTS.c.email, CONTACTS.c.given_name, CONTACTS.c.family_name)
+)
+
+#: Due deliveries, oldest first, locked for this claim; each saying whether it is a thread
+#: email its member no longer wants (their choice as it is now, not when it was asked for).
+_DUE = (
+    select(
+        DELIVERIES.c.id,
+        and_(
+            DELIVERIES.c.kind.in_(sorted(kind.value for kind in THREAD_KINDS)),
+            PREFERENCES.c.thread_emails.is_(False),
+        ).label("opted_out"),
+    )
+    .select_from(
+        DELIVERIES.outerjoin(PREFERENCES, PREFERENCES.c.member_id == DELIVERIES.c.member_id)
+    )
+    .where(
+        DELIVERIES.c.status == DeliveryStatus.PENDING.value,
+        DELIVERIES.c.next_attempt_at <= func.now(),
+    )
+    .order_by(DELIVERIES.c.next_attempt_at)
+    .limit(bindparam("claim_limit", type_=Integer))
+    .with_for_update(skip_locked=True, of=DELIVERIES)
+    .cte("due")
+)
+
+
+def _unless_opted_out(then: Any, opted_out: Any) -> ColumnElement[Any]:
+    return case((_DUE.c.opted_out, opted_out), else_=then)
+
+
+#: The claim, built once: the due deliveries become "sending", or "skipped_opted_out".
+_CLAIM = (
+    update(DELIVERIES)
+    .where(DELIVERIES.c.id == _DUE.c.id)
+    .values(
+        status=_unless_opted_out(
+            DeliveryStatus.SENDING.value, DeliveryStatus.SKIPPED_OPTED_OUT.value
+        ),
+        claimed_at=_unless_opted_out(func.now(), DELIVERIES.c.claimed_at),
+        last_error=_unless_opted_out(DELIVERIES.c.last_error, SKIPPED_OPTED_OUT_EXPLANATION),
+        next_attempt_at=_unless_opted_out(DELIVERIES.c.next_attempt_at, null()),
+        wait_until=_unless_opted_out(DELIVERIES.c.wait_until, null()),
+    )
+    .returning(*DELIVERIES.c, *_CONTACT_NOW)
+)
+
+#: "Sent", for deliveries given as arrays of ids and addresses; an account email's secret
+#: fields removed from its payload.
+_MARK_SENT = text(
+    "UPDATE deliveries SET status = :sent, recipient = sent.sent_to, sent_at = now(),"
+    " attempts = deliveries.attempts + 1, failures = 0, last_error = NULL,"
+    " next_attempt_at = NULL,"
+    " payload = CASE WHEN deliveries.kind = ANY(CAST(:thread_kinds AS text[]))"
+    " THEN deliveries.payload ELSE deliveries.payload - CAST(:secrets AS text[]) END"
+    " FROM unnest(CAST(:sent_ids AS uuid[]), CAST(:sent_to AS text[])) AS sent(id, sent_to)"
+    " WHERE deliveries.id = sent.id AND deliveries.forgotten_at IS NULL"
+).bindparams(
+    sent=DeliveryStatus.SENT.value,
+    thread_kinds=sorted(kind.value for kind in THREAD_KINDS),
+    secrets=sorted(SECRET_FIELDS),
 )
 
 
@@ -240,26 +290,13 @@ class DeliveryRepository:
 
     async def claim_due(self, limit: int) -> list[ClaimedDelivery]:
         """Take up to ``limit`` due deliveries for this process: they become "sending"; each
-        with its member's contact and choice of thread emails, read by the same statement.
+        with its member's contact, read by the same statement. A thread email whose member
+        turned thread emails off becomes "skipped_opted_out" instead, by the same statement
+        too (one statement: a claim needs no transaction of its own, see
+        ``UnitOfWork.one_statement``).
 
         ``SKIP LOCKED`` lets several replicas claim at once without taking the same row."""
-        due = (
-            select(DELIVERIES.c.id)
-            .where(
-                DELIVERIES.c.status == DeliveryStatus.PENDING.value,
-                DELIVERIES.c.next_attempt_at <= func.now(),
-            )
-            .order_by(DELIVERIES.c.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("due")
-        )
-        rows = await self.session.execute(
-            update(DELIVERIES)
-            .where(DELIVERIES.c.id == due.c.id)
-            .values(status=DeliveryStatus.SENDING.value, claimed_at=func.now())
-            .returning(*DELIVERIES.c, *_MEMBER_NOW)
-        )
+        rows = await self.session.execute(_CLAIM, {"claim_limit": limit})
         claimed = [
             ClaimedDelivery(
                 _delivery(row),
@@ -268,7 +305,6 @@ class DeliveryRepository:
                 )
                 if row["contact_email"] is not None
                 else None,
-                thread_emails=row["thread_emails"] is not False,
             )
             for row in rows.mappings()
         ]
@@ -277,51 +313,22 @@ class DeliveryRepository:
             key=lambda one: one.delivery.next_attempt_at or one.delivery.created_at,
         )
 
-    async def mark_skipped_opted_out(self, delivery_ids: Sequence[uuid.UUID]) -> None:
-        """These deliveries will not be sent: their members turned thread emails off."""
-        if not delivery_ids:
-            return
-        await self.session.execute(
-            update(DELIVERIES)
-            .where(DELIVERIES.c.id.in_(delivery_ids))
-            .values(
-                status=DeliveryStatus.SKIPPED_OPTED_OUT.value,
-                last_error=SKIPPED_OPTED_OUT_EXPLANATION,
-                next_attempt_at=None,
-                wait_until=None,
-            )
-        )
-
     async def mark_sent(self, sent: Sequence[tuple[Delivery, str]]) -> None:
-        """Record that these deliveries were accepted, each by the address it went to.
+        """Record that these deliveries were accepted, each by the address it went to; the
+        codes and links of account emails have served: they need not stay at rest in the
+        log. One statement whatever their number.
 
         Like every outcome the worker records, not for a delivery whose member was forgotten
         while it was being sent: it stays as the tombstone left it."""
         if not sent:
             return
         await self.session.execute(
-            update(DELIVERIES)
-            .where(DELIVERIES.c.id == bindparam("delivery_id"), _NOT_FORGOTTEN)
-            .values(
-                status=DeliveryStatus.SENT.value,
-                recipient=bindparam("sent_to"),
-                sent_at=func.now(),
-                attempts=DELIVERIES.c.attempts + 1,
-                failures=0,
-                last_error=None,
-                next_attempt_at=None,
-            )
-            .execution_options(synchronize_session=False),
-            [{"delivery_id": delivery.id, "sent_to": recipient} for delivery, recipient in sent],
+            _MARK_SENT,
+            {
+                "sent_ids": [delivery.id for delivery, _ in sent],
+                "sent_to": [recipient for _, recipient in sent],
+            },
         )
-        served = [delivery.id for delivery, _ in sent if not delivery.kind.about_a_thread]
-        if served:
-            # The codes and links have served: they need not stay at rest in the log.
-            await self.session.execute(
-                update(DELIVERIES)
-                .where(DELIVERIES.c.id.in_(served))
-                .values(payload=literal_column(f"payload - '{_SECRETS_ARRAY}'::text[]"))
-            )
 
     async def mark_retry(
         self, delivery_id: uuid.UUID, *, error: str, delay: timedelta, recipient: str | None
