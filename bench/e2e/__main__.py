@@ -39,7 +39,7 @@ from typing import Any
 import httpx
 
 from bench.e2e import report
-from bench.e2e.load import Sample, client, closed_loop, open_loop, submission
+from bench.e2e.load import Sample, Target, build_loadgen, client, closed_loop, generate, submission
 from bench.e2e.measure import CpuMeter, Mailbox, SubmissionEvents, settled, summary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ HOME = ROOT / ".bench" / "stack"
 OFFSET = 10000
 MEMBER = {"nir": "2951099126111", "password": "Bleuet-Colza-2026"}  # Camille, demo account
 PROCESSES = ("gateway", "auth", "catalog", "messages", "notifier", "postgres", "kafka")
-#: Requests an open loop may have in flight at once (a client and a connection each).
+#: Requests an open loop may have in flight at once (a connection each).
 OPEN_LOOP_WORKERS = 128
 #: Running with ``--replicas 2`` only.
 SECOND_REPLICAS = ("messages-2", "notifier-2")
@@ -226,6 +226,13 @@ class Bench:
         self.cookies = cookies
         return submission("/api/messages/threads", self.codes, headers)
 
+    async def stack_target(self) -> Target:
+        """The member's submission, logged in afresh, for the compiled generator."""
+        cookies, headers = await self.login()
+        return Target.submission(
+            f"{self.gateway}/api/messages/threads", self.codes, headers, cookies
+        )
+
     # ----------------------------------------------------------------------- phases
 
     async def run(self) -> None:
@@ -237,6 +244,8 @@ class Bench:
                 asyncio.get_running_loop().add_signal_handler(signum, current.cancel)
         await wait_http(f"{self.bare_gateway_url}/api/messages/readyz")
         self.codes = await self.catalog_codes()
+        # The load generator, compiled: its CPU per request a small share of the Python one's.
+        self.loadgen = await asyncio.to_thread(build_loadgen, ROOT / ".bench" / "loadgen")
         self.events = SubmissionEvents(self.config.kafka_bootstrap, "messages.message-submitted.v1")
         await self.events.start()
         try:
@@ -287,21 +296,20 @@ class Bench:
             }
         )
         bare_meter.start()
-        async with client(self.bare_gateway_url, 16) as http:
-            bare = await closed_loop(
-                http,
-                submission("/api/messages/threads", self.codes),
-                connections=16,
-                seconds=seconds,
-            )
+        bare = await generate(
+            self.loadgen,
+            Target.submission(f"{self.bare_gateway_url}/api/messages/threads", self.codes),
+            mode="closed",
+            connections=16,
+            seconds=seconds,
+        )
         bare_cpu = bare_meter.stop()
 
-        send = await self.stack_sender()
+        target = await self.stack_target()
         meter = CpuMeter({**self.pids, "load generator": os.getpid()})
         profilers = self.start_profilers(seconds)
         meter.start()
-        async with client(self.gateway, 16, self.cookies) as http:
-            real = await closed_loop(http, send, connections=16, seconds=seconds)
+        real = await generate(self.loadgen, target, mode="closed", connections=16, seconds=seconds)
         references = {s.reference for s in real if s.reference}
         await self.mailbox.wait_for(references, timeout=300)
         real_cpu = meter.stop()
@@ -396,13 +404,13 @@ class Bench:
 
     async def open(self, phase: Phase) -> None:
         assert phase.rate is not None
-        send = await self.stack_sender()
-        samples = await open_loop(
-            lambda: client(self.gateway, 1, self.cookies),
-            send,
+        samples = await generate(
+            self.loadgen,
+            await self.stack_target(),
+            mode="open",
             rate=phase.rate,
             seconds=phase.seconds,
-            workers=OPEN_LOOP_WORKERS,
+            connections=OPEN_LOOP_WORKERS,
         )
         accepted = [s for s in samples if 200 <= s.status < 300 and s.reference]
         references = {s.reference for s in accepted if s.reference}

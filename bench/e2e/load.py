@@ -1,14 +1,19 @@
 """Load: closed loops (N connections, each sending as soon as it has its answer) and open
-loops (a fixed rate, whatever the answers), timing every request."""
+loops (a fixed rate, whatever the answers), timing every request. The measured loops run
+in the compiled generator (``loadgen/``); the Python closed loop warms up and fills backlogs."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import ssl
+import subprocess
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -89,44 +94,80 @@ async def closed_loop(
     return samples
 
 
-async def open_loop(
-    connect: Callable[[], httpx.AsyncClient],
-    send: Send,
-    *,
-    rate: float,
-    seconds: float,
-    workers: int = 128,
+# ------------------------------------------------------------ the compiled generator
+
+#: ``loadgen``'s sources (Go, standard library only), built once per run.
+LOADGEN = Path(__file__).resolve().parent / "loadgen"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A member's submission as the portal sends it, for the compiled generator: the URL,
+    the session cookie and CSRF header (when given) and the body; each request gets its own
+    Idempotency-Key."""
+
+    url: str
+    headers: dict[str, str]
+    body: str
+
+    @classmethod
+    def submission(
+        cls,
+        url: str,
+        codes: tuple[str, str, str],
+        headers: dict[str, str] | None = None,
+        cookies: httpx.Cookies | None = None,
+    ) -> Target:
+        theme, subject, motif = codes
+        sent = dict(headers or {})
+        if cookies:
+            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        body = {"theme": theme, "subject": subject, "motif": motif, "text": TEXT}
+        return cls(url, sent, json.dumps(body, ensure_ascii=False))
+
+
+def build_loadgen(output: Path) -> Path:
+    """``go build`` of the generator into ``output`` (Go's build cache makes it quick)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["go", "build", "-o", str(output), "."],
+        cwd=LOADGEN,
+        check=True,
+        env={**os.environ, "CGO_ENABLED": "0"},
+    )
+    return output
+
+
+async def generate(
+    binary: Path, target: Target, *, mode: str, seconds: float, connections: int, rate: float = 0
 ) -> list[Sample]:
-    """Sends at ``rate`` per second for ``seconds``, each request on its own schedule: a slow
-    answer never delays the next request (no coordinated omission). ``workers`` tasks, each
-    with a client and a connection of its own (``connect``), take the requests as they fall
-    due; a request that waits for a free worker counts that wait in its latency (and its
-    time from submission to email starts at its scheduled moment). Requests queued inside
-    one httpx client made the generator itself the bottleneck: its pool scans every request
-    and connection it holds at each step, and at 100/s the benchmark's process took a whole
-    core to send 13 a second."""
-    samples: list[Sample] = []
-    count = int(rate * seconds)
-    due: asyncio.Queue[float | None] = asyncio.Queue()
-
-    async def worker(http: httpx.AsyncClient) -> None:
-        async with http:
-            while (scheduled := await due.get()) is not None:
-                sample = await send(http)
-                late = max(0.0, sample.sent_at - scheduled)
-                samples.append(replace(sample, sent_at=scheduled, latency=sample.latency + late))
-
-    # The clients exist before the first request is due: making them is not the phase's work.
-    pool = [asyncio.create_task(worker(connect())) for _ in range(workers)]
-    await asyncio.sleep(0)
-    start = time.perf_counter()
-    wall_start = time.time()
-    for index in range(count):
-        delay = start + index / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        due.put_nowait(wall_start + index / rate)
-    for _ in pool:
-        due.put_nowait(None)
-    await asyncio.gather(*pool)
-    return samples
+    """Runs the compiled generator (a closed or an open loop, see ``loadgen/main.go``) and
+    reads its samples: the same ``Sample`` as the Python loops above, timed the same way."""
+    plan = {
+        "url": target.url,
+        "headers": target.headers,
+        "body": target.body,
+        "mode": mode,
+        "rate": rate,
+        "seconds": seconds,
+        "connections": connections,
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(binary),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        limit=1 << 20,
+    )
+    try:
+        out, _ = await process.communicate(json.dumps(plan).encode())
+    except BaseException:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        raise
+    if process.returncode != 0:
+        raise RuntimeError(f"loadgen stopped with {process.returncode}")
+    return [
+        Sample(line["sent_at"], line["latency"], line["status"], line["reference"])
+        for line in map(json.loads, out.splitlines())
+    ]

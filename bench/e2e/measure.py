@@ -49,7 +49,7 @@ def tree_cpu_seconds(pid: int, *, descendants: bool = True) -> float:
         root = psutil.Process(pid)
         if not descendants:
             times = root.cpu_times()
-            return times.user + times.system
+            return float(times.user + times.system)
         processes = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         return 0.0
@@ -61,6 +61,13 @@ def tree_cpu_seconds(pid: int, *, descendants: bool = True) -> float:
     return total
 
 
+def _generator_cpu_seconds() -> float:
+    """This process's CPU and its reaped children's: the benchmark and the compiled load
+    generator it ran (nothing else of its children ends while a meter runs)."""
+    times = psutil.Process().cpu_times()
+    return float(times.user + times.system + times.children_user + times.children_system)
+
+
 @dataclass
 class CpuMeter:
     """CPU seconds of named process trees between ``start`` and ``stop``."""
@@ -69,9 +76,10 @@ class CpuMeter:
     _start: dict[str, float] = field(default_factory=dict)
 
     def _read(self) -> dict[str, float]:
-        # This process started every other one: counted alone, as the load generator.
+        # This process started every other one: counted alone, as the load generator, with
+        # the compiled generator it ran and reaped (``load.generate``).
         return {
-            name: tree_cpu_seconds(pid, descendants=pid != os.getpid())
+            name: _generator_cpu_seconds() if pid == os.getpid() else tree_cpu_seconds(pid)
             for name, pid in self.pids.items()
         }
 
