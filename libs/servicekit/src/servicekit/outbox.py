@@ -32,6 +32,7 @@ from aiokafka.errors import KafkaConnectionError
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Identity,
@@ -42,6 +43,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     cast,
+    column,
     delete,
     func,
     select,
@@ -162,6 +164,34 @@ class RelayMetrics:
         )
 
 
+#: A relay's claim: up to ``batch_size`` unpublished rows, oldest first, locked for this
+#: replica (``claimed``); then, of their keys, those this replica locks (transaction-level
+#: advisory locks, each key once, not waiting for one another replica holds), with every
+#: unpublished row of those keys up to the last claimed (not ``claimed``), oldest first.
+_CLAIM_AND_LOCK = text(
+    "WITH claimed AS MATERIALIZED ("
+    " SELECT id, topic, key, payload, headers, attempts FROM outbox"
+    " WHERE published_at IS NULL ORDER BY id LIMIT :batch_size FOR UPDATE SKIP LOCKED),"
+    " locked AS MATERIALIZED ("
+    " SELECT key FROM (SELECT DISTINCT key FROM claimed) AS keys"
+    " WHERE pg_try_advisory_xact_lock(hashtext('outbox'), hashtext(key)))"
+    " SELECT true AS claimed, id, topic, key, payload, headers, attempts FROM claimed"
+    " UNION ALL"
+    " SELECT false, outbox.id, NULL, outbox.key, NULL, NULL, NULL"
+    " FROM outbox JOIN locked USING (key)"
+    " WHERE outbox.published_at IS NULL AND outbox.id <= (SELECT max(id) FROM claimed)"
+    " ORDER BY claimed DESC, id"
+).columns(
+    column("claimed", Boolean),
+    OUTBOX.c.id,
+    OUTBOX.c.topic,
+    OUTBOX.c.key,
+    OUTBOX.c.payload,
+    OUTBOX.c.headers,
+    OUTBOX.c.attempts,
+)
+
+
 class OutboxRelay:
     """Publishes outbox rows; run ``await relay.run()`` as a background task."""
 
@@ -226,34 +256,17 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Publish what this replica may publish now; return how many rows it published."""
         async with self._engine.begin() as connection:
-            # The rows themselves come with the claim: in the usual case (one replica, or
-            # keys not shared) every claimed row is published, and reading them again after
-            # the keys' locks was a round trip more.
-            claimed = (
-                await connection.execute(
-                    select(
-                        OUTBOX.c.id,
-                        OUTBOX.c.topic,
-                        OUTBOX.c.key,
-                        OUTBOX.c.payload,
-                        OUTBOX.c.headers,
-                        OUTBOX.c.attempts,
-                    )
-                    .where(OUTBOX.c.published_at.is_(None))
-                    .order_by(OUTBOX.c.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
+            # The rows claimed, the keys locked and those keys' unpublished rows in one
+            # statement: in the usual case (one replica, or keys not shared) every claimed
+            # row is published.
+            rows = (
+                await connection.execute(_CLAIM_AND_LOCK, {"batch_size": self._batch_size})
             ).all()
+            claimed = [row for row in rows if row.claimed]
             if not claimed:
                 return 0
-            keys = sorted({row.key for row in claimed})
-            # The keys this replica locks (each key once: the CTE is computed once), and the
-            # unpublished rows of those keys up to the last claimed, in one statement: a key
-            # locked has at least its claimed row among them.
-            unpublished = await self._lock_keys(
-                connection, keys, up_to=max(row.id for row in claimed)
-            )
+            # The keys this replica locked have at least their claimed row among these.
+            unpublished = [(row.id, row.key) for row in rows if not row.claimed]
             locked_keys = sorted({key for _, key in unpublished})
             now = time.monotonic()
             awake = [key for key in locked_keys if self._resting.get(key, 0.0) <= now]
@@ -329,25 +342,6 @@ class OutboxRelay:
             )
         for key in [key for key, until in self._resting.items() if until <= now]:
             del self._resting[key]
-
-    @staticmethod
-    async def _lock_keys(
-        connection: Any, keys: Sequence[str], *, up_to: int
-    ) -> list[tuple[int, str]]:
-        """Lock what ``keys`` this replica can (transaction-level advisory locks, not
-        waiting), and return the unpublished rows of the locked ones, up to ``up_to``."""
-        rows = await connection.execute(
-            text(
-                "WITH locked AS MATERIALIZED ("
-                " SELECT key FROM unnest(CAST(:keys AS text[])) AS key"
-                " WHERE pg_try_advisory_xact_lock(hashtext('outbox'), hashtext(key)))"
-                " SELECT outbox.id, outbox.key FROM outbox JOIN locked USING (key)"
-                " WHERE outbox.published_at IS NULL AND outbox.id <= :up_to"
-                " ORDER BY outbox.id"
-            ),
-            {"keys": list(keys), "up_to": up_to},
-        )
-        return [(row.id, row.key) for row in rows]
 
     @staticmethod
     def _publishable(
