@@ -1,3 +1,3 @@
 module loadgen
 
-go 1.26
+go 1.22
