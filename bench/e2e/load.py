@@ -35,13 +35,18 @@ class Sample:
 Send = Callable[[httpx.AsyncClient], Awaitable[Sample]]
 
 
+def submission_body(codes: tuple[str, str, str]) -> dict[str, str]:
+    """What the portal sends for a message on the motif ``codes`` names."""
+    theme, subject, motif = codes
+    return {"theme": theme, "subject": subject, "motif": motif, "text": TEXT}
+
+
 def submission(
     path: str, codes: tuple[str, str, str], headers: dict[str, str] | None = None
 ) -> Send:
     """A member's submission exactly as the portal sends it: JSON, an Idempotency-Key, and
     (when ``headers`` holds them) the session cookie and the CSRF header."""
-    theme, subject, motif = codes
-    body = {"theme": theme, "subject": subject, "motif": motif, "text": TEXT}
+    body = submission_body(codes)
 
     async def send(client: httpx.AsyncClient) -> Sample:
         sent_at = time.time()
@@ -118,12 +123,10 @@ class Target:
         headers: dict[str, str] | None = None,
         cookies: httpx.Cookies | None = None,
     ) -> Target:
-        theme, subject, motif = codes
         sent = dict(headers or {})
         if cookies:
             sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-        body = {"theme": theme, "subject": subject, "motif": motif, "text": TEXT}
-        return cls(url, sent, json.dumps(body, ensure_ascii=False))
+        return cls(url, sent, json.dumps(submission_body(codes), ensure_ascii=False))
 
 
 def build_loadgen(output: Path) -> Path:

@@ -42,14 +42,11 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def tree_cpu_seconds(pid: int, *, descendants: bool = True) -> float:
+def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and all its descendants, including the children it
-    already reaped (PostgreSQL's backends come and go); of the process alone otherwise."""
+    already reaped (PostgreSQL's backends come and go)."""
     try:
         root = psutil.Process(pid)
-        if not descendants:
-            times = root.cpu_times()
-            return float(times.user + times.system)
         processes = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         return 0.0

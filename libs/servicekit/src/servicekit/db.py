@@ -372,11 +372,7 @@ class UnitOfWork:
             deadline = _Deadline(budget)
             try:
                 with counted():  # a request's database time
-                    if self._one_statement:
-                        # The connection checked out within the deadline, no BEGIN sent.
-                        await self.session.connection(execution_options=_AUTOCOMMIT)
-                    else:
-                        await _begin(await self.session.connection())
+                    await self._start()
             except BaseException as error:
                 if deadline.fired or isinstance(error, _BeginFailed):
                     await self._drop()
@@ -386,9 +382,17 @@ class UnitOfWork:
             finally:
                 deadline.disarm()
         elif self._one_statement:
-            await self.session.connection(execution_options=_AUTOCOMMIT)
+            await self._start()
         self.on_enter()
         return self
+
+    async def _start(self) -> None:
+        """The connection checked out, and the transaction's BEGIN sent; for a unit of work
+        of one statement, no BEGIN: PostgreSQL makes that statement its own transaction."""
+        if self._one_statement:
+            await self.session.connection(execution_options=_AUTOCOMMIT)
+        else:
+            await _begin(await self.session.connection())
 
     def on_enter(self) -> None:
         """Subclasses build their repositories on ``self.session`` here."""

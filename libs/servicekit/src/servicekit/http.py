@@ -197,10 +197,6 @@ def document_guard_answers(schema: dict[str, Any]) -> None:
                 responses.setdefault(str(status), entry)
 
 
-#: Whether this process's start-up heap was set aside (``settle_heap``): once per process.
-_heap_settled = False
-
-
 def settle_heap() -> None:
     """Set aside what the service built to start (its modules, application, schemas,
     statements: it stays for the life of the process) out of the garbage collector's reach.
@@ -211,10 +207,8 @@ def settle_heap() -> None:
     apart at 100 submissions a second). The collector then walks only what came after.
 
     Once per process: the first application started in it (tests start many in one)."""
-    global _heap_settled
-    if _heap_settled:
+    if gc.get_freeze_count():
         return
-    _heap_settled = True
     gc.collect()
     gc.freeze()
 

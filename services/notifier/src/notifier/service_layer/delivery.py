@@ -237,12 +237,12 @@ class DeliveryWorker:
         # just turned them off gets none of those still waiting to go (they are skipped).
         async with self._uow().one_statement() as uow:
             claimed = await uow.deliveries.claim_due(limit)
-        skipped = [
-            one.delivery
-            for one in claimed
-            if one.delivery.status is DeliveryStatus.SKIPPED_OPTED_OUT
-        ]
-        for delivery in skipped:
+        sendable: list[tuple[Delivery, Recipient | None]] = []
+        for one in claimed:
+            if one.delivery.status is not DeliveryStatus.SKIPPED_OPTED_OUT:
+                sendable.append((one.delivery, one.contact))
+                continue
+            delivery = one.delivery
             self.metrics.skipped.labels(delivery.kind.value).inc()
             logger.info(
                 "email skipped: the member turned thread emails off",
@@ -250,10 +250,7 @@ class DeliveryWorker:
                 kind=delivery.kind.value,
                 event_id=str(delivery.event_id),
             )
-        skipped_ids = {delivery.id for delivery in skipped}
-        return [
-            (one.delivery, one.contact) for one in claimed if one.delivery.id not in skipped_ids
-        ]
+        return sendable
 
     # --- one email
 

@@ -97,6 +97,9 @@ class ClaimedDelivery:
     contact: Recipient | None
 
 
+#: The kinds of the emails about a thread, as the table holds them.
+_THREAD_KIND_VALUES = sorted(kind.value for kind in THREAD_KINDS)
+
 #: Read with each claimed delivery: its member's contact, as it is now.
 _CONTACT_NOW = tuple(
     select(column)
@@ -112,7 +115,7 @@ _DUE = (
     select(
         DELIVERIES.c.id,
         and_(
-            DELIVERIES.c.kind.in_(sorted(kind.value for kind in THREAD_KINDS)),
+            DELIVERIES.c.kind.in_(_THREAD_KIND_VALUES),
             PREFERENCES.c.thread_emails.is_(False),
         ).label("opted_out"),
     )
@@ -162,7 +165,7 @@ _MARK_SENT = text(
     " WHERE deliveries.id = sent.id AND deliveries.forgotten_at IS NULL"
 ).bindparams(
     sent=DeliveryStatus.SENT.value,
-    thread_kinds=sorted(kind.value for kind in THREAD_KINDS),
+    thread_kinds=_THREAD_KIND_VALUES,
     secrets=sorted(SECRET_FIELDS),
 )
 
