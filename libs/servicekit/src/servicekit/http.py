@@ -274,6 +274,8 @@ def create_service_app(
     app.add_middleware(
         LoadSheddingMiddleware,
         limit=settings.max_requests_in_flight,
+        queued=settings.max_requests_queued,
+        wait=settings.max_queue_wait_seconds,
         registry=runtime.registry,
     )
     app.add_middleware(

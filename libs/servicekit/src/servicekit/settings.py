@@ -105,8 +105,13 @@ class ServiceSettings(BaseSettings):
         default="http://localhost:8080", validation_alias=shared("PUBLIC_BASE_URL")
     )
 
-    #: Requests served at once; one more is answered 503 at once (``servicekit.shedding``).
+    #: Requests served at once; more wait in a line of at most ``max_requests_queued``, each
+    #: for at most ``max_queue_wait_seconds``, and past either are answered 503 at once
+    #: (``servicekit.shedding``). The line absorbs the service's short pauses, not a load
+    #: above its capacity: a second of it at most, the time a client is asked to wait.
     max_requests_in_flight: int = Field(default=20, ge=1)
+    max_requests_queued: int = Field(default=40, ge=0)
+    max_queue_wait_seconds: float = Field(default=1.0, gt=0)
 
     outbox_poll_interval_seconds: float = 1.0
     outbox_batch_size: int = 200
