@@ -40,7 +40,14 @@ import httpx
 
 from bench.e2e import report
 from bench.e2e.load import Sample, Target, build_loadgen, client, closed_loop, generate, submission
-from bench.e2e.measure import CpuMeter, Mailbox, SubmissionEvents, settled, summary
+from bench.e2e.measure import (
+    CpuMeter,
+    Mailbox,
+    SubmissionEvents,
+    commit_times,
+    settled,
+    summary,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
@@ -421,7 +428,8 @@ class Bench:
             for s in accepted
             if s.reference in confirmations
         ]
-        outbox = [self.events.latency[ref] for ref in references if ref in self.events.latency]
+        messages_dsn = self.config.database_url("messages").replace("+asyncpg", "")
+        outbox = self.events.latencies(await commit_times(messages_dsn, references))
         end_of_sending = max((s.sent_at + s.latency for s in samples), default=time.time())
         result = {
             "phase": phase.name,

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import psutil
 from aiokafka import AIOKafkaConsumer
 
@@ -162,14 +163,14 @@ class Mailbox:
 
 class SubmissionEvents:
     """Reads ``messages.message-submitted.v1`` as a consumer would, noting for each event
-    when it was read: with the event's ``submitted_at`` (set inside the transaction that
-    wrote the outbox row) it gives the outbox's commit → consumer latency."""
+    when it was read. With the moment the submission's transaction committed (the outbox
+    row with it: ``commit_times``) it gives the outbox's commit → consumer latency."""
 
     def __init__(self, bootstrap: str, topic: str) -> None:
         self.consumer = AIOKafkaConsumer(
             topic, bootstrap_servers=bootstrap, auto_offset_reset="latest", enable_auto_commit=False
         )
-        self.latency: dict[str, float] = {}
+        self.read_at: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -183,8 +184,15 @@ class SubmissionEvents:
         async for record in self.consumer:
             read_at = time.time()
             event: dict[str, Any] = json.loads(record.value)
-            submitted = datetime.fromisoformat(event["submitted_at"]).timestamp()
-            self.latency[event["reference"]] = read_at - submitted
+            self.read_at[event["reference"]] = read_at
+
+    def latencies(self, committed: Mapping[str, float]) -> list[float]:
+        """Commit → read, in seconds, for the references read and committed."""
+        return [
+            self.read_at[reference] - at
+            for reference, at in committed.items()
+            if reference in self.read_at
+        ]
 
     async def stop(self) -> None:
         if self._task:
@@ -199,3 +207,29 @@ class SubmissionEvents:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
                 raise
+
+
+#: When each submission's transaction committed: the member's message is written by it
+#: and never changed afterwards, so its row version's transaction is the submission's
+#: (PostgreSQL keeps commit times with ``track_commit_timestamp``, on in the local stack).
+_COMMIT_TIMES = """
+SELECT t.reference, extract(epoch FROM pg_xact_commit_timestamp(m.xmin))::float8 AS at
+FROM threads t JOIN messages m ON m.thread_id = t.id AND m.author_kind = 'member'
+WHERE t.reference = ANY($1::text[])
+"""
+
+
+async def commit_times(dsn: str, references: Iterable[str]) -> dict[str, float]:
+    """The moment (``time.time()``) each submission committed, by reference."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        rows = await connection.fetch(_COMMIT_TIMES, sorted(references))
+    finally:
+        await connection.close()
+    missing = [row["reference"] for row in rows if row["at"] is None]
+    if missing:
+        raise SystemExit(
+            f"no commit time for {len(missing)} submissions: is PostgreSQL's "
+            "track_commit_timestamp on?"
+        )
+    return {row["reference"]: row["at"] for row in rows}

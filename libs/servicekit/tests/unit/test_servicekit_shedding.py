@@ -15,8 +15,8 @@ from pydantic import SecretStr
 from servicekit.http import create_service_app
 from servicekit.runtime import ServiceRuntime
 from servicekit.security import StaticKeySet
-from servicekit.shedding import Places
 from servicekit.settings import ServiceSettings
+from servicekit.shedding import Places
 from servicekit.testing import TokenMinter, eventually
 
 pytestmark = pytest.mark.unit

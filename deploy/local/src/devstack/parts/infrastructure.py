@@ -244,6 +244,10 @@ class Postgres(Part):
             "synchronous_commit=off",
             "-c",
             "shared_buffers=256MB",
+            # When each transaction committed (pg_xact_commit_timestamp): what an outbox row
+            # waited before its event was read is timed from it (make bench-e2e).
+            "-c",
+            "track_commit_timestamp=on",
         ]
 
     def ready(self) -> bool:
