@@ -85,7 +85,7 @@ class Places:
         loop = asyncio.get_running_loop()
         turn: asyncio.Future[bool] = loop.create_future()
         self._waiters.append(turn)
-        expiry = loop.call_later(self.wait, lambda: turn.done() or turn.set_result(False))
+        expiry = loop.call_later(self.wait, _expire, turn)
         try:
             return await turn
         except asyncio.CancelledError:
@@ -103,6 +103,12 @@ class Places:
                 turn.set_result(True)  # the place goes to it: as many taken as before
                 return
         self.taken -= 1
+
+
+def _expire(turn: asyncio.Future[bool]) -> None:
+    """Its time in the line is up: no place for it (unless it was just given one)."""
+    if not turn.done():
+        turn.set_result(False)
 
 
 class LoadSheddingMiddleware:
