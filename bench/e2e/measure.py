@@ -11,7 +11,6 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -213,14 +212,21 @@ class SubmissionEvents:
 #: and never changed afterwards, so its row version's transaction is the submission's
 #: (PostgreSQL keeps commit times with ``track_commit_timestamp``, on in the local stack).
 _COMMIT_TIMES = """
-SELECT t.reference, extract(epoch FROM pg_xact_commit_timestamp(m.xmin))::float8 AS at
-FROM threads t JOIN messages m ON m.thread_id = t.id AND m.author_kind = 'member'
+SELECT t.reference,
+       extract(epoch FROM pg_xact_commit_timestamp(m.xmin))::float8 AS at,
+       extract(epoch FROM o.published_at)::float8 AS claimed_at
+FROM threads t
+JOIN messages m ON m.thread_id = t.id AND m.author_kind = 'member'
+LEFT JOIN outbox o ON o.topic = 'messages.message-submitted.v1'
+                  AND o.payload ->> 'reference' = t.reference
 WHERE t.reference = ANY($1::text[])
 """
 
 
-async def commit_times(dsn: str, references: Iterable[str]) -> dict[str, float]:
-    """The moment (``time.time()``) each submission committed, by reference."""
+async def commit_times(dsn: str, references: Iterable[str]) -> tuple[dict[str, float], list[float]]:
+    """The moment (``time.time()``) each submission committed, by reference; and for each,
+    how long after its commit the relay claimed its outbox row (its transaction's start,
+    which the row keeps as ``published_at``), in seconds: the outbox's latency before Kafka."""
     connection = await asyncpg.connect(dsn)
     try:
         rows = await connection.fetch(_COMMIT_TIMES, sorted(references))
@@ -232,4 +238,5 @@ async def commit_times(dsn: str, references: Iterable[str]) -> dict[str, float]:
             f"no commit time for {len(missing)} submissions: is PostgreSQL's "
             "track_commit_timestamp on?"
         )
-    return {row["reference"]: row["at"] for row in rows}
+    to_claim = [row["claimed_at"] - row["at"] for row in rows if row["claimed_at"] is not None]
+    return {row["reference"]: row["at"] for row in rows}, to_claim

@@ -140,9 +140,7 @@ async def test_an_answer_being_streamed_no_longer_holds_a_place(
 
 
 async def _two_in(client: httpx.AsyncClient, held: Held) -> list[asyncio.Task[httpx.Response]]:
-    requests = [
-        asyncio.create_task(client.post("/slow", json={"key": key})) for key in ("a", "b")
-    ]
+    requests = [asyncio.create_task(client.post("/slow", json={"key": key})) for key in ("a", "b")]
 
     async def both_in() -> bool:
         return held.entered == 2
