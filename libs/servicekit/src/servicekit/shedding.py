@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -61,10 +62,13 @@ class Places:
     """``limit`` places, taken in order of arrival by at most ``queued`` waiting at once, each
     for at most ``wait`` seconds. A place given up is handed straight to the first waiter."""
 
-    def __init__(self, *, limit: int, queued: int, wait: float) -> None:
+    def __init__(
+        self, *, limit: int, queued: int, wait: float, on_join: Callable[[], None] = lambda: None
+    ) -> None:
         self.limit = limit
         self.queued = queued
         self.wait = wait
+        self._on_join = on_join
         self.taken = 0
         self._waiters: collections.deque[asyncio.Future[bool]] = collections.deque()
 
@@ -85,6 +89,7 @@ class Places:
         loop = asyncio.get_running_loop()
         turn: asyncio.Future[bool] = loop.create_future()
         self._waiters.append(turn)
+        self._on_join()
         expiry = loop.call_later(self.wait, _expire, turn)
         try:
             return await turn
@@ -125,17 +130,17 @@ class LoadSheddingMiddleware:
         registry: CollectorRegistry,
     ) -> None:
         self.app = app
-        self.places = Places(limit=limit, queued=queued, wait=wait)
         self.shed = Counter(
             "http_requests_shed",
             "Requests answered 503 because too many were served or waiting at once",
             registry=registry,
         )
-        self.waited = Counter(
+        waited = Counter(
             "http_requests_queued",
-            "Requests that waited for a place before being served or shed",
+            "Requests that waited in the line for a place, then were served or shed",
             registry=registry,
         )
+        self.places = Places(limit=limit, queued=queued, wait=wait, on_join=waited.inc)
         Gauge("http_requests_in_flight", "Requests being served", registry=registry).set_function(
             lambda: self.places.taken
         )
@@ -148,8 +153,6 @@ class LoadSheddingMiddleware:
             await self.app(scope, receive, send)
             return
         places = self.places
-        if places.taken >= places.limit or places.waiting:
-            self.waited.inc()
         with counted():
             placed = await places.take()
         if not placed:
