@@ -374,15 +374,21 @@ class UnitOfWork:
                 with counted():  # a request's database time
                     await self._start()
             except BaseException as error:
-                if deadline.fired or isinstance(error, _BeginFailed):
-                    await self._drop()
+                # Whatever it held (a connection half-way through its BEGIN when the task was
+                # cancelled, one that failed or timed out) is let go, not left to the garbage
+                # collector: the context manager's exit never runs after a failed entry.
+                await self._drop()
                 if deadline.disarm():
                     raise TimeoutError("no database connection in time") from error
                 raise
             finally:
                 deadline.disarm()
         elif self._one_statement:
-            await self._start()
+            try:
+                await self._start()
+            except BaseException:
+                await self._drop()
+                raise
         self.on_enter()
         return self
 

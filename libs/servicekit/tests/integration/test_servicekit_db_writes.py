@@ -4,6 +4,7 @@ prepared writes is composed once for its shape. Against the real PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -12,6 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy import Column, Integer, MetaData, Table, Text, Uuid, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import servicekit.db
 from servicekit.db import (
     Prepared,
     UnitOfWork,
@@ -163,3 +165,37 @@ async def test_a_unit_of_work_of_one_statement_commits_it_as_it_ends_and_leaves_
         finally:
             await engine.dispose()
             await others.dispose()
+
+
+async def test_a_unit_of_work_cancelled_as_it_begins_gives_its_connection_back(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A service stopping (its tasks cancelled) while a unit of work sends its BEGIN: the
+    connection it took leaves the pool's hands at once, not at the next garbage collection."""
+    began = asyncio.Event()
+
+    async def slow_begin(_connection: object) -> None:
+        began.set()
+        await asyncio.sleep(30)  # a BEGIN that does not come back before the cancel
+
+    monkeypatch.setattr(servicekit.db, "_begin", slow_begin)
+    sessions = session_factory(engine)
+    pool = engine.sync_engine.pool
+
+    async def work() -> None:
+        async with UnitOfWork(sessions, producer="kit"):
+            raise AssertionError("never entered")
+
+    task = asyncio.create_task(work())
+    await asyncio.wait_for(began.wait(), timeout=10)
+    assert pool.checkedout() == 1  # type: ignore[attr-defined]
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]
+    monkeypatch.undo()
+    async with UnitOfWork(sessions, producer="kit") as uow:  # the pool serves as before
+        await uow.session.execute(NOTES.insert().values(id=uuid.uuid4(), body="après", words=1))
+        await uow.commit()
+    assert "après" in [body for body, _ in (await rows(engine))[0].values()]
