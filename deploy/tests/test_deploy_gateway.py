@@ -293,6 +293,14 @@ def test_an_attachment_of_10_mb_and_a_bit_more_reaches_the_service_but_not_12_mb
     assert other.status == 413
 
 
+def threads_requests(service_stub: ServiceStub) -> list[str]:
+    """What reached a service of this test's requests (all to ``/threads``). Not the whole
+    record: a request an earlier test sent with a body over its limit (413) reaches the
+    service with its head before the gateway stops reading its body, and may be recorded
+    only after that test has ended."""
+    return [path for path in service_stub.received if path.startswith("/threads")]
+
+
 @pytest.mark.parametrize(
     ("header", "size"),
     [
@@ -314,7 +322,7 @@ def test_headers_over_the_limit_are_a_431_problem_that_never_reaches_a_service(
     assert problem["status"] == 431
     assert "effacez les cookies de ce site" in str(problem["detail"])
     assert answer.headers["x-content-type-options"] == "nosniff"
-    assert service_stub.received == []
+    assert threads_requests(service_stub) == []
 
 
 def test_a_request_line_over_the_limit_is_a_431_problem(
@@ -324,7 +332,7 @@ def test_a_request_line_over_the_limit_is_a_431_problem(
     answer = send(gateway, "GET", "/api/messages/threads?q=" + "d" * 13_000)
     assert answer.status == 431
     assert answer.problem()["type"] == PROBLEMS + "request-header-fields-too-large"
-    assert service_stub.received == []
+    assert threads_requests(service_stub) == []
 
 
 def test_the_usual_cookies_and_headers_pass(gateway: int, service_stub: ServiceStub) -> None:
@@ -337,7 +345,7 @@ def test_the_usual_cookies_and_headers_pass(gateway: int, service_stub: ServiceS
     }
     answer = send(gateway, "GET", "/api/messages/threads", headers=headers)
     assert (answer.status, answer.body) == (200, SERVICE_ANSWER)
-    assert service_stub.received == ["/threads"]
+    assert threads_requests(service_stub) == ["/threads"]
 
 
 @pytest.fixture(scope="module")
