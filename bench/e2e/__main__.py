@@ -48,6 +48,7 @@ from bench.e2e.measure import (
     settled,
     summary,
 )
+from servicekit.db import asyncpg_dsn
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
@@ -428,7 +429,7 @@ class Bench:
             for s in accepted
             if s.reference in confirmations
         ]
-        messages_dsn = self.config.database_url("messages").replace("+asyncpg", "")
+        messages_dsn = asyncpg_dsn(self.config.database_url("messages"))
         committed, to_claim = await commit_times(messages_dsn, references)
         outbox = self.events.latencies(committed)
         end_of_sending = max((s.sent_at + s.latency for s in samples), default=time.time())

@@ -81,7 +81,8 @@ class Places:
         be had within the line's limits."""
         while self._waiters and self._waiters[0].done():
             self._waiters.popleft()  # gave up waiting
-        if self.taken < self.limit and not self.waiting:
+        # A place given back goes to a waiter first: with someone waiting, none is free.
+        if self.taken < self.limit:
             self.taken += 1
             return True
         if self.waiting >= self.queued:
