@@ -8,6 +8,8 @@ import asyncio
 import re
 import secrets
 import time
+from collections import Counter
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +19,7 @@ import asyncpg
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
+from contracts.events.registry import InsuredPersonRegistered
 from devstack.registry import everyone, nir_key
 
 #: What the portal says once the registration form is sent, whatever the registry says.
@@ -59,11 +62,16 @@ class RegistryPerson:
         return f"{n[0]} {n[1:3]} {n[3:5]} {n[5:7]} {n[7:10]} {n[10:13]}"
 
 
-def registry_person(fund: str = "NPC") -> RegistryPerson:
-    """A person of the generated population whose code goes by post, picked at random: each
-    run enrols someone nobody enrolled before (a few thousand to choose from)."""
+def registry_person(fund: str = "NPC", *, besides: Collection[str] = ()) -> RegistryPerson:
+    """A person of the generated population whose code goes by post, picked at random among
+    those whose name nobody else in it bears (their letters are known by that name) and whose
+    number is not in ``besides``."""
+    candidates = [
+        p for p in everyone() if p.fund == fund and p.email is None and p.birth_date.year < 2000
+    ]
+    names = Counter(_recipient(p) for p in candidates)
     chosen = secrets.choice(
-        [p for p in everyone() if p.fund == fund and p.email is None and p.birth_date.year < 2000]
+        [p for p in candidates if names[_recipient(p)] == 1 and p.nir not in besides]
     )
     tag = secrets.token_hex(4)
     return RegistryPerson(
@@ -72,10 +80,14 @@ def registry_person(fund: str = "NPC") -> RegistryPerson:
         fund=fund,
         birth_date=chosen.birth_date,
         nir_with_key=f"{chosen.nir}{nir_key(chosen.nir):02d}",
-        recipient=f"{' '.join(chosen.given_names)} {(chosen.usage_name or chosen.family_name)}",
+        recipient=_recipient(chosen),
         email=f"inscription.{tag}@exemple.fr",
         password=f"Prairie-Sureau-{secrets.randbelow(9000) + 1000}!",
     )
+
+
+def _recipient(person: InsuredPersonRegistered) -> str:
+    return f"{' '.join(person.given_names)} {person.usage_name or person.family_name}"
 
 
 class Letters:
@@ -86,6 +98,42 @@ class Letters:
     def __init__(self, folder: Path, auth_database_url: str | None = None) -> None:
         self.folder = folder
         self.auth_database_url = auth_database_url
+        self._picked: set[str] = set()
+
+    def newcomer(self, fund: str = "NPC") -> RegistryPerson:
+        """Someone of the registry nobody has enrolled in this stack yet (no account, no
+        letter, not picked before by this run), once the auth service's registry holds them.
+
+        The population offers a few hundred people per fund: without this, a test of a later
+        run, or a later test of the same run, could pick someone already enrolled, whose
+        registration is then ignored and whose letters are not their own."""
+        taken = self._picked | self._enrolled()
+        for _ in range(20):
+            person = registry_person(fund, besides=taken)
+            if not self.codes_for(person):
+                break
+            taken.add(person.thirteen)
+        else:
+            raise AssertionError(f"nobody of {fund} left to enrol in {self.folder}")
+        self._picked.add(person.thirteen)
+        self.wait_registered(person)
+        return person
+
+    def _enrolled(self) -> set[str]:
+        """The numbers that have an account (none known when the product runs elsewhere)."""
+        if self.auth_database_url is None:
+            return set()
+        dsn = self.auth_database_url.replace("postgresql+asyncpg://", "postgresql://")
+
+        async def numbers() -> set[str]:
+            connection = await asyncpg.connect(dsn)
+            try:
+                return {row["nir"] for row in await connection.fetch("SELECT nir FROM members")}
+            finally:
+                await connection.close()
+
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            return worker.submit(asyncio.run, numbers()).result()
 
     def wait_registered(self, person: RegistryPerson, *, timeout: float = 120) -> None:
         """Until the auth service's registry holds ``person`` (nothing to wait for when the

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.enrolment import register_in_the_portal, registry_person
+from tests.e2e.enrolment import register_in_the_portal
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +53,7 @@ def test_seed_journey_from_login_to_reading_the_reply(
 ):
     # 0. A person the fund covers creates their space: the registry knows them, the
     # activation code comes by post.
-    member = register_in_the_portal(browsing.new_page(), registry_person("NPC"), letters)
+    member = register_in_the_portal(browsing.new_page(), letters.newcomer(), letters)
     page = browsing.new_page()
 
     # 1. Login with the NIR (13 characters, spaces allowed) and the password.

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.enrolment import Letters, registry_person
+from tests.e2e.enrolment import Letters
 
 pytestmark = pytest.mark.e2e
 
@@ -62,8 +62,7 @@ def poll(check: Callable[[], Any], *, what: str, timeout: float = 60.0) -> Any:
 def new_member(gateway: httpx.Client, letters: Letters) -> Member:
     """A member of NPC of this run's own: a person of the local registry, enrolled through the
     auth API and activated with the code of the letter the fund posts."""
-    person = registry_person("NPC")
-    letters.wait_registered(person)
+    person = letters.newcomer()
     thirteen, email, password = person.thirteen, person.email, person.password
     created = gateway.post(
         "/api/auth/members",

@@ -6,8 +6,9 @@ field; then the account opens in the person's fund. Someone who is not in the re
 the same answer and no letter. A forgotten password is replaced through the link emailed,
 after which only the new one opens the account, and the link works once.
 
-Each run picks someone of the generated population (deploy/local/registry/) at random, with
-an address nobody else uses, so runs never meet each other's accounts or emails.
+Each test enrols someone of the generated population (deploy/local/registry/) picked at
+random among those nobody enrolled in this stack yet, with an address nobody else uses, so
+tests and runs never meet each other's accounts, letters or emails.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from tests.e2e.enrolment import (
     Letters,
     RegistryPerson,
     fill_registration,
-    registry_person,
 )
 
 pytestmark = pytest.mark.e2e
@@ -72,8 +72,7 @@ def log_in(page: Page, login_nir: str, password: str) -> None:
 def test_a_person_of_the_registry_creates_activates_and_opens_their_account(
     browsing, e2e_stack, letters, shots, axe_check
 ):
-    person = registry_person()
-    letters.wait_registered(person)
+    person = letters.newcomer()
     page = browsing.new_page()
 
     # From the login page to the registration form: no fund to choose, the registry knows it.
@@ -149,8 +148,7 @@ def test_a_person_of_the_registry_creates_activates_and_opens_their_account(
 def test_someone_the_registry_does_not_know_gets_the_same_answer_and_no_letter(
     browsing, letters, shots
 ):
-    person = registry_person()
-    letters.wait_registered(person)
+    person = letters.newcomer()
     impostor = replace(person, family_name="QUELQUUN-DAUTRE", recipient=person.recipient)
     page = browsing.new_page()
     page.goto("/inscription")
@@ -193,8 +191,7 @@ def register_through_the_api(base_url: str, letters: Letters, person: RegistryPe
 def test_a_forgotten_password_is_replaced_through_the_emailed_link(
     browsing, e2e_stack, letters, shots, axe_check
 ):
-    person = registry_person()
-    letters.wait_registered(person)
+    person = letters.newcomer()
     register_through_the_api(e2e_stack.base_url, letters, person)
     page = browsing.new_page()
 
