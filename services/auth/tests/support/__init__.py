@@ -88,15 +88,24 @@ def browser_headers(client: httpx.AsyncClient) -> dict[str, str]:
     return {CSRF_HEADER: csrf or "", "Origin": ORIGIN}
 
 
+#: The numbers ``random_nir`` gave in this test run, never given twice: most share a birth
+#: date, so two tests could otherwise draw the same number (one chance in about 94 million
+#: per pair).
+_GIVEN_NIRS: set[str] = set()
+
+
 def random_nir(*, sex: str = "1", birth: date = date(1980, 3, 15)) -> tuple[str, str]:
     """A valid NIR nobody else in the test database has: ``(thirteen, fifteen)``."""
-    department = f"{secrets.randbelow(95) + 1:02d}"
-    if department == "20":
-        department = "2A"
-    commune = f"{secrets.randbelow(989) + 1:03d}"
-    order = f"{secrets.randbelow(999) + 1:03d}"
-    thirteen = f"{sex}{birth.year % 100:02d}{birth.month:02d}{department}{commune}{order}"
-    return thirteen, f"{thirteen}{key_of(thirteen):02d}"
+    while True:
+        department = f"{secrets.randbelow(95) + 1:02d}"
+        if department == "20":
+            department = "2A"
+        commune = f"{secrets.randbelow(989) + 1:03d}"
+        order = f"{secrets.randbelow(999) + 1:03d}"
+        thirteen = f"{sex}{birth.year % 100:02d}{birth.month:02d}{department}{commune}{order}"
+        if thirteen not in _GIVEN_NIRS:
+            _GIVEN_NIRS.add(thirteen)
+            return thirteen, f"{thirteen}{key_of(thirteen):02d}"
 
 
 def member_form(**overrides: Any) -> dict[str, Any]:
