@@ -99,7 +99,9 @@ def e2e_stack(local_stack: LocalStack) -> E2EStack:
             oidc_origin=os.environ.get("E2E_OIDC_ORIGIN", "http://localhost:9100"),
         )
     _ensure_frontends_built()
-    stack = local_stack.ensure("gateway")
+    # The identity provider too: no service needs it to start (FranceConnect is then said to
+    # be unavailable), but the journeys through FranceConnect do.
+    stack = local_stack.ensure("gateway", "oidc")
     config = stack.config
     return E2EStack(
         stack=stack,
