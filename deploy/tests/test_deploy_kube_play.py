@@ -276,10 +276,12 @@ def options(
     postgres_admin_url: str,
     kafka_bootstrap: str,
     new_topic_prefix: Callable[[str], str],
+    kustomize: Path,
 ) -> list[str]:
     url = make_url(postgres_admin_url)
     postgres, database_name = databases
     return [
+        f"--kustomize={kustomize}",
         f"--kafka={kafka_bootstrap}",
         f"--topic-prefix={new_topic_prefix('kubeplay')}",
         f"--postgres={postgres}",
