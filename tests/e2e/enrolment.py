@@ -62,16 +62,24 @@ class RegistryPerson:
         return f"{n[0]} {n[1:3]} {n[3:5]} {n[5:7]} {n[7:10]} {n[10:13]}"
 
 
-def registry_person(fund: str = "NPC", *, besides: Collection[str] = ()) -> RegistryPerson:
+def registry_person(
+    fund: str = "NPC", *, numbers: Collection[str] = (), letters: Collection[str] = ()
+) -> RegistryPerson:
     """A person of the generated population whose code goes by post, picked at random among
-    those whose name nobody else in it bears (their letters are known by that name) and whose
-    number is not in ``besides``."""
+    those whose name nobody else in it bears (their letters are known by that name), leaving
+    out the ``numbers`` given and the people named in the text of one of the ``letters``."""
     candidates = [
         p for p in everyone() if p.fund == fund and p.email is None and p.birth_date.year < 2000
     ]
-    names = Counter(_recipient(p) for p in candidates)
+    shared = Counter(_recipient(p) for p in candidates)
     chosen = secrets.choice(
-        [p for p in candidates if names[_recipient(p)] == 1 and p.nir not in besides]
+        [
+            p
+            for p in candidates
+            if shared[_recipient(p)] == 1
+            and p.nir not in numbers
+            and not any(_recipient(p) in text for text in letters)
+        ]
     )
     tag = secrets.token_hex(4)
     return RegistryPerson(
@@ -107,62 +115,51 @@ class Letters:
         The population offers a few hundred people per fund: without this, a test of a later
         run, or a later test of the same run, could pick someone already enrolled, whose
         registration is then ignored and whose letters are not their own."""
-        taken = self._picked | self._enrolled()
-        for _ in range(20):
-            person = registry_person(fund, besides=taken)
-            if not self.codes_for(person):
-                break
-            taken.add(person.thirteen)
-        else:
-            raise AssertionError(f"nobody of {fund} left to enrol in {self.folder}")
+        enrolled = {row["nir"] for row in self._auth_rows("SELECT nir FROM members")}
+        person = registry_person(fund, numbers=self._picked | enrolled, letters=self._letters())
         self._picked.add(person.thirteen)
         self.wait_registered(person)
         return person
 
-    def _enrolled(self) -> set[str]:
-        """The numbers that have an account (none known when the product runs elsewhere)."""
+    def _auth_rows(self, query: str, *arguments: object) -> list[asyncpg.Record]:
+        """The rows ``query`` reads from the auth service's database (none when the product
+        runs elsewhere). Playwright's synchronous API owns this thread's event loop, so the
+        query runs in a thread of its own."""
         if self.auth_database_url is None:
-            return set()
+            return []
         dsn = self.auth_database_url.replace("postgresql+asyncpg://", "postgresql://")
 
-        async def numbers() -> set[str]:
+        async def fetch() -> list[asyncpg.Record]:
             connection = await asyncpg.connect(dsn)
             try:
-                return {row["nir"] for row in await connection.fetch("SELECT nir FROM members")}
+                return list(await connection.fetch(query, *arguments))
             finally:
                 await connection.close()
 
         with ThreadPoolExecutor(max_workers=1) as worker:
-            return worker.submit(asyncio.run, numbers()).result()
+            return worker.submit(asyncio.run, fetch()).result()
 
     def wait_registered(self, person: RegistryPerson, *, timeout: float = 120) -> None:
         """Until the auth service's registry holds ``person`` (nothing to wait for when the
         product runs elsewhere)."""
         if self.auth_database_url is None:
             return
-        dsn = self.auth_database_url.replace("postgresql+asyncpg://", "postgresql://")
-
-        async def registered() -> bool:
-            connection = await asyncpg.connect(dsn)
-            try:
-                found = await connection.fetchval(
-                    "SELECT count(*) FROM registry_people WHERE nir = $1", person.thirteen
-                )
-            finally:
-                await connection.close()
-            return bool(found)
-
         deadline = time.monotonic() + timeout
-        with ThreadPoolExecutor(max_workers=1) as worker:
-            while not worker.submit(asyncio.run, registered()).result():
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"the registry never held {person.recipient}")
-                time.sleep(0.5)
+        while not self._auth_rows("SELECT 1 FROM registry_people WHERE nir = $1", person.thirteen):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the registry never held {person.recipient}")
+            time.sleep(0.5)
+
+    def _letters(self) -> list[str]:
+        """The text of each letter in the outgoing mail, oldest first."""
+        if not self.folder.exists():
+            return []
+        paths = sorted(self.folder.glob("*.pdf"), key=lambda p: p.stat().st_mtime)
+        return ["\n".join(page.extract_text() for page in PdfReader(p).pages) for p in paths]
 
     def codes_for(self, person: RegistryPerson) -> list[str]:
         codes = []
-        for path in sorted(self.folder.glob("*.pdf"), key=lambda p: p.stat().st_mtime):
-            text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+        for text in self._letters():
             found = LETTER_CODE.search(text)
             if person.recipient in text and found:
                 codes.append(found.group(1))
@@ -172,7 +169,7 @@ class Letters:
         """The code of the ``nth`` letter to ``person`` (a new code replaces the one before)."""
         deadline = time.monotonic() + timeout
         while True:
-            codes = self.codes_for(person) if self.folder.exists() else []
+            codes = self.codes_for(person)
             if len(codes) >= nth:
                 return codes[nth - 1]
             if time.monotonic() > deadline:
